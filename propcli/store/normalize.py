@@ -1,0 +1,183 @@
+"""Turning what a real workbook holds into typed values.
+
+Real registers are messy: numbers stored as text and text stored as numbers, Excel date serials next to
+`2014年10月` text dates, full-width digits, trailing spaces and line breaks inside unit ids, phones stored
+as numbers. Each `to_*` function takes a raw cell value (as the reader gives it: str, float, int, bool,
+date, datetime or None) and returns the typed value, or raises `ValueProblem` with a hint.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
+from .schema import Kind
+
+
+class ValueProblem(ValueError):
+    """A cell value that cannot be read as its column's type; `key` names the message (see i18n)."""
+
+    def __init__(self, key: str, value: object) -> None:
+        super().__init__(f"{key}: {value!r}")
+        self.key = key
+        self.value = value
+
+
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+_WS_INSIDE = re.compile(r"[\s\u3000]+")
+_DATE_PATTERNS = (
+    re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+)
+_MONTH_PATTERN = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?(?:份)?$")
+_MONTH_COMPACT = re.compile(r"^(\d{4})(\d{2})$")
+
+
+def is_blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and value.strip() == "")
+
+
+def clean_text(value: object) -> str:
+    """Text as the clerk meant it: full-width folded, surrounding spaces dropped, inner line breaks to a space."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    s = unicodedata.normalize("NFKC", str(value))
+    return " ".join(s.split())
+
+
+def to_identifier(value: object) -> str:
+    """An identifier is text: `0012` stays `0012`; 1201.0 (a number cell) becomes `1201`; inner spaces go."""
+    if isinstance(value, bool):
+        raise ValueProblem("value.bool", value)
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueProblem("value.id_number", value)
+        return str(int(value))
+    if isinstance(value, (dt.date, dt.datetime)):
+        raise ValueProblem("value.id_date", value)
+    s = unicodedata.normalize("NFKC", str(value))
+    return _WS_INSIDE.sub("", s)
+
+
+def to_phone(value: object) -> str:
+    """Phones are text; a phone stored as a number (13800138000.0) is read back as its digits."""
+    s = to_identifier(value)
+    return s
+
+
+def to_idno(value: object) -> str:
+    """18-character ID numbers; a lower-case x is folded to X. Numbers cannot hold 18 digits exactly."""
+    if isinstance(value, float) and abs(value) >= 1e15:
+        raise ValueProblem("value.idno_float", value)
+    return to_identifier(value).upper()
+
+
+def to_decimal(value: object) -> Decimal:
+    if isinstance(value, bool):
+        raise ValueProblem("value.bool", value)
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(repr(value))  # shortest repr: 87.045 stays 87.045, not 87.0449999...
+    if isinstance(value, (dt.date, dt.datetime)):
+        raise ValueProblem("value.not_number", value)
+    s = unicodedata.normalize("NFKC", str(value)).strip()
+    s = s.replace(",", "").replace("¥", "").replace("￥", "")
+    for unit in ("元", "m2", "m²", "平方米", "平米"):  # NFKC has turned ㎡ into m2
+        s = s.removesuffix(unit)
+    s = s.strip()
+    try:
+        d = Decimal(s)
+    except InvalidOperation:
+        raise ValueProblem("value.not_number", value) from None
+    if not d.is_finite():
+        raise ValueProblem("value.not_number", value)
+    return d
+
+
+def to_int(value: object) -> int:
+    d = to_decimal(value)
+    if d != d.to_integral_value():
+        raise ValueProblem("value.not_whole", value)
+    return int(d)
+
+
+def from_serial(serial: float) -> dt.datetime:
+    if not 1 <= serial < 2958466:
+        raise ValueProblem("value.not_date", serial)
+    return dt.datetime.combine(EXCEL_EPOCH, dt.time()) + dt.timedelta(days=serial)
+
+
+def to_datetime(value: object) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, dt.date):
+        return dt.datetime.combine(value, dt.time())
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return from_serial(float(value))  # a date typed into a cell formatted as a number
+    if isinstance(value, dt.time):
+        raise ValueProblem("value.not_date", value)
+    s = unicodedata.normalize("NFKC", str(value)).strip()
+    for pattern in _DATE_PATTERNS:
+        m = pattern.match(s)
+        if m:
+            parts = [int(g) if g else 0 for g in m.groups()]
+            parts += [0] * (6 - len(parts))
+            try:
+                return dt.datetime(*parts[:6])  # type: ignore[arg-type]
+            except ValueError:
+                break
+    raise ValueProblem("value.not_date", value)
+
+
+def to_date(value: object) -> dt.date:
+    return to_datetime(value).date()
+
+
+def to_period(value: object) -> str:
+    """A billing period `YYYY-MM` from `2014-10`, `2014年10月`, `201410`, or a date cell."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return f"{value.year:04d}-{value.month:02d}"
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    s = unicodedata.normalize("NFKC", str(value)).strip()
+    m = _MONTH_PATTERN.match(s) or _MONTH_COMPACT.match(s)
+    if m and 1 <= int(m.group(2)) <= 12:
+        return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}"
+    try:
+        d = to_date(value)
+    except ValueProblem:
+        raise ValueProblem("value.not_period", value) from None
+    return f"{d.year:04d}-{d.month:02d}"
+
+
+def coerce(value: object, kind: Kind) -> object:
+    """The typed value of one non-blank cell, per its column's declared kind."""
+    if kind in (Kind.TEXT, Kind.ENUM):
+        return clean_text(value)
+    if kind is Kind.ID:
+        return to_identifier(value)
+    if kind is Kind.PHONE:
+        return to_phone(value)
+    if kind is Kind.IDNO:
+        return to_idno(value)
+    if kind in (Kind.DECIMAL, Kind.MONEY):
+        return to_decimal(value)
+    if kind is Kind.INT:
+        return to_int(value)
+    if kind is Kind.DATE:
+        return to_date(value)
+    if kind is Kind.DATETIME:
+        return to_datetime(value)
+    if kind is Kind.PERIOD:
+        return to_period(value)
+    raise AssertionError(kind)
+
+
+def has_fullwidth(text: str) -> bool:
+    """Full-width ASCII look-alikes (１２３, Ａ, －, （）) that NFKC would fold."""
+    return any(0xFF01 <= ord(ch) <= 0xFF5E or ch == "\u3000" for ch in text)

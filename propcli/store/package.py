@@ -1,0 +1,267 @@
+"""The xlsx package (a zip of XML parts), read and rewritten part by part.
+
+A write replaces only the parts it means to change. Every other part is copied as its raw compressed
+bytes, so the clerk's charts, data bars, sparklines, shapes, comments, formulas and their cached values
+survive byte for byte, and a write costs time in proportion to the sheets it edits, not the workbook.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import re
+import struct
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+from xml.etree import ElementTree as ET
+
+NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+WORKSHEET_TYPE = NS_REL + "/worksheet"
+WORKSHEET_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+
+
+class PackageError(Exception):
+    """The file is not a readable xlsx package."""
+
+
+@dataclass(frozen=True)
+class SheetRef:
+    name: str
+    sheet_id: int
+    rel_id: str
+    part: str  # zip member name, e.g. "xl/worksheets/sheet1.xml"
+
+
+def _resolve(base_dir: str, target: str) -> str:
+    if target.startswith("/"):
+        return target.lstrip("/")
+    return posixpath.normpath(posixpath.join(base_dir, target))
+
+
+# Built-in number formats that show dates, including the zh-CN ones (27–36, 50–58).
+_BUILTIN_DATE_FORMATS = set(range(14, 23)) | set(range(27, 37)) | set(range(45, 48)) | set(range(50, 59))
+_QUOTED = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.')
+
+
+def _is_date_code(code: str) -> bool:
+    bare = _QUOTED.sub("", code).lower()
+    return any(ch in bare for ch in "ymdh") and "general" not in bare
+
+
+class Package:
+    """An open xlsx file: its members, its sheets in order, and the date styles of its cells."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self._zip = zipfile.ZipFile(path)
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise PackageError(str(exc)) from exc
+        self.infos = {info.filename: info for info in self._zip.infolist()}
+        if "xl/workbook.xml" not in self.infos:
+            raise PackageError("no xl/workbook.xml part")
+        self.sheets = self._read_sheets()
+        self._date_styles: set[int] | None = None
+
+    def close(self) -> None:
+        self._zip.close()
+
+    def read(self, name: str) -> bytes:
+        try:
+            return self._zip.read(name)
+        except (KeyError, zipfile.BadZipFile, zlib.error) as exc:
+            raise PackageError(f"part {name}: {exc}") from exc
+
+    def _read_sheets(self) -> list[SheetRef]:
+        try:
+            rels_root = ET.fromstring(self.read("xl/_rels/workbook.xml.rels"))
+            wb_root = ET.fromstring(self.read("xl/workbook.xml"))
+        except ET.ParseError as exc:
+            raise PackageError(f"workbook.xml: {exc}") from exc
+        targets = {
+            rel.get("Id"): _resolve("xl", rel.get("Target", ""))
+            for rel in rels_root
+            if rel.get("Type", "").endswith("/worksheet")
+        }
+        sheets = []
+        for el in wb_root.iter(f"{{{NS_MAIN}}}sheet"):
+            rid = el.get(f"{{{NS_REL}}}id", "")
+            if rid in targets:
+                sheets.append(SheetRef(el.get("name", ""), int(el.get("sheetId", "0")), rid, targets[rid]))
+        return sheets
+
+    def sheet(self, name: str) -> SheetRef | None:
+        return next((s for s in self.sheets if s.name == name), None)
+
+    def date_styles(self) -> set[int]:
+        """Indexes into cellXfs whose number format shows a date."""
+        if self._date_styles is None:
+            self._date_styles = set()
+            if "xl/styles.xml" in self.infos:
+                root = ET.fromstring(self.read("xl/styles.xml"))
+                custom = {
+                    int(f.get("numFmtId", "0")): f.get("formatCode", "")
+                    for f in root.iter(f"{{{NS_MAIN}}}numFmt")
+                }
+                xfs = root.find(f"{{{NS_MAIN}}}cellXfs")
+                for i, xf in enumerate(xfs if xfs is not None else []):
+                    fid = int(xf.get("numFmtId", "0"))
+                    if fid in custom:
+                        if _is_date_code(custom[fid]):
+                            self._date_styles.add(i)
+                    elif fid in _BUILTIN_DATE_FORMATS:
+                        self._date_styles.add(i)
+        return self._date_styles
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def write(self, out: BinaryIO, replace: dict[str, bytes], add: dict[str, bytes] | None = None) -> str:
+        """Write the package to `out` with some parts replaced or added; return the sha256 of what was written.
+
+        Unchanged members are copied as raw compressed bytes with their original headers' metadata.
+        """
+        add = add or {}
+        writer = _ZipWriter(out)
+        src = self._zip.fp
+        assert src is not None
+        for name, info in self.infos.items():
+            if name in replace:
+                writer.add(name, replace[name], info.date_time, info.external_attr)
+            else:
+                src.seek(info.header_offset)
+                header = src.read(30)
+                if header[:4] != b"PK\x03\x04":
+                    raise PackageError(f"part {name}: bad local header")
+                name_len, extra_len = struct.unpack("<HH", header[26:30])
+                src.seek(info.header_offset + 30 + name_len + extra_len)
+                writer.copy_raw(info, src)
+        for name, data in add.items():
+            writer.add(name, data, (2024, 1, 1, 0, 0, 0), 0o600 << 16)
+        return writer.finish()
+
+
+class _ZipWriter:
+    """A minimal zip writer that can copy a member's compressed bytes without inflating them."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        self.out = out
+        self.offset = 0
+        self.central: list[bytes] = []
+        self.digest = hashlib.sha256()
+
+    def _emit(self, data: bytes) -> None:
+        self.out.write(data)
+        self.digest.update(data)
+        self.offset += len(data)
+
+    def _entry(self, name: str, method: int, date_time: tuple, crc: int, csize: int, usize: int,
+               external_attr: int) -> None:
+        if max(csize, usize, self.offset) >= 0xFFFFFFFF:
+            raise PackageError(f"part {name} is too large for this writer (zip64)")
+        raw_name = name.encode("utf-8")
+        flags = 0x800 if not name.isascii() else 0
+        year, month, day, hour, minute, second = date_time
+        dos_time = (hour << 11) | (minute << 5) | (second // 2)
+        dos_date = (max(year, 1980) - 1980) << 9 | month << 5 | day
+        local = struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, flags, method, dos_time, dos_date,
+                            crc, csize, usize, len(raw_name), 0)
+        self.central.append(
+            struct.pack("<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 20, 20, flags, method, dos_time, dos_date,
+                        crc, csize, usize, len(raw_name), 0, 0, 0, 0, external_attr, self.offset)
+            + raw_name
+        )
+        self._emit(local + raw_name)
+
+    def add(self, name: str, data: bytes, date_time: tuple, external_attr: int) -> None:
+        compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
+        packed = compressor.compress(data) + compressor.flush()
+        self._entry(name, zipfile.ZIP_DEFLATED, date_time, zlib.crc32(data), len(packed), len(data),
+                    external_attr)
+        self._emit(packed)
+
+    def copy_raw(self, info: zipfile.ZipInfo, src: BinaryIO) -> None:
+        self._entry(info.filename, info.compress_type, info.date_time, info.CRC, info.compress_size,
+                    info.file_size, info.external_attr)
+        remaining = info.compress_size
+        while remaining:
+            chunk = src.read(min(remaining, 1 << 20))
+            if not chunk:
+                raise PackageError(f"part {info.filename} is truncated")
+            self._emit(chunk)
+            remaining -= len(chunk)
+
+    def finish(self) -> str:
+        start = self.offset
+        directory = b"".join(self.central)
+        self._emit(directory)
+        self._emit(struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, len(self.central), len(self.central),
+                               len(directory), start, 0))
+        return self.digest.hexdigest()
+
+
+def add_sheet_parts(pkg: Package, name: str, sheet_xml: bytes, replace: dict[str, bytes],
+                    add: dict[str, bytes]) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """The parts to replace and add so that the workbook gains a new last sheet `name`.
+
+    `replace` and `add` are the edits made so far in this write, so that several sheets can be added.
+    """
+    def current(part: str) -> str:
+        return (replace.get(part) or pkg.read(part)).decode("utf-8")
+
+    used = set(pkg.infos) | set(add)
+    n = 1
+    while f"xl/worksheets/sheet{n}.xml" in used:
+        n += 1
+    part = f"xl/worksheets/sheet{n}.xml"
+    rels = current("xl/_rels/workbook.xml.rels")
+    rel_ids = set(re.findall(r'Id="([^"]+)"', rels))
+    k = len(rel_ids) + 1
+    while f"rId{k}" in rel_ids:
+        k += 1
+    rid = f"rId{k}"
+    rel = f'<Relationship Id="{rid}" Type="{WORKSHEET_TYPE}" Target="worksheets/sheet{n}.xml"/>'
+    rels = _insert_before_last(rels, "</Relationships>", rel)
+
+    wb = current("xl/workbook.xml")
+    sheet_id = max([0, *(int(x) for x in re.findall(r'sheetId="(\d+)"', wb))]) + 1
+    prefix = _rel_prefix(wb)
+    main_prefix = _element_prefix(wb, "sheets")
+    el = f'<{main_prefix}sheet name="{_xml_attr(name)}" sheetId="{sheet_id}" {prefix}:id="{rid}"/>'
+    wb = _insert_before_last(wb, f"</{main_prefix}sheets>", el)
+
+    ct = current("[Content_Types].xml")
+    ct = _insert_before_last(ct, "</Types>", f'<Override PartName="/{part}" ContentType="{WORKSHEET_CT}"/>')
+    new_replace = {
+        "xl/_rels/workbook.xml.rels": rels.encode("utf-8"),
+        "xl/workbook.xml": wb.encode("utf-8"),
+        "[Content_Types].xml": ct.encode("utf-8"),
+    }
+    return new_replace, {part: sheet_xml}
+
+
+def _insert_before_last(text: str, closing: str, fragment: str) -> str:
+    i = text.rfind(closing)
+    if i < 0:
+        raise PackageError(f"cannot find {closing}")
+    return text[:i] + fragment + text[i:]
+
+
+def _rel_prefix(workbook_xml: str) -> str:
+    m = re.search(r'xmlns:(\w+)="' + re.escape(NS_REL) + '"', workbook_xml)
+    if not m:
+        raise PackageError("workbook.xml declares no relationships namespace")
+    return m.group(1)
+
+
+def _element_prefix(xml: str, local: str) -> str:
+    m = re.search(r"<(\w+:)?" + local + r"\b", xml)
+    return (m.group(1) or "") if m else ""
+
+
+def _xml_attr(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")

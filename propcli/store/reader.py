@@ -1,0 +1,208 @@
+"""Typed reads of a register: find the header row, map headers to column keys, convert every cell by its
+declared type, and keep the location of everything that could not be read."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import DataError, Location, Problem
+from .normalize import ValueProblem, coerce, is_blank
+from .schema import Sheet, header_index, norm_header
+
+HEADER_SCAN_ROWS = 30
+SUBTOTAL_WORDS = ("合计", "小计", "总计", "total")
+
+
+@dataclass(slots=True)
+class Row:
+    number: int  # the row number Excel shows
+    values: dict[str, object]
+    raw: dict[str, object]
+
+    def __getitem__(self, key: str) -> object:
+        return self.values.get(key)
+
+    def get(self, key: str, default: object = None) -> object:
+        v = self.values.get(key)
+        return default if v is None else v
+
+
+@dataclass
+class Table:
+    """One register as read: typed rows with their row numbers, and the problems met on the way."""
+
+    spec: Sheet
+    name: str  # the sheet's name in the workbook
+    header_row: int  # 1-based; 0 when the sheet does not exist yet
+    columns: dict[str, int]  # column key → 0-based column index
+    headers: dict[str, str]  # column key → header text as found
+    width: int  # number of header cells (known or not)
+    rows: list[Row] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    last_row: int = 0  # last row holding anything, header included
+    workbook: str = ""
+
+    @property
+    def exists(self) -> bool:
+        return self.header_row > 0
+
+    def location(self, row: int | None = None, key: str | None = None) -> Location:
+        column = ""
+        if key is not None:
+            column = self.headers.get(key) or self.spec.column(key).zh
+        return Location(self.workbook, self.name, row, column)
+
+    def index(self, key: str) -> dict[object, Row]:
+        """Rows by the value of one column (the first row wins on duplicates)."""
+        out: dict[object, Row] = {}
+        for row in self.rows:
+            v = row.values.get(key)
+            if v is not None and v not in out:
+                out[v] = row
+        return out
+
+    def where(self, key: str, value: object) -> list[Row]:
+        return [r for r in self.rows if r.values.get(key) == value]
+
+    def records(self) -> list[dict[str, object]]:
+        keys = [c.key for c in self.spec.columns]
+        return [{k: r.values.get(k) for k in keys} for r in self.rows]
+
+
+def is_subtotal(cells: Sequence[object]) -> bool:
+    """A 合计/小计 row: its first non-empty cell starts with one of those words."""
+    for v in cells:
+        if not is_blank(v):
+            return isinstance(v, str) and norm_header(v).startswith(SUBTOTAL_WORDS)
+    return False
+
+
+def find_header(grid: Sequence[Sequence[object]], spec: Sheet,
+                extra: dict[str, str] | None = None) -> tuple[int, dict[str, int], dict[str, str], int]:
+    """The header row (0-based index into grid), column key → index, key → header text, width.
+
+    The row matching most known headers within the first rows wins, so merged title rows above the
+    header are skipped. Returns index -1 when no row matches anything.
+    """
+    aliases = header_index(spec)
+    if extra:
+        aliases.update({norm_header(k): v for k, v in extra.items()})
+    best = (-1, {}, {}, 0)
+    best_score = 0
+    for i, cells in enumerate(grid[:HEADER_SCAN_ROWS]):
+        columns: dict[str, int] = {}
+        texts: dict[str, str] = {}
+        width = 0
+        for j, cell in enumerate(cells):
+            if is_blank(cell):
+                continue
+            width = j + 1
+            key = aliases.get(norm_header(cell))
+            if key is not None and key not in columns:
+                columns[key] = j
+                texts[key] = str(cell).strip()
+        if len(columns) > best_score:
+            best_score = len(columns)
+            best = (i, columns, texts, width)
+    return best
+
+
+def build_table(grid: Sequence[Sequence[object]], spec: Sheet, name: str, workbook: str,
+                extra: dict[str, str] | None = None, first_row: int = 1) -> Table:
+    """Typed rows from a grid of raw cells whose first list is sheet row `first_row`."""
+    h, columns, headers, width = find_header(grid, spec, extra)
+    missing = [c for c in spec.required if c.key not in columns]
+    if h < 0 or missing:
+        found = [str(v).strip() for v in (grid[h] if h >= 0 else _first_nonblank(grid)) if not is_blank(v)]
+        raise DataError(
+            "header.missing",
+            Location(workbook, name),
+            missing="、".join(c.zh for c in (missing or spec.required)),
+            found="、".join(found[:20]) or "—",
+        )
+    table = Table(spec, name, h + first_row, columns, headers, width, workbook=workbook)
+    kinds = [(key, idx, spec.column(key).kind) for key, idx in columns.items()]
+    last = h + first_row
+    for i in range(h + 1, len(grid)):
+        cells = grid[i]
+        if all(is_blank(v) for v in cells):
+            continue
+        number = i + first_row
+        last = number
+        if is_subtotal(cells):
+            continue
+        values: dict[str, object] = {}
+        raw: dict[str, object] = {}
+        for key, idx, kind in kinds:
+            v = cells[idx] if idx < len(cells) else None
+            if is_blank(v):
+                values[key] = None
+                continue
+            raw[key] = v
+            try:
+                values[key] = coerce(v, kind)
+            except ValueProblem as exc:
+                values[key] = None
+                table.problems.append(
+                    Problem("types", exc.key, table.location(number, key), v, column_key=key)
+                )
+        table.rows.append(Row(number, values, raw))
+    table.last_row = last
+    return table
+
+
+def _first_nonblank(grid: Sequence[Sequence[object]]) -> Sequence[object]:
+    return next((r for r in grid if any(not is_blank(v) for v in r)), [])
+
+
+def empty_table(spec: Sheet, workbook: str) -> Table:
+    """A register the workbook does not have yet: the first write creates the sheet with these headers."""
+    columns = {c.key: i for i, c in enumerate(spec.columns)}
+    headers = {c.key: c.zh for c in spec.columns}
+    return Table(spec, spec.zh, 0, columns, headers, len(columns), workbook=workbook)
+
+
+# -- foreign files: what a meter reader or another system hands the clerk -------------------------
+
+
+def read_grid(path: Path, sheet: str | None = None) -> tuple[str, list[list[object]]]:
+    """All cells of one sheet of an xlsx/xls/ods file or of a CSV, padded from A1. Returns (sheet, grid)."""
+    if path.suffix.lower() in (".csv", ".txt"):
+        return path.name, list(_read_csv(path))
+    from python_calamine import CalamineWorkbook
+
+    wb = CalamineWorkbook.from_path(str(path))
+    names = wb.sheet_names
+    if sheet is None:
+        sheet = names[0]
+    elif sheet not in names:
+        raise DataError("import.no_sheet", None, path=path.name, sheet=sheet)
+    return sheet, wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+
+
+def sheet_grids(path: Path) -> Iterator[tuple[str, list[list[object]]]]:
+    if path.suffix.lower() in (".csv", ".txt"):
+        yield path.name, list(_read_csv(path))
+        return
+    from python_calamine import CalamineWorkbook
+
+    wb = CalamineWorkbook.from_path(str(path))
+    for name in wb.sheet_names:
+        yield name, wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+
+
+def _read_csv(path: Path) -> Iterator[list[object]]:
+    data = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        text = data.decode("utf-8", errors="replace")
+    yield from csv.reader(io.StringIO(text))

@@ -1,0 +1,331 @@
+"""The estate workbook's registers: sheet names, columns, header aliases and declared types.
+
+Every sheet and column has a Chinese name (what the clerk sees) and an English key (what the code
+uses). Both are accepted wherever a sheet or header is named, plus a few aliases seen in real
+workbooks (e.g. `房间号`, `手机号`, `业主名称`).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Kind(str, Enum):
+    """Declared type of a column. Identifiers are always text."""
+
+    ID = "id"  # identifier: text, never a number (房号, 账期, 账单号, 收据号)
+    TEXT = "text"
+    PHONE = "phone"  # identifier: text of digits
+    IDNO = "idno"  # identifier: 18-char ID number, may end in X
+    DECIMAL = "decimal"  # area, readings, unit prices: Decimal
+    MONEY = "money"  # amounts in 元: Decimal, shown to the 分
+    INT = "int"
+    DATE = "date"
+    DATETIME = "datetime"
+    PERIOD = "period"  # 账期 YYYY-MM
+    ENUM = "enum"
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    zh: str
+    kind: Kind = Kind.TEXT
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+    choices: tuple[str, ...] = ()  # for ENUM: the drop-down list
+    width: int = 12  # column width in a new workbook (characters)
+
+    def names(self) -> tuple[str, ...]:
+        return (self.zh, self.key, *self.aliases)
+
+    @property
+    def is_identifier(self) -> bool:
+        return self.kind in (Kind.ID, Kind.PHONE, Kind.IDNO, Kind.PERIOD)
+
+
+@dataclass(frozen=True)
+class Sheet:
+    key: str
+    zh: str
+    columns: tuple[Column, ...]
+    primary: tuple[str, ...] = ()  # key columns, e.g. ("unit_id",)
+    aliases: tuple[str, ...] = ()
+    key_value: bool = False  # 小区信息: a settings sheet of 项目/值 pairs
+    _by_key: dict[str, Column] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_key.update({c.key: c for c in self.columns})
+
+    def column(self, key: str) -> Column:
+        return self._by_key[key]
+
+    def names(self) -> tuple[str, ...]:
+        return (self.zh, self.key, *self.aliases)
+
+    @property
+    def required(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.required)
+
+
+STATUSES = ("自住", "出租", "空置", "托管")
+METERS = ("水表", "电表", "燃气表")
+METHODS = ("现金", "微信", "支付宝", "银行转账", "POS")
+CHANNELS = ("电话", "短信", "书面通知", "催缴函", "上门", "律师函", "诉讼")
+BILL_STATUSES = ("未缴", "部分", "已缴", "减免")
+BASES = ("按面积", "按用量", "按户", "按车位")
+SEVERITIES = ("重大", "重要", "一般")
+WORK_ORDER_STATUSES = ("待派工", "处理中", "已完成", "已回访", "已关闭")
+COMPLAINT_STATUSES = ("已受理", "已转呈", "已答复", "已解决")
+SATISFACTION = ("满意", "基本满意", "不满意")
+
+C = Column
+
+UNIT = C("unit_id", "房号", Kind.ID, True, ("房屋编号", "房间编号", "物业编号", "房屋", "unit"), width=12)
+OPERATOR = C("operator", "经办人", aliases=("收银员", "操作员"))
+NOTES = C("notes", "备注", width=24)
+
+ESTATE = Sheet(
+    "estate",
+    "小区信息",
+    (C("item", "项目", Kind.TEXT, True, ("key",), width=16), C("value", "值", Kind.TEXT, False, ("value",), width=40)),
+    primary=("item",),
+    key_value=True,
+)
+
+# The settings of 小区信息: key, Chinese label, default value.
+ESTATE_SETTINGS: tuple[tuple[str, str, str], ...] = (
+    ("name", "小区名称", ""),
+    ("company", "物业公司", ""),
+    ("phone", "服务电话", ""),
+    ("address", "地址", ""),
+    ("bank_account", "收款账户", ""),
+    ("due_days", "缴费期限(天)", "15"),
+    ("rounding", "金额舍入", "分"),
+    ("late_fee", "滞纳金", "不收"),
+)
+
+OWNERS = Sheet(
+    "owners",
+    "业主档案",
+    (
+        UNIT,
+        C("building", "楼栋", aliases=("楼号", "楼栋号", "楼栋名称", "楼栋编号", "楼阁名称"), width=8),
+        C("entrance", "单元", aliases=("单元号",), width=6),
+        C("room", "室号", aliases=("房间号", "房间", "门牌号"), width=8),
+        C("owner_name", "业主姓名", Kind.TEXT, True, ("姓名", "业主名称", "业主", "客户", "户主"), width=10),
+        C("phone", "联系电话", Kind.PHONE, False, ("手机号", "电话", "手机", "联系方式"), width=14),
+        C("id_no", "证件号码", Kind.IDNO, False, ("身份证号", "身份证号码", "证件号"), width=20),
+        C("area", "建筑面积", Kind.DECIMAL, True, ("面积", "房屋面积"), width=10),
+        C("household_size", "常住人口", Kind.INT, aliases=("人口",), width=8),
+        C("status", "房屋状态", Kind.ENUM, choices=STATUSES, aliases=("状态",), width=9),
+        C("move_in_date", "入住日期", Kind.DATE, aliases=("入住时间", "交房日期"), width=12),
+        C("tenant_name", "租户姓名", aliases=("租户",), width=10),
+        C("tenant_phone", "租户电话", Kind.PHONE, width=14),
+        C("parking", "车位", aliases=("车位号",), width=8),
+        NOTES,
+    ),
+    primary=("unit_id",),
+)
+
+TRANSFERS = Sheet(
+    "transfers",
+    "过户记录",
+    (
+        UNIT,
+        C("date", "过户日期", Kind.DATE, True, width=12),
+        C("from_owner", "原业主", Kind.TEXT, True, width=10),
+        C("to_owner", "新业主", Kind.TEXT, True, width=10),
+        C("phone", "新电话", Kind.PHONE, width=14),
+        C("settled", "结清金额", Kind.MONEY, width=12),
+        OPERATOR,
+    ),
+)
+
+RATES = Sheet(
+    "rates",
+    "收费标准",
+    (
+        C("item", "收费项目", Kind.TEXT, True, width=10),
+        C("basis", "计费方式", Kind.ENUM, True, choices=BASES, width=10),
+        C("price", "单价", Kind.DECIMAL, width=8),
+        C("tiers", "阶梯", width=30),
+        C("tier_cycle", "阶梯周期", Kind.ENUM, choices=("月", "年"), width=8),
+        C("months", "适用月份", width=8),
+        C("large_household", "大户加档", width=8),
+        C("meter", "表计", Kind.ENUM, choices=METERS, width=8),
+        C("applies_to", "适用状态", width=10),
+        C("factor", "折扣", Kind.DECIMAL, width=6),
+        C("effective_from", "生效日期", Kind.DATE, True, width=12),
+        C("effective_to", "失效日期", Kind.DATE, width=12),
+    ),
+    primary=("item", "applies_to", "months", "effective_from"),
+)
+
+READINGS = Sheet(
+    "readings",
+    "抄表记录",
+    (
+        UNIT,
+        C("meter", "表计", Kind.ENUM, True, choices=METERS, width=8),
+        C("period", "账期", Kind.PERIOD, True, width=9),
+        C("read_date", "抄表日期", Kind.DATE, width=12),
+        C("reading", "读数", Kind.DECIMAL, True, aliases=("本次读数",), width=10),
+        C("reader", "抄表人", width=8),
+        C("replacement", "换表", width=14),
+        NOTES,
+    ),
+    primary=("unit_id", "meter", "period"),
+)
+
+BILLS = Sheet(
+    "bills",
+    "应收账单",
+    (
+        C("bill_id", "账单号", Kind.ID, True, ("账单编号",), width=16),
+        UNIT,
+        C("period", "账期", Kind.PERIOD, True, width=9),
+        C("item", "收费项目", Kind.TEXT, True, width=10),
+        C("quantity", "用量", Kind.DECIMAL, width=8),
+        C("unit_price", "单价", Kind.DECIMAL, width=8),
+        C("amount", "金额", Kind.MONEY, True, ("应缴金额", "应收金额", "账单金额"), width=10),
+        C("due_date", "应缴日期", Kind.DATE, width=12),
+        C("paid", "已收", Kind.MONEY, aliases=("实收金额", "实缴金额"), width=10),
+        C("status", "状态", Kind.ENUM, choices=BILL_STATUSES, width=6),
+        C("detail", "计算明细", width=36),
+    ),
+    primary=("bill_id",),
+)
+
+PAYMENTS = Sheet(
+    "payments",
+    "收款记录",
+    (
+        C("receipt_no", "收据号", Kind.ID, True, width=16),
+        UNIT,
+        C("paid_on", "收款日期", Kind.DATE, True, ("缴费时间",), width=12),
+        C("amount", "金额", Kind.MONEY, True, width=10),
+        C("method", "方式", Kind.ENUM, choices=METHODS, width=9),
+        OPERATOR,
+        C("allocations", "分配", width=36),
+        NOTES,
+    ),
+    primary=("receipt_no",),
+)
+
+REMINDERS = Sheet(
+    "reminders",
+    "催缴记录",
+    (
+        UNIT,
+        C("date", "日期", Kind.DATE, True, width=12),
+        C("channel", "方式", Kind.ENUM, True, choices=CHANNELS, width=9),
+        C("outcome", "结果", width=20),
+        C("promise_date", "承诺缴费日期", Kind.DATE, width=12),
+        C("tracking_no", "快递单号", Kind.ID, width=16),
+        OPERATOR,
+        NOTES,
+    ),
+)
+
+WORK_ORDERS = Sheet(
+    "work_orders",
+    "报修工单",
+    (
+        C("order_no", "工单号", Kind.ID, True, width=14),
+        C("unit_id", "房号", Kind.ID, False, ("房屋",), width=12),
+        C("reported_at", "报修时间", Kind.DATETIME, True, width=17),
+        C("reporter", "报修人", width=10),
+        C("phone", "联系电话", Kind.PHONE, width=14),
+        C("category", "类别", width=10),
+        C("content", "内容", width=30),
+        C("convenient_time", "方便时间", width=14),
+        C("assigned_to", "派工", width=10),
+        C("status", "状态", Kind.ENUM, choices=WORK_ORDER_STATUSES, width=8),
+        C("done_at", "完成时间", Kind.DATETIME, width=17),
+        C("leak_test_at", "试漏时间", Kind.DATETIME, width=17),
+        C("visit_due", "回访期限", Kind.DATETIME, width=17),
+        C("visited_at", "回访时间", Kind.DATETIME, width=17),
+        C("visit_result", "回访结果", width=20),
+        C("satisfaction", "满意度", Kind.ENUM, choices=SATISFACTION, width=8),
+        C("charge", "有偿金额", Kind.MONEY, width=10),
+    ),
+    primary=("order_no",),
+)
+
+COMPLAINTS = Sheet(
+    "complaints",
+    "投诉记录",
+    (
+        C("complaint_no", "投诉号", Kind.ID, True, width=14),
+        C("unit_id", "房号", Kind.ID, False, width=12),
+        C("received_at", "受理时间", Kind.DATETIME, True, width=17),
+        C("complainant", "投诉人", width=10),
+        C("severity", "等级", Kind.ENUM, True, choices=SEVERITIES, width=6),
+        C("subject", "事由", width=30),
+        C("department", "责任部门", width=10),
+        C("status", "状态", Kind.ENUM, choices=COMPLAINT_STATUSES, width=8),
+        C("forwarded_at", "转呈时间", Kind.DATETIME, width=17),
+        C("answered_at", "答复时间", Kind.DATETIME, width=17),
+        C("resolved_at", "解决时间", Kind.DATETIME, width=17),
+    ),
+    primary=("complaint_no",),
+)
+
+JOURNAL = Sheet(
+    "journal",
+    "操作日志",
+    (
+        C("time", "时间", Kind.DATETIME, True, width=20),
+        C("operator", "操作人", width=10),
+        C("command", "命令", width=30),
+        C("sheet", "表", width=10),
+        C("key", "主键", width=14),
+        C("before", "变更前", width=40),
+        C("after", "变更后", width=40),
+    ),
+)
+
+SHEETS: tuple[Sheet, ...] = (
+    ESTATE, OWNERS, TRANSFERS, RATES, READINGS, BILLS, PAYMENTS, REMINDERS, WORK_ORDERS, COMPLAINTS, JOURNAL,
+)
+BY_KEY: dict[str, Sheet] = {s.key: s for s in SHEETS}
+
+_UNIT_SUFFIX = re.compile(r"[\(（\[【].*?[\)）\]】]\s*$")
+_SPACES = re.compile(r"\s+")
+
+
+def norm_header(text: object) -> str:
+    """Normalise a header or sheet name for matching: width, case, spaces, unit suffixes like `(㎡)`."""
+    s = unicodedata.normalize("NFKC", str(text)).strip()
+    s = _SPACES.sub("", s)
+    while True:  # `房屋面积(必填)`, `建筑面积(㎡)`, `缴费期限(天)` ...
+        stripped = _UNIT_SUFFIX.sub("", s)
+        if stripped == s or not stripped:
+            break
+        s = stripped
+    for suffix in ("m2", "m²"):  # NFKC has turned ㎡ into m2
+        if s.endswith(suffix) and len(s) > len(suffix):
+            s = s[: -len(suffix)]
+    return s.lower()
+
+
+def sheet_for(name: str) -> Sheet | None:
+    """The register a workbook sheet name stands for (`业主档案`, `owners`, ` 业主档案 `...)."""
+    n = norm_header(name)
+    for sheet in SHEETS:
+        if n in {norm_header(x) for x in sheet.names()}:
+            return sheet
+    return None
+
+
+def header_index(sheet: Sheet) -> dict[str, str]:
+    """Normalised header text → column key, for every name and alias of every column."""
+    index: dict[str, str] = {}
+    for col in sheet.columns:
+        for name in col.names():
+            index.setdefault(norm_header(name), col.key)
+    return index

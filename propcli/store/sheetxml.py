@@ -1,0 +1,317 @@
+"""Edits to one worksheet's XML that touch only the rows they change.
+
+The sheet is kept as bytes. Rows are located with one regular-expression pass; an edit re-renders only
+the row it changes, and every other byte of the part (other rows, column widths, merged cells, data
+validation, conditional formats, extension lists) is left exactly as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+_ROW = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?)row\b([^>]*?)(/?)>", re.S)
+_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\b([^>]*?)(?:/>|>(.*?)</(?:[A-Za-z_][\w.-]*:)?c>)", re.S)
+_ATTR = re.compile(rb'([\w:]+)\s*=\s*"([^"]*)"')
+_SHEETDATA_OPEN = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?)sheetData\b[^>]*?(/?)>")
+_DIMENSION = re.compile(rb'(<(?:[A-Za-z_][\w.-]*:)?dimension\b[^>]*?\bref=")([^"]*)(")')
+_COL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?col\b([^>]*?)/?>")
+_HAS_VALUE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:v|is|f)\b")
+_HAS_FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f\b")
+_REF = re.compile(r"^([A-Z]+)(\d+)$")
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+MAX_ROWS = 1_048_576
+
+CellValue = str | int | float | Decimal | bool | dt.date | dt.datetime | None
+
+
+def col_letter(index: int) -> str:
+    """0-based column index → letters (0 → A, 26 → AA)."""
+    letters = ""
+    n = index + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def col_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def _attrs(raw: bytes) -> dict[bytes, bytes]:
+    return dict(_ATTR.findall(raw))
+
+
+def _esc(text: str) -> str:
+    text = _ILLEGAL_XML.sub("", text)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+@dataclass
+class _Row:
+    number: int
+    start: int
+    end: int  # exclusive
+    attrs: bytes
+    self_closing: bool
+
+
+@dataclass
+class _Cell:
+    col: int
+    attrs: dict[bytes, bytes]
+    raw: bytes
+
+
+class SheetXml:
+    """One worksheet part being edited. `to_bytes()` gives the new part."""
+
+    def __init__(self, data: bytes, date_styles: set[int] | None = None) -> None:
+        self.data = data
+        self.date_styles = date_styles or set()
+        m = _SHEETDATA_OPEN.search(data)
+        if not m:
+            raise ValueError("worksheet has no sheetData")
+        self.prefix = m.group(1)
+        self._empty_sheetdata = m.group(2) == b"/"
+        self._sd_open_end = m.end()
+        self._sd_close = m.start() if self._empty_sheetdata else data.index(b"</" + self.prefix + b"sheetData>", m.end())
+        self.rows: dict[int, _Row] = {}
+        self._order: list[int] = []
+        self._index_rows()
+        self._col_styles = self._read_col_styles()
+        self._new: dict[int, bytes] = {}  # row number → replacement (or new) row XML
+
+    def _index_rows(self) -> None:
+        if self._empty_sheetdata:
+            return
+        data, close = self.data, self._sd_close
+        closing = b"</" + self.prefix + b"row>"
+        pos, number = self._sd_open_end, 0
+        while True:
+            m = _ROW.search(data, pos, close)
+            if not m:
+                break
+            r = _attrs(m.group(2)).get(b"r")
+            number = int(r) if r else number + 1
+            if m.group(3) == b"/":
+                end = m.end()
+            else:
+                end = data.index(closing, m.end()) + len(closing)
+            self.rows[number] = _Row(number, m.start(), end, m.group(2), m.group(3) == b"/")
+            self._order.append(number)
+            pos = end
+
+    def _read_col_styles(self) -> list[tuple[int, int, int]]:
+        head = self.data[: self._sd_open_end]
+        spans = []
+        for m in _COL.finditer(head):
+            a = _attrs(m.group(1))
+            if b"style" in a:
+                spans.append((int(a[b"min"]) - 1, int(a[b"max"]) - 1, int(a[b"style"])))
+        return spans
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def cells(self, number: int) -> list[_Cell]:
+        row = self.rows.get(number)
+        if row is None or row.self_closing:
+            return []
+        body = self._row_body(row)
+        out, col = [], -1
+        for m in _CELL.finditer(body):
+            a = _attrs(m.group(1))
+            ref = a.get(b"r")
+            col = col_index(_REF.match(ref.decode()).group(1)) if ref else col + 1
+            out.append(_Cell(col, a, m.group(0)))
+        return out
+
+    def _row_body(self, row: _Row) -> bytes:
+        return self.data[row.start : row.end]
+
+    def last_used_row(self) -> int:
+        """The last row holding a value or formula (styled empty rows below the data do not count)."""
+        for number in reversed(self._order):
+            if number in self._new:
+                return number
+            row = self.rows[number]
+            if not row.self_closing and _HAS_VALUE.search(self.data, row.start, row.end):
+                return number
+        return max(self._new, default=0)
+
+    def is_formula(self, number: int, col: int) -> bool:
+        return any(c.col == col and _HAS_FORMULA.search(c.raw) for c in self._current_cells(number))
+
+    # -- editing -------------------------------------------------------------------------------
+
+    def set_cells(self, number: int, values: Mapping[int, CellValue], template_row: int | None = None) -> None:
+        """Set cells of row `number` (0-based column → value); other cells of the row stay as they are.
+
+        A new row, or a new cell in an existing row, takes its style from `template_row` (the row above,
+        for appended rows), else from the column's default style.
+        """
+        if not 1 <= number <= MAX_ROWS:
+            raise ValueError(f"row {number} is outside the sheet")
+        existing = {c.col: c for c in self._current_cells(number)}
+        template = {c.col: c for c in self.cells(template_row)} if template_row else {}
+        merged: dict[int, bytes] = {c: cell.raw for c, cell in existing.items()}
+        for col, value in values.items():
+            if col in existing:
+                style = existing[col].attrs.get(b"s")
+            elif col in template:
+                style = template[col].attrs.get(b"s")
+            else:
+                style = self._col_style(col)
+            merged[col] = self._cell_xml(col, number, value, style)
+        row_attrs = self._row_attrs(number, template_row)
+        p = self.prefix.decode()
+        body = "".join(merged[c].decode("utf-8") for c in sorted(merged))
+        self._new[number] = f"<{p}row {row_attrs}>{body}</{p}row>".encode()
+
+    def append_rows(self, rows: Iterable[Mapping[int, CellValue]], at: int | None = None,
+                    template: int | None = None) -> int:
+        """Append rows after the last used row (or from row `at`); return the first row number written.
+
+        New rows take the formatting of row `template` (default: the row above the first new one).
+        """
+        first = at or self.last_used_row() + 1
+        if template is None and first > 1 and self._has_values(first - 1):
+            template = first - 1
+        n = first
+        for values in rows:
+            if n > MAX_ROWS:
+                raise ValueError(f"the sheet is full ({MAX_ROWS} rows)")
+            self.set_cells(n, values, template_row=template)
+            n += 1
+        return first
+
+    def _has_values(self, number: int) -> bool:
+        if number in self._new:
+            return True
+        row = self.rows.get(number)
+        return bool(row and not row.self_closing and _HAS_VALUE.search(self.data, row.start, row.end))
+
+    def _current_cells(self, number: int) -> list[_Cell]:
+        if number in self._new:
+            body = self._new[number]
+            out = []
+            for m in _CELL.finditer(body):
+                a = _attrs(m.group(1))
+                out.append(_Cell(col_index(_REF.match(a[b"r"].decode()).group(1)), a, m.group(0)))
+            return out
+        return self.cells(number)
+
+    def _row_attrs(self, number: int, template_row: int | None) -> str:
+        existing = self.rows.get(number)
+        source = existing or (self.rows.get(template_row) if template_row else None)
+        keep = []
+        if source is not None:
+            for k, v in _ATTR.findall(source.attrs):
+                if k != b"r" and (existing is not None or k != b"spans"):
+                    keep.append(f'{k.decode()}="{v.decode()}"')
+        return " ".join([f'r="{number}"', *keep])
+
+    def _col_style(self, col: int) -> bytes | None:
+        for lo, hi, style in self._col_styles:
+            if lo <= col <= hi:
+                return str(style).encode() if style else None
+        return None
+
+    def _cell_xml(self, col: int, number: int, value: CellValue, style: bytes | None) -> bytes:
+        p = self.prefix.decode()  # "x:" in a sheet written with a prefixed main namespace
+        ref = f"{col_letter(col)}{number}"
+        s = f' s="{style.decode()}"' if style else ""
+        if value is None or value == "":
+            return f'<{p}c r="{ref}"{s}/>'.encode()
+        if isinstance(value, bool):
+            return f'<{p}c r="{ref}"{s} t="b"><{p}v>{int(value)}</{p}v></{p}c>'.encode()
+        if isinstance(value, (dt.date, dt.datetime)):
+            if style is not None and int(style) in self.date_styles:
+                moment = value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time())
+                serial = (moment - EXCEL_EPOCH) / dt.timedelta(days=1)
+                text = f"{serial:.10f}".rstrip("0").rstrip(".")
+                return f'<{p}c r="{ref}"{s}><{p}v>{text}</{p}v></{p}c>'.encode()
+            fmt = "%Y-%m-%d %H:%M:%S" if isinstance(value, dt.datetime) else "%Y-%m-%d"
+            value = value.strftime(fmt)
+        if isinstance(value, (int, float, Decimal)):
+            text = format(value, "f") if isinstance(value, Decimal) else repr(value)
+            return f'<{p}c r="{ref}"{s}><{p}v>{text}</{p}v></{p}c>'.encode()
+        return (f'<{p}c r="{ref}"{s} t="inlineStr"><{p}is><{p}t xml:space="preserve">{_esc(str(value))}</{p}t>'
+                f'</{p}is></{p}c>').encode("utf-8")
+
+    def to_bytes(self) -> bytes:
+        if not self._new:
+            return self.data
+        pieces: list[bytes] = []
+        data = self.data
+        p = self.prefix
+        if self._empty_sheetdata:
+            m = _SHEETDATA_OPEN.search(data)
+            assert m
+            pieces.append(data[: m.start()])
+            pieces.append(b"<" + p + b"sheetData>")
+            pieces.extend(self._new[n] for n in sorted(self._new))
+            pieces.append(b"</" + p + b"sheetData>")
+            pieces.append(data[m.end():])
+            return self._fix_dimension(b"".join(pieces))
+        pos = 0
+        pending = sorted(n for n in self._new if n not in self.rows)
+        for number in self._order:
+            row = self.rows[number]
+            while pending and pending[0] < number:
+                pieces.append(data[pos : row.start])
+                pos = row.start
+                pieces.append(self._new[pending.pop(0)])
+            if number in self._new:
+                pieces.append(data[pos : row.start])
+                pieces.append(self._new[number])
+                pos = row.end
+        pieces.append(data[pos : self._sd_close])
+        pieces.extend(self._new[n] for n in pending)
+        pieces.append(data[self._sd_close :])
+        return self._fix_dimension(b"".join(pieces))
+
+    def _fix_dimension(self, data: bytes) -> bytes:
+        """Widen `<dimension ref>` to cover the rows and columns written."""
+        m = _DIMENSION.search(data, 0, self._sd_open_end + 64)
+        if not m:
+            return data
+        last_row = max(self._new)
+        last_col = max((c.col for n in self._new for c in self._current_cells(n)), default=0)
+        ref = m.group(2).decode()
+        parts = ref.split(":")
+        start = parts[0]
+        end = parts[-1]
+        sm, em = _REF.match(start), _REF.match(end)
+        if not (sm and em):
+            return data
+        end_col = max(col_index(em.group(1)), last_col)
+        end_row = max(int(em.group(2)), last_row)
+        new_ref = f"{start}:{col_letter(end_col)}{end_row}".encode()
+        return data[: m.start(2)] + new_ref + data[m.end(2):]
+
+
+def new_sheet_xml(header: list[str]) -> bytes:
+    """A minimal worksheet part with one header row, for a register the workbook lacks."""
+    cells = "".join(
+        f'<c r="{col_letter(i)}1" t="inlineStr"><is><t>{_esc(h)}</t></is></c>' for i, h in enumerate(header)
+    )
+    last = f"{col_letter(max(len(header) - 1, 0))}1"
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        f'<dimension ref="A1:{last}"/><sheetViews><sheetView workbookViewId="0">'
+        '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
+        f'<sheetFormatPr defaultRowHeight="15"/><sheetData><row r="1">{cells}</row></sheetData>'
+        '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>'
+    ).encode("utf-8")
+

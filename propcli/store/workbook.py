@@ -1,0 +1,451 @@
+"""The workbook gateway: typed reads, and writes that keep every guarantee of DESIGN §5.
+
+A write (`commit`) changes only the worksheet parts it edits, goes to a temporary file beside the
+workbook, checks that nobody changed the workbook since it was read, keeps the previous version in
+`.propcli/backups/`, and replaces the workbook atomically. Every change is journaled in 操作日志.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+import os
+import shutil
+from collections.abc import Iterable, Mapping
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import DataError, Location, WorkbookBusy
+from . import schema
+from .package import Package, PackageError, add_sheet_parts
+from .reader import Row, Table, build_table, empty_table
+from .safety import WriteLock, refuse_if_open, state_dir
+from .sheetxml import MAX_ROWS, CellValue, SheetXml, col_letter, new_sheet_xml
+
+KEEP_BACKUPS = 30
+READ_ONLY_SUFFIXES = (".xls", ".ods", ".xlsb")
+
+
+def _fingerprint(path: Path) -> tuple[int, int, int]:
+    st = path.stat()
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def display(value: object) -> str:
+    """A value as the journal and messages show it."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+@dataclass
+class JournalEntry:
+    sheet: str
+    key: str
+    before: str
+    after: str
+
+
+@dataclass
+class _SheetEdits:
+    table: Table
+    updates: dict[int, dict[int, CellValue]] = field(default_factory=dict)
+    appends: list[dict[int, CellValue]] = field(default_factory=list)
+    new_headers: dict[int, str] = field(default_factory=dict)
+
+
+@dataclass
+class CommitResult:
+    entries: list[JournalEntry]
+    written: bool
+    backup: Path | None = None
+
+
+class Workbook:
+    """An estate workbook opened for reading, or for a change when `write=True` (then use it as a
+    context manager: the write lock is held from the first read to the replace)."""
+
+    def __init__(self, path: Path, *, write: bool = False, force: bool = False) -> None:
+        self.path = Path(path)
+        self.name = self.path.name
+        self.force = force
+        self.readonly = self.path.suffix.lower() in READ_ONLY_SUFFIXES
+        self._stack = ExitStack()
+        if not self.path.exists():
+            raise DataError("workbook.missing", None, path=str(path))
+        if write:
+            if self.readonly:
+                raise DataError("workbook.readonly", None, path=self.name)
+            refuse_if_open(self.path, force)
+            self._stack.enter_context(WriteLock(self.path))
+        self._fingerprint = _fingerprint(self.path)
+        self._calamine = None
+        try:
+            self._open_calamine()
+        except Exception:
+            self._stack.close()
+            raise
+        self._tables: dict[str, Table] = {}
+        self._edits: dict[str, _SheetEdits] = {}
+        self._journal: list[JournalEntry] = []
+
+    def __enter__(self) -> Workbook:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._stack.close()
+
+    def _open_calamine(self) -> None:
+        from python_calamine import CalamineWorkbook
+
+        try:
+            self._calamine = CalamineWorkbook.from_path(str(self.path))
+        except Exception as exc:  # calamine raises its own error types for every kind of bad file
+            raise DataError("workbook.corrupt", None, path=self.name, reason=_short(exc)) from None
+        self.sheet_names: list[str] = list(self._calamine.sheet_names)
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def sheet_name(self, spec: schema.Sheet) -> str | None:
+        """The workbook's name for a register, by its Chinese name, English key or an alias."""
+        wanted = {schema.norm_header(n) for n in spec.names()}
+        return next((n for n in self.sheet_names if schema.norm_header(n) in wanted), None)
+
+    def has(self, spec: schema.Sheet) -> bool:
+        return self.sheet_name(spec) is not None
+
+    def read(self, spec: schema.Sheet, *, required: bool = True) -> Table:
+        """The register's typed rows. A missing optional register reads as empty (a write creates it)."""
+        if spec.key in self._tables:
+            return self._tables[spec.key]
+        name = self.sheet_name(spec)
+        if name is None:
+            if required:
+                raise DataError(
+                    "sheet.missing", Location(self.name), sheet=spec.zh, english=spec.key,
+                    found="、".join(self.sheet_names) or "—",
+                )
+            table = empty_table(spec, self.name)
+        else:
+            try:
+                grid = self._calamine.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            except Exception as exc:
+                raise DataError("workbook.corrupt", None, path=self.name, reason=_short(exc)) from None
+            table = build_table(grid, spec, name, self.name)
+        self._tables[spec.key] = table
+        return table
+
+    def settings(self) -> dict[str, str]:
+        """小区信息 as key → text value (keys of schema.ESTATE_SETTINGS; unknown labels kept as written)."""
+        table = self.read(schema.ESTATE, required=False)
+        by_label = {schema.norm_header(label): key for key, label, _ in schema.ESTATE_SETTINGS}
+        by_label.update({schema.norm_header(key): key for key, _, _ in schema.ESTATE_SETTINGS})
+        out = {key: default for key, _, default in schema.ESTATE_SETTINGS}
+        for row in table.rows:
+            label = row.values.get("item")
+            if label:
+                out[by_label.get(schema.norm_header(label), str(label))] = display(row.values.get("value"))
+        return out
+
+    # -- staging changes -----------------------------------------------------------------------
+
+    def _edits_for(self, table: Table) -> _SheetEdits:
+        if table.name not in self._edits:
+            self._edits[table.name] = _SheetEdits(table)
+        return self._edits[table.name]
+
+    def _column(self, edits: _SheetEdits, key: str) -> int:
+        table = edits.table
+        if key not in table.columns:  # the clerk's sheet lacks this column: add its header at the end
+            idx = max([table.width, *(i + 1 for i in table.columns.values())])
+            table.columns[key] = idx
+            table.headers[key] = table.spec.column(key).zh
+            table.width = idx + 1
+            edits.new_headers[idx] = table.spec.column(key).zh
+        return table.columns[key]
+
+    def update(self, table: Table, row: Row, changes: Mapping[str, object], key: str, *,
+               rewrite: bool = False) -> bool:
+        """Stage new values for some cells of one row; journal what changes. False when nothing does.
+
+        `rewrite` writes cells whose typed value is already right but whose stored text is not (a
+        `--fix` of stray spaces); the journal then shows the text as it was stored.
+        """
+        old = row.raw if rewrite else row.values
+        diff = {k: v for k, v in changes.items() if old.get(k) != v}
+        if not diff:
+            return False
+        edits = self._edits_for(table)
+        cells = edits.updates.setdefault(row.number, {})
+        for k, v in diff.items():
+            cells[self._column(edits, k)] = v
+        self._journal.append(JournalEntry(
+            table.name, key, _describe(table.spec, {k: old.get(k) for k in diff}), _describe(table.spec, diff),
+        ))
+        for k, v in diff.items():
+            row.values[k] = v
+        return True
+
+    def append(self, table: Table, records: Iterable[Mapping[str, object]], key_column: str | None = None,
+               journal: bool = True) -> None:
+        """Stage new rows at the end of a register."""
+        edits = self._edits_for(table)
+        for record in records:
+            edits.appends.append({self._column(edits, k): v for k, v in record.items() if v is not None})
+            if journal:
+                key = display(record.get(key_column)) if key_column else ""
+                self._journal.append(JournalEntry(table.name, key, "", _describe(table.spec, record)))
+
+    def log(self, sheet: str, key: str, before: str, after: str) -> None:
+        """Stage a journal row that goes with no cell change (e.g. an undo)."""
+        self._journal.append(JournalEntry(sheet, key, before, after))
+
+    @property
+    def pending(self) -> list[JournalEntry]:
+        return list(self._journal)
+
+    # -- committing ----------------------------------------------------------------------------
+
+    def commit(self, command: str, *, dry_run: bool = False, operator: str | None = None,
+               record_history: bool = True) -> CommitResult:
+        """Write the staged changes (and their journal rows) in one atomic replace of the workbook."""
+        entries = list(self._journal)
+        if dry_run or not (self._edits or self._journal):
+            return CommitResult(entries, written=False)
+        if self.readonly:
+            raise DataError("workbook.readonly", None, path=self.name)
+        refuse_if_open(self.path, self.force)
+        self._check_unchanged()
+        operator = operator or current_operator()
+        now = dt.datetime.now().replace(microsecond=0)
+        journal = self.read(schema.JOURNAL, required=False)
+        self.append(journal, (
+            {"time": now, "operator": operator, "command": command, "sheet": e.sheet, "key": e.key,
+             "before": e.before, "after": e.after}
+            for e in entries
+        ), journal=False)
+
+        state = state_dir(self.path)
+        tmp_dir = state / "tmp"
+        tmp_dir.mkdir(exist_ok=True)
+        tmp = tmp_dir / f"{self.name}.{os.getpid()}.tmp"
+        try:
+            pkg = Package(self.path)
+        except PackageError as exc:
+            raise DataError("workbook.corrupt", None, path=self.name, reason=str(exc)) from None
+        try:
+            replace, add = self._render(pkg)
+            with open(tmp, "wb") as out:
+                digest = pkg.write(out, replace, add)
+                out.flush()
+                os.fsync(out.fileno())
+        finally:
+            pkg.close()
+        try:
+            self._check_unchanged()
+            backup = self._backup(state, now)
+            os.replace(tmp, self.path)
+        finally:
+            tmp.unlink(missing_ok=True)
+        _fsync_dir(self.path.parent)
+        self._fingerprint = _fingerprint(self.path)
+        if record_history:
+            _append_history(state, {
+                "workbook": self.name, "time": now.isoformat(), "command": command, "operator": operator,
+                "backup": backup.name, "sha256": digest, "changes": len(entries),
+            })
+        self._edits.clear()
+        self._journal.clear()
+        self._tables.clear()
+        self._open_calamine()
+        return CommitResult(entries, written=True, backup=backup)
+
+    def _check_unchanged(self) -> None:
+        if _fingerprint(self.path) != self._fingerprint:
+            raise WorkbookBusy("busy.changed")
+
+    def _render(self, pkg: Package) -> tuple[dict[str, bytes], dict[str, bytes]]:
+        replace: dict[str, bytes] = {}
+        add: dict[str, bytes] = {}
+        for name, edits in self._edits.items():
+            table = edits.table
+            ref = pkg.sheet(name)
+            if ref is None:  # a register the workbook lacks: a new last sheet with the schema's headers
+                header = [table.headers.get(c.key, c.zh) for c in table.spec.columns]
+                r, a = add_sheet_parts(pkg, name, new_sheet_xml(header), replace, add)
+                replace.update(r)
+                add.update(a)
+                part = next(iter(a))
+                xml = SheetXml(add[part], pkg.date_styles())
+                header_row = 1
+            else:
+                part = ref.part
+                xml = SheetXml(pkg.read(part), pkg.date_styles())
+                header_row = table.header_row
+            if edits.new_headers:
+                xml.set_cells(header_row, edits.new_headers, template_row=header_row)
+            for number, cells in edits.updates.items():
+                for col in cells:
+                    if xml.is_formula(number, col):
+                        raise DataError("write.formula", table.location(number), cell=f"{col_letter(col)}{number}")
+                xml.set_cells(number, cells)
+            if edits.appends:
+                first = max(xml.last_used_row(), header_row) + 1
+                if first + len(edits.appends) - 1 > MAX_ROWS:
+                    raise DataError("write.sheet_full", table.location(), sheet=name, rows=MAX_ROWS)
+                last_data = table.rows[-1].number if table.rows else None  # not a 合计 row below the data
+                xml.append_rows(edits.appends, at=first, template=last_data)
+            (add if part in add else replace)[part] = xml.to_bytes()
+        return replace, add
+
+    def _backup(self, state: Path, now: dt.datetime) -> Path:
+        folder = state / "backups"
+        folder.mkdir(exist_ok=True)
+        stamp = now.strftime("%Y%m%d-%H%M%S")
+        backup = folder / f"{self.path.stem}.{stamp}{self.path.suffix}"
+        n = 1
+        while backup.exists():
+            n += 1
+            backup = folder / f"{self.path.stem}.{stamp}-{n}{self.path.suffix}"
+        try:
+            os.link(self.path, backup)  # the old version's bytes, kept without a copy
+        except OSError:
+            shutil.copy2(self.path, backup)
+        _prune(folder, self.path, int(os.environ.get("PROPCLI_KEEP_BACKUPS", KEEP_BACKUPS)))
+        return backup
+
+
+def _describe(spec: schema.Sheet, values: Mapping[str, object]) -> str:
+    names = {c.key: c.zh for c in spec.columns}
+    return "; ".join(f"{names.get(k, k)}: {display(v)}" for k, v in values.items() if v is not None)
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:200]
+
+
+def current_operator() -> str:
+    return os.environ.get("PROPCLI_OPERATOR") or getpass.getuser()
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _prune(folder: Path, workbook: Path, keep: int) -> None:
+    mine = sorted(folder.glob(f"{workbook.stem}.*{workbook.suffix}"), key=lambda p: p.stat().st_mtime_ns)
+    for old in mine[:-keep] if keep > 0 else []:
+        old.unlink(missing_ok=True)
+
+
+# -- history and undo ------------------------------------------------------------------------------
+
+HISTORY = "history.jsonl"
+
+
+def _append_history(state: Path, entry: dict) -> None:
+    with open(state / HISTORY, "a", encoding="utf-8") as f:
+        f.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def read_history(workbook: Path) -> list[dict]:
+    path = workbook.parent / ".propcli" / HISTORY
+    if not path.exists():
+        return []
+    entries = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if entry.get("workbook") == workbook.name:
+            entries.append(entry)
+    return entries
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def undo(path: Path, *, force: bool = False, dry_run: bool = False) -> dict:
+    """Put back the workbook as it was before propcli's last change, if nothing changed it since.
+
+    The undone version is itself kept as a backup, and the undo is journaled in the restored workbook.
+    """
+    path = Path(path)
+    state = state_dir(path)
+    with Workbook(path, write=True, force=force) as wb:
+        live = [e for e in read_history(path) if not e.get("undone")]
+        if not live:
+            raise DataError("undo.nothing")
+        last = live[-1]
+        folder = state / "backups"
+        if _sha256(path) != last["sha256"]:
+            raise DataError("undo.changed", None, command=last["command"], time=last["time"], folder=str(folder))
+        backup = folder / last["backup"]
+        if not backup.exists():
+            raise DataError("undo.backup_missing", None, backup=str(backup))
+        if dry_run:
+            return last
+        restored_sha = _sha256(backup)
+        tmp = state / "tmp" / f"{path.name}.{os.getpid()}.undo"
+        tmp.parent.mkdir(exist_ok=True)
+        shutil.copyfile(backup, tmp)
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        wb._check_unchanged()
+        kept = wb._backup(state, dt.datetime.now().replace(microsecond=0))
+        os.replace(tmp, path)
+        _fsync_dir(path.parent)
+        _rewrite_history(state, lambda e: {**e, "undone": True} if e == last else e)
+    with Workbook(path, write=True, force=force) as wb:  # journal the undo in the restored workbook
+        wb.log("", "", f"{last['command']} @ {last['time']}", f"backup {kept.name}")
+        wb.commit(f"undo ({last['command']})", record_history=False)
+    previous = live[-2] if len(live) > 1 else None
+    if previous is not None and previous["sha256"] == restored_sha:
+        # nothing else had changed between the two propcli changes: the previous one stays undoable
+        new_sha = _sha256(path)
+        _rewrite_history(state, lambda e: {**e, "sha256": new_sha} if e == previous else e)
+    return last
+
+
+def _rewrite_history(state: Path, change) -> None:  # type: ignore[no-untyped-def]
+    path = state / HISTORY
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        try:
+            out.append(json.dumps(change(json.loads(line)), ensure_ascii=False))
+        except json.JSONDecodeError:
+            out.append(line)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text("\n".join(out) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
