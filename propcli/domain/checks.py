@@ -1,0 +1,191 @@
+"""Named checks of the registers. Each takes the tables read (register key → Table) and yields Problems;
+a check that finds nothing yields nothing. Pure: no reading, no printing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import replace
+from decimal import Decimal
+
+from ..errors import Problem
+from ..store.normalize import has_fullwidth, to_identifier
+from ..store.reader import Table
+from ..store.schema import Kind
+from .people import idno_problem, phone_problem
+
+Tables = Mapping[str, Table]
+Check = Callable[[Tables], Iterable[Problem]]
+
+UNIT_REGISTERS = ("transfers", "readings", "bills", "payments", "reminders", "work_orders", "complaints")
+
+
+def _problem(check: str, key: str, table: Table, row: int | None, col: str | None, value: object,
+             fix: object = None, **params: object) -> Problem:
+    return Problem(check, key, table.location(row, col), value, params, column_key=col or "", fix=fix)
+
+
+def duplicate_unit(tables: Tables) -> Iterator[Problem]:
+    """A 房号 registered twice in 业主档案."""
+    owners = tables.get("owners")
+    if owners is None:
+        return
+    seen: dict[str, int] = {}
+    for row in owners.rows:
+        unit = row.values.get("unit_id")
+        if unit is None:
+            continue
+        if unit in seen:
+            yield _problem("duplicate-unit", "check.duplicate_unit", owners, row.number, "unit_id", unit,
+                           other=seen[unit])
+        else:
+            seen[unit] = row.number
+
+
+def required(tables: Tables) -> Iterator[Problem]:
+    """Empty cells in required columns, in every register."""
+    for table in tables.values():
+        for col in table.spec.required:
+            if col.key not in table.columns:
+                continue  # a missing required header stops the read itself
+            for row in table.rows:
+                if row.values.get(col.key) is None and col.key not in row.raw:
+                    yield _problem("required", "check.required", table, row.number, col.key, None,
+                                   column=table.headers.get(col.key, col.zh))
+
+
+def _columns_of(tables: Tables, kind: Kind) -> Iterator[tuple[Table, str]]:
+    for table in tables.values():
+        for col in table.spec.columns:
+            if col.kind is kind and col.key in table.columns:
+                yield table, col.key
+
+
+def phone(tables: Tables) -> Iterator[Problem]:
+    """Phones that are neither an 11-digit mobile nor a landline."""
+    for table, key in _columns_of(tables, Kind.PHONE):
+        for row in table.rows:
+            value = row.values.get(key)
+            if value:
+                reason = phone_problem(str(value))
+                if reason:
+                    yield _problem("phone", reason[0], table, row.number, key, value, **reason[1])
+
+
+def idno(tables: Tables) -> Iterator[Problem]:
+    """18-digit resident ID numbers with a wrong length, birth date or check digit."""
+    for table, key in _columns_of(tables, Kind.IDNO):
+        for row in table.rows:
+            value = row.values.get(key)
+            if value:
+                reason = idno_problem(str(value))
+                if reason:
+                    yield _problem("idno", reason[0], table, row.number, key, value, **reason[1])
+
+
+def area(tables: Tables) -> Iterator[Problem]:
+    """A 建筑面积 of zero or less (it would bill nothing, or a credit)."""
+    owners = tables.get("owners")
+    if owners is None:
+        return
+    for row in owners.rows:
+        value = row.values.get("area")
+        if isinstance(value, Decimal) and value <= 0:
+            yield _problem("area", "check.area", owners, row.number, "area", value)
+
+
+def unknown_unit(tables: Tables) -> Iterator[Problem]:
+    """A 房号 in another register that 业主档案 does not know."""
+    owners = tables.get("owners")
+    if owners is None:
+        return
+    known = {r.values.get("unit_id") for r in owners.rows}
+    for name in UNIT_REGISTERS:
+        table = tables.get(name)
+        if table is None or "unit_id" not in table.columns:
+            continue
+        for row in table.rows:
+            unit = row.values.get("unit_id")
+            if unit is not None and unit not in known:
+                yield _problem("unknown-unit", "check.unknown_unit", table, row.number, "unit_id", unit)
+
+
+def _identifier_cells(tables: Tables) -> Iterator[tuple[Table, int, str, str]]:
+    for table in tables.values():
+        keys = [c.key for c in table.spec.columns if c.is_identifier and c.key in table.columns]
+        for row in table.rows:
+            for key in keys:
+                raw = row.raw.get(key)
+                if isinstance(raw, str):
+                    yield table, row.number, key, raw
+
+
+def fullwidth(tables: Tables) -> Iterator[Problem]:
+    """Full-width digits, letters or brackets in identifiers (１２０１, Ｂ座) — fixable."""
+    for table, number, key, raw in _identifier_cells(tables):
+        if has_fullwidth(raw):
+            yield _problem("fullwidth", "check.fullwidth", table, number, key, raw, fix=to_identifier(raw))
+
+
+def whitespace(tables: Tables) -> Iterator[Problem]:
+    """Spaces or line breaks inside or around identifiers (`3-2-1201 `, `3-2-\\n1201`) — fixable."""
+    for table, number, key, raw in _identifier_cells(tables):
+        if raw != "".join(raw.split()) and not has_fullwidth(raw):
+            yield _problem("whitespace", "check.whitespace", table, number, key, raw, fix=to_identifier(raw))
+
+
+_DATE_KINDS = (Kind.DATE, Kind.DATETIME, Kind.PERIOD)
+
+
+def dates(tables: Tables) -> Iterator[Problem]:
+    """Cells of date or period columns that are not dates."""
+    for table in tables.values():
+        for p in table.problems:
+            if table.spec.column(p.column_key).kind in _DATE_KINDS:
+                yield replace(p, check="dates")
+
+
+def types(tables: Tables) -> Iterator[Problem]:
+    """Other cells that cannot be read as their column's type (a number column holding text, an ID
+    number that Excel turned into a number and so lost its last digits)."""
+    for table in tables.values():
+        for p in table.problems:
+            if table.spec.column(p.column_key).kind not in _DATE_KINDS:
+                yield p
+
+
+def choices(tables: Tables) -> Iterator[Problem]:
+    """Drop-down columns (房屋状态, 方式, 状态…) holding a value outside their list."""
+    for table in tables.values():
+        for col in table.spec.columns:
+            if col.kind is not Kind.ENUM or col.key not in table.columns:
+                continue
+            for row in table.rows:
+                value = row.values.get(col.key)
+                if value is not None and value not in col.choices:
+                    yield _problem("choices", "check.status", table, row.number, col.key, value,
+                                   choices="/".join(col.choices))
+
+
+CHECKS: dict[str, Check] = {
+    "duplicate-unit": duplicate_unit,
+    "required": required,
+    "phone": phone,
+    "idno": idno,
+    "area": area,
+    "unknown-unit": unknown_unit,
+    "fullwidth": fullwidth,
+    "whitespace": whitespace,
+    "dates": dates,
+    "types": types,
+    "choices": choices,
+}
+
+
+def run(tables: Tables, names: Iterable[str] | None = None) -> list[Problem]:
+    """Problems found by the named checks (all when none are named), in check order."""
+    selected = list(names) if names else list(CHECKS)
+    found: list[Problem] = []
+    for name in selected:
+        found.extend(CHECKS[name](tables))
+    return found
+

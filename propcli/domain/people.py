@@ -1,0 +1,131 @@
+"""Rules about people's data: phone numbers, resident ID numbers, masking (PIPL), unit ids, pinyin."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+MOBILE = re.compile(r"^1[3-9]\d{9}$")
+LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}(?:-\d{1,6})?$")
+_SPLIT_PHONES = re.compile(r"[,，;；/、\s]+")
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+Reason = tuple[str, dict[str, object]]  # a message key of i18n and its parameters
+
+
+def phone_problem(phone: str) -> Reason | None:
+    """Why a phone cell is not a valid mobile or landline number (several may be listed), or None."""
+    for part in (p for p in _SPLIT_PHONES.split(phone) if p):
+        digits = part.replace("-", "").replace("+86", "", 1) if part.startswith("+86") else part
+        if MOBILE.match(digits) or LANDLINE.match(part):
+            continue
+        bare = re.sub(r"\D", "", part)
+        if bare.startswith("1") and len(bare) != 11:
+            return "phone.digits", {"n": len(bare)}
+        return "phone.format", {}
+    return None
+
+
+def id_check_digit(first17: str) -> str:
+    total = sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS))
+    return _ID_CHECK[total % 11]
+
+
+def idno_problem(idno: str) -> Reason | None:
+    """Why an 18-digit resident ID number (GB 11643) is invalid, or None. Other documents (passport,
+    15-digit old IDs, HK/Macau/Taiwan permits) are left alone unless they look like a broken 18-digit ID."""
+    s = idno.upper()
+    if len(s) == 18 and s[:17].isdigit():
+        if not (s[17].isdigit() or s[17] == "X"):
+            return "idno.last", {}
+        month, day = int(s[10:12]), int(s[12:14])
+        if not (1 <= month <= 12 and 1 <= day <= 31):
+            return "idno.birth", {"birth": s[6:14]}
+        expected = id_check_digit(s[:17])
+        if s[17] != expected:
+            return "idno.checksum", {"got": s[17], "expected": expected}
+        return None
+    if s.isdigit() and len(s) not in (15, 18) and 14 <= len(s) <= 20:
+        return "idno.length", {"n": len(s)}
+    return None
+
+
+def mask_phone(phone: object) -> str:
+    """138****1234; landlines keep area code and last 4 digits."""
+    if not phone:
+        return ""
+    out = []
+    for part in (p for p in _SPLIT_PHONES.split(str(phone)) if p):
+        if len(part) >= 7:
+            out.append(part[:3] + "*" * (len(part) - 7) + part[-4:])
+        else:
+            out.append("*" * len(part))
+    return " ".join(out)
+
+
+def mask_idno(idno: object) -> str:
+    """110101********123X: the region code and the last 4 characters stay."""
+    if not idno:
+        return ""
+    s = str(idno)
+    if len(s) <= 8:
+        return "*" * len(s)
+    return s[:6] + "*" * (len(s) - 10) + s[-4:]
+
+
+def mask_name(name: object) -> str:
+    """张* for public lists: the surname and one star per remaining character (at least one)."""
+    if not name:
+        return ""
+    s = str(name).strip()
+    return s[0] + "*" * max(len(s) - 1, 1)
+
+
+def split_unit(unit: str) -> tuple[str, str, str]:
+    """`3-2-1201` → (楼栋 3, 单元 2, 室号 1201); `B1-708` → (B1, '', 708); anything else → ('', '', unit)."""
+    parts = [p for p in re.split(r"[-－—#栋幢座单元号室]+", unit) if p]
+    if len(parts) >= 3:
+        return parts[0], parts[1], "-".join(parts[2:])
+    if len(parts) == 2:
+        return parts[0], "", parts[1]
+    return "", "", unit
+
+
+def unit_sort_key(unit: str) -> tuple:
+    """Natural order: 2-1-0301 before 10-1-0101."""
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", unit) if p)
+
+
+@lru_cache(maxsize=65536)
+def initials(name: str) -> frozenset[str]:
+    """Every pinyin-initials spelling of a name, polyphonic characters included (曾 → z or c)."""
+    from pypinyin import Style, pinyin
+
+    options = pinyin(name, style=Style.FIRST_LETTER, heteronym=True, errors="ignore")
+    spellings = {""}
+    for choices in options:
+        letters = {c[:1].lower() for c in choices if c} or {""}
+        spellings = {s + letter for s in spellings for letter in letters}
+        if len(spellings) > 64:  # a pathological name; the common spelling is enough
+            spellings = set(list(spellings)[:64])
+    return frozenset(s for s in spellings if s)
+
+
+PHONE_FIELDS = ("phone", "tenant_phone")
+IDNO_FIELDS = ("id_no",)
+
+
+def masked(record: dict, unmask: bool = False) -> dict:
+    """A copy of a record with phones and ID numbers masked, as every output for others shows them."""
+    if unmask:
+        return dict(record)
+    out = dict(record)
+    for key in PHONE_FIELDS:
+        if out.get(key):
+            out[key] = mask_phone(out[key])
+    for key in IDNO_FIELDS:
+        if out.get(key):
+            out[key] = mask_idno(out[key])
+    return out

@@ -1,0 +1,224 @@
+"""The owners register: listing, the dossier of one unit, search, and the changes a clerk makes.
+
+Functions here read through a `Workbook` and stage changes on it; the caller commits (or not, for a
+dry run). Validation errors are `DataError`s naming the offending value and how to fix it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from ..domain.people import idno_problem, initials, phone_problem, split_unit, unit_sort_key
+from ..errors import DataError
+from ..store import schema
+from ..store.normalize import ValueProblem, coerce, to_identifier
+from ..store.reader import Row, Table
+from ..store.workbook import Workbook
+
+DOSSIER_REGISTERS = (schema.TRANSFERS, schema.READINGS, schema.BILLS, schema.PAYMENTS, schema.REMINDERS,
+                     schema.WORK_ORDERS, schema.COMPLAINTS)
+
+
+def owner_row(table: Table, unit: str) -> Row:
+    unit = to_identifier(unit)
+    row = table.index("unit_id").get(unit)
+    if row is None:
+        raise DataError("owner.unknown", None, unit=unit)
+    return row
+
+
+def list_owners(wb: Workbook, *, building: str | None = None, status: str | None = None) -> list[dict]:
+    rows = wb.read(schema.OWNERS).records()
+    if building:
+        rows = [r for r in rows if str(r.get("building") or split_unit(str(r["unit_id"] or ""))[0]) == building]
+    if status:
+        rows = [r for r in rows if r.get("status") == status]
+    return sorted(rows, key=lambda r: unit_sort_key(str(r.get("unit_id") or "")))
+
+
+@dataclass
+class Dossier:
+    """Everything the registers hold about one unit."""
+
+    unit: str
+    profile: dict
+    registers: dict[str, list[dict]] = field(default_factory=dict)  # register key → its rows for the unit
+
+
+def dossier(wb: Workbook, unit: str) -> Dossier:
+    owners = wb.read(schema.OWNERS)
+    row = owner_row(owners, unit)
+    unit = str(row.values["unit_id"])
+    out = Dossier(unit, {c.key: row.values.get(c.key) for c in schema.OWNERS.columns})
+    for spec in DOSSIER_REGISTERS:
+        if not wb.has(spec):
+            continue
+        table = wb.read(spec)
+        if "unit_id" in table.columns:
+            out.registers[spec.key] = [r for r in table.records() if r.get("unit_id") == unit]
+    return out
+
+
+@dataclass(frozen=True)
+class Match:
+    record: dict
+    why: str  # unit / name / phone / pinyin / tenant
+
+
+_ASCII_LETTERS = re.compile(r"^[A-Za-z]+$")
+
+
+def find(wb: Workbook, text: str) -> list[Match]:
+    """Owners whose unit, name, phone tail, tenant, or pinyin initials (zs → 张三) match `text`."""
+    q = unicodedata.normalize("NFKC", text).strip()
+    if not q:
+        return []
+    q_unit = to_identifier(q).lower()
+    digits = q.isdigit() and len(q) >= 3
+    letters = bool(_ASCII_LETTERS.match(q))
+    out: list[Match] = []
+    for record in wb.read(schema.OWNERS).records():
+        unit = str(record.get("unit_id") or "")
+        name = str(record.get("owner_name") or "")
+        why = None
+        if q_unit and q_unit in unit.lower():
+            why = "unit"
+        elif name and q in name:
+            why = "name"
+        elif digits and any(str(record.get(k) or "").endswith(q) for k in ("phone", "tenant_phone")):
+            why = "phone"
+        elif q in str(record.get("tenant_name") or ""):
+            why = "tenant"
+        elif letters and name and any(s.startswith(q.lower()) for s in initials(name)):
+            why = "pinyin"
+        if why:
+            out.append(Match(record, why))
+    order = {"unit": 0, "name": 1, "phone": 2, "pinyin": 3, "tenant": 4}
+    return sorted(out, key=lambda m: (order[m.why], unit_sort_key(str(m.record.get("unit_id") or ""))))
+
+
+# -- changes ---------------------------------------------------------------------------------------
+
+EDITABLE = ("owner_name", "phone", "id_no", "area", "household_size", "status", "move_in_date", "tenant_name",
+            "tenant_phone", "parking", "notes", "building", "entrance", "room")
+
+
+def clean_fields(values: Mapping[str, object]) -> dict[str, object]:
+    """Typed and validated field values as a clerk typed them on the command line ('' clears a field)."""
+    out: dict[str, object] = {}
+    for key, value in values.items():
+        if value is None:
+            continue
+        col = schema.OWNERS.column(key)
+        if value == "":
+            if col.required:
+                raise DataError("check.required", None, column=col.zh)
+            out[key] = None
+            continue
+        try:
+            typed = coerce(value, col.kind)
+        except ValueProblem as exc:
+            raise DataError(exc.key, None, value=repr(str(value))) from None
+        if col.kind is schema.Kind.PHONE:
+            reason = phone_problem(str(typed))
+            if reason:
+                raise DataError(reason[0], None, value=repr(typed), **reason[1])
+        if col.kind is schema.Kind.IDNO:
+            reason = idno_problem(str(typed))
+            if reason:
+                raise DataError(reason[0], None, value=repr(typed), **reason[1])
+        if key == "area" and isinstance(typed, Decimal) and typed <= 0:
+            raise DataError("check.area", None, value=repr(str(value)))
+        if col.kind is schema.Kind.ENUM and typed not in col.choices:
+            raise DataError("check.status", None, value=repr(typed), choices="/".join(col.choices))
+        out[key] = typed
+    return out
+
+
+def add(wb: Workbook, unit: str, values: Mapping[str, object]) -> dict:
+    """Register a new unit. Building, entrance and room default to the parts of the unit id."""
+    owners = wb.read(schema.OWNERS)
+    unit = to_identifier(unit)
+    existing = owners.index("unit_id").get(unit)
+    if existing is not None:
+        raise DataError("owner.exists", None, unit=unit, row=existing.number)
+    record = {"unit_id": unit, **clean_fields(values)}
+    for key in ("owner_name", "area"):
+        if record.get(key) is None:
+            raise DataError("check.required", None, column=schema.OWNERS.column(key).zh)
+    building, entrance, room = split_unit(unit)
+    record.setdefault("building", building or None)
+    record.setdefault("entrance", entrance or None)
+    record.setdefault("room", room or None)
+    ordered = {c.key: record.get(c.key) for c in schema.OWNERS.columns}
+    wb.append(owners, [ordered], key_column="unit_id")
+    return ordered
+
+
+def update(wb: Workbook, unit: str, values: Mapping[str, object]) -> dict:
+    """Change some fields of a unit's record; returns {field: (before, after)} of what changes."""
+    owners = wb.read(schema.OWNERS)
+    row = owner_row(owners, unit)
+    changes = clean_fields(values)
+    if not changes:
+        raise DataError("owner.no_change")
+    before = {k: row.values.get(k) for k in changes}
+    wb.update(owners, row, changes, key=str(row.values["unit_id"]))
+    return {k: (before[k], changes[k]) for k in changes if before[k] != changes[k]}
+
+
+def transfer(wb: Workbook, unit: str, *, to: str, date: dt.date, phone: str | None = None,
+             id_no: str | None = None, settled: Decimal | None = None, operator: str = "") -> dict:
+    """过户: the new owner takes the unit on `date`; the old owner's phone and ID go with them, and the
+    transfer is kept in 过户记录 (bills before `date` stay with the old owner)."""
+    owners = wb.read(schema.OWNERS)
+    row = owner_row(owners, unit)
+    unit = str(row.values["unit_id"])
+    old = row.values.get("owner_name")
+    to = " ".join(to.split())
+    if old == to:
+        raise DataError("owner.same_owner", None, unit=unit, name=to)
+    transfers = wb.read(schema.TRANSFERS, required=False)
+    earlier = [r.values["date"] for r in transfers.where("unit_id", unit) if isinstance(r.values.get("date"), dt.date)]
+    if earlier and max(earlier) > date:
+        raise DataError("owner.transfer_before_move_in", None, date=date.isoformat(), last=max(earlier).isoformat())
+    fields = clean_fields({"owner_name": to, "phone": phone if phone is not None else "",
+                           "id_no": id_no if id_no is not None else ""})
+    wb.update(owners, row, fields, key=unit)
+    record = {"unit_id": unit, "date": date, "from_owner": old, "to_owner": to, "phone": fields.get("phone"),
+              "settled": settled, "operator": operator or None}
+    wb.append(transfers, [record], key_column="unit_id")
+    return record
+
+
+def move_in(wb: Workbook, unit: str, *, date: dt.date, readings: Mapping[str, Decimal],
+            status: str | None = None, reader: str = "") -> list[dict]:
+    """入住: the move-in date, the status (空置 → 自住 unless given), and the base meter readings that
+    the first utility bill will start from."""
+    owners = wb.read(schema.OWNERS)
+    row = owner_row(owners, unit)
+    unit = str(row.values["unit_id"])
+    changes: dict[str, object] = {"move_in_date": date}
+    if status:
+        changes.update(clean_fields({"status": status}))
+    elif row.values.get("status") in (None, "空置"):
+        changes["status"] = "自住"
+    wb.update(owners, row, changes, key=unit)
+    table = wb.read(schema.READINGS, required=False)
+    period = f"{date.year:04d}-{date.month:02d}"
+    existing = {(r.values.get("meter"), r.values.get("period")): r for r in table.where("unit_id", unit)}
+    records = []
+    for meter, value in readings.items():
+        if (meter, period) in existing:
+            raise DataError("owner.reading_exists", None, unit=unit, meter=meter, period=period,
+                            row=existing[(meter, period)].number)
+        records.append({"unit_id": unit, "meter": meter, "period": period, "read_date": date, "reading": value,
+                        "reader": reader or None, "notes": "入住底数"})
+    if records:
+        wb.append(table, records, key_column="unit_id")
+    return records
