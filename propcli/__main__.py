@@ -1,0 +1,3 @@
+from propcli.cli.app import main
+
+main()

@@ -1,0 +1,81 @@
+"""The propcli command line: global options, the command groups registered in one place, and the one
+boundary where errors become messages and exit codes."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from ..errors import PropcliError
+from ..i18n import LANGS, default_lang, tr
+from . import check, init, owners, undo
+from .common import Exit, State, err_console, state
+
+
+class Boundary(TyperGroup):
+    """Turns the core's typed errors into a message on stderr and an exit code; nothing else prints them."""
+
+    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except PropcliError as exc:
+            st = ctx.obj if isinstance(ctx.obj, State) else State()
+            if st.debug:
+                raise
+            err_console().print(exc.message(st.lang), markup=False)
+            raise typer.Exit(exc.exit_code) from None
+
+
+app = typer.Typer(
+    cls=Boundary,
+    name="propcli",
+    help="物业内勤工具箱：从命令行读写小区的 Excel/WPS 工作簿。 The property clerk's estate workbook from the shell.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    workbook: Annotated[
+        Path | None,
+        typer.Option("--workbook", "-w", help="the estate workbook (or PROPCLI_WORKBOOK, or the one *.xlsx here)"),
+    ] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="zh | en (or PROPCLI_LANG)")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress messages, only data and errors")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="show the traceback of an error")] = False,
+) -> None:
+    st = state(ctx)
+    chosen = lang or default_lang()
+    if chosen not in LANGS:
+        raise typer.BadParameter(f"{chosen} (zh, en)", param_hint="--lang")
+    st.workbook, st.lang, st.quiet, st.debug = workbook, chosen, quiet, debug
+
+
+app.command("init", help="新建小区工作簿 (every register, styled headers, drop-down lists).")(init.init)
+app.command("check", help="检查工作簿 (named checks; silent and exit 0 when clean).")(check.check)
+app.command("undo", help="撤销 propcli 的上一次修改 (if nothing changed the workbook since).")(undo.undo)
+app.add_typer(owners.app, name="owners", help="业主档案 (the owners register).")
+
+
+def main() -> None:
+    """The console entry point: a bug still ends with a message and a non-zero exit, for cron."""
+    try:
+        app()
+    except BrokenPipeError:  # `propcli owners list | head`
+        sys.stderr.close()
+        sys.exit(0)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:
+        if "--debug" in sys.argv:
+            raise
+        err_console().print(tr("out.internal", default_lang(), error=f"{type(exc).__name__}: {exc}"), markup=False)
+        sys.exit(Exit.DATA)

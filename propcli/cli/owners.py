@@ -1,0 +1,284 @@
+"""`propcli owners …`: the owners register (业主档案)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..domain.people import masked
+from ..ops import importer
+from ..ops import owners as ops
+from ..render import formats
+from ..render.formats import Col
+from ..store import schema
+from ..store.normalize import ValueProblem, to_decimal
+from ..store.workbook import CommitResult, Workbook
+from ..errors import DataError
+from .common import (
+    DryRunOpt, ForceOpt, FormatOpt, OutputOpt, State, UnmaskOpt, emit, find_workbook, parse_date, print_rich,
+    rich_table, say, state, write_output,
+)
+
+app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
+
+_KIND = {schema.Kind.DECIMAL: "number", schema.Kind.MONEY: "money", schema.Kind.DATE: "date",
+         schema.Kind.INT: "number"}
+LIST_TABLE_KEYS = ("unit_id", "owner_name", "phone", "area", "status", "household_size", "move_in_date",
+                   "tenant_name", "parking")
+
+
+def columns(st: State, spec: schema.Sheet, keys: tuple[str, ...] | None = None) -> list[Col]:
+    cols = spec.columns if keys is None else [spec.column(k) for k in keys]
+    return [Col(c.key, c.zh if st.lang == "zh" else c.key, _KIND.get(c.kind, "text")) for c in cols]
+
+
+def _report_commit(st: State, wb: Workbook, result: CommitResult) -> None:
+    """After a change: the journal of it (dry run: on stdout, as what would change), and where it went."""
+    if not result.entries:
+        say(st, st.t("out.nothing"))
+        return
+    if not result.written:
+        rows = [{"sheet": e.sheet, "key": e.key, "before": e.before, "after": e.after} for e in result.entries]
+        heads = ("表", "主键", "变更前", "变更后") if st.lang == "zh" else ("sheet", "key", "before", "after")
+        cols = [Col(k, h) for k, h in zip(("sheet", "key", "before", "after"), heads)]
+        emit(st, rows, cols, fmt="table", output=None, title="")
+        say(st, st.t("out.dry_run", count=len(result.entries)))
+    else:
+        backup = result.backup.name if result.backup else "—"
+        say(st, st.t("out.saved", count=len(result.entries), path=wb.name, backup=backup))
+
+
+def _decimal(value: str | None, what: str) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        return to_decimal(value)
+    except ValueProblem as exc:
+        raise DataError(exc.key, None, value=repr(value)) from None
+
+
+# -- reading -----------------------------------------------------------------------------------------
+
+
+@app.command("list", help="业主列表 (filters: --building, --status).")
+def list_(
+    ctx: typer.Context,
+    building: Annotated[str | None, typer.Option("--building", "-b", help="楼栋")] = None,
+    status: Annotated[str | None, typer.Option("--status", help="房屋状态: 自住/出租/空置/托管")] = None,
+    fmt: FormatOpt = None,
+    output: OutputOpt = None,
+    unmask: UnmaskOpt = False,
+) -> None:
+    st = state(ctx)
+    with Workbook(find_workbook(st)) as wb:
+        rows = [masked(r, unmask) for r in ops.list_owners(wb, building=building, status=status)]
+        title = wb.settings().get("name") or wb.name
+    kind = formats.format_for(output, fmt)
+    keys = LIST_TABLE_KEYS if kind == "table" else None
+    emit(st, rows, columns(st, schema.OWNERS, keys), fmt=fmt, output=output,
+         title=f"{title} · {schema.OWNERS.zh if st.lang == 'zh' else 'owners'}（{len(rows)}）")
+
+
+@app.command("show", help="一户的完整档案 (profile, transfers, readings, bills, payments, reminders, work orders).")
+def show(
+    ctx: typer.Context,
+    unit: Annotated[str, typer.Argument(help="房号, e.g. 3-2-1201")],
+    fmt: FormatOpt = None,
+    output: OutputOpt = None,
+    unmask: UnmaskOpt = False,
+) -> None:
+    st = state(ctx)
+    with Workbook(find_workbook(st)) as wb:
+        d = ops.dossier(wb, unit)
+    profile = masked(d.profile, unmask)
+    registers = {k: [masked(r, unmask) for r in rows] for k, rows in d.registers.items()}
+    kind = formats.format_for(output, fmt)
+    if kind == "json":
+        write_output(st, formats.to_json({"unit": d.unit, "profile": profile, **registers}), output)
+        return
+    if kind != "table":
+        raise typer.BadParameter(f"{kind} (table, json)", param_hint="--format")
+    _print_dossier(st, d.unit, profile, registers, output)
+
+
+def _print_dossier(st: State, unit: str, profile: dict, registers: dict[str, list[dict]],
+                   output: Path | None) -> None:
+    from rich.console import Group
+    from rich.panel import Panel
+    from rich.table import Table
+
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column()
+    for c in columns(st, schema.OWNERS):
+        grid.add_row(c.header, formats.text(profile.get(c.key), c.kind))
+    parts: list = [Panel(grid, title=unit, title_align="left")]
+    for spec in ops.DOSSIER_REGISTERS:
+        rows = registers.get(spec.key, [])
+        name = spec.zh if st.lang == "zh" else spec.key
+        if rows:
+            cols = [c for c in columns(st, spec) if c.key != "unit_id"]
+            parts.append(rich_table(rows, cols, f"{name}（{len(rows)}）"))
+        else:
+            parts.append(f"{name}：—" if st.lang == "zh" else f"{name}: —")
+    print_rich(st, Group(*parts), output)
+
+
+@app.command("find", help="查找业主：姓名、电话尾号、房号或拼音首字母 (zs → 张三).")
+def find(
+    ctx: typer.Context,
+    text: Annotated[str, typer.Argument(help="name part, phone tail, unit, or pinyin initials")],
+    fmt: FormatOpt = None,
+    output: OutputOpt = None,
+    unmask: UnmaskOpt = False,
+) -> None:
+    st = state(ctx)
+    with Workbook(find_workbook(st)) as wb:
+        matches = ops.find(wb, text)
+    if not matches:
+        say(st, st.t("out.no_matches", text=text))
+        raise typer.Exit(1)
+    rows = [{**masked(m.record, unmask), "why": m.why} for m in matches]
+    cols = columns(st, schema.OWNERS, ("unit_id", "owner_name", "phone", "tenant_name", "tenant_phone", "status"))
+    cols.append(Col("why", "匹配" if st.lang == "zh" else "match"))
+    emit(st, rows, cols, fmt=fmt, output=output, title="")
+
+
+# -- changing ----------------------------------------------------------------------------------------
+
+Name = Annotated[str | None, typer.Option("--name", help="业主姓名")]
+Phone = Annotated[str | None, typer.Option("--phone", help="联系电话")]
+IdNo = Annotated[str | None, typer.Option("--id-no", help="证件号码")]
+Area = Annotated[str | None, typer.Option("--area", help="建筑面积 (㎡)")]
+Household = Annotated[str | None, typer.Option("--household", help="常住人口")]
+Status = Annotated[str | None, typer.Option("--status", help="房屋状态: 自住/出租/空置/托管")]
+MoveIn = Annotated[str | None, typer.Option("--move-in", help="入住日期")]
+TenantName = Annotated[str | None, typer.Option("--tenant-name", help="租户姓名 ('' clears)")]
+TenantPhone = Annotated[str | None, typer.Option("--tenant-phone", help="租户电话 ('' clears)")]
+Parking = Annotated[str | None, typer.Option("--parking", help="车位")]
+Notes = Annotated[str | None, typer.Option("--notes", help="备注")]
+Building = Annotated[str | None, typer.Option("--building", help="楼栋 (default: from the unit id)")]
+Entrance = Annotated[str | None, typer.Option("--entrance", help="单元 (default: from the unit id)")]
+Room = Annotated[str | None, typer.Option("--room", help="室号 (default: from the unit id)")]
+
+
+def _fields(**values: str | None) -> dict[str, str | None]:
+    return {k: v for k, v in values.items() if v is not None}
+
+
+@app.command("add", help="登记新户.")
+def add(
+    ctx: typer.Context,
+    unit: Annotated[str, typer.Argument(help="房号, e.g. 3-2-1201")],
+    name: Name = None, phone: Phone = None, id_no: IdNo = None, area: Area = None, household: Household = None,
+    status: Status = None, move_in: MoveIn = None, tenant_name: TenantName = None,
+    tenant_phone: TenantPhone = None, parking: Parking = None, notes: Notes = None,
+    building: Building = None, entrance: Entrance = None, room: Room = None,
+    dry_run: DryRunOpt = False, force: ForceOpt = False,
+) -> None:
+    st = state(ctx)
+    values = _fields(owner_name=name, phone=phone, id_no=id_no, area=area, household_size=household,
+                     status=status, move_in_date=move_in, tenant_name=tenant_name, tenant_phone=tenant_phone,
+                     parking=parking, notes=notes, building=building, entrance=entrance, room=room)
+    with Workbook(find_workbook(st), write=True, force=force) as wb:
+        ops.add(wb, unit, values)
+        _report_commit(st, wb, wb.commit(f"owners add {unit}", dry_run=dry_run))
+
+
+@app.command("update", help="修改一户的资料 ('' clears an optional field).")
+def update(
+    ctx: typer.Context,
+    unit: Annotated[str, typer.Argument(help="房号")],
+    name: Name = None, phone: Phone = None, id_no: IdNo = None, area: Area = None, household: Household = None,
+    status: Status = None, move_in: MoveIn = None, tenant_name: TenantName = None,
+    tenant_phone: TenantPhone = None, parking: Parking = None, notes: Notes = None,
+    building: Building = None, entrance: Entrance = None, room: Room = None,
+    dry_run: DryRunOpt = False, force: ForceOpt = False,
+) -> None:
+    st = state(ctx)
+    values = _fields(owner_name=name, phone=phone, id_no=id_no, area=area, household_size=household,
+                     status=status, move_in_date=move_in, tenant_name=tenant_name, tenant_phone=tenant_phone,
+                     parking=parking, notes=notes, building=building, entrance=entrance, room=room)
+    with Workbook(find_workbook(st), write=True, force=force) as wb:
+        ops.update(wb, unit, values)
+        _report_commit(st, wb, wb.commit(f"owners update {unit}", dry_run=dry_run))
+
+
+@app.command("transfer", help="过户：新业主自 --date 起接手该房，历史留在过户记录.")
+def transfer(
+    ctx: typer.Context,
+    unit: Annotated[str, typer.Argument(help="房号")],
+    to: Annotated[str, typer.Option("--to", help="新业主姓名")],
+    date: Annotated[str, typer.Option("--date", help="过户日期, e.g. 2024-05-01")],
+    phone: Phone = None,
+    id_no: IdNo = None,
+    settled: Annotated[str | None, typer.Option("--settled", help="结清金额 (what the old owner paid off)")] = None,
+    operator: Annotated[str, typer.Option("--operator", help="经办人")] = "",
+    dry_run: DryRunOpt = False,
+    force: ForceOpt = False,
+) -> None:
+    st = state(ctx)
+    day = parse_date(date, st)
+    assert day is not None
+    with Workbook(find_workbook(st), write=True, force=force) as wb:
+        ops.transfer(wb, unit, to=to, date=day, phone=phone, id_no=id_no,
+                     settled=_decimal(settled, "--settled"), operator=operator)
+        _report_commit(st, wb, wb.commit(f"owners transfer {unit}", dry_run=dry_run))
+
+
+@app.command("move-in", help="入住：入住日期与水电燃气表底数.")
+def move_in(
+    ctx: typer.Context,
+    unit: Annotated[str, typer.Argument(help="房号")],
+    date: Annotated[str, typer.Option("--date", help="入住日期")],
+    water: Annotated[str | None, typer.Option("--water", help="水表底数")] = None,
+    electricity: Annotated[str | None, typer.Option("--electricity", help="电表底数")] = None,
+    gas: Annotated[str | None, typer.Option("--gas", help="燃气表底数")] = None,
+    status: Status = None,
+    reader: Annotated[str, typer.Option("--reader", help="抄表人")] = "",
+    dry_run: DryRunOpt = False,
+    force: ForceOpt = False,
+) -> None:
+    st = state(ctx)
+    day = parse_date(date, st)
+    assert day is not None
+    readings = {meter: _decimal(v, meter) for meter, v in (("水表", water), ("电表", electricity), ("燃气表", gas))
+                if v is not None}
+    with Workbook(find_workbook(st), write=True, force=force) as wb:
+        ops.move_in(wb, unit, date=day, readings=readings, status=status, reader=reader)  # type: ignore[arg-type]
+        _report_commit(st, wb, wb.commit(f"owners move-in {unit}", dry_run=dry_run))
+
+
+@app.command("import", help="从其他系统或旧台账 (xlsx/xls/csv) 导入业主档案，逐行说明未导入的原因.")
+def import_(
+    ctx: typer.Context,
+    source: Annotated[Path, typer.Argument(help="the file to import", exists=True, dir_okay=False)],
+    sheet: Annotated[str | None, typer.Option("--sheet", help="the sheet to read (default: the best match)")] = None,
+    mapping: Annotated[list[str] | None, typer.Option("--map", help="SOURCE=TARGET column, e.g. 单元名称=室号")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", "-f", help="table | csv | json (the report)")] = None,
+    report: Annotated[Path | None, typer.Option("--report", help="write the report of rows not taken to FILE")] = None,
+    dry_run: DryRunOpt = False,
+    force: ForceOpt = False,
+) -> None:
+    st = state(ctx)
+    with Workbook(find_workbook(st), write=True, force=force) as wb:
+        result = importer.import_owners(source, wb, sheet=sheet, mapping=importer.parse_map(mapping or []))
+        if result.taken:
+            commit = wb.commit(f"owners import {source.name}", dry_run=dry_run)
+    issues = [("rejected", p) for p in result.rejected] + [("warning", p) for p in result.warnings]
+    if issues:
+        rows = [{"row": p.location.row, "column": p.location.column, "value": formats.text(p.value),
+                 "what": kind, "message": p.message(st.lang), "hint": p.hint(st.lang)} for kind, p in issues]
+        heads = ("行", "列", "值", "类别", "说明", "建议") if st.lang == "zh" else (
+            "row", "column", "value", "kind", "message", "hint")
+        cols = [Col(k, h) for k, h in zip(("row", "column", "value", "what", "message", "hint"), heads)]
+        emit(st, rows, cols, fmt=fmt, output=report, title="")
+    say(st, st.t("out.imported", source=result.source, sheet=result.sheet, taken=len(result.taken),
+                 rejected=len(result.rejected), warnings=len(result.warnings)))
+    if not result.taken:
+        raise DataError("import.nothing")
+    if dry_run:
+        say(st, st.t("out.dry_run", count=len(commit.entries)))
