@@ -1,0 +1,39 @@
+# Two commands on a fresh machine with Python 3.11+:  make demo   and   make test
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+DEMO   := build/demo
+
+.PHONY: demo test install bench sample clean
+
+$(BIN)/propcli: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(BIN)/propcli
+
+# The main job on the shipped sample estate, on a copy (the committed sample stays as it is).
+demo: install
+	rm -rf $(DEMO) && mkdir -p $(DEMO) && cp sample_data/estate.xlsx $(DEMO)/estate.xlsx
+	cd $(DEMO) && ../../$(BIN)/propcli check && echo "check: clean"
+	cd $(DEMO) && ../../$(BIN)/propcli owners list --building 3 --status 出租
+	cd $(DEMO) && ../../$(BIN)/propcli owners find 3-2-1201
+	cd $(DEMO) && ../../$(BIN)/propcli owners update 3-2-1201 --phone 13912345678 --notes 电话已核实
+	cd $(DEMO) && ../../$(BIN)/propcli owners transfer 3-2-1201 --to 李四 --date 2024-05-01 --phone 13800001111 --settled 1234.50
+	cd $(DEMO) && ../../$(BIN)/propcli owners show 3-2-1201
+	cd $(DEMO) && ../../$(BIN)/propcli owners list -o owners.xlsx && ../../$(BIN)/propcli owners list -o owners.csv
+	@echo "demo: outputs in $(DEMO)/"
+
+test: install
+	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python bench/run.py
+
+sample: install
+	$(BIN)/python sample_data/generate.py -o sample_data/estate.xlsx
+
+clean:
+	rm -rf $(VENV) build .pytest_cache

@@ -1,0 +1,101 @@
+"""Shared fixtures. The environment is pinned so outputs are reproducible: terminal width, no colour,
+language, operator, time zone."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "sample_data" / "estate.xlsx"
+REALDATA = ROOT.parent / "shared" / "realdata"
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+PINNED_ENV = {
+    "COLUMNS": "120",
+    "NO_COLOR": "1",
+    "TERM": "dumb",
+    "PROPCLI_LANG": "zh",
+    "PROPCLI_OPERATOR": "测试员",
+    "PROPCLI_LOCK_TIMEOUT": "20",
+    "TZ": "Asia/Shanghai",
+    "_TYPER_FORCE_DISABLE_TERMINAL": "1",
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", help="rewrite tests/golden/* from the current output")
+
+
+@pytest.fixture(autouse=True)
+def pinned_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in PINNED_ENV.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("PROPCLI_WORKBOOK", raising=False)
+    monkeypatch.delenv("PROPCLI_TEMPLATES", raising=False)
+
+
+@pytest.fixture
+def sample(tmp_path: Path) -> Path:
+    """A private copy of the shipped sample estate."""
+    dest = tmp_path / "estate.xlsx"
+    shutil.copyfile(SAMPLE, dest)
+    return dest
+
+
+@pytest.fixture
+def rich(tmp_path: Path) -> Path:
+    """A clerk-built workbook with styles, merges, formulas with cached values, data bars, a chart,
+    a comment, sparklines and an Excel table."""
+    from tests.fixtures.rich_workbook import build_rich_workbook
+
+    dest = tmp_path / "rich.xlsx"
+    build_rich_workbook(dest)
+    return dest
+
+
+@pytest.fixture
+def realdata() -> Path:
+    if not REALDATA.exists():
+        pytest.skip("../shared/realdata is not beside the repository")
+    return REALDATA
+
+
+class Cli:
+    """Runs propcli in-process, like a clerk at the shell."""
+
+    def __init__(self) -> None:
+        from typer.testing import CliRunner
+
+        from propcli.cli.app import app
+
+        self.app = app
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str | os.PathLike, input: str | None = None):  # type: ignore[no-untyped-def]
+        return self.runner.invoke(self.app, [str(a) for a in args], input=input, catch_exceptions=False)
+
+
+@pytest.fixture
+def cli() -> Cli:
+    return Cli()
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """golden(name, text): compare with tests/golden/NAME; `pytest --update-golden` rewrites it."""
+    update = request.config.getoption("--update-golden")
+
+    def check(name: str, text: str) -> None:
+        path = GOLDEN / name
+        if update:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            return
+        assert path.exists(), f"no golden file {path}; run pytest --update-golden and review it"
+        assert text == path.read_text(encoding="utf-8")
+
+    return check
