@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from ..errors import DataError
-from ..store.template import create_workbook
 from .common import say, state
 
 
@@ -23,6 +22,8 @@ def init(
     st = state(ctx)
     if path.suffix.lower() != ".xlsx":
         path = path.with_suffix(".xlsx")
+    from ..store.template import create_workbook  # openpyxl: loaded only by the command that needs it
+
     try:
         create_workbook(path, name=name or path.stem, company=company, phone=phone, address=address)
     except FileExistsError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 import re
 from functools import lru_cache
 
@@ -29,7 +30,7 @@ def phone_problem(phone: str) -> Reason | None:
 
 
 def id_check_digit(first17: str) -> str:
-    total = sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS))
+    total = sum(map(operator.mul, map(int, first17), _ID_WEIGHTS))
     return _ID_CHECK[total % 11]
 
 

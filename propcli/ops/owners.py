@@ -51,16 +51,15 @@ class Dossier:
 
 
 def dossier(wb: Workbook, unit: str) -> Dossier:
-    owners = wb.read(schema.OWNERS)
-    row = owner_row(owners, unit)
-    unit = str(row.values["unit_id"])
+    unit = to_identifier(unit)
+    row = owner_row(wb.read(schema.OWNERS, only=("unit_id", unit)), unit)
     out = Dossier(unit, {c.key: row.values.get(c.key) for c in schema.OWNERS.columns})
     for spec in DOSSIER_REGISTERS:
         if not wb.has(spec):
             continue
-        table = wb.read(spec)
+        table = wb.read(spec, only=("unit_id", unit))
         if "unit_id" in table.columns:
-            out.registers[spec.key] = [r for r in table.records() if r.get("unit_id") == unit]
+            out.registers[spec.key] = table.records()
     return out
 
 

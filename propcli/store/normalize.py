@@ -45,7 +45,9 @@ def clean_text(value: object) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    s = unicodedata.normalize("NFKC", str(value))
+    s = str(value)
+    if not unicodedata.is_normalized("NFKC", s):  # the common case costs one C-level scan
+        s = unicodedata.normalize("NFKC", s)
     return " ".join(s.split())
 
 
@@ -59,8 +61,10 @@ def to_identifier(value: object) -> str:
         return str(int(value))
     if isinstance(value, (dt.date, dt.datetime)):
         raise ValueProblem("value.id_date", value)
-    s = unicodedata.normalize("NFKC", str(value))
-    return _WS_INSIDE.sub("", s)
+    s = str(value)
+    if not s.isascii():
+        s = unicodedata.normalize("NFKC", s)
+    return _WS_INSIDE.sub("", s) if _WS_INSIDE.search(s) else s
 
 
 def to_phone(value: object) -> str:
@@ -155,29 +159,29 @@ def to_period(value: object) -> str:
     return f"{d.year:04d}-{d.month:02d}"
 
 
+CONVERTERS = {
+    Kind.TEXT: clean_text,
+    Kind.ENUM: clean_text,
+    Kind.ID: to_identifier,
+    Kind.PHONE: to_phone,
+    Kind.IDNO: to_idno,
+    Kind.DECIMAL: to_decimal,
+    Kind.MONEY: to_decimal,
+    Kind.INT: to_int,
+    Kind.DATE: to_date,
+    Kind.DATETIME: to_datetime,
+    Kind.PERIOD: to_period,
+}
+
+
 def coerce(value: object, kind: Kind) -> object:
     """The typed value of one non-blank cell, per its column's declared kind."""
-    if kind in (Kind.TEXT, Kind.ENUM):
-        return clean_text(value)
-    if kind is Kind.ID:
-        return to_identifier(value)
-    if kind is Kind.PHONE:
-        return to_phone(value)
-    if kind is Kind.IDNO:
-        return to_idno(value)
-    if kind in (Kind.DECIMAL, Kind.MONEY):
-        return to_decimal(value)
-    if kind is Kind.INT:
-        return to_int(value)
-    if kind is Kind.DATE:
-        return to_date(value)
-    if kind is Kind.DATETIME:
-        return to_datetime(value)
-    if kind is Kind.PERIOD:
-        return to_period(value)
-    raise AssertionError(kind)
+    return CONVERTERS[kind](value)
+
+
+_FULLWIDTH = re.compile("[\uff01-\uff5e\u3000]")
 
 
 def has_fullwidth(text: str) -> bool:
     """Full-width ASCII look-alikes (１２３, Ａ, －, （）) that NFKC would fold."""
-    return any(0xFF01 <= ord(ch) <= 0xFF5E or ch == "\u3000" for ch in text)
+    return _FULLWIDTH.search(text) is not None

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import DataError, Location, Problem
-from .normalize import ValueProblem, coerce, is_blank
+from .normalize import CONVERTERS, ValueProblem, is_blank, to_identifier
 from .schema import Sheet, header_index, norm_header
 
 HEADER_SCAN_ROWS = 30
@@ -77,7 +77,7 @@ def is_subtotal(cells: Sequence[object]) -> bool:
     """A 合计/小计 row: its first non-empty cell starts with one of those words."""
     for v in cells:
         if not is_blank(v):
-            return isinstance(v, str) and norm_header(v).startswith(SUBTOTAL_WORDS)
+            return isinstance(v, str) and "".join(v.split()).lower().startswith(SUBTOTAL_WORDS)
     return False
 
 
@@ -112,8 +112,13 @@ def find_header(grid: Sequence[Sequence[object]], spec: Sheet,
 
 
 def build_table(grid: Sequence[Sequence[object]], spec: Sheet, name: str, workbook: str,
-                extra: dict[str, str] | None = None, first_row: int = 1) -> Table:
-    """Typed rows from a grid of raw cells whose first list is sheet row `first_row`."""
+                extra: dict[str, str] | None = None, first_row: int = 1,
+                only: tuple[str, str] | None = None) -> Table:
+    """Typed rows from a grid of raw cells whose first list is sheet row `first_row`.
+
+    `only=(key, identifier)` keeps just the rows whose identifier column holds that value (compared as
+    identifiers), converting nothing else: one unit's dossier need not type twenty thousand rows.
+    """
     h, columns, headers, width = find_header(grid, spec, extra)
     missing = [c for c in spec.required if c.key not in columns]
     if h < 0 or missing:
@@ -125,7 +130,8 @@ def build_table(grid: Sequence[Sequence[object]], spec: Sheet, name: str, workbo
             found="、".join(found[:20]) or "—",
         )
     table = Table(spec, name, h + first_row, columns, headers, width, workbook=workbook)
-    kinds = [(key, idx, spec.column(key).kind) for key, idx in columns.items()]
+    kinds = [(key, idx, CONVERTERS[spec.column(key).kind]) for key, idx in columns.items()]
+    only_idx = columns.get(only[0], -1) if only else -1
     last = h + first_row
     for i in range(h + 1, len(grid)):
         cells = grid[i]
@@ -135,16 +141,19 @@ def build_table(grid: Sequence[Sequence[object]], spec: Sheet, name: str, workbo
         last = number
         if is_subtotal(cells):
             continue
+        if only is not None and not _same_identifier(cells[only_idx] if 0 <= only_idx < len(cells) else None,
+                                                     only[1]):
+            continue
         values: dict[str, object] = {}
         raw: dict[str, object] = {}
-        for key, idx, kind in kinds:
+        for key, idx, convert in kinds:
             v = cells[idx] if idx < len(cells) else None
-            if is_blank(v):
+            if v is None or v == "" or (type(v) is str and v.isspace()):
                 values[key] = None
                 continue
             raw[key] = v
             try:
-                values[key] = coerce(v, kind)
+                values[key] = convert(v)
             except ValueProblem as exc:
                 values[key] = None
                 table.problems.append(
@@ -153,6 +162,15 @@ def build_table(grid: Sequence[Sequence[object]], spec: Sheet, name: str, workbo
         table.rows.append(Row(number, values, raw))
     table.last_row = last
     return table
+
+
+def _same_identifier(cell: object, wanted: str) -> bool:
+    if is_blank(cell):
+        return False
+    try:
+        return to_identifier(cell) == wanted
+    except ValueProblem:
+        return False
 
 
 def _first_nonblank(grid: Sequence[Sequence[object]]) -> Sequence[object]:

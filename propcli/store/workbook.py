@@ -14,7 +14,7 @@ import os
 import shutil
 from collections.abc import Iterable, Mapping
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..errors import DataError, Location, WorkbookBusy
@@ -123,10 +123,15 @@ class Workbook:
     def has(self, spec: schema.Sheet) -> bool:
         return self.sheet_name(spec) is not None
 
-    def read(self, spec: schema.Sheet, *, required: bool = True) -> Table:
-        """The register's typed rows. A missing optional register reads as empty (a write creates it)."""
+    def read(self, spec: schema.Sheet, *, required: bool = True, only: tuple[str, str] | None = None) -> Table:
+        """The register's typed rows. A missing optional register reads as empty (a write creates it).
+
+        `only=(key, identifier)` reads just the rows of one identifier (e.g. one unit), for speed; such a
+        partial table is not kept for later reads.
+        """
         if spec.key in self._tables:
-            return self._tables[spec.key]
+            table = self._tables[spec.key]
+            return table if only is None else _subset(table, only)
         name = self.sheet_name(spec)
         if name is None:
             if required:
@@ -140,8 +145,9 @@ class Workbook:
                 grid = self._calamine.get_sheet_by_name(name).to_python(skip_empty_area=False)
             except Exception as exc:
                 raise DataError("workbook.corrupt", None, path=self.name, reason=_short(exc)) from None
-            table = build_table(grid, spec, name, self.name)
-        self._tables[spec.key] = table
+            table = build_table(grid, spec, name, self.name, only=only)
+        if only is None:
+            self._tables[spec.key] = table
         return table
 
     def settings(self) -> dict[str, str]:
@@ -322,6 +328,13 @@ class Workbook:
             shutil.copy2(self.path, backup)
         _prune(folder, self.path, int(os.environ.get("PROPCLI_KEEP_BACKUPS", KEEP_BACKUPS)))
         return backup
+
+
+def _subset(table: Table, only: tuple[str, str]) -> Table:
+    key, value = only
+    rows = [r for r in table.rows if r.values.get(key) == value]
+    numbers = {r.number for r in rows}
+    return replace(table, rows=rows, problems=[p for p in table.problems if p.location.row in numbers])
 
 
 def _describe(spec: schema.Sheet, values: Mapping[str, object]) -> str:
