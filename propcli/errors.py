@@ -23,7 +23,7 @@ class Location:
         if self.row is not None:
             where += (" › " if where else "") + tr("loc.row", lang, row=self.row)
         if self.column:
-            where += ("，" if lang == "zh" else ", ") + self.column
+            where += (("，" if lang == "zh" else ", ") if where else "") + self.column
         return where
 
 

@@ -423,10 +423,6 @@ def test_move_in(cli, sample: Path) -> None:
     assert sha(sample) == again
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "propcli bug: the first row appended to an empty register copies the HEADER row's style "
-    "(SheetXml.append_rows uses row first-1 as template even when it is the header), so dates are "
-    "written as text '2024-06-01' in bold header formatting"))
 def test_move_in_reading_date_is_a_date_cell(cli, sample: Path) -> None:
     assert cli("-w", sample, "owners", "move-in", U_VACANT, "--date", "2024-06-01", "--water", "12.5").exit_code == 0
     cell = openpyxl.load_workbook(sample)["抄表记录"]["D2"]
@@ -599,10 +595,6 @@ def test_init_then_check_and_add(cli, tmp_path: Path) -> None:
     assert rows[0]["move_in_date"] == dt.date(2024, 1, 2)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "propcli bug: in a fresh init workbook the first data row copies the header row's style "
-    "(SheetXml.append_rows template = header row), so 入住日期 is written as the text '2024-01-02' "
-    "with number format General, bold and header fill, ignoring the column's yyyy-mm-dd style"))
 def test_init_add_move_in_is_a_date_cell(cli, tmp_path: Path) -> None:
     path = tmp_path / "new.xlsx"
     assert cli("init", path, "--name", "测试花园").exit_code == 0

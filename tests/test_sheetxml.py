@@ -52,7 +52,7 @@ def test_last_used_row_ignores_styled_empty_rows() -> None:
 
 def test_append_fills_the_styled_empty_row_and_copies_styles() -> None:
     xml = SheetXml(SHEET)
-    first = xml.append_rows([{0: "x", 1: Decimal("1.5"), 2: 7}])
+    first = xml.append_rows([{0: "x", 1: Decimal("1.5"), 2: 7}], template=2)
     assert first == 3
     out = xml.to_bytes()
     # row 3 existed (styled, empty): it is filled; B takes row 2's style 4, C row 2's style 5
@@ -69,6 +69,13 @@ def test_append_new_rows_after_the_last_and_widens_dimension() -> None:
     assert out.index(b'<row r="3">') < out.index(b'<row r="4"') < out.index(b'<row r="5"') < out.index(b"</sheetData>")
     assert b'<dimension ref="A1:D5"/>' in out
     assert b'<row r="4" ht="20" customHeight="1">' in out  # the row above's height, not its spans
+
+
+def test_without_a_template_new_cells_take_column_styles_not_the_header_row() -> None:
+    xml = SheetXml(SHEET)
+    xml.append_rows([{0: "x", 2: 7}], at=4)
+    assert b'<row r="4"><c r="A4" t="inlineStr"><is><t xml:space="preserve">x</t></is></c><c r="C4" s="7">' \
+        in xml.to_bytes()
 
 
 def test_new_cell_in_an_unstyled_row_takes_the_column_style() -> None:

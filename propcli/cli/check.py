@@ -10,7 +10,7 @@ from ..domain.checks import CHECKS
 from ..ops import checking
 from ..render import formats
 from ..store.workbook import Workbook
-from .common import DryRunOpt, Exit, ForceOpt, OutputOpt, find_workbook, say, state, write_output
+from .common import DryRunOpt, Exit, ForceOpt, OutputOpt, find_workbook, report_commit, say, state, write_output
 
 
 def check(
@@ -29,11 +29,11 @@ def check(
         if fix and any(p.fixable for p in problems):
             fixed = checking.fix(wb, problems)
             result = wb.commit("check --fix", dry_run=dry_run)
-            if result.written:
-                say(st, st.t("out.fixed", count=len(fixed)))
-                problems = checking.run_checks(wb, names)
-            else:
-                say(st, st.t("out.dry_run", count=len(fixed)))
+            report_commit(st, wb, result)
+            if not result.written:  # the dry run has shown what --fix would change
+                raise typer.Exit(Exit.CHECK)
+            say(st, st.t("out.fixed", count=len(fixed)))
+            problems = checking.run_checks(wb, names)
     if not problems:
         return
     kind = formats.format_for(output, fmt, default="text")

@@ -18,6 +18,7 @@ from ..errors import DataError
 from ..i18n import tr
 from ..render import formats
 from ..render.formats import Col
+from ..store.workbook import CommitResult, Workbook
 
 
 class Exit(IntEnum):
@@ -68,6 +69,23 @@ def say(st: State, message: str) -> None:
     """A progress or result message on stderr (silent with --quiet)."""
     if not st.quiet:
         err_console().print(message, markup=False)
+
+
+def report_commit(st: State, wb: Workbook, result: CommitResult) -> None:
+    """After a change: a dry run shows the journal of what would change on stdout; a write says where
+    it went and where the previous version is."""
+    if not result.entries:
+        say(st, st.t("out.nothing"))
+        return
+    if not result.written:
+        rows = [{"sheet": e.sheet, "key": e.key, "before": e.before, "after": e.after} for e in result.entries]
+        heads = ("表", "主键", "变更前", "变更后") if st.lang == "zh" else ("sheet", "key", "before", "after")
+        cols = [Col(k, h) for k, h in zip(("sheet", "key", "before", "after"), heads)]
+        emit(st, rows, cols, fmt="table", output=None, title="")
+        say(st, st.t("out.dry_run", count=len(result.entries)))
+    else:
+        backup = result.backup.name if result.backup else "—"
+        say(st, st.t("out.saved", count=len(result.entries), path=wb.name, backup=backup))
 
 
 def find_workbook(st: State) -> Path:

@@ -15,11 +15,11 @@ from ..render import formats
 from ..render.formats import Col
 from ..store import schema
 from ..store.normalize import ValueProblem, to_decimal
-from ..store.workbook import CommitResult, Workbook
+from ..store.workbook import Workbook
 from ..errors import DataError
 from .common import (
     DryRunOpt, ForceOpt, FormatOpt, OutputOpt, State, UnmaskOpt, emit, find_workbook, parse_date, print_rich,
-    rich_table, say, state, write_output,
+    report_commit, rich_table, say, state, write_output,
 )
 
 app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
@@ -33,22 +33,6 @@ LIST_TABLE_KEYS = ("unit_id", "owner_name", "phone", "area", "status", "househol
 def columns(st: State, spec: schema.Sheet, keys: tuple[str, ...] | None = None) -> list[Col]:
     cols = spec.columns if keys is None else [spec.column(k) for k in keys]
     return [Col(c.key, c.zh if st.lang == "zh" else c.key, _KIND.get(c.kind, "text")) for c in cols]
-
-
-def _report_commit(st: State, wb: Workbook, result: CommitResult) -> None:
-    """After a change: the journal of it (dry run: on stdout, as what would change), and where it went."""
-    if not result.entries:
-        say(st, st.t("out.nothing"))
-        return
-    if not result.written:
-        rows = [{"sheet": e.sheet, "key": e.key, "before": e.before, "after": e.after} for e in result.entries]
-        heads = ("表", "主键", "变更前", "变更后") if st.lang == "zh" else ("sheet", "key", "before", "after")
-        cols = [Col(k, h) for k, h in zip(("sheet", "key", "before", "after"), heads)]
-        emit(st, rows, cols, fmt="table", output=None, title="")
-        say(st, st.t("out.dry_run", count=len(result.entries)))
-    else:
-        backup = result.backup.name if result.backup else "—"
-        say(st, st.t("out.saved", count=len(result.entries), path=wb.name, backup=backup))
 
 
 def _decimal(value: str | None, what: str) -> Decimal | None:
@@ -185,7 +169,7 @@ def add(
                      parking=parking, notes=notes, building=building, entrance=entrance, room=room)
     with Workbook(find_workbook(st), write=True, force=force) as wb:
         ops.add(wb, unit, values)
-        _report_commit(st, wb, wb.commit(f"owners add {unit}", dry_run=dry_run))
+        report_commit(st, wb, wb.commit(f"owners add {unit}", dry_run=dry_run))
 
 
 @app.command("update", help="修改一户的资料 ('' clears an optional field).")
@@ -204,7 +188,7 @@ def update(
                      parking=parking, notes=notes, building=building, entrance=entrance, room=room)
     with Workbook(find_workbook(st), write=True, force=force) as wb:
         ops.update(wb, unit, values)
-        _report_commit(st, wb, wb.commit(f"owners update {unit}", dry_run=dry_run))
+        report_commit(st, wb, wb.commit(f"owners update {unit}", dry_run=dry_run))
 
 
 @app.command("transfer", help="过户：新业主自 --date 起接手该房，历史留在过户记录.")
@@ -226,7 +210,7 @@ def transfer(
     with Workbook(find_workbook(st), write=True, force=force) as wb:
         ops.transfer(wb, unit, to=to, date=day, phone=phone, id_no=id_no,
                      settled=_decimal(settled, "--settled"), operator=operator)
-        _report_commit(st, wb, wb.commit(f"owners transfer {unit}", dry_run=dry_run))
+        report_commit(st, wb, wb.commit(f"owners transfer {unit}", dry_run=dry_run))
 
 
 @app.command("move-in", help="入住：入住日期与水电燃气表底数.")
@@ -249,7 +233,7 @@ def move_in(
                 if v is not None}
     with Workbook(find_workbook(st), write=True, force=force) as wb:
         ops.move_in(wb, unit, date=day, readings=readings, status=status, reader=reader)  # type: ignore[arg-type]
-        _report_commit(st, wb, wb.commit(f"owners move-in {unit}", dry_run=dry_run))
+        report_commit(st, wb, wb.commit(f"owners move-in {unit}", dry_run=dry_run))
 
 
 @app.command("import", help="从其他系统或旧台账 (xlsx/xls/csv) 导入业主档案，逐行说明未导入的原因.")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ..domain.people import idno_problem, initials, phone_problem, split_unit, unit_sort_key
-from ..errors import DataError
+from ..errors import DataError, Location
 from ..store import schema
 from ..store.normalize import ValueProblem, coerce, to_identifier
 from ..store.reader import Row, Table
@@ -119,22 +119,23 @@ def clean_fields(values: Mapping[str, object]) -> dict[str, object]:
                 raise DataError("check.required", None, column=col.zh)
             out[key] = None
             continue
+        field = Location(column=col.zh)
         try:
             typed = coerce(value, col.kind)
         except ValueProblem as exc:
-            raise DataError(exc.key, None, value=repr(str(value))) from None
+            raise DataError(exc.key, field, value=repr(str(value))) from None
         if col.kind is schema.Kind.PHONE:
             reason = phone_problem(str(typed))
             if reason:
-                raise DataError(reason[0], None, value=repr(typed), **reason[1])
+                raise DataError(reason[0], field, value=repr(typed), **reason[1])
         if col.kind is schema.Kind.IDNO:
             reason = idno_problem(str(typed))
             if reason:
-                raise DataError(reason[0], None, value=repr(typed), **reason[1])
+                raise DataError(reason[0], field, value=repr(typed), **reason[1])
         if key == "area" and isinstance(typed, Decimal) and typed <= 0:
-            raise DataError("check.area", None, value=repr(str(value)))
+            raise DataError("check.area", field, value=repr(str(value)))
         if col.kind is schema.Kind.ENUM and typed not in col.choices:
-            raise DataError("check.status", None, value=repr(typed), choices="/".join(col.choices))
+            raise DataError("check.status", field, value=repr(typed), choices="/".join(col.choices))
         out[key] = typed
     return out
 

@@ -40,15 +40,15 @@ def is_blank(value: object) -> bool:
 
 
 def clean_text(value: object) -> str:
-    """Text as the clerk meant it: full-width folded, surrounding spaces dropped, inner line breaks to a space."""
+    """Text as typed, with surrounding spaces dropped and inner runs of spaces or line breaks made one space.
+
+    Free text keeps its full-width punctuation (（）、；): only identifiers are folded to half-width.
+    """
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    s = str(value)
-    if not unicodedata.is_normalized("NFKC", s):  # the common case costs one C-level scan
-        s = unicodedata.normalize("NFKC", s)
-    return " ".join(s.split())
+    return " ".join(str(value).split())
 
 
 def to_identifier(value: object) -> str:
@@ -86,6 +86,8 @@ def to_decimal(value: object) -> Decimal:
     if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, float):
+        if value.is_integer():
+            return Decimal(int(value))  # 89.0 → 89
         return Decimal(repr(value))  # shortest repr: 87.045 stays 87.045, not 87.0449999...
     if isinstance(value, (dt.date, dt.datetime)):
         raise ValueProblem("value.not_number", value)

@@ -53,7 +53,7 @@ def _holder(marker: Path, program: str) -> str:
             utf16 = data[54:].decode("utf-16-le", errors="ignore").split("\x00")[0].strip()
             user = utf16 or user
     user = "".join(ch for ch in user if ch.isprintable()).strip()
-    return f"{program}（{user}）" if user else program
+    return f"{program} ({user})" if user else program
 
 
 def refuse_if_open(workbook: Path, force: bool) -> None:

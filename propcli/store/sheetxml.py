@@ -180,11 +180,10 @@ class SheetXml:
                     template: int | None = None) -> int:
         """Append rows after the last used row (or from row `at`); return the first row number written.
 
-        New rows take the formatting of row `template` (default: the row above the first new one).
+        New rows take the formatting of row `template` (the last data row: never a header or 合计 row);
+        without one, each cell takes its column's default style.
         """
         first = at or self.last_used_row() + 1
-        if template is None and first > 1 and self._has_values(first - 1):
-            template = first - 1
         n = first
         for values in rows:
             if n > MAX_ROWS:
@@ -192,12 +191,6 @@ class SheetXml:
             self.set_cells(n, values, template_row=template)
             n += 1
         return first
-
-    def _has_values(self, number: int) -> bool:
-        if number in self._new:
-            return True
-        row = self.rows.get(number)
-        return bool(row and not row.self_closing and _HAS_VALUE.search(self.data, row.start, row.end))
 
     def _current_cells(self, number: int) -> list[_Cell]:
         if number in self._new:

@@ -195,7 +195,8 @@ class Workbook:
         for k, v in diff.items():
             cells[self._column(edits, k)] = v
         self._journal.append(JournalEntry(
-            table.name, key, _describe(table.spec, {k: old.get(k) for k in diff}), _describe(table.spec, diff),
+            table.name, key, _describe(table.spec, {k: old.get(k) for k in diff}, empty=True),
+            _describe(table.spec, diff, empty=True),
         ))
         for k, v in diff.items():
             row.values[k] = v
@@ -337,9 +338,14 @@ def _subset(table: Table, only: tuple[str, str]) -> Table:
     return replace(table, rows=rows, problems=[p for p in table.problems if p.location.row in numbers])
 
 
-def _describe(spec: schema.Sheet, values: Mapping[str, object]) -> str:
+EMPTY = "（空）"
+
+
+def _describe(spec: schema.Sheet, values: Mapping[str, object], empty: bool = False) -> str:
+    """`联系电话: 139…; 备注: （空）` — with `empty`, a blank field is named too (an update that clears it)."""
     names = {c.key: c.zh for c in spec.columns}
-    return "; ".join(f"{names.get(k, k)}: {display(v)}" for k, v in values.items() if v is not None)
+    return "; ".join(f"{names.get(k, k)}: {display(v) if v is not None else EMPTY}"
+                     for k, v in values.items() if v is not None or empty)
 
 
 def _short(exc: BaseException) -> str:
