@@ -259,3 +259,23 @@ def test_backup_and_undo(sample: Path) -> None:
     with pytest.raises(DataError) as exc:
         undo(sample)
     assert exc.value.key == "undo.nothing"
+
+
+def test_two_missing_registers_are_added_in_one_write(tmp_path: Path) -> None:
+    """A transfer in a workbook that has neither 过户记录 nor 操作日志 adds both sheets at once."""
+    from propcli.ops import owners as ops
+    from tests.fixtures.rich_workbook import build_rich_workbook
+
+    path = tmp_path / "bare.xlsx"
+    build_rich_workbook(path, with_journal=False)
+    with Workbook(path, write=True) as wb:
+        ops.transfer(wb, "1-1-0101", to="钱八", date=dt.date(2024, 5, 1), settled=Decimal("100.00"))
+        wb.commit("owners transfer 1-1-0101")
+    assert CalamineWorkbook.from_path(str(path)).sheet_names == ["业主档案", "收费汇总", "过户记录", "操作日志"]
+    openpyxl.load_workbook(path)
+    with Workbook(path) as wb:
+        transfers = wb.read(schema.TRANSFERS).rows
+        assert [(r["unit_id"], r["from_owner"], r["to_owner"], r["settled"]) for r in transfers] == [
+            ("1-1-0101", "张三", "钱八", Decimal("100"))]
+        assert len(wb.read(schema.JOURNAL).rows) == 2  # the owners row and the transfer row
+        assert wb.read(schema.OWNERS).index("unit_id")["1-1-0101"]["owner_name"] == "钱八"

@@ -60,26 +60,24 @@ def _columns_of(tables: Tables, kind: Kind) -> Iterator[tuple[Table, str]]:
                 yield table, col.key
 
 
-def phone(tables: Tables) -> Iterator[Problem]:
-    """Phones that are neither an 11-digit mobile nor a landline."""
-    for table, key in _columns_of(tables, Kind.PHONE):
+def _judged(tables: Tables, kind: Kind, check: str, judge) -> Iterator[Problem]:  # type: ignore[no-untyped-def]
+    """Every filled cell of the columns of one kind, judged by a rule of `people` (None: fine)."""
+    for table, key in _columns_of(tables, kind):
         for row in table.rows:
             value = row.values.get(key)
-            if value:
-                reason = phone_problem(str(value))
-                if reason:
-                    yield _problem("phone", reason[0], table, row.number, key, value, **reason[1])
+            reason = judge(str(value)) if value else None
+            if reason:
+                yield _problem(check, reason[0], table, row.number, key, value, **reason[1])
+
+
+def phone(tables: Tables) -> Iterator[Problem]:
+    """Phones that are neither an 11-digit mobile nor a landline."""
+    return _judged(tables, Kind.PHONE, "phone", phone_problem)
 
 
 def idno(tables: Tables) -> Iterator[Problem]:
     """18-digit resident ID numbers with a wrong length, birth date or check digit."""
-    for table, key in _columns_of(tables, Kind.IDNO):
-        for row in table.rows:
-            value = row.values.get(key)
-            if value:
-                reason = idno_problem(str(value))
-                if reason:
-                    yield _problem("idno", reason[0], table, row.number, key, value, **reason[1])
+    return _judged(tables, Kind.IDNO, "idno", idno_problem)
 
 
 def area(tables: Tables) -> Iterator[Problem]:

@@ -29,6 +29,7 @@ def office_markers(workbook: Path) -> list[tuple[Path, str]]:
     found = []
     for marker, program in (
         (workbook.with_name("~$" + name), "Excel/WPS"),
+        (workbook.with_name("~$" + name[2:]), "Excel/WPS"),  # Excel drops two letters of a long name
         (workbook.with_name(".~" + name), "WPS"),
         (workbook.with_name(".~lock." + name + "#"), "LibreOffice"),
     ):
