@@ -57,3 +57,37 @@ def test_ledger_units_and_areas(realdata: Path, tmp_path: Path) -> None:
 
     assert units["B1-708"] == Decimal("87.045")  # row 2: 楼阁 B1, 单元名称 708, 建筑面积 87.045
     assert units["B5-402"] == Decimal("125.1207")  # the last row
+
+
+def test_row_edits_on_real_excel_files_keep_every_other_part(realdata: Path, tmp_path: Path) -> None:
+    """The writer on packages written by Excel, WPS and Java tools, not by us: append a row and change a
+    cell of the first sheet; every other part stays byte-identical and the result reads back."""
+    import shutil
+
+    from python_calamine import CalamineWorkbook
+
+    from propcli.store.package import Package
+    from propcli.store.sheetxml import SheetXml
+    from tests import xlsxdiff
+
+    files = sorted(realdata.rglob("*.xlsx"))
+    assert len(files) >= 9
+    for src in files:
+        path = tmp_path / src.name
+        shutil.copyfile(src, path)
+        pkg = Package(path)
+        sheet = pkg.sheets[0]
+        xml = SheetXml(pkg.read(sheet.part), pkg.date_styles())
+        last = xml.last_used_row()
+        xml.set_cells(1, {0: "改过的表头"})
+        xml.append_rows([{0: "新行", 1: 12.5}], template=last)
+        out = tmp_path / ("out-" + src.name)
+        with open(out, "wb") as f:
+            pkg.write(f, {sheet.part: xml.to_bytes()})
+        pkg.close()
+        assert xlsxdiff.changed_parts(path, out) == {sheet.part}, src.name
+        grid = CalamineWorkbook.from_path(str(out)).get_sheet_by_name(sheet.name).to_python(skip_empty_area=False)
+        assert grid[0][0] == "改过的表头", src.name
+        assert grid[last][0] == "新行" and grid[last][1] == 12.5, src.name
+        before = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet.name).to_python(skip_empty_area=False)
+        assert [row[1:] for row in grid[1:last]] == [row[1:] for row in before[1:last]], src.name

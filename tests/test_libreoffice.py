@@ -1,0 +1,79 @@
+"""What propcli writes opens in LibreOffice (a clerk's other tool), and LibreOffice sees exactly the
+values propcli reads back, cell for cell. Needs `soffice` (.ci/run installs it)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+import shutil
+import subprocess
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from propcli.store import schema
+from propcli.store.normalize import clean_text, to_date, to_identifier
+from propcli.store.workbook import Workbook
+
+# CSV filter: comma, double quote, UTF-8, start at row 1, …, raw values, every sheet to its own file (-1)
+CSV_FILTER = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
+
+
+def soffice() -> str:
+    exe = shutil.which("soffice") or shutil.which("libreoffice")
+    if exe is None:
+        if os.environ.get("CI"):
+            pytest.fail("LibreOffice is not installed on CI: .ci/run must install it")
+        pytest.skip("LibreOffice (soffice) is not installed")
+    return exe
+
+
+def libreoffice_csv(path: Path, out: Path) -> dict[str, list[list[str]]]:
+    profile = out / "profile"
+    subprocess.run([soffice(), f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to",
+                    CSV_FILTER, "--outdir", str(out), str(path)], check=True, capture_output=True, timeout=180)
+    sheets = {}
+    for f in out.glob(f"{path.stem}-*.csv"):
+        with open(f, encoding="utf-8", newline="") as fh:
+            sheets[f.stem[len(path.stem) + 1:]] = list(csv.reader(fh))
+    return sheets
+
+
+def same(value: object, text: str) -> bool:
+    if value is None:
+        return text == ""
+    if isinstance(value, Decimal):
+        return Decimal(text) == value
+    if isinstance(value, dt.datetime):
+        return text.startswith(value.strftime("%Y-%m-%d"))
+    if isinstance(value, dt.date):
+        return to_date(text) == value
+    if isinstance(value, int):
+        return int(text) == value
+    return value in (to_identifier(text), clean_text(text))
+
+
+def test_libreoffice_reads_what_propcli_wrote(cli, sample: Path, tmp_path: Path) -> None:
+    w = ("-w", sample)
+    assert cli(*w, "owners", "update", "3-2-1201", "--phone", "13912345678", "--notes", "电话已核实（本人）").exit_code == 0
+    assert cli(*w, "owners", "transfer", "2-1-0101", "--to", "李四", "--date", "2024-05-01",
+               "--settled", "1234.50").exit_code == 0
+    assert cli(*w, "owners", "move-in", "1-1-0101", "--date", "2024-06-01", "--water", "12.5").exit_code == 0
+    assert cli(*w, "owners", "add", "9-1-0101", "--name", "王五", "--area", "88.8",
+               "--move-in", "2024-01-02").exit_code == 0
+    sheets = libreoffice_csv(sample, tmp_path / "lo")
+    with Workbook(sample) as wb:
+        for spec in (schema.OWNERS, schema.TRANSFERS, schema.READINGS, schema.JOURNAL):
+            table = wb.read(spec)
+            grid = sheets[table.name]
+            assert len(table.rows) > 0
+            for row in table.rows:
+                cells = grid[row.number - 1]
+                for key, idx in table.columns.items():
+                    text = cells[idx] if idx < len(cells) else ""
+                    assert same(row.values.get(key), text), (table.name, row.number, key, row.values.get(key), text)
+    owners = {r[0]: r for r in sheets["业主档案"][1:]}
+    assert owners["9-1-0101"][4] == "王五" and owners["9-1-0101"][10] == "2024-01-02"
+    assert owners["3-2-1201"][14] == "电话已核实（本人）"
