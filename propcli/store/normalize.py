@@ -67,12 +67,6 @@ def to_identifier(value: object) -> str:
     return _WS_INSIDE.sub("", s) if _WS_INSIDE.search(s) else s
 
 
-def to_phone(value: object) -> str:
-    """Phones are text; a phone stored as a number (13800138000.0) is read back as its digits."""
-    s = to_identifier(value)
-    return s
-
-
 def to_idno(value: object) -> str:
     """18-character ID numbers; a lower-case x is folded to X. Numbers cannot hold 18 digits exactly."""
     if isinstance(value, float) and abs(value) >= 1e15:
@@ -165,7 +159,7 @@ CONVERTERS = {
     Kind.TEXT: clean_text,
     Kind.ENUM: clean_text,
     Kind.ID: to_identifier,
-    Kind.PHONE: to_phone,
+    Kind.PHONE: to_identifier,  # phones are identifiers: 13800138000.0 reads back as its digits
     Kind.IDNO: to_idno,
     Kind.DECIMAL: to_decimal,
     Kind.MONEY: to_decimal,

@@ -26,10 +26,6 @@ class Row:
     def __getitem__(self, key: str) -> object:
         return self.values.get(key)
 
-    def get(self, key: str, default: object = None) -> object:
-        v = self.values.get(key)
-        return default if v is None else v
-
 
 @dataclass
 class Table:
@@ -45,10 +41,6 @@ class Table:
     problems: list[Problem] = field(default_factory=list)
     last_row: int = 0  # last row holding anything, header included
     workbook: str = ""
-
-    @property
-    def exists(self) -> bool:
-        return self.header_row > 0
 
     def location(self, row: int | None = None, key: str | None = None) -> Location:
         column = ""
@@ -185,21 +177,6 @@ def empty_table(spec: Sheet, workbook: str) -> Table:
 
 
 # -- foreign files: what a meter reader or another system hands the clerk -------------------------
-
-
-def read_grid(path: Path, sheet: str | None = None) -> tuple[str, list[list[object]]]:
-    """All cells of one sheet of an xlsx/xls/ods file or of a CSV, padded from A1. Returns (sheet, grid)."""
-    if path.suffix.lower() in (".csv", ".txt"):
-        return path.name, list(_read_csv(path))
-    from python_calamine import CalamineWorkbook
-
-    wb = CalamineWorkbook.from_path(str(path))
-    names = wb.sheet_names
-    if sheet is None:
-        sheet = names[0]
-    elif sheet not in names:
-        raise DataError("import.no_sheet", None, path=path.name, sheet=sheet)
-    return sheet, wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
 
 
 def sheet_grids(path: Path) -> Iterator[tuple[str, list[list[object]]]]:

@@ -216,10 +216,6 @@ class Workbook:
         """Stage a journal row that goes with no cell change (e.g. an undo)."""
         self._journal.append(JournalEntry(sheet, key, before, after))
 
-    @property
-    def pending(self) -> list[JournalEntry]:
-        return list(self._journal)
-
     # -- committing ----------------------------------------------------------------------------
 
     def commit(self, command: str, *, dry_run: bool = False, operator: str | None = None,
@@ -258,6 +254,7 @@ class Workbook:
         finally:
             pkg.close()
         try:
+            shutil.copymode(self.path, tmp)  # a shared folder's group-writable workbook stays so
             self._check_unchanged()
             backup = self._backup(state, now)
             os.replace(tmp, self.path)
