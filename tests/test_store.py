@@ -279,3 +279,17 @@ def test_two_missing_registers_are_added_in_one_write(tmp_path: Path) -> None:
             ("1-1-0101", "张三", "钱八", Decimal("100"))]
         assert len(wb.read(schema.JOURNAL).rows) == 2  # the owners row and the transfer row
         assert wb.read(schema.OWNERS).index("unit_id")["1-1-0101"]["owner_name"] == "钱八"
+
+
+def test_a_column_the_clerk_lacks_is_added_at_the_end(tmp_path: Path) -> None:
+    path = tmp_path / "slim.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "业主档案"
+    ws.append(["房号", "业主姓名", "建筑面积", "自定义列"])
+    ws.append(["1-1-0101", "张三", 89.5, "clerk's own"])
+    wb.save(path)
+    _update_phone(path, "1-1-0101", "13911112222")
+    sheet = openpyxl.load_workbook(path)["业主档案"]
+    assert [c.value for c in sheet[1]] == ["房号", "业主姓名", "建筑面积", "自定义列", "联系电话"]
+    assert [c.value for c in sheet[2]] == ["1-1-0101", "张三", 89.5, "clerk's own", "13911112222"]
