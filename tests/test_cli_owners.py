@@ -373,6 +373,7 @@ def test_transfer(cli, sample: Path) -> None:
     assert new["unit_id"] == U_TRANSFERRED and new["date"] == dt.date(2024, 5, 1)
     assert (new["from_owner"], new["to_owner"], new["phone"]) == ("孙怡", "李四", "13800001111")
     assert new["settled"] == Decimal("1234.50")
+    assert new["operator"] == "测试员"  # PROPCLI_OPERATOR when --operator is not given
     ws = openpyxl.load_workbook(sample)["过户记录"]
     assert ws["F6"].value == pytest.approx(1234.5)
     journal = records(sample, schema.JOURNAL)

@@ -99,7 +99,7 @@ def _print_dossier(st: State, unit: str, profile: dict, registers: dict[str, lis
     grid.add_column()
     for c in columns(st, schema.OWNERS):
         grid.add_row(c.header, formats.text(profile.get(c.key), c.kind))
-    parts: list = [Panel(grid, title=unit, title_align="left")]
+    parts: list = [Panel(grid, title=unit, title_align="left", expand=False)]
     for spec in ops.DOSSIER_REGISTERS:
         rows = registers.get(spec.key, [])
         name = spec.zh if st.lang == "zh" else spec.key

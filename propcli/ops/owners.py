@@ -18,7 +18,7 @@ from ..errors import DataError, Location
 from ..store import schema
 from ..store.normalize import ValueProblem, coerce, to_identifier
 from ..store.reader import Row, Table
-from ..store.workbook import Workbook
+from ..store.workbook import Workbook, current_operator
 
 DOSSIER_REGISTERS = (schema.TRANSFERS, schema.READINGS, schema.BILLS, schema.PAYMENTS, schema.REMINDERS,
                      schema.WORK_ORDERS, schema.COMPLAINTS)
@@ -191,7 +191,7 @@ def transfer(wb: Workbook, unit: str, *, to: str, date: dt.date, phone: str | No
                            "id_no": id_no if id_no is not None else ""})
     wb.update(owners, row, fields, key=unit)
     record = {"unit_id": unit, "date": date, "from_owner": old, "to_owner": to, "phone": fields.get("phone"),
-              "settled": settled, "operator": operator or None}
+              "settled": settled, "operator": operator or current_operator()}
     wb.append(transfers, [record], key_column="unit_id")
     return record
 
