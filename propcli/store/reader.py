@@ -41,6 +41,7 @@ class Table:
     problems: list[Problem] = field(default_factory=list)
     last_row: int = 0  # last row holding anything, header included
     workbook: str = ""
+    partial: bool = False  # read with `only`: some rows left out
 
     def location(self, row: int | None = None, key: str | None = None) -> Location:
         column = ""
@@ -121,7 +122,7 @@ def build_table(grid: Sequence[Sequence[object]], spec: Sheet, name: str, workbo
             missing="、".join(c.zh for c in (missing or spec.required)),
             found="、".join(found[:20]) or "—",
         )
-    table = Table(spec, name, h + first_row, columns, headers, width, workbook=workbook)
+    table = Table(spec, name, h + first_row, columns, headers, width, workbook=workbook, partial=only is not None)
     kinds = [(key, idx, CONVERTERS[spec.column(key).kind]) for key, idx in columns.items()]
     only_idx = columns.get(only[0], -1) if only else -1
     last = h + first_row

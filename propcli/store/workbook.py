@@ -25,6 +25,7 @@ from .safety import WriteLock, refuse_if_open, state_dir
 from .sheetxml import MAX_ROWS, CellValue, SheetXml, col_letter, new_sheet_xml
 
 KEEP_BACKUPS = 30
+HEADER_ONLY = ("", "")  # `read(only=…)` that keeps no row: the header, for appending
 READ_ONLY_SUFFIXES = (".xls", ".ods", ".xlsb")
 
 
@@ -230,7 +231,7 @@ class Workbook:
         self._check_unchanged()
         operator = operator or current_operator()
         now = dt.datetime.now().replace(microsecond=0)
-        journal = self.read(schema.JOURNAL, required=False)
+        journal = self.read(schema.JOURNAL, required=False, only=HEADER_ONLY)  # a long journal is not typed
         self.append(journal, (
             {"time": now, "operator": operator, "command": command, "sheet": e.sheet, "key": e.key,
              "before": e.before, "after": e.after}
@@ -306,8 +307,11 @@ class Workbook:
                 first = max(xml.last_used_row(), header_row) + 1
                 if first + len(edits.appends) - 1 > MAX_ROWS:
                     raise DataError("write.sheet_full", table.location(), sheet=name, rows=MAX_ROWS)
-                last_data = table.rows[-1].number if table.rows else None  # not a 合计 row below the data
-                xml.append_rows(edits.appends, at=first, template=last_data)
+                if table.partial:  # rows were left out of the read: the sheet's last row is the model
+                    template = first - 1 if first - 1 > header_row else None
+                else:  # the last data row, not a 合计 row below it
+                    template = table.rows[-1].number if table.rows else None
+                xml.append_rows(edits.appends, at=first, template=template)
             (add if part in add else replace)[part] = xml.to_bytes()
         return replace, add
 
