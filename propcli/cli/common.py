@@ -168,6 +168,8 @@ def emit(st: State, rows: Sequence[Mapping[str, object]], cols: Sequence[Col], *
 def write_output(st: State, data: str | bytes, output: Path | None) -> None:
     if output is None:
         if isinstance(data, bytes):
+            if sys.stdout.isatty():  # a workbook's bytes would only garble the clerk's terminal
+                raise typer.BadParameter("xlsx goes to a file: add -o FILE.xlsx", param_hint="--format")
             sys.stdout.buffer.write(data)
             sys.stdout.flush()
         else:
