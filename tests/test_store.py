@@ -293,3 +293,22 @@ def test_a_column_the_clerk_lacks_is_added_at_the_end(tmp_path: Path) -> None:
     sheet = openpyxl.load_workbook(path)["业主档案"]
     assert [c.value for c in sheet[1]] == ["房号", "业主姓名", "建筑面积", "自定义列", "联系电话"]
     assert [c.value for c in sheet[2]] == ["1-1-0101", "张三", 89.5, "clerk's own", "13911112222"]
+
+
+def test_a_blank_register_sheet_gets_its_headers_on_first_write(tmp_path: Path) -> None:
+    path = tmp_path / "blank.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "业主档案"
+    ws.append(["房号", "业主姓名", "建筑面积"])
+    ws.append(["1-1-0101", "张三", 89.5])
+    wb.create_sheet("过户记录")  # the clerk made the sheet but typed nothing in it
+    wb.save(path)
+    from propcli.ops import owners as ops
+
+    with Workbook(path, write=True) as w:
+        ops.transfer(w, "1-1-0101", to="李四", date=dt.date(2024, 5, 1))
+        w.commit("owners transfer")
+    sheet = openpyxl.load_workbook(path)["过户记录"]
+    assert [c.value for c in sheet[1]] == [c.zh for c in schema.TRANSFERS.columns]
+    assert [sheet.cell(2, i).value for i in (1, 3, 4)] == ["1-1-0101", "张三", "李四"]

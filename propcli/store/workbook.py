@@ -20,6 +20,7 @@ from pathlib import Path
 from ..errors import DataError, Location, WorkbookBusy
 from . import schema
 from .package import Package, PackageError, add_sheet_parts
+from .normalize import is_blank
 from .reader import Row, Table, build_table, empty_table
 from .safety import WriteLock, refuse_if_open, state_dir
 from .sheetxml import MAX_ROWS, CellValue, SheetXml, col_letter, new_sheet_xml
@@ -146,7 +147,10 @@ class Workbook:
                 grid = self._calamine.get_sheet_by_name(name).to_python(skip_empty_area=False)
             except Exception as exc:
                 raise DataError("workbook.corrupt", None, path=self.name, reason=_short(exc)) from None
-            table = build_table(grid, spec, name, self.name, only=only)
+            if all(is_blank(v) for cells in grid for v in cells):  # an empty sheet: the first write heads it
+                table = replace(empty_table(spec, self.name), name=name)
+            else:
+                table = build_table(grid, spec, name, self.name, only=only)
         if only is None:
             self._tables[spec.key] = table
         return table
@@ -296,6 +300,9 @@ class Workbook:
                 part = ref.part
                 xml = SheetXml(pkg.read(part), pkg.date_styles())
                 header_row = table.header_row
+                if header_row == 0:  # the sheet is there but blank: write the schema's headers first
+                    xml.set_cells(1, {i: table.headers.get(c.key, c.zh) for i, c in enumerate(table.spec.columns)})
+                    header_row = 1
             if edits.new_headers:
                 xml.set_cells(header_row, edits.new_headers, template_row=header_row)
             for number, cells in edits.updates.items():
