@@ -62,8 +62,10 @@ def list_(
         title = wb.settings().get("name") or wb.name
     kind = formats.format_for(output, fmt)
     keys = LIST_TABLE_KEYS if kind == "table" else None
+    filters = [f"{schema.OWNERS.column('building').zh} {building}" if building else "", status or ""]
     emit(st, rows, columns(st, schema.OWNERS, keys), fmt=fmt, output=output,
-         title=f"{title} · {schema.OWNERS.zh if st.lang == 'zh' else 'owners'}（{len(rows)}）")
+         title=f"{title} · {schema.OWNERS.zh if st.lang == 'zh' else 'owners'}（{len(rows)}）",
+         subtitle=" · ".join(f for f in filters if f))
 
 
 @app.command("show", help="一户的完整档案 (profile, transfers, readings, bills, payments, reminders, work orders).")
