@@ -151,19 +151,7 @@ Entrance = Annotated[str | None, typer.Option("--entrance", help="单元 (defaul
 Room = Annotated[str | None, typer.Option("--room", help="室号 (default: from the unit id)")]
 
 
-def _save(ctx: typer.Context, verb: str, unit: str, fields: dict[str, str | None], dry_run: bool,
-          force: bool) -> None:
-    """`owners add` and `owners update`: the options named after the register's columns, staged and
-    committed the same way."""
-    st = state(ctx)
-    values = {k: v for k, v in fields.items() if k in ops.EDITABLE and v is not None}
-    with Workbook(find_workbook(st), write=True, force=force) as wb:
-        (ops.add if verb == "add" else ops.update)(wb, unit, values)
-        report_commit(st, wb, wb.commit(f"owners {verb} {unit}", dry_run=dry_run))
-
-
-@app.command("add", help="登记新户.")
-def add(
+def save(
     ctx: typer.Context,
     unit: Annotated[str, typer.Argument(help="房号, e.g. 3-2-1201")],
     owner_name: Name = None, phone: Phone = None, id_no: IdNo = None, area: Area = None,
@@ -172,20 +160,18 @@ def add(
     building: Building = None, entrance: Entrance = None, room: Room = None,
     dry_run: DryRunOpt = False, force: ForceOpt = False,
 ) -> None:
-    _save(ctx, "add", unit, locals(), dry_run, force)
+    """`owners add` and `owners update` (one function registered under both names): the options are
+    named after the register's columns and staged and committed the same way."""
+    st = state(ctx)
+    verb = ctx.info_name or "update"
+    values = {k: v for k, v in locals().items() if k in ops.EDITABLE and v is not None}
+    with Workbook(find_workbook(st), write=True, force=force) as wb:
+        (ops.add if verb == "add" else ops.update)(wb, unit, values)
+        report_commit(st, wb, wb.commit(f"owners {verb} {unit}", dry_run=dry_run))
 
 
-@app.command("update", help="修改一户的资料 ('' clears an optional field).")
-def update(
-    ctx: typer.Context,
-    unit: Annotated[str, typer.Argument(help="房号")],
-    owner_name: Name = None, phone: Phone = None, id_no: IdNo = None, area: Area = None,
-    household_size: Household = None, status: Status = None, move_in_date: MoveIn = None,
-    tenant_name: TenantName = None, tenant_phone: TenantPhone = None, parking: Parking = None, notes: Notes = None,
-    building: Building = None, entrance: Entrance = None, room: Room = None,
-    dry_run: DryRunOpt = False, force: ForceOpt = False,
-) -> None:
-    _save(ctx, "update", unit, locals(), dry_run, force)
+app.command("add", help="登记新户.")(save)
+app.command("update", help="修改一户的资料 ('' clears an optional field).")(save)
 
 
 @app.command("transfer", help="过户：新业主自 --date 起接手该房，历史留在过户记录.")
