@@ -116,9 +116,7 @@ def _is_estate(path: Path) -> bool:
     return any(norm_header(n) in wanted for n in names)
 
 
-def parse_date(value: str | None, st: State) -> dt.date | None:
-    if value is None:
-        return None
+def parse_date(value: str) -> dt.date:
     from ..store.normalize import ValueProblem, to_date
 
     try:

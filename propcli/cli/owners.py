@@ -35,7 +35,7 @@ def columns(st: State, spec: schema.Sheet, keys: tuple[str, ...] | None = None) 
     return [Col(c.key, c.zh if st.lang == "zh" else c.key, _KIND.get(c.kind, "text")) for c in cols]
 
 
-def _decimal(value: str | None, what: str) -> Decimal | None:
+def _decimal(value: str | None) -> Decimal | None:
     if value is None:
         return None
     try:
@@ -188,11 +188,10 @@ def transfer(
     force: ForceOpt = False,
 ) -> None:
     st = state(ctx)
-    day = parse_date(date, st)
-    assert day is not None
+    day = parse_date(date)
     with Workbook(find_workbook(st), write=True, force=force) as wb:
         ops.transfer(wb, unit, to=to, date=day, phone=phone, id_no=id_no,
-                     settled=_decimal(settled, "--settled"), operator=operator)
+                     settled=_decimal(settled), operator=operator)
         report_commit(st, wb, wb.commit(f"owners transfer {unit}", dry_run=dry_run))
 
 
@@ -210,9 +209,8 @@ def move_in(
     force: ForceOpt = False,
 ) -> None:
     st = state(ctx)
-    day = parse_date(date, st)
-    assert day is not None
-    readings = {meter: _decimal(v, meter) for meter, v in (("水表", water), ("电表", electricity), ("燃气表", gas))
+    day = parse_date(date)
+    readings = {meter: _decimal(v) for meter, v in (("水表", water), ("电表", electricity), ("燃气表", gas))
                 if v is not None}
     with Workbook(find_workbook(st), write=True, force=force) as wb:
         ops.move_in(wb, unit, date=day, readings=readings, status=status, reader=reader)  # type: ignore[arg-type]
