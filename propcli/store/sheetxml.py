@@ -89,6 +89,7 @@ class SheetXml:
         self._index_rows()
         self._col_styles = self._read_col_styles()
         self._new: dict[int, bytes] = {}  # row number → replacement (or new) row XML
+        self._max_col = 0  # the rightmost column written, for <dimension>
 
     def _index_rows(self) -> None:
         if self._empty_sheetdata:
@@ -160,8 +161,11 @@ class SheetXml:
         """
         if not 1 <= number <= MAX_ROWS:
             raise ValueError(f"row {number} is outside the sheet")
+        self._set(number, values, template_row, {c.col: c for c in self.cells(template_row)} if template_row else {})
+
+    def _set(self, number: int, values: Mapping[int, CellValue], template_row: int | None,
+             template: dict[int, _Cell]) -> None:
         existing = {c.col: c for c in self._current_cells(number)}
-        template = {c.col: c for c in self.cells(template_row)} if template_row else {}
         merged: dict[int, bytes] = {c: cell.raw for c, cell in existing.items()}
         for col, value in values.items():
             if col in existing:
@@ -175,6 +179,7 @@ class SheetXml:
         p = self.prefix.decode()
         body = "".join(merged[c].decode("utf-8") for c in sorted(merged))
         self._new[number] = f"<{p}row {row_attrs}>{body}</{p}row>".encode()
+        self._max_col = max([self._max_col, *merged])
 
     def append_rows(self, rows: Iterable[Mapping[int, CellValue]], at: int | None = None,
                     template: int | None = None) -> int:
@@ -184,11 +189,12 @@ class SheetXml:
         without one, each cell takes its column's default style.
         """
         first = at or self.last_used_row() + 1
+        model = {c.col: c for c in self.cells(template)} if template else {}  # parsed once, not per row
         n = first
         for values in rows:
             if n > MAX_ROWS:
                 raise ValueError(f"the sheet is full ({MAX_ROWS} rows)")
-            self.set_cells(n, values, template_row=template)
+            self._set(n, values, template, model)
             n += 1
         return first
 
@@ -278,7 +284,7 @@ class SheetXml:
         if not m:
             return data
         last_row = max(self._new)
-        last_col = max((c.col for n in self._new for c in self._current_cells(n)), default=0)
+        last_col = self._max_col
         ref = m.group(2).decode()
         parts = ref.split(":")
         start = parts[0]
