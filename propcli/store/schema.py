@@ -106,6 +106,7 @@ ESTATE_SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("due_days", "缴费期限(天)", "15"),
     ("rounding", "金额舍入", "分"),
     ("late_fee", "滞纳金", "不收"),
+    ("last_receipt", "最后收据号", ""),  # receipt numbers are never reused, even if a row is deleted
 )
 
 OWNERS = Sheet(
@@ -211,6 +212,7 @@ PAYMENTS = Sheet(
         C("method", "方式", Kind.ENUM, choices=METHODS, width=9),
         OPERATOR,
         C("allocations", "分配", width=36),
+        C("voided", "作废", width=24),  # `2026-11-23 重复收款`: a voided receipt stays, marked
         NOTES,
     ),
     primary=("receipt_no",),
