@@ -12,7 +12,7 @@ from typer.core import TyperGroup
 
 from ..errors import PropcliError
 from ..i18n import LANGS, default_lang, tr
-from . import check, init, owners, undo
+from . import billing, check, init, meters, owners, payments, undo
 from .common import Exit, State, err_console, state
 
 
@@ -63,6 +63,9 @@ app.command("init", help="新建小区工作簿 (every register, styled headers,
 app.command("check", help="检查工作簿 (named checks; silent and exit 0 when clean).")(check.check)
 app.command("undo", help="撤销 propcli 的上一次修改 (if nothing changed the workbook since).")(undo.undo)
 app.add_typer(owners.app, name="owners", help="业主档案 (the owners register).")
+app.add_typer(meters.app, name="meters", help="抄表记录 (meter readings: record, import, anomalies).")
+app.add_typer(billing.app, name="billing", help="应收账单 (monthly billing from rates and readings).")
+app.add_typer(payments.app, name="payments", help="收款记录 (payments, voids, receipts).")
 
 
 def main() -> None:

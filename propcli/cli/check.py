@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from ..domain.checks import CHECKS
 from ..ops import checking
 from ..render import formats
 from ..store.workbook import Workbook
@@ -15,7 +14,7 @@ from .common import DryRunOpt, Exit, ForceOpt, OutputOpt, find_workbook, report_
 
 def check(
     ctx: typer.Context,
-    names: Annotated[list[str] | None, typer.Argument(help="checks to run: " + ", ".join(CHECKS))] = None,
+    names: Annotated[list[str] | None, typer.Argument(help="checks to run: " + ", ".join(checking.NAMES))] = None,
     fix: Annotated[bool, typer.Option("--fix", help="repair what is safe (full-width, stray spaces in identifiers)")] = False,
     fmt: Annotated[str | None, typer.Option("--format", "-f", help="text | json")] = None,
     output: OutputOpt = None,

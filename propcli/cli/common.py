@@ -125,6 +125,27 @@ def parse_date(value: str) -> dt.date:
         raise DataError("date.bad", None, value=repr(value)) from None
 
 
+def parse_period(value: str) -> str:
+    from ..store.normalize import ValueProblem, to_period
+
+    try:
+        return to_period(value)
+    except ValueProblem:
+        raise DataError("period.bad", None, value=repr(value)) from None
+
+
+def as_decimal(value: str | None):  # type: ignore[no-untyped-def]
+    """A number typed on the command line (全角 digits and thousands separators allowed)."""
+    from ..store.normalize import ValueProblem, to_decimal
+
+    if value is None:
+        return None
+    try:
+        return to_decimal(value)
+    except ValueProblem as exc:
+        raise DataError(exc.key, None, value=repr(value)) from None
+
+
 # -- options declared once -----------------------------------------------------------------------
 
 FormatOpt = Annotated[

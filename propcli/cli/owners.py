@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
@@ -14,11 +13,10 @@ from ..ops import owners as ops
 from ..render import formats
 from ..render.formats import Col
 from ..store import schema
-from ..store.normalize import ValueProblem, to_decimal
 from ..store.workbook import Workbook
 from ..errors import DataError
 from .common import (
-    DryRunOpt, ForceOpt, FormatOpt, OutputOpt, State, UnmaskOpt, emit, find_workbook, parse_date, print_rich,
+    DryRunOpt, ForceOpt, as_decimal, FormatOpt, OutputOpt, State, UnmaskOpt, emit, find_workbook, parse_date, print_rich,
     report_commit, rich_table, say, state, write_output,
 )
 
@@ -33,15 +31,6 @@ LIST_TABLE_KEYS = ("unit_id", "owner_name", "phone", "area", "status", "househol
 def columns(st: State, spec: schema.Sheet, keys: tuple[str, ...] | None = None) -> list[Col]:
     cols = spec.columns if keys is None else [spec.column(k) for k in keys]
     return [Col(c.key, c.zh if st.lang == "zh" else c.key, _KIND.get(c.kind, "text")) for c in cols]
-
-
-def _decimal(value: str | None) -> Decimal | None:
-    if value is None:
-        return None
-    try:
-        return to_decimal(value)
-    except ValueProblem as exc:
-        raise DataError(exc.key, None, value=repr(value)) from None
 
 
 # -- reading -----------------------------------------------------------------------------------------
@@ -191,7 +180,7 @@ def transfer(
     day = parse_date(date)
     with Workbook(find_workbook(st), write=True, force=force) as wb:
         ops.transfer(wb, unit, to=to, date=day, phone=phone, id_no=id_no,
-                     settled=_decimal(settled), operator=operator)
+                     settled=as_decimal(settled), operator=operator)
         report_commit(st, wb, wb.commit(f"owners transfer {unit}", dry_run=dry_run))
 
 
@@ -210,7 +199,7 @@ def move_in(
 ) -> None:
     st = state(ctx)
     day = parse_date(date)
-    readings = {meter: _decimal(v) for meter, v in (("水表", water), ("电表", electricity), ("燃气表", gas))
+    readings = {meter: as_decimal(v) for meter, v in (("水表", water), ("电表", electricity), ("燃气表", gas))
                 if v is not None}
     with Workbook(find_workbook(st), write=True, force=force) as wb:
         ops.move_in(wb, unit, date=day, readings=readings, status=status, reader=reader)  # type: ignore[arg-type]

@@ -15,12 +15,55 @@ def read_registers(wb: Workbook) -> dict[str, object]:
     return {s.key: wb.read(s) for s in schema.SHEETS if s.key != "journal" and wb.has(s)}
 
 
+def billed_amounts(wb: Workbook) -> list[Problem]:
+    """Bills whose amount the rates, readings and owner records now give differently (a rate changed
+    after billing, a reading corrected): reported, never re-billed. A rate row that cannot bill is
+    reported too."""
+    from ..domain.billing import RateError, parse_rate
+    from . import billing, ledger
+
+    if not (wb.has(schema.BILLS) and wb.has(schema.RATES)):
+        return []
+    rates_table = wb.read(schema.RATES)
+    rates, found = [], []
+    for row in rates_table.rows:
+        try:
+            rates.append(parse_rate(row.values, row.number))
+        except RateError as exc:
+            err = ledger.rate_error(rates_table, row, exc)
+            found.append(Problem("billing", exc.key, err.location, row.raw.get(exc.column, exc.value), err.params))
+    bills = wb.read(schema.BILLS)
+    by_period: dict[str, list] = {}
+    for row in bills.rows:
+        if row.values.get("period"):
+            by_period.setdefault(str(row.values["period"]), []).append(row)
+    units = ledger.units(wb.read(schema.OWNERS))
+    usage, rounding = ledger.usage_map(wb), ledger.rounding(wb)
+    for period in sorted(by_period):
+        lines, _ = billing.compute(units, rates, period, rounding, usage)
+        _, changed, _ = billing.compare(lines, by_period[period])
+        for c in changed:
+            found.append(Problem("billing", "check.bill_changed", bills.location(c.row, "amount"), c.billed,
+                                 {"now": f"{c.now:.2f}", "bill": c.bill_id, "detail": c.detail}, column_key="amount"))
+    return found
+
+
+# Checks that need more than the typed tables (the billing rules over several registers).
+WORKBOOK_CHECKS = {"billing": billed_amounts}
+NAMES = (*checks.CHECKS, *WORKBOOK_CHECKS)
+
+
 def run_checks(wb: Workbook, names: Iterable[str] | None = None) -> list[Problem]:
     names = list(names or [])
-    unknown = [n for n in names if n not in checks.CHECKS]
+    unknown = [n for n in names if n not in NAMES]
     if unknown:
-        raise DataError("check.unknown", None, name=unknown[0], names=", ".join(checks.CHECKS))
-    return checks.run(read_registers(wb), names)
+        raise DataError("check.unknown", None, name=unknown[0], names=", ".join(NAMES))
+    table_checks = [n for n in names if n in checks.CHECKS]
+    found = checks.run(read_registers(wb), table_checks) if table_checks or not names else []
+    for name, check in WORKBOOK_CHECKS.items():
+        if not names or name in names:
+            found.extend(check(wb))
+    return found
 
 
 def fix(wb: Workbook, problems: Iterable[Problem]) -> list[Problem]:

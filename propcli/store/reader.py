@@ -125,6 +125,7 @@ def build_table(grid: Sequence[Sequence[object]], spec: Sheet, name: str, workbo
     table = Table(spec, name, h + first_row, columns, headers, width, workbook=workbook, partial=only is not None)
     kinds = [(key, idx, CONVERTERS[spec.column(key).kind]) for key, idx in columns.items()]
     only_idx = columns.get(only[0], -1) if only else -1
+    only_convert = CONVERTERS[spec.column(only[0]).kind] if only and only[0] in columns else to_identifier
     last = h + first_row
     for i in range(h + 1, len(grid)):
         cells = grid[i]
@@ -134,8 +135,8 @@ def build_table(grid: Sequence[Sequence[object]], spec: Sheet, name: str, workbo
         last = number
         if is_subtotal(cells):
             continue
-        if only is not None and not _same_identifier(cells[only_idx] if 0 <= only_idx < len(cells) else None,
-                                                     only[1]):
+        if only is not None and not _same(cells[only_idx] if 0 <= only_idx < len(cells) else None,
+                                          only[1], only_convert):
             continue
         values: dict[str, object] = {}
         raw: dict[str, object] = {}
@@ -157,11 +158,14 @@ def build_table(grid: Sequence[Sequence[object]], spec: Sheet, name: str, workbo
     return table
 
 
-def _same_identifier(cell: object, wanted: str) -> bool:
+def _same(cell: object, wanted: str, convert) -> bool:  # type: ignore[no-untyped-def]
+    """Whether a raw cell holds `wanted` once read as its column's type (`2025年1月` is `2025-01`)."""
+    if cell == wanted:
+        return True
     if is_blank(cell):
         return False
     try:
-        return to_identifier(cell) == wanted
+        return convert(cell) == wanted
     except ValueProblem:
         return False
 

@@ -1,0 +1,75 @@
+"""`propcli billing …`: a period's bills (应收账单)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Annotated
+
+import typer
+
+from ..domain.people import split_unit, unit_sort_key
+from ..ops import billing as ops
+from ..render.formats import Col
+from ..store.workbook import Workbook
+from .common import DryRunOpt, ForceOpt, FormatOpt, OutputOpt, emit, find_workbook, parse_period, say, state
+
+app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
+
+
+@app.command("run", help="按收费标准和读数生成一个账期的账单；重复运行不会重复出账.")
+def run(
+    ctx: typer.Context,
+    period: Annotated[str, typer.Option("--period", "-p", help="账期 YYYY-MM")],
+    fmt: FormatOpt = None,
+    output: OutputOpt = None,
+    dry_run: DryRunOpt = False,
+    force: ForceOpt = False,
+) -> None:
+    st = state(ctx)
+    month = parse_period(period)
+    with Workbook(find_workbook(st), write=True, force=force) as wb:
+        result = ops.run(wb, month)
+        commit = wb.commit(f"billing run {month}", dry_run=dry_run) if result.new else None
+    if result.new:
+        _summary(st, result, fmt, output)
+    for c in result.changed[:20]:
+        say(st, st.t("out.bill_changed", bill=c.bill_id, unit=c.unit, item=c.item, billed=f"{c.billed:.2f}",
+                     now=f"{c.now:.2f}"))
+    if result.changed:
+        say(st, st.t("out.bills_changed", count=len(result.changed), period=month))
+    skipped = defaultdict(int)
+    for s in result.skips:
+        skipped[s.reason] += 1
+    for reason, count in skipped.items():
+        say(st, st.t(f"out.skip_{reason}", count=count, period=month))
+    if not result.new:
+        say(st, st.t("out.billed_already", period=month, count=result.existing))
+        return
+    used = sum((m[2] for m in result.prepaid), Decimal(0))
+    say(st, st.t("out.billed", period=month, count=len(result.new), total=f"{result.total:.2f}",
+                 existing=result.existing) + (st.t("out.prepaid_used", amount=f"{used:.2f}") if used else ""))
+    if dry_run:
+        say(st, st.t("out.dry_run_bills"))
+    elif commit is not None and commit.backup is not None:
+        say(st, st.t("out.saved", count=len(commit.entries), path=wb.name, backup=commit.backup.name))
+
+
+def _summary(st, result: ops.BillingRun, fmt: str | None, output) -> None:  # type: ignore[no-untyped-def]
+    """New bills by building and item, with a 合计 row: what a clerk checks before printing notices."""
+    groups: dict[tuple[str, str], list[Decimal]] = defaultdict(list)
+    for r in result.new:
+        groups[(split_unit(r["unit_id"])[0] or "—", r["item"])].append(r["amount"])
+    items = list(dict.fromkeys(r["item"] for r in result.new))
+    rows = [{"building": b, "item": i, "count": len(v), "amount": sum(v, Decimal(0))}
+            for (b, i), v in sorted(groups.items(), key=lambda kv: (unit_sort_key(kv[0][0]), items.index(kv[0][1])))]
+    for item in items:
+        amounts = [r["amount"] for r in result.new if r["item"] == item]
+        rows.append({"building": "合计" if st.lang == "zh" else "total", "item": item, "count": len(amounts),
+                     "amount": sum(amounts, Decimal(0))})
+    rows.append({"building": "合计" if st.lang == "zh" else "total", "item": "", "count": len(result.new),
+                 "amount": result.total})
+    heads = ("楼栋", "收费项目", "张数", "金额") if st.lang == "zh" else ("building", "item", "bills", "amount")
+    cols = [Col(k, h, kind) for k, h, kind in zip(("building", "item", "count", "amount"), heads,
+                                                  ("text", "text", "number", "money"))]
+    emit(st, rows, cols, fmt=fmt, output=output, title=st.t("out.billing_title", period=result.period))

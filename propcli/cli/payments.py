@@ -1,0 +1,121 @@
+"""`propcli payments …`: money taken at the desk (收款记录) and its receipts (收据)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..domain.allocation import PREPAID
+from ..ops import payments as ops
+from ..render.formats import Col
+from ..store import schema
+from ..store.workbook import Workbook
+from .common import (
+    DryRunOpt, ForceOpt, FormatOpt, OutputOpt, as_decimal, emit, find_workbook, parse_date, report_commit, say,
+    state, write_output,
+)
+
+app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
+
+Day = Annotated[str | None, typer.Option("--date", help="收款日期 (default: today)")]
+
+
+@app.command("record", help="收款：按账期从早到晚冲抵欠费（或 --bills 指定），多余部分转预存；打印分配与收据号.")
+def record(
+    ctx: typer.Context,
+    unit: Annotated[str, typer.Argument(help="房号")],
+    amount: Annotated[str, typer.Option("--amount", "-a", help="金额 (元)")],
+    method: Annotated[str | None, typer.Option("--method", "-m", help="现金/微信/支付宝/银行转账/POS")] = None,
+    bills: Annotated[str | None, typer.Option("--bills", help="pay these bills, in this order: ZD…,ZD…")] = None,
+    date: Day = None,
+    operator: Annotated[str, typer.Option("--operator", help="经办人 (default: PROPCLI_OPERATOR or the login)")] = "",
+    notes: Annotated[str | None, typer.Option("--notes", help="备注")] = None,
+    dry_run: DryRunOpt = False,
+    force: ForceOpt = False,
+) -> None:
+    st = state(ctx)
+    day = parse_date(date) if date else dt.date.today()
+    named = [b for b in (bills or "").replace("，", ",").split(",") if b.strip()] or None
+    with Workbook(find_workbook(st), write=True, force=force) as wb:
+        pay = ops.record(wb, unit, as_decimal(amount), method=method, paid_on=day, bills=named, operator=operator,
+                         notes=notes)
+        commit = wb.commit(f"payments record {pay.unit} {pay.amount:.2f}", dry_run=dry_run)
+    rows = []
+    for a in pay.allocations:
+        bill = pay.bills.get(a.target, {})
+        rows.append({"bill_id": a.target if a.target != PREPAID else "", "period": bill.get("period"),
+                     "item": bill.get("item") or a.target, "amount": bill.get("amount"), "applied": a.amount,
+                     "left": (bill["amount"] - bill["paid"]) if bill else None, "status": bill.get("status")})
+    heads = ("账单号", "账期", "收费项目", "应收", "本次冲抵", "尚欠", "状态") if st.lang == "zh" else (
+        "bill", "period", "item", "amount", "applied", "outstanding", "status")
+    keys = ("bill_id", "period", "item", "amount", "applied", "left", "status")
+    kinds = ("text", "text", "text", "money", "money", "money", "text")
+    title = st.t("out.payment_title", receipt=pay.receipt_no, unit=pay.unit, amount=f"{pay.amount:.2f}")
+    emit(st, rows, [Col(k, h, kd) for k, h, kd in zip(keys, heads, kinds)], fmt="table", output=None, title=title)
+    say(st, st.t("out.prepaid_balance", unit=pay.unit, amount=f"{pay.prepaid:.2f}"))
+    if dry_run:
+        say(st, st.t("out.dry_run", count=len(commit.entries)))
+    else:
+        say(st, st.t("out.receipt", receipt=pay.receipt_no))
+
+
+@app.command("void", help="作废一张收据（冲回其分配，记录原因；收款记录保留不删）.")
+def void(
+    ctx: typer.Context,
+    receipt: Annotated[str, typer.Argument(help="收据号, e.g. SJ2026000123")],
+    reason: Annotated[str, typer.Option("--reason", help="作废原因")],
+    date: Annotated[str | None, typer.Option("--date", help="作废日期 (default: today)")] = None,
+    dry_run: DryRunOpt = False,
+    force: ForceOpt = False,
+) -> None:
+    st = state(ctx)
+    day = parse_date(date) if date else dt.date.today()
+    with Workbook(find_workbook(st), write=True, force=force) as wb:
+        payment, reopened = ops.void(wb, receipt, reason=reason, on=day)
+        report_commit(st, wb, wb.commit(f"payments void {payment['receipt_no']}", dry_run=dry_run))
+    say(st, st.t("out.voided", receipt=payment["receipt_no"], amount=f"{payment['amount']:.2f}",
+                 bills=len(reopened)))
+
+
+@app.command("receipt", help="收据 (HTML, from templates/receipt.html.j2; amount in 人民币大写).")
+def receipt(
+    ctx: typer.Context,
+    receipt_no: Annotated[str, typer.Argument(help="收据号")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="the receipt file (.html)")],
+) -> None:
+    from ..render.templating import render
+
+    st = state(ctx)
+    with Workbook(find_workbook(st)) as wb:
+        context = ops.receipt(wb, receipt_no)
+    write_output(st, render("receipt.html.j2", {**context, "lang": st.lang}), output)
+
+
+@app.command("list", help="收款记录 (filters: --unit, --from, --to).")
+def list_(
+    ctx: typer.Context,
+    unit: Annotated[str | None, typer.Option("--unit", help="房号")] = None,
+    since: Annotated[str | None, typer.Option("--from", help="收款日期 from")] = None,
+    until: Annotated[str | None, typer.Option("--to", help="收款日期 to (inclusive)")] = None,
+    fmt: FormatOpt = None,
+    output: OutputOpt = None,
+) -> None:
+    from ..store.normalize import to_identifier
+
+    st = state(ctx)
+    start = parse_date(since) if since else dt.date.min
+    end = parse_date(until) if until else dt.date.max
+    with Workbook(find_workbook(st)) as wb:
+        table = wb.read(schema.PAYMENTS, required=False,
+                        only=("unit_id", to_identifier(unit)) if unit else None)
+    rows = [r for r in table.records() if start <= (r.get("paid_on") or dt.date.min) <= end]
+    total = sum((r["amount"] for r in rows if not r.get("voided") and isinstance(r.get("amount"), Decimal)),
+                Decimal(0))
+    cols = [Col(c.key, c.zh if st.lang == "zh" else c.key,
+                {"money": "money", "date": "date"}.get(c.kind.value, "text")) for c in schema.PAYMENTS.columns]
+    emit(st, rows, cols, fmt=fmt, output=output,
+         title=st.t("out.payments_title", count=len(rows), total=f"{total:.2f}"))

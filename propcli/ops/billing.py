@@ -1,0 +1,147 @@
+"""`billing run`: a period's bills from the rates and the readings, written once.
+
+Idempotent: a line already billed (same 房号, 账期, 收费项目) is never billed again. If the rates, the
+readings or the owner's record now give a different amount, the bill is reported as changed, never
+silently re-billed. A unit's prepaid balance (预存) pays its new bills as they are created.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from ..domain.allocation import OpenBill, bill_status, consume_prepaid
+from ..domain.billing import Line, Rate, Skip, Unit, bill_unit, last_day
+from ..domain.money import Rounding
+from ..domain.people import unit_sort_key
+from ..domain.readings import Usage
+from ..store import schema
+from ..store.reader import Row
+from ..store.workbook import Workbook
+from . import ledger
+from .payments import prepaid_sources, rewrite_prepaid
+
+
+def bill_id(period: str, seq: int) -> str:
+    """ZD + YYYYMM + a 6-digit sequence within the period: ZD202501000001."""
+    return f"ZD{period[:4]}{period[5:7]}{seq:06d}"
+
+
+def _seq(bill: object, period: str) -> int:
+    text = str(bill or "")
+    prefix = bill_id(period, 0)[:-6]
+    return int(text[len(prefix):]) if text.startswith(prefix) and text[len(prefix):].isdigit() else 0
+
+
+@dataclass(frozen=True)
+class Changed:
+    """A bill whose amount the rates, readings or owner record would now give differently."""
+
+    bill_id: str
+    row: int
+    unit: str
+    item: str
+    billed: Decimal
+    now: Decimal
+    detail: str
+
+
+@dataclass
+class BillingRun:
+    period: str
+    new: list[dict] = field(default_factory=list)  # the 应收账单 rows created
+    existing: int = 0  # lines billed before
+    changed: list[Changed] = field(default_factory=list)
+    skips: list[Skip] = field(default_factory=list)
+    prepaid: list[tuple[str, str, Decimal]] = field(default_factory=list)  # (receipt, bill, amount)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((r["amount"] for r in self.new), Decimal(0))
+
+
+def compute(units: Mapping[str, Unit], rates: list[Rate], period: str, rounding: Rounding,
+            usage: Mapping[tuple[str, str], list[Usage]]) -> tuple[list[Line], list[Skip]]:
+    """Every unit's lines for the period, in unit order."""
+    lines: list[Line] = []
+    skips: list[Skip] = []
+    for unit in sorted(units, key=unit_sort_key):
+        got, skipped = bill_unit(units[unit], rates, period, rounding, usage)
+        lines.extend(got)
+        skips.extend(skipped)
+    return lines, skips
+
+
+def compare(lines: Iterable[Line], billed: Iterable[Row]) -> tuple[list[Line], list[Changed], int]:
+    """Lines not billed yet, bills that would now come out differently, and how many were billed."""
+    have: dict[tuple[object, object], Row] = {}
+    for row in billed:
+        have.setdefault((row.values.get("unit_id"), row.values.get("item")), row)
+    new, changed, existing = [], [], 0
+    for line in lines:
+        row = have.get((line.unit, line.item))
+        if row is None:
+            new.append(line)
+            continue
+        existing += 1
+        amount = row.values.get("amount")
+        if row.values.get("status") != "减免" and amount != line.amount:
+            changed.append(Changed(str(row.values.get("bill_id") or ""), row.number, line.unit, line.item,
+                                   amount if isinstance(amount, Decimal) else Decimal(0), line.amount, line.detail))
+    return new, changed, existing
+
+
+def run(wb: Workbook, period: str) -> BillingRun:
+    """Stage the period's new bills (and the prepaid they consume) on `wb`; the caller commits."""
+    owners = wb.read(schema.OWNERS)
+    lines, skips = compute(ledger.units(owners), ledger.rates(wb), period, ledger.rounding(wb), ledger.usage_map(wb))
+    bills = wb.read(schema.BILLS, required=False, only=("period", period))
+    new, changed, existing = compare(lines, bills.rows)
+    result = BillingRun(period, existing=existing, changed=changed, skips=skips)
+    if not new:
+        return result
+    due = last_day(period) + dt.timedelta(days=ledger.due_days(wb))
+    seq = max((_seq(r.values.get("bill_id"), period) for r in bills.rows), default=0)
+    for line in new:
+        seq += 1
+        result.new.append({
+            "bill_id": bill_id(period, seq), "unit_id": line.unit, "period": period, "item": line.item,
+            "quantity": line.quantity,
+            "unit_price": line.unit_price, "amount": line.amount, "due_date": due, "paid": Decimal(0),
+            "status": bill_status(line.amount, Decimal(0)), "detail": line.detail,
+        })
+    _use_prepaid(wb, result)
+    wb.append(bills, result.new, journal=False)
+    first, last = result.new[0]["bill_id"], result.new[-1]["bill_id"]
+    used = sum((m[2] for m in result.prepaid), Decimal(0))
+    wb.log(bills.name, period, "", f"新增 {len(result.new)} 张账单 {first}–{last}，合计 {result.total:.2f} 元"
+           + (f"，预存抵扣 {used:.2f} 元" if used else ""))
+    return result
+
+
+def _use_prepaid(wb: Workbook, result: BillingRun) -> None:
+    """Units holding 预存 pay their new bills from it, oldest receipt first."""
+    payments = wb.read(schema.PAYMENTS, required=False)
+    sources = prepaid_sources(payments)
+    if not sources:
+        return
+    by_unit: dict[str, list[dict]] = {}
+    for record in result.new:
+        by_unit.setdefault(record["unit_id"], []).append(record)
+    by_id = {r["bill_id"]: r for r in result.new}
+    for unit, rows in sources.items():
+        records = by_unit.get(unit)
+        if not records:
+            continue
+        open_bills = [OpenBill(r["bill_id"], r["period"], r["amount"], r["paid"], r["due_date"], i)
+                      for i, r in enumerate(records)]
+        moves = consume_prepaid([(str(row.values["receipt_no"]), amount) for row, amount in rows], open_bills)
+        for receipt, bill, amount in moves:
+            record = by_id[bill]
+            record["paid"] += amount
+            record["status"] = bill_status(record["amount"], record["paid"])
+        result.prepaid.extend(moves)
+        rewrite_prepaid(wb, payments, [row for row, _ in rows], moves)
+

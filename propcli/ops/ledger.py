@@ -1,0 +1,94 @@
+"""The registers as the domain rules see them: rates, readings, units and the estate's money settings,
+read from a workbook with every bad cell reported by sheet, row, column and value."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ..domain.billing import Rate, RateError, Unit, parse_rate
+from ..domain.money import Rounding, parse_rounding
+from ..domain.readings import Reading, ReadingError, Usage, parse_mark, usages
+from ..errors import DataError, Location
+from ..store import schema
+from ..store.reader import Row, Table
+from ..store.workbook import Workbook
+
+
+def rates(wb: Workbook) -> list[Rate]:
+    """收费标准 as Rates; a row that cannot bill stops the command, naming its cell."""
+    table = wb.read(schema.RATES)
+    out = []
+    for row in table.rows:
+        try:
+            out.append(parse_rate(row.values, row.number))
+        except RateError as exc:
+            raise rate_error(table, row, exc) from None
+    if not out:
+        raise DataError("rate.none", table.location())
+    return out
+
+
+def rate_error(table: Table, row: Row, exc: RateError) -> DataError:
+    value = row.raw.get(exc.column, exc.value)
+    return DataError(exc.key, table.location(row.number, exc.column), value=repr(str(value or "")), **exc.params)
+
+
+def units(table: Table) -> dict[str, Unit]:
+    out: dict[str, Unit] = {}
+    for row in table.rows:
+        v = row.values
+        unit = v.get("unit_id")
+        if unit is None or unit in out:
+            continue
+        out[str(unit)] = Unit(str(unit), v.get("area"), v.get("status"), v.get("household_size"),  # type: ignore[arg-type]
+                              v.get("parking"))  # type: ignore[arg-type]
+    return out
+
+
+def readings_of(table: Table) -> list[Reading]:
+    """Typed 抄表记录 rows as Readings (rows missing a unit, meter, period or reading are left to `check`)."""
+    out = []
+    for row in table.rows:
+        v = row.values
+        if v.get("unit_id") is None or v.get("meter") is None or v.get("period") is None or v.get("reading") is None:
+            continue
+        bad = None
+        try:
+            mark = parse_mark(v.get("replacement"))
+        except ReadingError as exc:
+            mark, bad = None, exc
+        out.append(Reading(str(v["unit_id"]), str(v["meter"]), str(v["period"]), v["reading"],  # type: ignore[arg-type]
+                           mark, row.number, bad))
+    return out
+
+
+def usage_map(wb: Workbook, unit: str | None = None) -> dict[tuple[str, str], list[Usage]]:
+    table = wb.read(schema.READINGS, required=False, only=("unit_id", unit) if unit else None)
+    return usages(readings_of(table))
+
+
+def rounding(wb: Workbook) -> Rounding:
+    text = wb.settings().get("rounding")
+    try:
+        return parse_rounding(text)
+    except ValueError:
+        raise DataError("setting.rounding", _setting_location(wb, "rounding"), value=repr(text)) from None
+
+
+def due_days(wb: Workbook) -> int:
+    text = wb.settings().get("due_days") or "15"
+    try:
+        days = int(Decimal(text))
+    except Exception:
+        days = -1
+    if days < 0:
+        raise DataError("setting.due_days", _setting_location(wb, "due_days"), value=repr(text))
+    return days
+
+
+def _setting_location(wb: Workbook, key: str) -> Location:
+    label = next(label for k, label, _ in schema.ESTATE_SETTINGS if k == key)
+    table = wb.read(schema.ESTATE, required=False)
+    row = next((r.number for r in table.rows if schema.norm_header(r.values.get("item") or "") in
+                (schema.norm_header(label), key)), None)
+    return table.location(row, "value") if row else Location(wb.name, table.name, None, label)

@@ -1,0 +1,263 @@
+"""Meter readings: one at the desk (`record`), a reader's whole sheet (`import_file`), and the anomalies
+to look at before billing. A reading below the previous one is refused unless it is marked as a meter
+replacement (换表 `旧表止数/新表起数`) or a rollover (翻转)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from ..domain.people import unit_sort_key
+from ..domain.readings import (
+    Anomaly, Mark, ReadingError, Usage, anomalies as find_anomalies, parse_mark, usage_between, usages,
+)
+from ..errors import DataError, Location
+from ..i18n import tr
+from ..store import schema
+from ..store.normalize import ValueProblem, clean_text, coerce, is_blank, to_identifier
+from ..store.reader import find_header, is_subtotal, sheet_grids
+from ..store.workbook import Workbook
+from . import ledger
+from .owners import owner_row
+
+
+def _check_meter(meter: str) -> str:
+    meter = clean_text(meter)
+    if meter not in schema.METERS:
+        raise DataError("meter.unknown", None, value=repr(meter), choices="/".join(schema.METERS))
+    return meter
+
+
+@dataclass
+class Recorded:
+    record: dict
+    usage: Decimal | None  # None: the meter's first (base) reading
+    previous: Decimal | None
+    previous_period: str | None
+
+
+def _last_before(series: list[Usage], period: str) -> Usage | None:
+    good = [u for u in series if u.period < period and u.error is None]
+    return good[-1] if good else None
+
+
+def record(wb: Workbook, unit: str, meter: str, reading: Decimal, *, period: str, read_date: dt.date | None,
+           reader: str | None = None, mark: Mark = None, correct: bool = False) -> Recorded:
+    """Stage one reading (or, with `correct`, change the period's reading already recorded)."""
+    owners = wb.read(schema.OWNERS, only=("unit_id", to_identifier(unit)))
+    unit = str(owner_row(owners, unit).values["unit_id"])
+    meter = _check_meter(meter)
+    if reading < 0:
+        raise DataError("meter.negative", None, value=repr(str(reading)))
+    table = wb.read(schema.READINGS, required=False, only=("unit_id", unit))
+    series = usages(ledger.readings_of(table)).get((unit, meter), [])
+    same = next((r for r in table.rows if r.values.get("meter") == meter and r.values.get("period") == period), None)
+    if same is not None and not correct:
+        raise DataError("meter.exists", table.location(same.number, "reading"), unit=unit, meter=meter,
+                        period=period, value=repr(str(same.values.get("reading"))))
+    if same is None and correct:
+        raise DataError("meter.nothing_to_correct", None, unit=unit, meter=meter, period=period)
+    later = [u.period for u in series if u.period > period]
+    if later and not correct:
+        raise DataError("meter.later_exists", None, unit=unit, meter=meter, period=period, later=later[-1])
+    last = _last_before(series, period)
+    usage = None
+    if last is not None:
+        try:
+            usage = usage_between(last.current, reading, mark)
+        except ReadingError as exc:
+            raise DataError(exc.key, None, unit=unit, meter=meter, period=period, **exc.params) from None
+    values = {"unit_id": unit, "meter": meter, "period": period, "read_date": read_date, "reading": reading,
+              "reader": reader or None, "replacement": str(mark) if mark is not None else None}
+    if same is not None:
+        wb.update(table, same, {k: v for k, v in values.items() if k not in ("unit_id", "meter", "period")},
+                  key=f"{unit} {meter} {period}")
+    else:
+        wb.append(table, [values], key_column="unit_id")
+    return Recorded(values, usage, last.current if last else None, last.period if last else None)
+
+
+# -- a reader's sheet ------------------------------------------------------------------------------
+
+# Headers meter readers' sheets use beyond the register's own names.
+EXTRA_HEADERS = {
+    "本月读数": "reading", "本期读数": "reading", "抄表读数": "reading", "止码": "reading", "本次止码": "reading",
+    "表类型": "meter", "表具类型": "meter", "表计类型": "meter", "表具": "meter",
+    "月份": "period", "抄表月份": "period", "所属期": "period",
+    "抄表员": "reader", "读表人": "reader", "换表记录": "replacement",
+}
+# A wide sheet: one reading column per meter (房号 | 水表 | 电表).
+WIDE = {"水表": "水表", "水表读数": "水表", "水表本月读数": "水表", "water": "水表",
+        "电表": "电表", "电表读数": "电表", "电表本月读数": "电表", "electricity": "电表", "power": "电表",
+        "燃气表": "燃气表", "燃气表读数": "燃气表", "气表": "燃气表", "gas": "燃气表"}
+
+
+@dataclass
+class Rejected:
+    sheet: str
+    row: int
+    cells: list[object]
+    reason: str
+
+
+@dataclass
+class ImportResult:
+    source: str
+    taken: list[dict] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+    already: int = 0  # readings already in the register with the same value
+    error_file: Path | None = None
+    headers: list[str] = field(default_factory=list)
+
+
+def import_file(wb: Workbook, path: Path, *, period: str | None = None, meter: str | None = None,
+                lang: str = "zh") -> ImportResult:
+    """Stage the readings of a reader's xlsx/csv. Every row not taken is in `rejected` with its reason
+    (and in `<file>.errors.csv` beside the input); nothing is staged for it."""
+    if meter is not None:
+        meter = _check_meter(meter)
+    owners = ledger.units(wb.read(schema.OWNERS))
+    table = wb.read(schema.READINGS, required=False)
+    series = usages(ledger.readings_of(table))
+    recorded = {(r.values.get("unit_id"), r.values.get("meter"), r.values.get("period")): r for r in table.rows}
+    result = ImportResult(path.name)
+    taken_here: dict[tuple[str, str, str], int] = {}
+    found_any = False
+    for name, grid in sheet_grids(path):
+        h, columns, headers, width = find_header(grid, schema.READINGS, EXTRA_HEADERS)
+        if h < 0 or "unit_id" not in columns:
+            continue
+        wide = {j: WIDE[schema.norm_header(c)] for j, c in enumerate(grid[h])
+                if not is_blank(c) and schema.norm_header(c) in WIDE}
+        if "reading" not in columns and not wide:
+            continue
+        found_any = True
+        result.headers = [clean_text(c) for c in grid[h]]
+
+        def reject(number: int, cells: list[object], key: str, **params: object) -> None:
+            result.rejected.append(Rejected(name, number, list(cells), tr(key, lang, **params)))
+
+        for i in range(h + 1, len(grid)):
+            cells = list(grid[i])
+            number = i + 1
+            if all(is_blank(v) for v in cells) or is_subtotal(cells):
+                continue
+
+            def cell(key: str) -> object:
+                idx = columns.get(key, -1)
+                return cells[idx] if 0 <= idx < len(cells) else None
+
+            try:
+                unit = to_identifier(cell("unit_id")) if not is_blank(cell("unit_id")) else ""
+            except ValueProblem as exc:
+                reject(number, cells, exc.key, value=repr(cell("unit_id")))
+                continue
+            if not unit:
+                reject(number, cells, "import.no_unit")
+                continue
+            if unit not in owners:
+                reject(number, cells, "owner.unknown", unit=unit)
+                continue
+            try:
+                row_period = coerce(cell("period"), schema.Kind.PERIOD) if not is_blank(cell("period")) else period
+                read_date = coerce(cell("read_date"), schema.Kind.DATE) if not is_blank(cell("read_date")) else None
+                mark = parse_mark(cell("replacement"))
+            except ValueProblem as exc:
+                reject(number, cells, exc.key, value=repr(exc.value))
+                continue
+            except ReadingError as exc:
+                reject(number, cells, exc.key, **exc.params)
+                continue
+            if row_period is None:
+                reject(number, cells, "meter.no_period")
+                continue
+            if wide:
+                pairs = [(m, cells[j] if j < len(cells) else None) for j, m in wide.items()]
+            else:
+                pairs = [(cell("meter") or meter, cell("reading"))]
+            for row_meter, value in pairs:
+                if is_blank(value):
+                    if not wide:
+                        reject(number, cells, "meter.no_reading")
+                    continue
+                if is_blank(row_meter):
+                    reject(number, cells, "meter.no_meter")
+                    continue
+                row_meter = clean_text(row_meter)
+                if row_meter not in schema.METERS:
+                    reject(number, cells, "meter.unknown", value=repr(row_meter), choices="/".join(schema.METERS))
+                    continue
+                try:
+                    reading = coerce(value, schema.Kind.DECIMAL)
+                except ValueProblem as exc:
+                    reject(number, cells, exc.key, value=repr(value))
+                    continue
+                key = (unit, row_meter, str(row_period))
+                if key in taken_here:
+                    reject(number, cells, "meter.twice", unit=unit, meter=row_meter, row=taken_here[key])
+                    continue
+                if key in recorded:
+                    old = recorded[key].values.get("reading")
+                    if old == reading:
+                        result.already += 1
+                    else:
+                        reject(number, cells, "meter.exists", unit=unit, meter=row_meter, period=row_period,
+                               value=repr(str(old)))
+                    continue
+                s = series.get((unit, row_meter), [])
+                later = [u.period for u in s if u.period > row_period]
+                if later:
+                    reject(number, cells, "meter.later_exists", unit=unit, meter=row_meter, period=row_period,
+                           later=later[-1])
+                    continue
+                last = _last_before(s, str(row_period))
+                if last is not None:
+                    try:
+                        usage_between(last.current, reading, mark)
+                    except ReadingError as exc:
+                        reject(number, cells, exc.key, unit=unit, meter=row_meter, period=row_period, **exc.params)
+                        continue
+                taken_here[key] = number
+                result.taken.append({
+                    "unit_id": unit, "meter": row_meter, "period": row_period, "read_date": read_date,
+                    "reading": reading, "reader": clean_text(cell("reader")) or None,
+                    "replacement": str(mark) if mark is not None else None,
+                    "notes": clean_text(cell("notes")) or None,
+                })
+    if not found_any:
+        raise DataError("meter.no_columns", Location(path.name))
+    if result.taken:
+        wb.append(table, result.taken, journal=False)
+        wb.log(table.name, path.name, "", f"导入 {len(result.taken)} 条读数")
+    if result.rejected:
+        result.error_file = write_errors(path, result, lang)
+    return result
+
+
+def write_errors(path: Path, result: ImportResult, lang: str) -> Path:
+    """`<file>.errors.csv` beside the input: every row not taken, as it was, with the reason."""
+    out = path.with_name(f"{path.stem}.errors.csv")
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    heads = ("工作表", "行号", "原因") if lang == "zh" else ("sheet", "row", "reason")
+    writer.writerow([*heads, *result.headers])
+    for r in result.rejected:
+        writer.writerow([r.sheet, r.row, r.reason, *("" if v is None else v for v in r.cells)])
+    out.write_text("\ufeff" + buf.getvalue(), encoding="utf-8", newline="")
+    return out
+
+
+# -- anomalies -------------------------------------------------------------------------------------
+
+
+def anomalies(wb: Workbook, period: str) -> list[Anomaly]:
+    owners = wb.read(schema.OWNERS)
+    statuses = {str(r.values["unit_id"]): r.values.get("status") for r in owners.rows if r.values.get("unit_id")}
+    found = find_anomalies(ledger.usage_map(wb), period, statuses)  # type: ignore[arg-type]
+    order = {"error": 0, "spike": 1, "zero": 2, "missing": 3}
+    return sorted(found, key=lambda a: (order[a.kind], unit_sort_key(a.unit), a.meter))
+

@@ -1,0 +1,238 @@
+"""Payments at the desk: record (allocate oldest-first, keep the rest as 预存), void, and the receipt.
+
+A payment's 分配 cell says where every cent went: `ZD202501000001:120.00;预存:10.00`. The prepaid balance
+of a unit is the sum of the 预存 parts of its payments that are not voided; when a later bill consumes
+it, the payment's 分配 is rewritten to name that bill, so voiding a payment always knows which bills to
+reopen. Receipt numbers (SJ + year + 6 digits) are never reused: 小区信息 keeps the last one issued.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from ..domain.allocation import (
+    PREPAID, Allocation, AllocationError, OpenBill, allocate, bill_status, format_allocations, parse_allocations,
+)
+from ..domain.money import rmb_upper
+from ..errors import DataError
+from ..store import schema
+from ..store.normalize import to_identifier
+from ..store.reader import Row, Table
+from ..store.workbook import Workbook, current_operator
+from .owners import owner_row
+
+_RECEIPT = re.compile(r"^SJ(\d{4})(\d{6})$")
+
+
+# -- prepaid ---------------------------------------------------------------------------------------
+
+
+def _allocations(table: Table, row: Row) -> tuple[Allocation, ...]:
+    try:
+        return parse_allocations(row.values.get("allocations"))  # type: ignore[arg-type]
+    except AllocationError:
+        raise DataError("payment.bad_allocations", table.location(row.number, "allocations"),
+                        value=repr(row.values.get("allocations"))) from None
+
+
+def prepaid_of(table: Table, row: Row) -> Decimal:
+    if row.values.get("voided"):
+        return Decimal(0)
+    return sum((a.amount for a in _allocations(table, row) if a.target == PREPAID), Decimal(0))
+
+
+def prepaid_sources(payments: Table, unit: str | None = None) -> dict[str, list[tuple[Row, Decimal]]]:
+    """Per unit, the payments still holding 预存 and how much, oldest first."""
+    out: dict[str, list[tuple[Row, Decimal]]] = {}
+    rows = payments.rows if unit is None else payments.where("unit_id", unit)
+    for row in sorted(rows, key=lambda r: (r.values.get("paid_on") or dt.date.min, r.number)):
+        amount = prepaid_of(payments, row)
+        if amount > 0:
+            out.setdefault(str(row.values.get("unit_id")), []).append((row, amount))
+    return out
+
+
+def rewrite_prepaid(wb: Workbook, payments: Table, rows: Sequence[Row],
+                    moves: Sequence[tuple[str, str, Decimal]]) -> None:
+    """After 预存 paid some bills: each payment's 分配 names those bills instead of 预存."""
+    for row in rows:
+        receipt = str(row.values.get("receipt_no"))
+        mine = [(bill, amount) for r, bill, amount in moves if r == receipt]
+        if not mine:
+            continue
+        kept: list[Allocation] = []
+        used = sum((amount for _, amount in mine), Decimal(0))
+        for a in _allocations(payments, row):
+            if a.target == PREPAID:
+                take = min(used, a.amount)
+                used -= take
+                if a.amount - take > 0:
+                    kept.append(Allocation(PREPAID, a.amount - take))
+            else:
+                kept.append(a)
+        new = [a for a in kept if a.target != PREPAID] + [Allocation(b, amt) for b, amt in mine] + \
+              [a for a in kept if a.target == PREPAID]
+        wb.update(payments, row, {"allocations": format_allocations(new)}, key=receipt)
+
+
+# -- receipts numbers ------------------------------------------------------------------------------
+
+
+def next_receipt(wb: Workbook, payments: Table, year: int) -> str:
+    """The next receipt number of `year`, after both the last one issued and any in 收款记录."""
+    seq = 0
+    for text in [wb.settings().get("last_receipt") or "", *(str(r.values.get("receipt_no") or "") for r in payments.rows)]:
+        m = _RECEIPT.match(text)
+        if m and int(m.group(1)) == year:
+            seq = max(seq, int(m.group(2)))
+    return f"SJ{year:04d}{seq + 1:06d}"
+
+
+def _remember_receipt(wb: Workbook, receipt: str) -> None:
+    estate = wb.read(schema.ESTATE, required=False)
+    label = next(label for key, label, _ in schema.ESTATE_SETTINGS if key == "last_receipt")
+    names = {schema.norm_header(label), "last_receipt"}
+    row = next((r for r in estate.rows if schema.norm_header(r.values.get("item") or "") in names), None)
+    if row is None:
+        wb.append(estate, [{"item": label, "value": receipt}], key_column="item")
+    else:
+        wb.update(estate, row, {"value": receipt}, key=label)
+
+
+# -- record ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Payment:
+    receipt_no: str
+    unit: str
+    amount: Decimal
+    allocations: tuple[Allocation, ...]
+    bills: dict[str, dict]  # bill id → the bill after the payment
+    prepaid: Decimal  # the unit's 预存 after the payment
+    record: dict
+
+
+def open_bills(bills: Table) -> list[OpenBill]:
+    out = []
+    for row in bills.rows:
+        v = row.values
+        amount, paid = v.get("amount"), v.get("paid") or Decimal(0)
+        if v.get("status") == "减免" or not isinstance(amount, Decimal) or v.get("bill_id") is None:
+            continue
+        out.append(OpenBill(str(v["bill_id"]), str(v.get("period") or ""), amount, paid,  # type: ignore[arg-type]
+                            v.get("due_date"), row.number))  # type: ignore[arg-type]
+    return out
+
+
+def record(wb: Workbook, unit: str, amount: Decimal, *, method: str | None = None, paid_on: dt.date,
+           bills: Sequence[str] | None = None, operator: str = "", notes: str | None = None) -> Payment:
+    """Stage a payment: its 收款记录 row, the bills it pays, the receipt number. The caller commits."""
+    owners = wb.read(schema.OWNERS, only=("unit_id", to_identifier(unit)))
+    unit = str(owner_row(owners, unit).values["unit_id"])
+    if method is not None and method not in schema.METHODS:
+        raise DataError("payment.method", None, value=repr(method), choices="/".join(schema.METHODS))
+    table = wb.read(schema.BILLS, required=False, only=("unit_id", unit))
+    named = [to_identifier(b) for b in bills] if bills else None
+    try:
+        allocs = allocate(amount, [b for b in open_bills(table) if named or b.outstanding > 0], named)
+    except AllocationError as exc:
+        raise DataError(exc.key, None, value=repr(str(amount)), unit=unit, **exc.params) from None
+    rows = table.index("bill_id")
+    after: dict[str, dict] = {}
+    for a in allocs:
+        if a.target == PREPAID:
+            continue
+        row = rows[a.target]
+        paid = (row.values.get("paid") or Decimal(0)) + a.amount
+        wb.update(table, row, {"paid": paid, "status": bill_status(row.values["amount"], paid)}, key=a.target)  # type: ignore[arg-type]
+        after[a.target] = dict(row.values)
+    payments = wb.read(schema.PAYMENTS, required=False)
+    receipt = next_receipt(wb, payments, paid_on.year)
+    rec = {"receipt_no": receipt, "unit_id": unit, "paid_on": paid_on, "amount": amount, "method": method,
+           "operator": operator or current_operator(), "allocations": format_allocations(allocs), "voided": None,
+           "notes": notes}
+    wb.append(payments, [rec], key_column="receipt_no")
+    _remember_receipt(wb, receipt)
+    held = sum((amt for _, amt in prepaid_sources(payments, unit).get(unit, [])), Decimal(0))
+    held += sum((a.amount for a in allocs if a.target == PREPAID), Decimal(0))
+    return Payment(receipt, unit, amount, allocs, after, held, rec)
+
+
+# -- void ------------------------------------------------------------------------------------------
+
+
+def _payment(payments: Table, receipt: str) -> Row:
+    receipt = to_identifier(receipt)
+    row = payments.index("receipt_no").get(receipt)
+    if row is None:
+        raise DataError("payment.unknown", None, receipt=receipt)
+    return row
+
+
+def void(wb: Workbook, receipt: str, *, reason: str, on: dt.date) -> tuple[dict, list[dict]]:
+    """作废: the payment stays, marked with the date and reason; the bills it paid are reopened."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise DataError("payment.void_reason")
+    payments = wb.read(schema.PAYMENTS)
+    row = _payment(payments, receipt)
+    receipt = str(row.values["receipt_no"])
+    if row.values.get("voided"):
+        raise DataError("payment.already_void", payments.location(row.number, "voided"), receipt=receipt,
+                        value=repr(row.values["voided"]))
+    unit = str(row.values.get("unit_id"))
+    bills = wb.read(schema.BILLS, required=False, only=("unit_id", unit))
+    by_id = bills.index("bill_id")
+    reopened = []
+    for a in _allocations(payments, row):
+        if a.target == PREPAID:
+            continue
+        bill = by_id.get(a.target)
+        if bill is None:
+            raise DataError("payment.bill_gone", payments.location(row.number, "allocations"), receipt=receipt,
+                            bill=a.target)
+        paid = (bill.values.get("paid") or Decimal(0)) - a.amount
+        if paid < 0:
+            raise DataError("payment.void_overdrawn", bills.location(bill.number, "paid"), bill=a.target,
+                            value=repr(str(bill.values.get("paid"))), amount=f"{a.amount:.2f}")
+        status = bill.values.get("status")
+        changes = {"paid": paid, "status": status if status == "减免" else bill_status(bill.values["amount"], paid)}  # type: ignore[arg-type]
+        wb.update(bills, bill, changes, key=a.target)
+        reopened.append(dict(bill.values))
+    wb.update(payments, row, {"voided": f"{on.isoformat()} {reason}"}, key=receipt)
+    return dict(row.values), reopened
+
+
+# -- the receipt -----------------------------------------------------------------------------------
+
+
+def receipt(wb: Workbook, receipt_no: str) -> dict:
+    """Everything the 收据 template shows."""
+    payments = wb.read(schema.PAYMENTS)
+    row = _payment(payments, receipt_no)
+    pay = dict(row.values)
+    unit = str(pay.get("unit_id"))
+    bills = wb.read(schema.BILLS, required=False, only=("unit_id", unit)).index("bill_id")
+    lines = []
+    for a in _allocations(payments, row):
+        bill = bills.get(a.target)
+        lines.append({
+            "bill_id": "" if a.target == PREPAID else a.target,
+            "period": bill.values.get("period") if bill else "",
+            "item": (bill.values.get("item") if bill else None) or (PREPAID if a.target == PREPAID else a.target),
+            "amount": a.amount,
+        })
+    owners = wb.read(schema.OWNERS, only=("unit_id", unit))
+    owner = owners.index("unit_id").get(unit)
+    amount = pay.get("amount") or Decimal(0)
+    return {
+        "estate": wb.settings(), "payment": pay, "lines": lines,
+        "owner": (owner.values.get("owner_name") if owner else "") or "",
+        "amount_upper": rmb_upper(amount),  # type: ignore[arg-type]
+        "voided": pay.get("voided") or "",
+    }
