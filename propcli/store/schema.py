@@ -331,3 +331,26 @@ def header_index(sheet: Sheet) -> dict[str, str]:
         for name in col.names():
             index.setdefault(norm_header(name), col.key)
     return index
+
+
+# -- continuation sheets: a register longer than one sheet can hold -----------------------------------
+
+_TRAILING_NUMBER = re.compile(r"^(.*?)(\d+)$")
+
+
+def continuation_name(sheet: Sheet, n: int, *, english: bool = False) -> str:
+    """The name of the n-th sheet of a register: its own name for n = 1, then `应收账单2`, `应收账单3` …
+    (`bills2`, `bills3` … with `english`, for a workbook whose registers carry the English keys)."""
+    base = sheet.key if english else sheet.zh
+    return base if n == 1 else f"{base}{n}"
+
+
+def continuation_of(name: str) -> tuple[Sheet, int] | None:
+    """(register, n) of a continuation sheet name (`应收账单2` → (BILLS, 2)); None for anything else."""
+    m = _TRAILING_NUMBER.match(norm_header(name))
+    if not m or int(m.group(2)) < 2 or m.group(2).startswith("0"):
+        return None
+    for sheet in SHEETS:
+        if m.group(1) in {norm_header(x) for x in sheet.names()}:
+            return sheet, int(m.group(2))
+    return None
