@@ -92,6 +92,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "import.nothing": ("没有可导入的行", "no row could be imported"),
     "import.rejected": ("{count} 行未导入", "{count} row(s) not imported"),
     "import.example_row": ("模板中的示例行（{value}），跳过", "a template's example row ({value}), skipped"),
+    "meter.rejected_unattended": ("有 {rejected} 行被拒绝，未导入任何读数", "{rejected} row(s) were rejected; nothing was imported"),
+    "meter.rejected_unattended.hint": (
+        "改正错误文件中的行后重新导入，或加 --yes 先导入其余各行",
+        "correct the rows in the errors file and import again, or add --yes to take the other rows now",
+    ),
     "import.no_unit": ("没有房号（也没有楼栋/单元/室号）", "no unit (nor building/entrance/room)"),
     "import.no_unit.hint": ("补上房号后重新导入该行", "add the unit and import the row again"),
     "import.duplicate": ("房号 {value} 在本文件中重复（第 {other} 行已导入）", "unit {value} repeats row {other} of this file"),
@@ -240,6 +245,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "meter.no_columns.hint": (
         "表头需有「房号」和「读数」（或「水表」「电表」等各表一列）",
         "the header needs 房号 and 读数 (or one column per meter: 水表, 电表 …)",
+    ),
+    "meter.rejected_unattended": ("有 {rejected} 行被拒绝，未导入任何读数", "{rejected} row(s) were rejected; nothing was imported"),
+    "meter.rejected_unattended.hint": (
+        "改正错误文件中的行后重新导入，或加 --yes 先导入其余各行",
+        "correct the rows in the errors file and import again, or add --yes to take the other rows now",
     ),
     "import.no_unit": ("没有房号", "no unit"),
     "payment.method": ("收款方式 {value} 不在 {choices} 之中", "method {value} is not one of {choices}"),

@@ -6,16 +6,29 @@ from __future__ import annotations
 from pathlib import Path
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "cli-reference.md"
-COMMANDS = [
-    [], ["init"], ["check"], ["undo"], ["owners"], ["owners", "list"], ["owners", "show"], ["owners", "find"],
-    ["owners", "add"], ["owners", "update"], ["owners", "transfer"], ["owners", "move-in"], ["owners", "import"],
-]
+
+
+def commands() -> list[list[str]]:
+    """Every command path of the app, groups before their commands, in registration order."""
+    import typer
+
+    from propcli.cli.app import app
+
+    out: list[list[str]] = []
+
+    def walk(cmd, path: list[str]) -> None:  # type: ignore[no-untyped-def]
+        out.append(path)
+        for name, sub in getattr(cmd, "commands", {}).items():
+            walk(sub, [*path, name])
+
+    walk(typer.main.get_command(app), [])
+    return out
 
 
 def reference(cli) -> str:  # type: ignore[no-untyped-def]
     parts = ["# propcli command reference\n\nGenerated from `--help` by `pytest tests/test_docs.py --update-golden`; "
              "a test fails when it drifts from the code.\n"]
-    for cmd in COMMANDS:
+    for cmd in commands():
         result = cli(*cmd, "--help")
         assert result.exit_code == 0, cmd
         parts.append(f"\n## propcli {' '.join(cmd)}\n\n```\n{result.stdout.rstrip()}\n```\n")

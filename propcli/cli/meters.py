@@ -82,7 +82,10 @@ def import_(
             say(st, st.t("out.errors_file", path=str(result.error_file)))
         if not result.taken:
             return
-        if result.rejected and not (yes or dry_run) and sys.stdin.isatty():
+        if result.rejected and not (yes or dry_run):
+            # the clerk decides whether to take the rest; with no one to ask (cron), nothing is taken
+            if not sys.stdin.isatty():
+                raise DataError("meter.rejected_unattended", None, rejected=len(result.rejected))
             if not typer.confirm(st.t("ask.import_anyway", taken=len(result.taken)), default=False):
                 say(st, st.t("out.declined"))
                 raise typer.Exit(1)
