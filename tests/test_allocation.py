@@ -266,3 +266,15 @@ def test_format_parse_round_trip(allocs: list[Allocation]) -> None:
 def test_allocate_format_round_trip(amount: Decimal, bills: list[OpenBill]) -> None:
     result = allocate(amount, bills)
     assert parse_allocations(format_allocations(result)) == result
+
+
+def test_spend_prepaid_moves_money_from_prepaid_to_the_bills_it_paid():
+    from propcli.domain.allocation import spend_prepaid
+
+    before = (Allocation("ZD202501000001", Decimal("100.00")), Allocation(PREPAID, Decimal("50.00")))
+    after = spend_prepaid(before, [("ZD202502000001", Decimal("30.00"))])
+    # 50 prepaid, 30 of it now paid February: 100 + 30 + 20 = 150, as before
+    assert after == (Allocation("ZD202501000001", Decimal("100.00")), Allocation("ZD202502000001", Decimal("30.00")),
+                     Allocation(PREPAID, Decimal("20.00")))
+    with pytest.raises(AllocationError):
+        spend_prepaid(before, [("ZD202502000001", Decimal("50.01"))])

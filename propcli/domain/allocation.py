@@ -149,6 +149,25 @@ def consume_prepaid(
     return moves
 
 
+def spend_prepaid(allocs: Sequence[Allocation], spent: Sequence[tuple[str, Decimal]]) -> tuple[Allocation, ...]:
+    """A payment's allocations after some of its 预存 paid bills: `spent` (bill_id, amount) moves out of
+    the 预存 entries into bill entries, placed before whatever 预存 is left. The total is unchanged."""
+    used = sum((as_decimal(amount) for _, amount in spent), ZERO)
+    kept: list[Allocation] = []
+    for a in allocs:
+        if a.target == PREPAID:
+            take = min(used, a.amount)
+            used -= take
+            if a.amount - take > 0:
+                kept.append(Allocation(PREPAID, _tidy(a.amount - take)))
+        else:
+            kept.append(a)
+    if used > 0:
+        raise AllocationError("alloc.overspent", {"amount": used})
+    bills = [a for a in kept if a.target != PREPAID] + [Allocation(b, _tidy(as_decimal(amt))) for b, amt in spent]
+    return (*bills, *(a for a in kept if a.target == PREPAID))
+
+
 def format_allocations(allocs: Iterable[Allocation]) -> str:
     """`ZD202501000001:120.00;ZD202502000001:80.50;预存:10.00` — amounts with exactly 2 decimals."""
     return ";".join(f"{a.target}:{as_decimal(a.amount).quantize(CENT):f}" for a in allocs)

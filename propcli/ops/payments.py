@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from ..domain.allocation import (
     PREPAID, Allocation, AllocationError, OpenBill, allocate, bill_status, format_allocations, parse_allocations,
+    spend_prepaid,
 )
 from ..domain.money import rmb_upper
 from ..errors import DataError
@@ -64,18 +65,7 @@ def rewrite_prepaid(wb: Workbook, payments: Table, rows: Sequence[Row],
         mine = [(bill, amount) for r, bill, amount in moves if r == receipt]
         if not mine:
             continue
-        kept: list[Allocation] = []
-        used = sum((amount for _, amount in mine), Decimal(0))
-        for a in _allocations(payments, row):
-            if a.target == PREPAID:
-                take = min(used, a.amount)
-                used -= take
-                if a.amount - take > 0:
-                    kept.append(Allocation(PREPAID, a.amount - take))
-            else:
-                kept.append(a)
-        new = [a for a in kept if a.target != PREPAID] + [Allocation(b, amt) for b, amt in mine] + \
-              [a for a in kept if a.target == PREPAID]
+        new = spend_prepaid(_allocations(payments, row), mine)
         wb.update(payments, row, {"allocations": format_allocations(new)}, key=receipt)
 
 
