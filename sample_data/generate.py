@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 try:
@@ -251,6 +252,274 @@ def make_rates() -> list[dict[str, object]]:
     ]
 
 
+# -- two years of readings, bills, payments and reminders ---------------------------------------------
+
+LAST_PERIOD = (2026, 10)  # the sample's history ends with this month's bills, paid until mid-November
+DEFAULT_MONTHS = 24
+READERS = ("抄表员老陈", "抄表员小周")
+CASHIERS = ("前台小王", "前台小李")
+METHODS = (("微信", 45), ("支付宝", 20), ("银行转账", 15), ("现金", 12), ("POS", 8))
+# How owners pay: on time, every quarter, when they think of it, part of it, stopped at some month (a
+# dispute), never (an owner abroad), or a year ahead (预存).
+PROFILES = (("prompt", 70), ("quarterly", 8), ("late", 8), ("partial", 3), ("stopped", 7), ("never", 2),
+            ("prepay", 2))
+
+
+def history(months: int) -> list[str]:
+    y, m = LAST_PERIOD
+    out = []
+    for _ in range(months):
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y, m - 1) if m > 1 else (y - 1, 12)
+    return out[::-1]
+
+
+def _next_period(period: str) -> str:
+    y, m = int(period[:4]), int(period[5:])
+    return f"{y + (m == 12):04d}-{m % 12 + 1:02d}"
+
+
+def _day(period: str, day: int) -> dt.date:
+    return dt.date(int(period[:4]), int(period[5:]), day)
+
+
+@dataclass
+class Ledger:
+    readings: list[dict]
+    bills: list[dict]
+    payments: list[dict]
+    reminders: list[dict]
+    notes: dict[str, str]  # what the sample holds on purpose (the README and the tests name these units)
+
+
+def make_readings(rng: random.Random, units: list[Unit], periods: list[str]) -> tuple[list[dict], dict[str, str]]:
+    """Monthly water and power readings from a base read the month before the first period. On purpose:
+    a power meter replaced, a water meter that rolls over, a leak (a spike), a zero in an occupied unit
+    and a reading missing in the last month."""
+    occupied = [u for u in units if u.status in ("自住", "出租")]
+    special = rng.sample(occupied, 5)
+    replaced, rolled, leak, zero, missing = (u.unit_id for u in special)
+    notes = {"replaced": replaced, "rolled": rolled, "leak": leak, "zero": zero, "missing": missing}
+    base = _day(periods[0], 1) - dt.timedelta(days=1)
+    base_period = f"{base:%Y-%m}"
+    rows: list[dict] = []
+    for u in units:
+        water = Decimal(9870 if u.unit_id == rolled else rng.randint(40, 900))
+        power = Decimal(rng.randint(1500, 30000))
+        reader = rng.choice(READERS)
+        for meter, value in (("水表", water), ("电表", power)):
+            rows.append({"unit_id": u.unit_id, "meter": meter, "period": base_period,
+                         "read_date": _day(base_period, 25), "reading": value, "reader": reader})
+        people = max(u.household_size, 1)
+        for period in periods:
+            month = int(period[5:])
+            if u.status in ("空置",):
+                w, e = Decimal(0), Decimal(rng.randint(0, 3))
+            else:
+                w = Decimal(max(1, round(rng.gauss(2.5 + 3 * people, 2))))
+                season = 1.6 if month in (6, 7, 8, 9) else 1.25 if month in (12, 1, 2) else 1.0
+                e = Decimal(max(20, round(rng.gauss((70 + 55 * people) * season, 30))))
+            last = period == periods[-1]
+            if last and u.unit_id == leak:
+                w *= 6  # a running toilet: far above the unit's usual
+            if last and u.unit_id == zero:
+                w = e = Decimal(0)  # nobody home all month, or a stuck meter: to be checked
+            date = _day(period, 25)
+            water += w
+            mark = None
+            if u.unit_id == rolled and water >= 10000:
+                water -= 10000  # a 4-digit water meter passes 9999
+                mark = "翻转"
+            rows.append({"unit_id": u.unit_id, "meter": "水表", "period": period, "read_date": date,
+                         "reading": water, "reader": reader, "replacement": mark})
+            if u.unit_id == replaced and period == periods[len(periods) // 2]:
+                old_final = power + e // 2  # the old meter ran until the swap, the new one from 0
+                power = e - e // 2
+                rows.append({"unit_id": u.unit_id, "meter": "电表", "period": period, "read_date": date,
+                             "reading": power, "reader": reader, "replacement": f"{old_final}/0",
+                             "notes": "电表故障，已更换新表"})
+                continue
+            power += e
+            if last and u.unit_id == missing:
+                continue  # the reader could not get in: no reading this month
+            rows.append({"unit_id": u.unit_id, "meter": "电表", "period": period, "read_date": date,
+                         "reading": power, "reader": reader})
+    return rows, notes
+
+
+def make_ledger(rng: random.Random, fake: _Faker, units: list[Unit], rates: list[dict], months: int) -> Ledger:
+    """Bills from the rates and readings by propcli's own billing rules, and two years of the desk."""
+    from propcli.domain import allocation as alloc
+    from propcli.domain.billing import Unit as BillUnit, last_day, parse_rate
+    from propcli.domain.money import DEFAULT_ROUNDING
+    from propcli.domain.readings import Reading, parse_mark, usages
+    from propcli.ops.billing import bill_id, compute
+
+    periods = history(months)
+    readings, notes = make_readings(rng, units, periods)
+    usage = usages(Reading(r["unit_id"], r["meter"], r["period"], r["reading"], parse_mark(r.get("replacement")))
+                   for r in readings)
+    parsed = [parse_rate({k: Decimal(str(v)) if isinstance(v, float | int) else v for k, v in r.items()}, i + 2)
+              for i, r in enumerate(rates)]
+    bill_units = {u.unit_id: BillUnit(u.unit_id, Decimal(str(u.area)), u.status, u.household_size or None, u.parking)
+                  for u in units}
+    profile = {u.unit_id: rng.choices([p for p, _ in PROFILES], [w for _, w in PROFILES])[0] for u in units}
+    stop = {u: rng.choice(periods[3:-3] or periods) for u, p in profile.items() if p == "stopped"}
+    open_bills: dict[str, list[dict]] = {u.unit_id: [] for u in units}
+    held: dict[str, list[dict]] = {u.unit_id: [] for u in units}  # payments still holding 预存
+    bills: list[dict] = []
+    payments: list[dict] = []
+    receipts: dict[int, int] = {}
+    methods, weights = [m for m, _ in METHODS], [w for _, w in METHODS]
+
+    def outstanding(unit: str) -> Decimal:
+        return sum((b["amount"] - b["paid"] for b in open_bills[unit]), Decimal(0))
+
+    def pay(unit: str, amount: Decimal, day: dt.date, *, named: list[str] | None = None, void: str | None = None) -> None:
+        bs = [alloc.OpenBill(b["bill_id"], b["period"], b["amount"], b["paid"], b["due_date"], i)
+              for i, b in enumerate(open_bills[unit])]
+        allocs = alloc.allocate(amount, bs, named)
+        if void is None:
+            by_id = {b["bill_id"]: b for b in open_bills[unit]}
+            for a in allocs:
+                if a.target != alloc.PREPAID:
+                    b = by_id[a.target]
+                    b["paid"] += a.amount
+                    b["status"] = alloc.bill_status(b["amount"], b["paid"])
+            open_bills[unit] = [b for b in open_bills[unit] if b["paid"] < b["amount"]]
+        record = {"unit_id": unit, "paid_on": day, "amount": amount,
+                  "method": rng.choices(methods, weights)[0], "operator": rng.choice(CASHIERS),
+                  "allocations": allocs, "voided": void}
+        payments.append(record)
+        if void is None and any(a.target == alloc.PREPAID for a in allocs):
+            held[unit].append(record)
+
+    for n, period in enumerate(periods):
+        lines, _ = compute(bill_units, parsed, period, DEFAULT_ROUNDING, usage)
+        due = last_day(period) + dt.timedelta(days=15)
+        for seq, line in enumerate(lines, start=1):
+            bill = {"bill_id": bill_id(period, seq), "unit_id": line.unit, "period": period, "item": line.item,
+                    "quantity": line.quantity, "unit_price": line.unit_price, "amount": line.amount,
+                    "due_date": due, "paid": Decimal(0), "status": "未缴", "detail": line.detail}
+            bills.append(bill)
+            open_bills[line.unit].append(bill)
+        for unit, records in held.items():  # 预存 pays the new bills
+            if not records:
+                continue
+            fresh = [alloc.OpenBill(b["bill_id"], b["period"], b["amount"], b["paid"], b["due_date"], i)
+                     for i, b in enumerate(open_bills[unit]) if b["period"] == period]
+            sources = [(str(id(r)), sum((a.amount for a in r["allocations"] if a.target == alloc.PREPAID),
+                                        Decimal(0))) for r in records]
+            moves = alloc.consume_prepaid(sources, fresh)
+            by_id = {b["bill_id"]: b for b in open_bills[unit]}
+            for r in records:
+                mine = [(b, amt) for src, b, amt in moves if src == str(id(r))]
+                if mine:
+                    r["allocations"] = alloc.spend_prepaid(r["allocations"], mine)
+            for _, b, amt in moves:
+                by_id[b]["paid"] += amt
+                by_id[b]["status"] = alloc.bill_status(by_id[b]["amount"], by_id[b]["paid"])
+            open_bills[unit] = [b for b in open_bills[unit] if b["paid"] < b["amount"]]
+            held[unit] = [r for r in records if any(a.target == alloc.PREPAID for a in r["allocations"])]
+        month = _next_period(period)  # the month the desk takes the money for `period`
+        for unit in sorted(open_bills, key=lambda u: bill_units[u].unit):
+            kind = profile[unit]
+            owed = outstanding(unit)
+            day = _day(month, rng.randint(1, 20))
+            if kind == "prepay" and n == 0:
+                pay(unit, Decimal(rng.choice((3000, 5000, 8000))), day)
+                continue
+            if owed <= 0 or kind == "never" or (kind == "stopped" and period >= stop[unit]):
+                continue
+            if kind in ("prompt", "prepay") and rng.random() < 0.96:
+                pay(unit, owed, day)
+            elif kind == "quarterly" and int(period[5:]) % 3 == 0:
+                pay(unit, owed, day)
+            elif kind == "late" and rng.random() < 0.35:
+                pay(unit, owed, day)
+            elif kind == "partial":
+                pay(unit, min(owed, Decimal(rng.choice((200, 300, 500)))), day)
+        if n == len(periods) // 3:  # a payment keyed in twice at the desk, voided the same day
+            first = next((p for p in reversed(payments) if p["voided"] is None and p["paid_on"] >= _day(month, 1)), None)
+            if first is not None:
+                pay(first["unit_id"], first["amount"], first["paid_on"], void=f"{first['paid_on']} 重复录入")
+                notes["voided"] = first["unit_id"]
+    payments.sort(key=lambda p: (p["paid_on"], p["voided"] is not None, p["unit_id"]))
+    for p in payments:
+        year = p["paid_on"].year
+        receipts[year] = receipts.get(year, 0) + 1
+        p["receipt_no"] = f"SJ{year}{receipts[year]:06d}"
+        p["allocations"] = alloc.format_allocations(p["allocations"])
+    notes.update({k: next((u for u, p in profile.items() if p == k), "") for k in ("stopped", "never", "prepay")})
+    reminders = make_reminders(rng, units, bills, payments, profile)
+    return Ledger(readings, bills, payments, reminders, notes)
+
+
+OUTCOMES_PHONE = (("承诺本月底前缴清", True), ("无人接听", False), ("对维修不满意，暂不缴费", False),
+                  ("业主在外地，回来后处理", True), ("拒接", False))
+
+
+def make_reminders(rng: random.Random, units: list[Unit], bills: list[dict], payments: list[dict],
+                   profile: dict[str, str]) -> list[dict]:
+    """催缴记录 for the units that fell behind: 书面通知 and 短信 in the first overdue month, a phone call,
+    a 催缴函 by EMS three months later if still unpaid, a visit for long-term debtors living here."""
+    end = dt.date(2026, 11, 20)
+    unpaid_since: dict[str, dt.date] = {}
+    for b in bills:
+        if b["status"] != "已缴":
+            unpaid_since[b["unit_id"]] = min(unpaid_since.get(b["unit_id"], dt.date.max), b["due_date"])
+    status = {u.unit_id: u.status for u in units}
+    rows: list[dict] = []
+    for unit, since in sorted(unpaid_since.items(), key=lambda kv: (kv[1], kv[0])):
+        if profile[unit] not in ("stopped", "never", "late", "partial") or (end - since).days < 40:
+            continue
+        operator = rng.choice(CASHIERS)
+        day = since + dt.timedelta(days=rng.randint(3, 10))
+        for channel in ("书面通知", "短信"):
+            rows.append({"unit_id": unit, "date": day, "channel": channel, "outcome": "已送达",
+                         "operator": operator})
+        phone_day = day + dt.timedelta(days=rng.randint(25, 40))
+        if phone_day > end:
+            continue
+        outcome, promised = rng.choice(OUTCOMES_PHONE)
+        rows.append({"unit_id": unit, "date": phone_day, "channel": "电话", "outcome": outcome,
+                     "promise_date": phone_day + dt.timedelta(days=20) if promised else None, "operator": operator})
+        letter_day = phone_day + dt.timedelta(days=92)
+        if letter_day <= end and profile[unit] in ("stopped", "never"):
+            rows.append({"unit_id": unit, "date": letter_day, "channel": "催缴函", "outcome": "EMS 已签收",
+                         "tracking_no": f"EA{rng.randrange(10**9):09d}CN", "operator": operator})
+            visit_day = letter_day + dt.timedelta(days=60)
+            if visit_day <= end and status[unit] in ("自住", "出租"):
+                rows.append({"unit_id": unit, "date": visit_day, "channel": "上门", "outcome": "业主表示有异议，约谈物业经理",
+                             "operator": operator})
+    rows.sort(key=lambda r: (r["date"], r["unit_id"]))
+    return rows
+
+
+def reader_sheet(rng: random.Random, units: list[Unit], readings: list[dict], path: Path) -> Path:
+    """The meter readers' sheet for the month after the history (房号 | 水表 | 电表 | 抄表日期 | 抄表员), as the
+    clerk receives it, with two rows to reject: a unit the estate does not have, a power meter going back."""
+    import csv
+
+    last: dict[tuple[str, str], Decimal] = {}
+    for r in readings:
+        last[(r["unit_id"], r["meter"])] = r["reading"]
+    period = _next_period(history(1)[0])
+    rows = [["房号", "水表", "电表", "抄表日期", "抄表员"]]
+    for i, u in enumerate(units):
+        people = max(u.household_size, 1)
+        w = 0 if u.status == "空置" else max(1, round(rng.gauss(2.5 + 3 * people, 2)))
+        e = rng.randint(0, 3) if u.status == "空置" else max(20, round(rng.gauss(70 + 55 * people, 30)))
+        water, power = last[(u.unit_id, "水表")] + w, last[(u.unit_id, "电表")] + e
+        if i == 7:
+            power = last[(u.unit_id, "电表")] - 100  # misread: below last month
+        rows.append([u.unit_id, str(water), str(power), f"{period}-25", READERS[i % 2]])
+    rows.insert(40, ["9-9-9901", "15", "230", f"{period}-25", READERS[0]])
+    with open(path, "w", encoding="utf-8-sig", newline="") as f:
+        csv.writer(f, lineterminator="\r\n").writerows(rows)
+    return path
+
+
 def _company_for(name: str) -> str:
     base = name
     for suffix in ("花园", "小区", "家园", "新村", "公寓", "苑", "城", "府"):
@@ -288,9 +557,12 @@ def _cell_value(column: schema.Column, value: object) -> object:
 
 
 def generate(
-    path: Path = DEFAULT_OUT, *, units: int = DEFAULT_UNITS, seed: int = DEFAULT_SEED, name: str = DEFAULT_NAME
+    path: Path = DEFAULT_OUT, *, units: int = DEFAULT_UNITS, seed: int = DEFAULT_SEED, name: str = DEFAULT_NAME,
+    months: int = 0, reader: Path | None = None,
 ) -> Path:
-    """Write the sample estate to `path` (replacing it) and return the path."""
+    """Write the sample estate to `path` (replacing it) and return the path. With `months`, the
+    registers hold that many months of readings, bills, payments and reminders up to LAST_PERIOD, and
+    `reader` (a .csv path) receives the meter readers' sheet of the month after."""
     if units < 1:
         raise ValueError("units must be at least 1")
     path = Path(path)
@@ -300,6 +572,7 @@ def generate(
     assign_parking(rng, owners)
     transfers = make_transfers(rng, fake, owners)
     rates = make_rates()
+    ledger = make_ledger(random.Random(seed + 1), fake, owners, rates, months) if months else None
 
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=".gen-", suffix=".xlsx", dir=path.parent)
@@ -316,8 +589,19 @@ def generate(
         _append(wb[schema.OWNERS.zh], schema.OWNERS, [vars(u) for u in owners])
         _append(wb[schema.TRANSFERS.zh], schema.TRANSFERS, transfers)
         _append(wb[schema.RATES.zh], schema.RATES, rates)
+        if ledger is not None:
+            _append(wb[schema.READINGS.zh], schema.READINGS, ledger.readings)
+            _append(wb[schema.BILLS.zh], schema.BILLS, ledger.bills)
+            _append(wb[schema.PAYMENTS.zh], schema.PAYMENTS, ledger.payments)
+            _append(wb[schema.REMINDERS.zh], schema.REMINDERS, ledger.reminders)
+            last = max((p["receipt_no"] for p in ledger.payments), default="")
+            for row in estate.iter_rows(min_row=2):
+                if row[0].value == "最后收据号":
+                    row[1].value = last
         tmp.write_bytes(workbook_bytes(wb))
         os.replace(tmp, path)
+        if ledger is not None and reader is not None:
+            reader_sheet(random.Random(seed + 2), owners, ledger.readings, reader)
     finally:
         tmp.unlink(missing_ok=True)
     return path
@@ -329,9 +613,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--units", type=int, default=DEFAULT_UNITS, help=f"number of units (default {DEFAULT_UNITS})")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
     parser.add_argument("--name", default=DEFAULT_NAME, help=f"estate name (default {DEFAULT_NAME})")
+    parser.add_argument("--months", type=int, default=DEFAULT_MONTHS,
+                        help=f"months of readings, bills and payments up to {LAST_PERIOD[0]}-{LAST_PERIOD[1]:02d} "
+                             f"(default {DEFAULT_MONTHS}; 0: owners and rates only)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    out = generate(args.output, units=args.units, seed=args.seed, name=args.name)
+    reader = args.output.parent / f"readings-{_next_period(history(1)[0])}.csv" if args.months else None
+    out = generate(args.output, units=args.units, seed=args.seed, name=args.name, months=args.months, reader=reader)
     print(f"{out}: {args.units} units in {time.perf_counter() - started:.2f}s", file=sys.stderr)
     return 0
 

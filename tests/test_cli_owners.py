@@ -403,30 +403,39 @@ def test_transfer_before_last_transfer_refused(cli, sample: Path) -> None:
 def test_move_in(cli, sample: Path) -> None:
     before = by_unit(sample)[U_VACANT]
     assert (before["status"], before["move_in_date"]) == ("空置", None)
-    assert records(sample, schema.READINGS) == []
-    r = cli("-w", sample, "owners", "move-in", U_VACANT, "--date", "2024-06-01", "--water", "12.5",
-            "--electricity", "3400")
+    # the vacant unit's meters have been read every month: the move-in readings continue them
+    last = {x["meter"]: x["reading"] for x in records(sample, schema.READINGS) if x["unit_id"] == U_VACANT}
+    water, power = last["水表"] + Decimal("0.5"), last["电表"] + 2
+    r = cli("-w", sample, "owners", "move-in", U_VACANT, "--date", "2026-11-20", "--water", str(water),
+            "--electricity", str(power))
     assert r.exit_code == 0, r.stderr
     after = by_unit(sample)[U_VACANT]
-    assert after == {**before, "move_in_date": dt.date(2024, 6, 1), "status": "自住"}
-    readings = records(sample, schema.READINGS)
-    assert [(x["unit_id"], x["meter"], x["period"], x["reading"], x["notes"]) for x in readings] == [
-        (U_VACANT, "水表", "2024-06", Decimal("12.5"), "入住底数"),
-        (U_VACANT, "电表", "2024-06", Decimal("3400"), "入住底数"),
+    assert after == {**before, "move_in_date": dt.date(2026, 11, 20), "status": "自住"}
+    readings = [x for x in records(sample, schema.READINGS) if x["unit_id"] == U_VACANT and x["period"] == "2026-11"]
+    assert [(x["meter"], x["reading"], x["notes"], x["read_date"]) for x in readings] == [
+        ("水表", water, "入住底数", dt.date(2026, 11, 20)),
+        ("电表", power, "入住底数", dt.date(2026, 11, 20)),
     ]
-    assert {x["read_date"] for x in readings} == {dt.date(2024, 6, 1)}
 
     again = sha(sample)
-    r = cli("-w", sample, "owners", "move-in", U_VACANT, "--date", "2024-06-01", "--water", "12.5",
-            "--electricity", "3400")
+    r = cli("-w", sample, "owners", "move-in", U_VACANT, "--date", "2026-11-20", "--water", str(water))
     assert r.exit_code == 1
-    assert "2024-06" in r.stderr and "水表" in r.stderr
+    assert "2026-11" in r.stderr and "水表" in r.stderr and "--correct" in r.stderr
     assert sha(sample) == again
 
 
+def test_move_in_reading_below_the_last_is_refused(cli, sample: Path) -> None:
+    before = sha(sample)
+    r = cli("-w", sample, "owners", "move-in", U_VACANT, "--date", "2026-11-20", "--water", "0")
+    assert r.exit_code == 1 and "小于上次读数" in r.stderr
+    assert sha(sample) == before
+
+
 def test_move_in_reading_date_is_a_date_cell(cli, sample: Path) -> None:
-    assert cli("-w", sample, "owners", "move-in", U_VACANT, "--date", "2024-06-01", "--water", "12.5").exit_code == 0
-    cell = openpyxl.load_workbook(sample)["抄表记录"]["D2"]
+    r = cli("-w", sample, "owners", "move-in", U_VACANT, "--date", "2026-11-20", "--water", "99999")
+    assert r.exit_code == 0, r.stderr
+    sheet = openpyxl.load_workbook(sample)["抄表记录"]
+    cell = sheet.cell(row=sheet.max_row, column=4)
     assert isinstance(cell.value, dt.datetime) and cell.is_date
     assert not cell.font.b
 

@@ -81,6 +81,8 @@ def import_(
                 say(st, f"  {r.sheet} · {st.t('loc.row', row=r.row)}: {r.reason}")
             say(st, st.t("out.errors_file", path=str(result.error_file)))
         if not result.taken:
+            if result.rejected:
+                raise DataError("meter.nothing_taken", None, rejected=len(result.rejected))
             return
         if result.rejected and not (yes or dry_run):
             # the clerk decides whether to take the rest; with no one to ask (cron), nothing is taken

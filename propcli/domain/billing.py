@@ -170,12 +170,17 @@ def parking_spaces(text: str | None) -> list[str]:
 
 
 def bill_unit(unit: Unit, rates: Sequence[Rate], period: str, rounding: Rounding,
-              usage_of: Mapping[tuple[str, str], list[Usage]]) -> tuple[list[Line], list[Skip]]:
-    """The lines of one unit for one period, and what could not be billed."""
+              usage_of: Mapping[tuple[str, str], list[Usage]],
+              chosen: dict[tuple[str, str | None], Rate | None] | None = None) -> tuple[list[Line], list[Skip]]:
+    """The lines of one unit for one period, and what could not be billed. `chosen` memoises the rate
+    of each (item, status) for the period across the units of one run."""
     lines: list[Line] = []
     skips: list[Skip] = []
+    chosen = {} if chosen is None else chosen
     for item in items(rates):
-        rate = rate_for(rates, item, period, unit.status)
+        if (item, unit.status) not in chosen:
+            chosen[(item, unit.status)] = rate_for(rates, item, period, unit.status)
+        rate = chosen[(item, unit.status)]
         if rate is None:
             continue
         factor = rate.factor if rate.factor is not None else ONE

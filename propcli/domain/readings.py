@@ -14,6 +14,7 @@ UNITS = {"水表": "m³", "电表": "kWh", "燃气表": "m³"}
 SPIKE_FACTOR = Decimal(3)
 SPIKE_HISTORY = 6  # months of the unit's own usage the median is taken over
 SPIKE_MIN_HISTORY = 3  # fewer months than this: no judgement
+SPIKE_MIN_EXCESS = Decimal(10)  # and at least this much above the median: 3 kWh against 0.5 is no leak
 
 
 class ReadingError(ValueError):
@@ -187,7 +188,7 @@ OCCUPIED = ("自住", "出租")
 def anomalies(series_by_meter: dict[tuple[str, str], list[Usage]], period: str,
               statuses: dict[str, str | None]) -> list[Anomaly]:
     """What to look at for `period`: readings going backwards without a 换表/翻转 mark (error), usage
-    above 3× the unit's 6-month median (spike), zero usage in an occupied unit (zero), and meters read
+    above 3× the unit's 6-month median and at least 10 above it (spike), zero usage in an occupied unit (zero), and meters read
     before but not this period (missing). Flags, not rejections: the clerk decides."""
     out: list[Anomaly] = []
     for (unit, meter), series in series_by_meter.items():
@@ -204,7 +205,8 @@ def anomalies(series_by_meter: dict[tuple[str, str], list[Usage]], period: str,
         if this.usage is None:
             continue  # a base reading
         median = median_before(series, period)
-        if median is not None and median > 0 and this.usage > SPIKE_FACTOR * median:
+        if (median is not None and median > 0 and this.usage > SPIKE_FACTOR * median
+                and this.usage - median >= SPIKE_MIN_EXCESS):
             out.append(Anomaly(unit, meter, period, "spike", this.usage, median, this.previous, this.current,
                                row=this.row))
         elif this.usage == 0 and statuses.get(unit) in OCCUPIED:

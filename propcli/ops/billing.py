@@ -67,8 +67,9 @@ def compute(units: Mapping[str, Unit], rates: list[Rate], period: str, rounding:
     """Every unit's lines for the period, in unit order."""
     lines: list[Line] = []
     skips: list[Skip] = []
+    chosen: dict = {}
     for unit in sorted(units, key=unit_sort_key):
-        got, skipped = bill_unit(units[unit], rates, period, rounding, usage)
+        got, skipped = bill_unit(units[unit], rates, period, rounding, usage, chosen)
         lines.extend(got)
         skips.extend(skipped)
     return lines, skips

@@ -46,7 +46,8 @@ def _last_before(series: list[Usage], period: str) -> Usage | None:
 
 
 def record(wb: Workbook, unit: str, meter: str, reading: Decimal, *, period: str, read_date: dt.date | None,
-           reader: str | None = None, mark: Mark = None, correct: bool = False) -> Recorded:
+           reader: str | None = None, mark: Mark = None, correct: bool = False,
+           notes: str | None = None) -> Recorded:
     """Stage one reading (or, with `correct`, change the period's reading already recorded)."""
     owners = wb.read(schema.OWNERS, only=("unit_id", to_identifier(unit)))
     unit = str(owner_row(owners, unit).values["unit_id"])
@@ -72,7 +73,7 @@ def record(wb: Workbook, unit: str, meter: str, reading: Decimal, *, period: str
         except ReadingError as exc:
             raise DataError(exc.key, None, unit=unit, meter=meter, period=period, **exc.params) from None
     values = {"unit_id": unit, "meter": meter, "period": period, "read_date": read_date, "reading": reading,
-              "reader": reader or None, "replacement": str(mark) if mark is not None else None}
+              "reader": reader or None, "replacement": str(mark) if mark is not None else None, "notes": notes}
     if same is not None:
         wb.update(table, same, {k: v for k, v in values.items() if k not in ("unit_id", "meter", "period")},
                   key=f"{unit} {meter} {period}")
@@ -117,7 +118,8 @@ class ImportResult:
 def import_file(wb: Workbook, path: Path, *, period: str | None = None, meter: str | None = None,
                 lang: str = "zh") -> ImportResult:
     """Stage the readings of a reader's xlsx/csv. Every row not taken is in `rejected` with its reason
-    (and in `<file>.errors.csv` beside the input); nothing is staged for it."""
+    (and in `<file>.errors.csv` beside the input); nothing is staged for it. A row's 账期 is its own
+    column, else `period`, else the month of its 抄表日期."""
     if meter is not None:
         meter = _check_meter(meter)
     owners = ledger.units(wb.read(schema.OWNERS))
@@ -136,6 +138,8 @@ def import_file(wb: Workbook, path: Path, *, period: str | None = None, meter: s
         if "reading" not in columns and not wide:
             continue
         found_any = True
+        if "period" not in columns and period is None and "read_date" not in columns:
+            raise DataError("meter.no_period", Location(path.name, name))
         result.headers = [clean_text(c) for c in grid[h]]
 
         def reject(number: int, cells: list[object], key: str, **params: object) -> None:
@@ -172,6 +176,8 @@ def import_file(wb: Workbook, path: Path, *, period: str | None = None, meter: s
             except ReadingError as exc:
                 reject(number, cells, exc.key, **exc.params)
                 continue
+            if row_period is None and read_date is not None:
+                row_period = f"{read_date:%Y-%m}"  # a reader's sheet dated 25 November is November's
             if row_period is None:
                 reject(number, cells, "meter.no_period")
                 continue

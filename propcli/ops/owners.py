@@ -212,16 +212,8 @@ def move_in(wb: Workbook, unit: str, *, date: dt.date, readings: Mapping[str, De
     elif row.values.get("status") in (None, "空置"):
         changes["status"] = "自住"
     wb.update(owners, row, changes, key=unit)
-    table = wb.read(schema.READINGS, required=False, only=("unit_id", unit))
+    from .meters import record  # meters needs owners' lookups: imported here, not at the top
+
     period = f"{date.year:04d}-{date.month:02d}"
-    existing = {(r.values.get("meter"), r.values.get("period")): r for r in table.rows}
-    records = []
-    for meter, value in readings.items():
-        if (meter, period) in existing:
-            raise DataError("owner.reading_exists", None, unit=unit, meter=meter, period=period,
-                            row=existing[(meter, period)].number)
-        records.append({"unit_id": unit, "meter": meter, "period": period, "read_date": date, "reading": value,
-                        "reader": reader or None, "notes": "入住底数"})
-    if records:
-        wb.append(table, records, key_column="unit_id")
-    return records
+    return [record(wb, unit, meter, value, period=period, read_date=date, reader=reader or None,
+                   notes="入住底数").record for meter, value in readings.items()]
