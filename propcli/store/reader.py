@@ -17,14 +17,53 @@ HEADER_SCAN_ROWS = 30
 SUBTOTAL_WORDS = ("合计", "小计", "总计", "total")
 
 
-@dataclass(slots=True)
 class Row:
-    number: int  # the row number Excel shows
-    values: dict[str, object]
-    raw: dict[str, object]
+    """One row of a register: the row number Excel shows, the typed values, and the cells as stored.
+
+    `raw` (non-blank cells as read, for `check` and `--fix`) is built on first use when the row comes
+    from a column read. `sheet` names the sheet holding the row when a register continues over several
+    sheets (应收账单, 应收账单2 …); None for a register in one sheet.
+    """
+
+    __slots__ = ("number", "values", "_raw", "_lazy", "sheet")
+
+    def __init__(self, number: int, values: dict[str, object], raw: dict[str, object] | None = None, *,
+                 lazy: tuple | None = None, sheet: str | None = None) -> None:
+        self.number = number
+        self.values = values
+        self._raw = raw
+        self._lazy = lazy  # (((key, raw column), …), index): the raw cells, materialised on first use
+        self.sheet = sheet
+
+    @property
+    def raw(self) -> dict[str, object]:
+        if self._raw is None:
+            if self._lazy is None:
+                self._raw = {}
+            else:
+                cols, i = self._lazy
+                self._raw = {k: col[i] for k, col in cols if col[i] is not None}
+                self._lazy = None
+        return self._raw
+
+    @raw.setter
+    def raw(self, value: dict[str, object]) -> None:
+        self._raw, self._lazy = value, None
 
     def __getitem__(self, key: str) -> object:
         return self.values.get(key)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Row):
+            return NotImplemented
+        return (self.number, self.values, self.raw, self.sheet) == (other.number, other.values, other.raw,
+                                                                    other.sheet)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        where = f", sheet={self.sheet!r}" if self.sheet else ""
+        return f"Row(number={self.number!r}, values={self.values!r}, raw={self.raw!r}{where})"
 
 
 @dataclass
@@ -42,6 +81,7 @@ class Table:
     last_row: int = 0  # last row holding anything, header included
     workbook: str = ""
     partial: bool = False  # read with `only`: some rows left out
+    parts: list[Table] = field(default_factory=list)  # the sheets of a register that continues (应收账单2 …)
 
     def location(self, row: int | None = None, key: str | None = None) -> Location:
         column = ""

@@ -84,14 +84,57 @@ class SheetXml:
         self._empty_sheetdata = m.group(2) == b"/"
         self._sd_open_end = m.end()
         self._sd_close = m.start() if self._empty_sheetdata else data.index(b"</" + self.prefix + b"sheetData>", m.end())
-        self.rows: dict[int, _Row] = {}
+        self.rows: dict[int, _Row] = {}  # rows located so far (all of them once `_indexed`)
         self._order: list[int] = []
-        self._index_rows()
+        self._indexed = False
+        self._absent: set[int] = set()
+        self._last_number = self._find_last_number()
         self._col_styles = self._read_col_styles()
         self._new: dict[int, bytes] = {}  # row number → replacement (or new) row XML
         self._max_col = 0  # the rightmost column written, for <dimension>
 
+    # Rows are found one at a time (a search for `<row r="N"`), so an edit of a few rows of a 240,000-row
+    # sheet does not index them all. A sheet whose rows do not start with their `r` (no writer we know)
+    # is indexed in full, once.
+
+    def _find_last_number(self) -> int:
+        """Number of the last row element (from a search backwards); -1 when rows lack `r` numbers."""
+        if self._empty_sheetdata:
+            return 0
+        tag = b"<" + self.prefix + b"row"
+        pos = self.data.rfind(tag, self._sd_open_end, self._sd_close)
+        while pos >= 0:
+            m = _ROW.match(self.data, pos)
+            if m:
+                r = _attrs(m.group(2)).get(b"r")
+                return int(r) if r else -1
+            pos = self.data.rfind(tag, self._sd_open_end, pos)
+        return 0
+
+    def _row(self, number: int) -> _Row | None:
+        if number in self.rows:
+            return self.rows[number]
+        if self._indexed or number in self._absent:
+            return None
+        if self._last_number < 0:
+            self._index_rows()
+            return self.rows.get(number)
+        if number > self._last_number:
+            return None
+        needle = b"<" + self.prefix + b'row r="' + str(number).encode() + b'"'
+        pos = self.data.find(needle, self._sd_open_end, self._sd_close)
+        m = _ROW.match(self.data, pos) if pos >= 0 else None
+        if m is None:  # not there, or written another way: index every row to be sure
+            self._index_rows()
+            return self.rows.get(number)
+        closing = b"</" + self.prefix + b"row>"
+        end = m.end() if m.group(3) == b"/" else self.data.index(closing, m.end()) + len(closing)
+        row = self.rows[number] = _Row(number, m.start(), end, m.group(2), m.group(3) == b"/")
+        return row
+
     def _index_rows(self) -> None:
+        self._indexed = True
+        self.rows, self._order = {}, []
         if self._empty_sheetdata:
             return
         data, close = self.data, self._sd_close
@@ -123,7 +166,7 @@ class SheetXml:
     # -- reading -------------------------------------------------------------------------------
 
     def cells(self, number: int) -> list[_Cell]:
-        row = self.rows.get(number)
+        row = self._row(number)
         if row is None or row.self_closing:
             return []
         body = self._row_body(row)
@@ -140,13 +183,36 @@ class SheetXml:
 
     def last_used_row(self) -> int:
         """The last row holding a value or formula (styled empty rows below the data do not count)."""
+        newest = max(self._new, default=0)
+        if not self._indexed and self._last_number >= 0:  # walk back from the end: no index needed
+            tag = b"<" + self.prefix + b"row"
+            end = self._sd_close
+            while True:
+                pos = self.data.rfind(tag, self._sd_open_end, end)
+                if pos < 0:
+                    return newest
+                m = _ROW.match(self.data, pos)
+                end = pos
+                if not m:
+                    continue
+                r = _attrs(m.group(2)).get(b"r")
+                if not r:
+                    break  # rows without numbers: use the index
+                number = int(r)
+                if number <= newest:
+                    return newest
+                row = self._row(number)
+                if row is not None and not row.self_closing and _HAS_VALUE.search(self.data, row.start, row.end):
+                    return number
+        if not self._indexed:
+            self._index_rows()
         for number in reversed(self._order):
             if number in self._new:
                 return number
             row = self.rows[number]
             if not row.self_closing and _HAS_VALUE.search(self.data, row.start, row.end):
                 return number
-        return max(self._new, default=0)
+        return newest
 
     def is_formula(self, number: int, col: int) -> bool:
         return any(c.col == col and _HAS_FORMULA.search(c.raw) for c in self._current_cells(number))
@@ -182,14 +248,16 @@ class SheetXml:
         self._max_col = max([self._max_col, *merged])
 
     def append_rows(self, rows: Iterable[Mapping[int, CellValue]], at: int | None = None,
-                    template: int | None = None) -> int:
+                    template: int | None = None, model: dict[int, _Cell] | None = None) -> int:
         """Append rows after the last used row (or from row `at`); return the first row number written.
 
-        New rows take the formatting of row `template` (the last data row: never a header or 合计 row);
-        without one, each cell takes its column's default style.
+        New rows take the formatting of row `template` (the last data row: never a header or 合计 row),
+        or of the cells `model` (the last data row of the sheet before, for a continuation sheet);
+        without either, each cell takes its column's default style.
         """
         first = at or self.last_used_row() + 1
-        model = {c.col: c for c in self.cells(template)} if template else {}  # parsed once, not per row
+        if model is None:
+            model = {c.col: c for c in self.cells(template)} if template else {}  # parsed once, not per row
         n = first
         for values in rows:
             if n > MAX_ROWS:
@@ -208,9 +276,16 @@ class SheetXml:
             return out
         return self.cells(number)
 
+    def continuation(self, header_row: int) -> bytes:
+        return continuation_xml(self, header_row)
+
+    def model(self, number: int) -> dict[int, _Cell]:
+        """The cells of a row, by column: the model of rows appended to another sheet."""
+        return {c.col: c for c in self._current_cells(number)}
+
     def _row_attrs(self, number: int, template_row: int | None) -> str:
-        existing = self.rows.get(number)
-        source = existing or (self.rows.get(template_row) if template_row else None)
+        existing = self._row(number)
+        source = existing or (self._row(template_row) if template_row else None)
         keep = []
         if source is not None:
             for k, v in _ATTR.findall(source.attrs):
@@ -262,7 +337,19 @@ class SheetXml:
             pieces.append(data[m.end():])
             return self._fix_dimension(b"".join(pieces))
         pos = 0
-        pending = sorted(n for n in self._new if n not in self.rows)
+        pending = sorted(n for n in self._new if self._row(n) is None)
+        if not self._indexed and (not pending or pending[0] > self._last_number):
+            # the usual edit: some rows replaced where they are, new rows after the last one
+            for row in sorted((self.rows[n] for n in self._new if n in self.rows), key=lambda r: r.start):
+                pieces.append(data[pos : row.start])
+                pieces.append(self._new[row.number])
+                pos = row.end
+            pieces.append(data[pos : self._sd_close])
+            pieces.extend(self._new[n] for n in pending)
+            pieces.append(data[self._sd_close :])
+            return self._fix_dimension(b"".join(pieces))
+        if not self._indexed:
+            self._index_rows()
         for number in self._order:
             row = self.rows[number]
             while pending and pending[0] < number:
@@ -296,6 +383,34 @@ class SheetXml:
         end_row = max(int(em.group(2)), last_row)
         new_ref = f"{start}:{col_letter(end_col)}{end_row}".encode()
         return data[: m.start(2)] + new_ref + data[m.end(2):]
+
+
+def continuation_xml(sheet: SheetXml, header_row: int) -> bytes:
+    """A new sheet that continues `sheet`: its rows down to the header, its column widths and formats,
+    the header frozen; nothing that refers to other parts (drawings, tables, comments)."""
+    p = sheet.prefix
+    if p:
+        raise ValueError("prefixed worksheet")
+    data = sheet.data
+    head = data[: sheet._sd_open_end]
+    cols = re.search(rb"<cols>.*?</cols>", head, re.S)
+    fmt = re.search(rb"<sheetFormatPr\b[^>]*/>", head)
+    rows = b"".join(sheet._new.get(n) or data[r.start:r.end]
+                    for n in range(1, header_row + 1) if (r := sheet._row(n)) is not None)
+    width = max((c.col for n in range(1, header_row + 1) for c in sheet.cells(n)), default=0)
+    top = f"A{header_row + 1}"
+    return (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        b'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        + f'<dimension ref="A1:{col_letter(width)}{header_row}"/><sheetViews><sheetView workbookViewId="0">'
+          f'<pane ySplit="{header_row}" topLeftCell="{top}" activePane="bottomLeft" state="frozen"/>'
+          f'</sheetView></sheetViews>'.encode()
+        + (fmt.group(0) if fmt else b'<sheetFormatPr defaultRowHeight="15"/>')
+        + (cols.group(0) if cols else b"")
+        + b"<sheetData>" + rows + b"</sheetData>"
+        + b'<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>'
+    )
 
 
 def new_sheet_xml(header: list[str]) -> bytes:

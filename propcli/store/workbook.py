@@ -17,8 +17,12 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from xml.etree import ElementTree as ET
+
 from ..errors import DataError, Location, WorkbookBusy
-from . import schema
+from . import cache, schema
+from .columns import SheetData, scan_data, scan_only
+from .fastread import SharedStrings, SheetScan, Unsupported
 from .package import Package, PackageError, add_sheet_parts
 from .normalize import is_blank
 from .reader import Row, Table, build_table, empty_table
@@ -88,8 +92,10 @@ class Workbook:
             self._stack.enter_context(WriteLock(self.path))
         self._fingerprint = _fingerprint(self.path)
         self._calamine = None
+        self._pkg: Package | None = None
+        self._strings: SharedStrings | None = None
         try:
-            self._open_calamine()
+            self._open()
         except Exception:
             self._stack.close()
             raise
@@ -104,7 +110,28 @@ class Workbook:
         self.close()
 
     def close(self) -> None:
+        self._close_package()
         self._stack.close()
+
+    def _close_package(self) -> None:
+        if self._pkg is not None:
+            self._pkg.close()
+            self._pkg = None
+        self._strings = None
+        self._calamine = None
+
+    def _open(self) -> None:
+        """Open the package (xlsx: our own reader; .xls/.ods/.xlsb: calamine) and list its sheets."""
+        if self.readonly:
+            self._open_calamine()
+            return
+        try:
+            self._pkg = Package(self.path)
+        except PackageError as exc:
+            raise DataError("workbook.corrupt", None, path=self.name, reason=str(exc)) from None
+        except Exception as exc:
+            raise DataError("workbook.corrupt", None, path=self.name, reason=_short(exc)) from None
+        self.sheet_names: list[str] = [s.name for s in self._pkg.sheets]
 
     def _open_calamine(self) -> None:
         from python_calamine import CalamineWorkbook
@@ -113,7 +140,7 @@ class Workbook:
             self._calamine = CalamineWorkbook.from_path(str(self.path))
         except Exception as exc:  # calamine raises its own error types for every kind of bad file
             raise DataError("workbook.corrupt", None, path=self.name, reason=_short(exc)) from None
-        self.sheet_names: list[str] = list(self._calamine.sheet_names)
+        self.sheet_names = list(self._calamine.sheet_names)
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -125,17 +152,27 @@ class Workbook:
     def has(self, spec: schema.Sheet) -> bool:
         return self.sheet_name(spec) is not None
 
+    def sheets_of(self, spec: schema.Sheet) -> list[str]:
+        """The register's sheets in order: its own, then its continuations (应收账单2, 应收账单3 …)."""
+        first = self.sheet_name(spec)
+        if first is None:
+            return []
+        more = sorted((found[1], n) for n in self.sheet_names
+                      if (found := schema.continuation_of(n)) is not None and found[0] is spec and n != first)
+        return [first, *(n for _, n in more)]
+
     def read(self, spec: schema.Sheet, *, required: bool = True, only: tuple[str, str] | None = None) -> Table:
         """The register's typed rows. A missing optional register reads as empty (a write creates it).
 
         `only=(key, identifier)` reads just the rows of one identifier (e.g. one unit), for speed; such a
-        partial table is not kept for later reads.
+        partial table is not kept for later reads. A register that continues over several sheets reads
+        as one table, its rows in sheet order, each row knowing its sheet (`Row.sheet`).
         """
         if spec.key in self._tables:
             table = self._tables[spec.key]
             return table if only is None else _subset(table, only)
-        name = self.sheet_name(spec)
-        if name is None:
+        names = self.sheets_of(spec)
+        if not names:
             if required:
                 raise DataError(
                     "sheet.missing", Location(self.name), sheet=spec.zh, english=spec.key,
@@ -143,17 +180,120 @@ class Workbook:
                 )
             table = empty_table(spec, self.name)
         else:
-            try:
-                grid = self._calamine.get_sheet_by_name(name).to_python(skip_empty_area=False)
-            except Exception as exc:
-                raise DataError("workbook.corrupt", None, path=self.name, reason=_short(exc)) from None
-            if all(is_blank(v) for cells in grid for v in cells):  # an empty sheet: the first write heads it
-                table = replace(empty_table(spec, self.name), name=name)
-            else:
-                table = build_table(grid, spec, name, self.name, only=only)
+            parts = [self._read_sheet(spec, name, only) for name in names]
+            table = parts[0] if len(parts) == 1 else _merge(parts)
         if only is None:
             self._tables[spec.key] = table
         return table
+
+    def columns(self, spec: schema.Sheet, keys: tuple[str, ...]) -> dict[str, list]:
+        """Some columns of a whole register, typed, aligned row by row over all its sheets: what a report
+        over 200,000 bills needs, without building a Row for each. Rows blank in all of `keys` may be
+        left out; blank or unreadable cells are None. A column the register lacks is all None."""
+        out: dict[str, list] = {k: [] for k in keys}
+        for name in self.sheets_of(spec):
+            data = self._sheet_data(spec, name, keys)
+            if data is None:
+                continue
+            n = len(data.numbers)
+            for k in keys:
+                out[k].extend(data.values.get(k) or [None] * n)
+        return out
+
+    # -- reading one sheet: the read cache, then the sheet XML, then calamine ----------------------
+
+    def _read_sheet(self, spec: schema.Sheet, name: str, only: tuple[str, str] | None) -> Table:
+        if self._pkg is not None and self._pkg.sheet(name) is not None:
+            if only is None:
+                data = self._sheet_data(spec, name, None)
+                if data is not None:
+                    return data.table(spec, self.name)
+            else:
+                cached = self._cached(spec, name)
+                if cached is not None and cached.complete:
+                    return cached.only(spec, self.name, *only)
+                try:
+                    return scan_only(self._scan(name), spec, name, self.name, *only)
+                except Unsupported:
+                    pass
+        return self._read_calamine(spec, name, only)
+
+    def _cache_key(self, spec: schema.Sheet, name: str) -> str | None:
+        if self._pkg is None or self._pkg.date1904:
+            return None
+        ref = self._pkg.sheet(name)
+        if ref is None or ref.part not in self._pkg.infos:
+            return None
+        keys = self.__dict__.setdefault("_cache_keys", {})
+        if (spec.key, name) not in keys:
+            keys[(spec.key, name)] = cache.key(self._pkg, spec, name, ref.part, self._digest)
+        return keys[(spec.key, name)]
+
+    def _digest(self, member: str) -> bytes:
+        digests = self.__dict__.setdefault("_digests", {})
+        if member not in digests:
+            digests[member] = self._pkg.digest(member)  # type: ignore[union-attr]
+        return digests[member]
+
+    def _cached(self, spec: schema.Sheet, name: str) -> SheetData | None:
+        memo = self.__dict__.setdefault("_data", {})
+        if (spec.key, name) in memo:
+            return memo[(spec.key, name)]
+        key = self._cache_key(spec, name)
+        data = cache.load(self.path, key) if key else None
+        if data is not None:
+            memo[(spec.key, name)] = data
+        return data
+
+    def _sheet_data(self, spec: schema.Sheet, name: str, keys: tuple[str, ...] | None) -> SheetData | None:
+        """The typed columns of one sheet (all, or at least `keys`): from the cache when it holds this
+        very content, else read (and cached). None for a blank sheet."""
+        data = self._cached(spec, name)
+        if data is not None and (data.complete or (keys is not None and all(
+                k in data.values or k not in data.columns for k in keys))):
+            return data
+        data = None
+        if self._pkg is not None and not self._pkg.date1904:
+            try:
+                data = scan_data(self._scan(name), spec, name, self.name, keys)
+            except Unsupported:
+                data = None
+        if data is None:
+            table = self._read_calamine(spec, name, None)
+            if table.header_row == 0:
+                return None
+            data = SheetData.from_table(table)
+        self.__dict__.setdefault("_data", {})[(spec.key, name)] = data
+        key = self._cache_key(spec, name)
+        if key:
+            cache.store(self.path, key, data)
+        return data
+
+    def _scan(self, name: str) -> SheetScan:
+        pkg = self._pkg
+        assert pkg is not None
+        if pkg.date1904:
+            raise Unsupported("1904 date system")
+        ref = pkg.sheet(name)
+        assert ref is not None
+        try:
+            if self._strings is None:
+                part = pkg.shared_strings_part
+                self._strings = SharedStrings(pkg.read(part) if part and part in pkg.infos else None)
+            return SheetScan(pkg.read(ref.part), self._strings, pkg.date_styles())
+        except (PackageError, ValueError, ET.ParseError) as exc:
+            raise Unsupported(str(exc)) from None
+
+    def _read_calamine(self, spec: schema.Sheet, name: str, only: tuple[str, str] | None) -> Table:
+        if self._calamine is None:
+            self._open_calamine()
+        try:
+            grid = self._calamine.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        except Exception as exc:
+            raise DataError("workbook.corrupt", None, path=self.name, reason=_short(exc)) from None
+        if all(is_blank(v) for cells in grid for v in cells):  # an empty sheet: the first write heads it
+            return replace(empty_table(spec, self.name), name=name)
+        return build_table(grid, spec, name, self.name, only=only)
 
     def settings(self) -> dict[str, str]:
         """小区信息 as key → text value (keys of schema.ESTATE_SETTINGS; unknown labels kept as written)."""
@@ -195,7 +335,7 @@ class Workbook:
         diff = {k: v for k, v in changes.items() if old.get(k) != v}
         if not diff:
             return False
-        edits = self._edits_for(table)
+        edits = self._edits_for(_part_of(table, row))
         cells = edits.updates.setdefault(row.number, {})
         for k, v in diff.items():
             cells[self._column(edits, k)] = v
@@ -209,8 +349,8 @@ class Workbook:
 
     def append(self, table: Table, records: Iterable[Mapping[str, object]], key_column: str | None = None,
                journal: bool = True) -> None:
-        """Stage new rows at the end of a register."""
-        edits = self._edits_for(table)
+        """Stage new rows at the end of a register (its last sheet; a full sheet continues in a new one)."""
+        edits = self._edits_for(table.parts[-1] if table.parts else table)
         for record in records:
             edits.appends.append({self._column(edits, k): v for k, v in record.items() if v is not None})
             if journal:
@@ -275,7 +415,10 @@ class Workbook:
         self._edits.clear()
         self._journal.clear()
         self._tables.clear()
-        self._open_calamine()
+        for memo in ("_data", "_cache_keys", "_digests"):
+            self.__dict__.pop(memo, None)
+        self._close_package()
+        self._open()
         return CommitResult(entries, written=True, backup=backup)
 
     def _check_unchanged(self) -> None:
@@ -310,17 +453,49 @@ class Workbook:
                     if xml.is_formula(number, col):
                         raise DataError("write.formula", table.location(number), cell=f"{col_letter(col)}{number}")
                 xml.set_cells(number, cells)
+            rest: list = []
             if edits.appends:
                 first = max(xml.last_used_row(), header_row) + 1
-                if first + len(edits.appends) - 1 > MAX_ROWS:
-                    raise DataError("write.sheet_full", table.location(), sheet=name, rows=MAX_ROWS)
+                limit = sheet_rows()
+                room = max(0, limit - first + 1)
+                here, rest = edits.appends[:room], edits.appends[room:]
                 if table.partial:  # rows were left out of the read: the sheet's last row is the model
                     template = first - 1 if first - 1 > header_row else None
                 else:  # the last data row, not a 合计 row below it
                     template = table.rows[-1].number if table.rows else None
-                xml.append_rows(edits.appends, at=first, template=template)
+                if here:
+                    xml.append_rows(here, at=first, template=template)
             (add if part in add else replace)[part] = xml.to_bytes()
+            if rest:
+                self._continue(pkg, table, xml, header_row, template, rest, replace, add)
         return replace, add
+
+    def _continue(self, pkg: Package, table: Table, xml: SheetXml, header_row: int, template: int | None,
+                  rows: list, replace: dict[str, bytes], add: dict[str, bytes]) -> None:
+        """Rows that do not fit in the register's last sheet go to new continuation sheets (应收账单2 …),
+        headed like that sheet, in its column widths and formats, rows formatted like its last data row."""
+        spec = table.spec
+        first = self.sheet_name(spec) or table.name
+        english = schema.norm_header(first) == schema.norm_header(spec.key)
+        taken = set(self.sheet_names) | {s.name for s in pkg.sheets}
+        n = max([1, *(c[1] for name in taken if (c := schema.continuation_of(name)) and c[0] is spec)])
+        model = xml.model(template) if template else {}
+        head = xml.continuation(header_row)
+        per_sheet = sheet_rows() - header_row
+        if per_sheet < 1:
+            raise DataError("write.sheet_full", table.location(), sheet=table.name, rows=sheet_rows())
+        while rows:
+            n += 1
+            name = schema.continuation_name(spec, n, english=english)
+            r, a = add_sheet_parts(pkg, name, head, replace, add)
+            part = next(iter(a))
+            replace.update(r)
+            add.update(a)
+            self.sheet_names.append(name)
+            new = SheetXml(a[part], pkg.date_styles())
+            new.append_rows(rows[:per_sheet], at=header_row + 1, model=model)
+            add[part] = new.to_bytes()
+            rows = rows[per_sheet:]
 
     def _backup(self, state: Path, now: dt.datetime) -> Path:
         folder = state / "backups"
@@ -337,6 +512,34 @@ class Workbook:
             shutil.copy2(self.path, backup)
         _prune(folder, self.path, int(os.environ.get("PROPCLI_KEEP_BACKUPS", KEEP_BACKUPS)))
         return backup
+
+
+def sheet_rows() -> int:
+    """Rows a sheet may hold before a register continues in the next one: Excel's 1,048,576.
+    `PROPCLI_SHEET_ROWS` lowers it, for tests that fill a sheet in a moment."""
+    try:
+        return min(MAX_ROWS, int(os.environ.get("PROPCLI_SHEET_ROWS", MAX_ROWS)))
+    except ValueError:
+        return MAX_ROWS
+
+
+def _part_of(table: Table, row: Row) -> Table:
+    """The sheet (of a register that continues) that holds `row`."""
+    if not table.parts:
+        return table
+    return next((p for p in table.parts if p.name == row.sheet), table.parts[0])
+
+
+def _merge(parts: list[Table]) -> Table:
+    """One table over the sheets of a register that continues (应收账单, 应收账单2 …)."""
+    first = parts[0]
+    rows: list[Row] = []
+    for part in parts:
+        for row in part.rows:
+            row.sheet = part.name
+        rows.extend(part.rows)
+    return replace(first, rows=rows, problems=[p for part in parts for p in part.problems],
+                   last_row=parts[-1].last_row, partial=any(p.partial for p in parts), parts=parts)
 
 
 def _subset(table: Table, only: tuple[str, str]) -> Table:

@@ -1,0 +1,66 @@
+"""Reports over the whole bills register (应收账单), read column by column: no Row per bill."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from ..domain.people import unit_sort_key
+from ..store import schema
+from ..store.workbook import Workbook
+
+ZERO = Decimal(0)
+
+
+@dataclass
+class Line:
+    building: str
+    period: str
+    bills: int
+    amount: Decimal
+    paid: Decimal
+
+    @property
+    def owing(self) -> Decimal:
+        return self.amount - self.paid
+
+    def record(self) -> dict[str, object]:
+        return {"building": self.building, "period": self.period, "bills": self.bills, "amount": self.amount,
+                "paid": self.paid, "owing": self.owing}
+
+
+def building_of(unit: str) -> str:
+    """楼栋: the part of 房号 before the first '-' (`3-2-1201` → `3`; a unit without one is its own)."""
+    return unit.split("-", 1)[0]
+
+
+def summary(wb: Workbook, *, building: str | None = None, period: str | None = None) -> tuple[list[Line], Line]:
+    """Totals of 应收账单 by 楼栋 and 账期 — 金额, 已收 and 欠费 (金额 − 已收) — and their grand total.
+
+    Totals are sums of the bills' own (rounded) amounts, so they reconcile to the cent. Bills without a
+    金额 are counted but add nothing; a blank 已收 is 0.
+    """
+    cols = wb.columns(schema.BILLS, ("unit_id", "period", "amount", "paid"))
+    groups: dict[tuple[str, str], list] = {}
+    buildings: dict[object, str] = {}
+    for unit, month, amount, paid in zip(cols["unit_id"], cols["period"], cols["amount"], cols["paid"]):
+        if unit is None and month is None and amount is None:
+            continue
+        b = buildings.get(unit)
+        if b is None:
+            b = buildings[unit] = building_of(str(unit)) if unit is not None else ""
+        key = (b, month or "")
+        g = groups.get(key)
+        if g is None:
+            g = groups[key] = [0, ZERO, ZERO]
+        g[0] += 1
+        if amount is not None:
+            g[1] += amount
+        if paid is not None:
+            g[2] += paid
+    lines = [Line(b, p, n, a, pd) for (b, p), (n, a, pd) in groups.items()
+             if (building is None or b == building) and (period is None or p == period)]
+    lines.sort(key=lambda x: (unit_sort_key(x.building), x.period))
+    total = Line("", "", sum(x.bills for x in lines), sum((x.amount for x in lines), ZERO),
+                 sum((x.paid for x in lines), ZERO))
+    return lines, total

@@ -1,0 +1,297 @@
+"""A register sheet read column by column: the typed columns, aligned on the sheet's data rows.
+
+`SheetData` is what a read produces before it becomes a `Table` of `Row`s, and what the read cache
+keeps (`cache.py`): plain lists, so it loads fast. Reading it from the XML (`scan_data`) converts each
+distinct cell once, in C-level loops (`map`, `zip`), never cell by cell in Python.
+"""
+
+from __future__ import annotations
+
+import operator
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from itertools import compress, repeat
+
+from ..errors import DataError, Location, Problem
+from .fastread import SheetScan, Unsupported
+from .normalize import CONVERTERS, ValueProblem
+from .reader import HEADER_SCAN_ROWS, SUBTOTAL_WORDS, Row, Table, _first_nonblank, find_header, is_subtotal
+from .schema import Sheet
+
+_get1 = operator.itemgetter(0)
+
+
+@dataclass
+class SheetData:
+    """One sheet of a register, typed, as columns aligned on its data rows (blank and 合计 rows left out)."""
+
+    name: str
+    header_row: int
+    columns: dict[str, int]  # key → 0-based column index
+    headers: dict[str, str]
+    width: int
+    last_row: int  # last row holding anything, header included
+    numbers: list[int] = field(default_factory=list)
+    values: dict[str, list] = field(default_factory=dict)  # key → typed values (None: blank or unreadable)
+    raws: dict[str, list | None] = field(default_factory=dict)  # key → raw values; None: same as `values`
+    problems: list[tuple[int, str, str, object]] = field(default_factory=list)  # (row, key, message key, raw)
+    complete: bool = True  # every column of the register (False: a report's few columns)
+
+    @classmethod
+    def from_table(cls, table: Table) -> SheetData:
+        """The columns of a table read by the general reader (calamine), for the cache."""
+        keys = list(table.columns)
+        rows = table.rows
+        data = cls(table.name, table.header_row, dict(table.columns), dict(table.headers), table.width,
+                   table.last_row, [r.number for r in rows])
+        for k in keys:
+            data.values[k] = [r.values.get(k) for r in rows]
+            raws = [r.raw.get(k) for r in rows]
+            same = all(a is b or (a == b and type(a) is type(b)) for a, b in zip(raws, data.values[k]))
+            data.raws[k] = None if same else raws
+        data.problems = [(p.location.row, p.column_key, p.key, p.value) for p in table.problems]
+        return data
+
+    def table(self, spec: Sheet, workbook: str) -> Table:
+        table = Table(spec, self.name, self.header_row, dict(self.columns), dict(self.headers), self.width,
+                      workbook=workbook, last_row=self.last_row)
+        keys = list(self.values)
+        raw_cols = tuple((k, self.raws[k] if self.raws.get(k) is not None else self.values[k]) for k in keys)
+        if self.numbers:
+            table.rows = [Row(n, dict(zip(keys, vals)), lazy=(raw_cols, i))
+                          for i, (n, *vals) in enumerate(zip(self.numbers, *(self.values[k] for k in keys)))]
+        table.problems = [Problem("types", msg, table.location(row, key), raw, column_key=key)
+                          for row, key, msg, raw in self.problems]
+        return table
+
+    def subset(self, key: str, wanted: object) -> list[int]:
+        """Indexes of the rows whose `key` holds `wanted` (typed, or as the raw cell)."""
+        values = self.values.get(key)
+        if values is None:
+            return []
+        hits = [i for i, v in enumerate(values) if v == wanted]
+        raws = self.raws.get(key)
+        if raws is not None:
+            hits = sorted(set(hits) | {i for i, v in enumerate(raws) if v == wanted})
+        return hits
+
+    def only(self, spec: Sheet, workbook: str, key: str, wanted: object) -> Table:
+        picked = self.subset(key, wanted)
+        part = SheetData(self.name, self.header_row, self.columns, self.headers, self.width, self.last_row,
+                         [self.numbers[i] for i in picked],
+                         {k: [col[i] for i in picked] for k, col in self.values.items()},
+                         {k: None if col is None else [col[i] for i in picked] for k, col in self.raws.items()},
+                         [], self.complete)
+        numbers = set(part.numbers)
+        part.problems = [p for p in self.problems if p[0] in numbers]
+        table = part.table(spec, workbook)
+        table.partial = True
+        return table
+
+
+def header_of(scan: SheetScan, spec: Sheet, name: str, workbook: str):  # type: ignore[no-untyped-def]
+    """(header row, columns, headers, width) of a scanned sheet, or None for a blank sheet."""
+    grid = scan.top(HEADER_SCAN_ROWS)
+    h, columns, headers, width = find_header(grid, spec)
+    missing = [c for c in spec.required if c.key not in columns]
+    if h < 0 or missing:
+        if h < 0 and not _has_values(scan):
+            return None
+        if h < 0 and not any(v != "" for row in grid for v in row):
+            raise Unsupported("header below the rows scanned")  # let the general reader say what it found
+        found = [str(v).strip() for v in (grid[h] if h >= 0 else _first_nonblank(grid)) if v != ""]
+        raise DataError("header.missing", Location(workbook, name),
+                        missing="、".join(c.zh for c in (missing or spec.required)),
+                        found="、".join(found[:20]) or "—")
+    return h + 1, columns, headers, width
+
+
+def _has_values(scan: SheetScan) -> bool:
+    data = scan.data
+    return any(data.find(tag, scan.start, scan.end) >= 0 for tag in (b"<v>", b"<v ", b"<is>"))
+
+
+def _blank(v: object) -> bool:
+    return v is None or v == "" or (type(v) is str and v.isspace())
+
+
+def _convert_column(scan: SheetScan, cells: list[bytes], convert):  # type: ignore[no-untyped-def]
+    """For each distinct stored cell of a column: its raw value (None when blank), its typed value (None
+    when blank or unreadable), and the set of (cell, message key) that could not be read."""
+    raw_of: dict = {}
+    typed_of: dict = {}
+    bad: set = set()
+    value = scan.value_of
+    for k in set(cells):
+        v = value(k)
+        if _blank(v):
+            raw_of[k] = typed_of[k] = None
+            continue
+        raw_of[k] = v
+        try:
+            typed_of[k] = convert(v)
+        except ValueProblem as exc:
+            typed_of[k] = None
+            bad.add((k, exc.key))
+    return raw_of, typed_of, bad
+
+
+@dataclass
+class _Column:
+    rows: list[int]  # row numbers of the cells (the sheet's row list itself when every row has one)
+    cells: list[bytes]
+    raw_of: dict
+    typed_of: dict
+    bad: set
+
+    def nonblank_rows(self) -> set[int]:
+        if all(v is not None for v in self.raw_of.values()):
+            return set(self.rows)
+        return set(compress(self.rows, map(operator.is_not, map(self.raw_of.__getitem__, self.cells),
+                                           repeat(None))))
+
+
+def _scan_column(scan: SheetScan, c: int, all_rows: list[int], convert) -> _Column | None:  # type: ignore[no-untyped-def]
+    cells = scan.column_cells(c)
+    if not cells:
+        return None
+    if len(cells) == len(all_rows):  # a cell in every row: aligned on the row list without numbers
+        rows = all_rows
+    else:
+        pairs = scan.column(c)
+        rows = list(map(int, map(_get1, pairs)))
+        cells = list(map(operator.itemgetter(1), pairs))
+    return _Column(rows, cells, *_convert_column(scan, cells, convert))
+
+
+def scan_data(scan: SheetScan, spec: Sheet, name: str, workbook: str,
+              keys: tuple[str, ...] | None = None) -> SheetData:
+    """The register's columns from the sheet XML (all of them, or just `keys` for a report)."""
+    head = header_of(scan, spec, name, workbook)
+    if head is None:
+        raise Unsupported("blank sheet")  # the general path makes it an empty register
+    header_row, columns, headers, width = head
+    subtotals = _may_have_subtotal(scan, header_row)
+    wanted = dict(columns) if keys is None or subtotals else {k: columns[k] for k in keys if k in columns}
+    complete = len(wanted) == len(columns)
+    all_rows = scan.row_numbers()
+    ncols = max([width, scan.dimension_cols, *(i + 1 for i in columns.values())])
+    by_col = {i: k for k, i in wanted.items()}
+    scanned: dict[int, _Column] = {}
+    for c in (range(ncols) if complete else sorted(by_col)):
+        key = by_col.get(c)
+        col = _scan_column(scan, c, all_rows, CONVERTERS[spec.column(key).kind] if key else str)
+        if col is not None:
+            scanned[c] = col
+    # which rows hold anything: usually a column filled in every row says it at once
+    if any(col.rows is all_rows and all(v is not None for v in col.raw_of.values()) for col in scanned.values()):
+        nonblank = all_rows
+    else:
+        found: set[int] = set()
+        for col in scanned.values():
+            found |= col.nonblank_rows()
+        nonblank = sorted(found)
+    skip: set[int] = set()
+    if subtotals:
+        for c, col in scanned.items():
+            marks = {k for k, v in col.raw_of.items()
+                     if isinstance(v, str) and "".join(v.split()).lower().startswith(SUBTOTAL_WORDS)}
+            for r, k in zip(col.rows, col.cells):
+                if k in marks and r > header_row and not any(
+                        r in scanned[d].nonblank_rows() for d in range(c) if d in scanned):
+                    skip.add(r)
+    first = bisect_right(nonblank, header_row)
+    numbers = [r for r in nonblank[first:] if r not in skip] if skip else list(nonblank[first:])
+    last_row = nonblank[-1] if nonblank and nonblank[-1] > header_row else header_row
+    data = SheetData(name, header_row, dict(columns), dict(headers), width, last_row, numbers, complete=complete)
+    aligned_rows = numbers is not None and not skip and nonblank is all_rows
+    for key, c in sorted(wanted.items(), key=lambda kv: kv[1]):
+        col = scanned.get(c)
+        if col is None:
+            data.values[key] = [None] * len(numbers)
+            data.raws[key] = None
+            continue
+        typed = list(map(col.typed_of.__getitem__, col.cells))
+        same = not col.bad and all(v is col.typed_of[k] or (v == col.typed_of[k] and type(v) is type(col.typed_of[k]))
+                                   for k, v in col.raw_of.items())
+        raws = None if same else list(map(col.raw_of.__getitem__, col.cells))
+        if aligned_rows and col.rows is all_rows:
+            data.values[key] = typed[first:]
+            data.raws[key] = None if raws is None else raws[first:]
+        else:
+            at = dict(zip(col.rows, typed))
+            data.values[key] = list(map(at.get, numbers))
+            if raws is None:
+                data.raws[key] = None
+            else:
+                raw_at = dict(zip(col.rows, raws))
+                data.raws[key] = list(map(raw_at.get, numbers))
+        if col.bad:
+            bad_keys = dict(col.bad)
+            kept = set(numbers)
+            for r, k in zip(col.rows, col.cells):
+                if k in bad_keys and r in kept:
+                    data.problems.append((r, key, bad_keys[k], col.raw_of[k]))
+    data.problems.sort(key=lambda p: (p[0], columns[p[1]]))
+    return data
+
+
+_SUBTOTAL_NEEDLES = tuple(w.encode() for w in SUBTOTAL_WORDS if w != "total") + (b"otal", b"OTAL")
+
+
+def _may_have_subtotal(scan: SheetScan, header_row: int) -> bool:
+    """Whether any text of the sheet (inline or shared) may be a 合计/小计/总计/total label: a byte search,
+    so that a report reads only its columns when there is none (the usual register). A label written
+    with a space inside (`合 计`) is not seen by this search: a report over such a sheet reads its row."""
+    needles = _SUBTOTAL_NEEDLES
+    if scan.strings is not None and scan.strings.contains(needles):
+        return True
+    data, end = scan.data, scan.end
+    start = scan.row_ends.get(header_row, scan.start)  # below the header: 计算明细 is no label
+    if data.find("计".encode(), start, end) >= 0 and any(data.find(w, start, end) >= 0 for w in needles[:3]):
+        return True
+    return any(data.find(w, start, end) >= 0 for w in needles[3:])
+
+
+def scan_only(scan: SheetScan, spec: Sheet, name: str, workbook: str, key: str, wanted: str) -> Table:
+    """Just the rows whose `key` column holds `wanted`: that column is scanned, then only those rows read."""
+    from .reader import build_table
+
+    head = header_of(scan, spec, name, workbook)
+    if head is None:
+        raise Unsupported("blank sheet")
+    header_row, columns, headers, width = head
+    table = Table(spec, name, header_row, dict(columns), dict(headers), width, workbook=workbook, partial=True)
+    if key not in columns:
+        return table
+    convert = CONVERTERS[spec.column(key).kind]
+    cells = scan.column(columns[key])
+    hit: set = set()
+    for k in set(map(operator.itemgetter(1), cells)):
+        v = scan.value_of(k)
+        if v == wanted:
+            hit.add(k)
+            continue
+        if v is None or v == "" or (type(v) is str and v.isspace()):
+            continue
+        try:
+            if convert(v) == wanted:
+                hit.add(k)
+        except ValueProblem:
+            pass
+    numbers = [n for r, k in cells if k in hit and (n := int(r)) > header_row] if hit else []
+    if not numbers:
+        return table
+    found = scan.rows_with(numbers)
+    grid: list[list[object]] = [[] for _ in range(header_row)]
+    grid[header_row - 1] = scan.top(header_row)[header_row - 1]
+    last = header_row
+    for n in sorted(found):
+        while len(grid) < n - 1:
+            grid.append([])
+        grid.append(found[n])
+        last = n
+    typed = build_table(grid, spec, name, workbook)
+    typed.partial = True
+    typed.last_row = last
+    return typed
