@@ -24,6 +24,14 @@ demo: install
 	cd $(DEMO) && ../../$(BIN)/propcli owners transfer 3-2-1201 --to 李四 --date 2024-05-01 --phone 13800001111 --settled 1234.50
 	cd $(DEMO) && ../../$(BIN)/propcli owners show 3-2-1201
 	cd $(DEMO) && ../../$(BIN)/propcli owners list -o owners.xlsx && ../../$(BIN)/propcli owners list -o owners.csv
+	@echo "-- the month: readings → anomalies → bills → a payment and its receipt"
+	cp sample_data/readings-2026-11.csv $(DEMO)/
+	cd $(DEMO) && ../../$(BIN)/propcli meters import readings-2026-11.csv --yes
+	cd $(DEMO) && ../../$(BIN)/propcli meters anomalies --period 2026-11 || test $$? -eq 3
+	cd $(DEMO) && ../../$(BIN)/propcli billing run --period 2026-11 --dry-run
+	cd $(DEMO) && ../../$(BIN)/propcli billing run --period 2026-11
+	cd $(DEMO) && ../../$(BIN)/propcli billing run --period 2026-11
+	cd $(DEMO) && ../../$(BIN)/propcli payments record 1-1-0802 --amount 2000 --method 现金 --date 2026-11-23 -o 收据.html
 	@echo "demo: outputs in $(DEMO)/"
 
 test: install

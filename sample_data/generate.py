@@ -304,7 +304,7 @@ def make_readings(rng: random.Random, units: list[Unit], periods: list[str]) -> 
     base_period = f"{base:%Y-%m}"
     rows: list[dict] = []
     for u in units:
-        water = Decimal(9870 if u.unit_id == rolled else rng.randint(40, 900))
+        water = Decimal(9960 if u.unit_id == rolled else rng.randint(40, 900))
         power = Decimal(rng.randint(1500, 30000))
         reader = rng.choice(READERS)
         for meter, value in (("水表", water), ("电表", power)):

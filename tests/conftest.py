@@ -46,6 +46,22 @@ def sample(tmp_path: Path) -> Path:
     return dest
 
 
+@pytest.fixture(scope="session")
+def _owners_only_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from sample_data.generate import generate
+
+    return generate(tmp_path_factory.mktemp("owners-only") / "estate.xlsx")
+
+
+@pytest.fixture
+def owners_only(_owners_only_master: Path, tmp_path: Path) -> Path:
+    """The sample's owners, transfers and rates without its two years of bills: for tests that load and
+    save the whole workbook with openpyxl, which takes seconds on the full sample."""
+    dest = tmp_path / "estate.xlsx"
+    shutil.copyfile(_owners_only_master, dest)
+    return dest
+
+
 @pytest.fixture
 def rich(tmp_path: Path) -> Path:
     """A clerk-built workbook with styles, merges, formulas with cached values, data bars, a chart,

@@ -185,7 +185,7 @@ def test_formula_like_note_is_neutralised_in_csv(cli, sample: Path, tmp_path: Pa
     r = cli("-w", sample, "owners", "update", U1, "--notes", formula)
     assert r.exit_code == 0, r.stderr
     assert by_unit(sample)[U1]["notes"] == formula  # stored as the text typed
-    cell = openpyxl.load_workbook(sample)["业主档案"]["O2"]
+    cell = openpyxl.load_workbook(sample, read_only=True)["业主档案"]["O2"]
     assert cell.value == formula and cell.data_type == "s"  # text, not a formula
     out = tmp_path / "x.csv"
     assert cli("-w", sample, "owners", "list", "-o", out).exit_code == 0
@@ -281,7 +281,7 @@ def test_add_new_unit_reads_back_every_field(cli, sample: Path) -> None:
         "tenant_phone": "13700005678", "parking": "B1-001", "notes": "新登记",
     }
     # the room keeps its leading zero as text in the sheet itself
-    ws = openpyxl.load_workbook(sample)["业主档案"]
+    ws = openpyxl.load_workbook(sample, read_only=True)["业主档案"]
     assert [ws.cell(SAMPLE_ROWS + 2, c).value for c in (1, 4, 6)] == ["9-1-0101", "0101", "13900001234"]
     journal = records(sample, schema.JOURNAL)
     assert len(journal) == 1
@@ -374,7 +374,7 @@ def test_transfer(cli, sample: Path) -> None:
     assert (new["from_owner"], new["to_owner"], new["phone"]) == ("孙怡", "李四", "13800001111")
     assert new["settled"] == Decimal("1234.50")
     assert new["operator"] == "测试员"  # PROPCLI_OPERATOR when --operator is not given
-    ws = openpyxl.load_workbook(sample)["过户记录"]
+    ws = openpyxl.load_workbook(sample, read_only=True)["过户记录"]
     assert ws["F6"].value == pytest.approx(1234.5)
     journal = records(sample, schema.JOURNAL)
     assert {j["sheet"] for j in journal} == {"业主档案", "过户记录"}
@@ -434,7 +434,7 @@ def test_move_in_reading_below_the_last_is_refused(cli, sample: Path) -> None:
 def test_move_in_reading_date_is_a_date_cell(cli, sample: Path) -> None:
     r = cli("-w", sample, "owners", "move-in", U_VACANT, "--date", "2026-11-20", "--water", "99999")
     assert r.exit_code == 0, r.stderr
-    sheet = openpyxl.load_workbook(sample)["抄表记录"]
+    sheet = openpyxl.load_workbook(sample, read_only=True)["抄表记录"]
     cell = sheet.cell(row=sheet.max_row, column=4)
     assert isinstance(cell.value, dt.datetime) and cell.is_date
     assert not cell.font.b
@@ -466,7 +466,8 @@ def test_undo_nothing(cli, sample: Path) -> None:
     assert sha(sample) == before
 
 
-def test_undo_refused_after_outside_change(cli, sample: Path) -> None:
+def test_undo_refused_after_outside_change(cli, owners_only: Path) -> None:
+    sample = owners_only
     assert cli("-w", sample, "owners", "update", U_NOTES, "--phone", "13900009999").exit_code == 0
     wb = openpyxl.load_workbook(sample)
     wb["业主档案"]["O3"] = "外部修改"  # the clerk edits and saves in Excel

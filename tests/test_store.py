@@ -214,7 +214,8 @@ def test_missing_journal_sheet_is_added(tmp_path: Path) -> None:
         assert len(wb.read(schema.JOURNAL).rows) == 1
 
 
-def test_changed_since_read_is_not_overwritten(sample: Path) -> None:
+def test_changed_since_read_is_not_overwritten(owners_only: Path) -> None:
+    sample = owners_only
     with Workbook(sample, write=True) as wb:
         owners = wb.read(schema.OWNERS)
         row = owners.rows[0]

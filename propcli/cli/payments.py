@@ -34,6 +34,7 @@ def record(
     date: Day = None,
     operator: Annotated[str, typer.Option("--operator", help="经办人 (default: PROPCLI_OPERATOR or the login)")] = "",
     notes: Annotated[str | None, typer.Option("--notes", help="备注")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="also write the receipt (收据 .html) to FILE")] = None,
     dry_run: DryRunOpt = False,
     force: ForceOpt = False,
 ) -> None:
@@ -59,8 +60,10 @@ def record(
     say(st, st.t("out.prepaid_balance", unit=pay.unit, amount=f"{pay.prepaid:.2f}"))
     if dry_run:
         say(st, st.t("out.dry_run", count=len(commit.entries)))
-    else:
-        say(st, st.t("out.receipt", receipt=pay.receipt_no))
+        return
+    say(st, st.t("out.receipt", receipt=pay.receipt_no))
+    if output is not None:
+        _write_receipt(st, pay.receipt_no, output)
 
 
 @app.command("void", help="作废一张收据（冲回其分配，记录原因；收款记录保留不删）.")
@@ -87,9 +90,12 @@ def receipt(
     receipt_no: Annotated[str, typer.Argument(help="收据号")],
     output: Annotated[Path, typer.Option("--output", "-o", help="the receipt file (.html)")],
 ) -> None:
+    _write_receipt(state(ctx), receipt_no, output)
+
+
+def _write_receipt(st, receipt_no: str, output: Path) -> None:  # type: ignore[no-untyped-def]
     from ..render.templating import render
 
-    st = state(ctx)
     with Workbook(find_workbook(st)) as wb:
         context = ops.receipt(wb, receipt_no)
     write_output(st, render("receipt.html.j2", {**context, "lang": st.lang}), output)
