@@ -221,3 +221,42 @@ def test_rounding_settings_are_accepted(cli, tmp_path, setting):
     # 223.425: 角 half-up 223.40; 分 down 223.42; 元 up 224.00
     expected = {"角": D("223.40"), "分 舍去": D("223.42"), "元 进位": D("224.00")}[setting]
     assert bills(path, "2025-03")[("1-1-101", "物业费")]["amount"] == expected
+
+
+# -- properties ------------------------------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    areas=st.lists(st.decimals(min_value=D("20"), max_value=D("300"), places=2), min_size=1, max_size=12),
+    statuses=st.lists(st.sampled_from(["自住", "出租", "空置", "托管"]), min_size=12, max_size=12),
+    usages=st.lists(st.integers(min_value=0, max_value=900), min_size=12, max_size=12),
+    price=st.decimals(min_value=D("0.5"), max_value=D("6"), places=3),
+    rounding=st.sampled_from(["分", "角", "元", "分 舍去", "角 进位"]),
+)
+def test_bill_totals_are_sums_of_rounded_lines(areas, statuses, usages, price, rounding):
+    from propcli.domain.billing import Unit, parse_rate
+    from propcli.domain.money import parse_rounding, round_line
+    from propcli.domain.readings import Reading, usages as usage_series
+    from propcli.ops.billing import compute, totals
+
+    units = {f"{i % 3 + 1}-1-{i:04d}": Unit(f"{i % 3 + 1}-1-{i:04d}", a, statuses[i], 3, None)
+             for i, a in enumerate(areas)}
+    readings = [Reading(u, "电表", p, D(v)) for (u, n) in zip(units, usages)
+                for p, v in (("2025-01", 0), ("2025-02", n))]
+    rates = [parse_rate(r, i) for i, r in enumerate([
+        rate("物业费", "按面积", str(price)), rate("物业费", "按面积", applies_to="托管", factor=D("0.7")),
+        rate("电费", "按用量", tiers=BJ_POWER, meter="电表")])]
+    mode = parse_rounding(rounding)
+    lines, _ = compute(units, rates, "2025-02", mode, usage_series(readings))
+    for line in lines:
+        assert line.amount == round_line(line.raw, mode)
+    bills = [{"unit_id": x.unit, "item": x.item, "amount": x.amount} for x in lines]
+    rows = totals(bills)
+    grand = rows[-1]["amount"]
+    assert grand == sum((x.amount for x in lines), D(0))
+    assert sum(r["amount"] for r in rows if r["building"]) == grand  # the buildings add up to the total
+    assert sum(r["amount"] for r in rows[:-1] if not r["building"]) == grand  # and so do the items

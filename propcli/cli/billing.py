@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 
-from ..domain.people import split_unit, unit_sort_key
 from ..ops import billing as ops
 from ..render.formats import Col
 from ..store.workbook import Workbook
@@ -57,18 +56,8 @@ def run(
 
 def _summary(st, result: ops.BillingRun, fmt: str | None, output) -> None:  # type: ignore[no-untyped-def]
     """New bills by building and item, with a 合计 row: what a clerk checks before printing notices."""
-    groups: dict[tuple[str, str], list[Decimal]] = defaultdict(list)
-    for r in result.new:
-        groups[(split_unit(r["unit_id"])[0] or "—", r["item"])].append(r["amount"])
-    items = list(dict.fromkeys(r["item"] for r in result.new))
-    rows = [{"building": b, "item": i, "count": len(v), "amount": sum(v, Decimal(0))}
-            for (b, i), v in sorted(groups.items(), key=lambda kv: (unit_sort_key(kv[0][0]), items.index(kv[0][1])))]
-    for item in items:
-        amounts = [r["amount"] for r in result.new if r["item"] == item]
-        rows.append({"building": "合计" if st.lang == "zh" else "total", "item": item, "count": len(amounts),
-                     "amount": sum(amounts, Decimal(0))})
-    rows.append({"building": "合计" if st.lang == "zh" else "total", "item": "", "count": len(result.new),
-                 "amount": result.total})
+    total = "合计" if st.lang == "zh" else "total"
+    rows = [{**r, "building": r["building"] or total} for r in ops.totals(result.new)]
     heads = ("楼栋", "收费项目", "张数", "金额") if st.lang == "zh" else ("building", "item", "bills", "amount")
     cols = [Col(k, h, kind) for k, h, kind in zip(("building", "item", "count", "amount"), heads,
                                                   ("text", "text", "number", "money"))]

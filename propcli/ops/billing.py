@@ -15,7 +15,7 @@ from decimal import Decimal
 from ..domain.allocation import OpenBill, bill_status, consume_prepaid
 from ..domain.billing import Line, Rate, Skip, Unit, bill_unit, last_day
 from ..domain.money import Rounding
-from ..domain.people import unit_sort_key
+from ..domain.people import split_unit, unit_sort_key
 from ..domain.readings import Usage
 from ..store import schema
 from ..store.reader import Row
@@ -60,6 +60,24 @@ class BillingRun:
     @property
     def total(self) -> Decimal:
         return sum((r["amount"] for r in self.new), Decimal(0))
+
+
+def totals(bills: Iterable[Mapping]) -> list[dict]:
+    """Bills by building and item, then one total per item and the grand total (building ''): what a
+    clerk checks before printing notices. Every figure is a sum of rounded bill amounts."""
+    bills = list(bills)
+    items = list(dict.fromkeys(b["item"] for b in bills))
+    groups: dict[tuple[str, str], list[Decimal]] = {}
+    for b in bills:
+        groups.setdefault((split_unit(b["unit_id"])[0] or "—", b["item"]), []).append(b["amount"])
+    order = sorted(groups, key=lambda k: (unit_sort_key(k[0]), items.index(k[1])))
+    rows = [{"building": b, "item": i, "count": len(groups[(b, i)]), "amount": sum(groups[(b, i)], Decimal(0))}
+            for b, i in order]
+    for item in items:
+        amounts = [b["amount"] for b in bills if b["item"] == item]
+        rows.append({"building": "", "item": item, "count": len(amounts), "amount": sum(amounts, Decimal(0))})
+    rows.append({"building": "", "item": "", "count": len(bills), "amount": sum((b["amount"] for b in bills), Decimal(0))})
+    return rows
 
 
 def compute(units: Mapping[str, Unit], rates: list[Rate], period: str, rounding: Rounding,
