@@ -177,6 +177,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "check.type.hint": ("{fix}", "{fix}"),
     "check.status": ("{value} 不在可选值 {choices} 之中", "{value} is not one of {choices}"),
     "check.status.hint": ("从下拉列表中选择", "choose from the drop-down list"),
+    "check.sheet_size": (
+        "已用到第 {rows} 行，接近一张工作表的上限 {limit} 行（{percent}%）",
+        "rows used up to {rows}, near the {limit} rows a sheet can hold ({percent}%)",
+    ),
+    "check.sheet_size.hint": (
+        "写满后 propcli 自动续写到「{next}」，各命令照常读取；也可把旧账期移到归档工作簿",
+        "when it is full propcli continues in '{next}' and every command reads both; or move old periods to an archive workbook",
+    ),
     "check.bill_changed": ("账单 {bill} 金额 {value}，按现行收费标准与读数应为 {now}", "bill {bill} is {value}; the current rates and readings give {now}"),
     "check.bill_changed.hint": (
         "收费标准或读数在出账后改过：核对后手工调整该账单或减免，propcli 不会自动重新出账（现行计算：{detail}）",

@@ -164,6 +164,26 @@ def choices(tables: Tables) -> Iterator[Problem]:
                                    choices="/".join(col.choices))
 
 
+SHEET_NEARLY_FULL = 0.9  # of the rows a sheet holds
+
+
+def sheet_size(tables: Tables) -> Iterator[Problem]:
+    """A register's last sheet past 90% of the 1,048,576 rows a sheet holds: it will continue in the next
+    sheet (应收账单 → 应收账单2), which every command reads with it."""
+    from ..store.schema import continuation_name, norm_header
+    from ..store.workbook import sheet_rows
+
+    limit = sheet_rows()
+    for table in tables.values():
+        parts = table.parts or [table]
+        last = parts[-1]
+        if last.last_row > SHEET_NEARLY_FULL * limit:
+            english = norm_header(parts[0].name) == norm_header(table.spec.key)
+            yield _problem("sheet-size", "check.sheet_size", last, None, None, None, rows=last.last_row,
+                           limit=limit, percent=round(100 * last.last_row / limit),
+                           next=continuation_name(table.spec, len(parts) + 1, english=english))
+
+
 CHECKS: dict[str, Check] = {
     "duplicate-unit": duplicate_unit,
     "required": required,
@@ -176,6 +196,7 @@ CHECKS: dict[str, Check] = {
     "dates": dates,
     "types": types,
     "choices": choices,
+    "sheet-size": sheet_size,
 }
 
 
