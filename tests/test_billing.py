@@ -260,3 +260,21 @@ def test_bill_totals_are_sums_of_rounded_lines(areas, statuses, usages, price, r
     assert grand == sum((x.amount for x in lines), D(0))
     assert sum(r["amount"] for r in rows if r["building"]) == grand  # the buildings add up to the total
     assert sum(r["amount"] for r in rows[:-1] if not r["building"]) == grand  # and so do the items
+
+
+def test_bad_rounding_setting_names_the_cell(cli, tmp_path):
+    path = build(tmp_path / "r.xlsx", owners=[owner("1-1-101")], rates=[rate("物业费", "按面积", "2.50")],
+                 settings={"rounding": "毛"})
+    before = sha(path)
+    result = run(cli, path, "2025-03")
+    assert result.exit_code == 1
+    assert "小区信息 › 第 8 行，值: 金额舍入 '毛' 无法识别" in result.output and "角" in result.output
+    assert sha(path) == before
+
+
+def test_unknown_unit_payment_is_refused(cli, tmp_path):
+    path = build(tmp_path / "u.xlsx", owners=[owner("1-1-101")], rates=[rate("物业费", "按面积", "2.50")])
+    before = sha(path)
+    result = cli("-w", path, "payments", "record", "9-9-999", "--amount", "100")
+    assert result.exit_code == 1 and "找不到房号 9-9-999" in result.output
+    assert sha(path) == before
