@@ -11,7 +11,7 @@ from ..domain.readings import Reading, ReadingError, Usage, parse_mark, usages
 from ..errors import DataError, Location
 from ..store import schema
 from ..store.reader import Row, Table
-from ..store.workbook import Workbook
+from ..store.workbook import ROW_NUMBER, Workbook
 
 
 def rates(wb: Workbook) -> list[Rate]:
@@ -45,26 +45,38 @@ def units(table: Table) -> dict[str, Unit]:
     return out
 
 
+READING_KEYS = ("unit_id", "meter", "period", "reading", "replacement")
+
+
 def readings_of(table: Table) -> list[Reading]:
     """Typed 抄表记录 rows as Readings (rows missing a unit, meter, period or reading are left to `check`)."""
+    return _readings(zip(*([r.values.get(k) for r in table.rows] for k in READING_KEYS),
+                         (r.number for r in table.rows)))
+
+
+def _readings(rows) -> list[Reading]:  # type: ignore[no-untyped-def]
     out = []
-    for row in table.rows:
-        v = row.values
-        if v.get("unit_id") is None or v.get("meter") is None or v.get("period") is None or v.get("reading") is None:
+    for unit, meter, period, value, replacement, number in rows:
+        if unit is None or meter is None or period is None or value is None:
             continue
-        bad = None
-        try:
-            mark = parse_mark(v.get("replacement"))
-        except ReadingError as exc:
-            mark, bad = None, exc
-        out.append(Reading(str(v["unit_id"]), str(v["meter"]), str(v["period"]), v["reading"],  # type: ignore[arg-type]
-                           mark, row.number, bad))
+        mark, bad = None, None
+        if replacement is not None:
+            try:
+                mark = parse_mark(replacement)
+            except ReadingError as exc:
+                bad = exc
+        out.append(Reading(str(unit), str(meter), str(period), value, mark, number, bad))
     return out
 
 
 def usage_map(wb: Workbook, unit: str | None = None) -> dict[tuple[str, str], list[Usage]]:
-    table = wb.read(schema.READINGS, required=False, only=("unit_id", unit) if unit else None)
-    return usages(readings_of(table))
+    """Every meter's usage series; all units (read column by column: no Row per reading) or one."""
+    if unit is not None:
+        return usages(readings_of(wb.read(schema.READINGS, required=False, only=("unit_id", unit))))
+    if not wb.has(schema.READINGS):
+        return {}
+    cols = wb.columns(schema.READINGS, (*READING_KEYS, ROW_NUMBER))
+    return usages(_readings(zip(*(cols[k] for k in READING_KEYS), cols[ROW_NUMBER])))
 
 
 def rounding(wb: Workbook) -> Rounding:

@@ -41,7 +41,7 @@ def _allocations(table: Table, row: Row) -> tuple[Allocation, ...]:
 
 
 def prepaid_of(table: Table, row: Row) -> Decimal:
-    if row.values.get("voided"):
+    if row.values.get("voided") or PREPAID not in str(row.values.get("allocations") or ""):
         return Decimal(0)
     return sum((a.amount for a in _allocations(table, row) if a.target == PREPAID), Decimal(0))
 

@@ -31,6 +31,7 @@ from .sheetxml import MAX_ROWS, CellValue, SheetXml, col_letter, new_sheet_xml
 
 KEEP_BACKUPS = 30
 HEADER_ONLY = ("", "")  # `read(only=…)` that keeps no row: the header, for appending
+ROW_NUMBER = "_row"  # `columns(…, keys)`: the rows' numbers in their sheets
 READ_ONLY_SUFFIXES = (".xls", ".ods", ".xlsb")
 
 
@@ -189,15 +190,17 @@ class Workbook:
     def columns(self, spec: schema.Sheet, keys: tuple[str, ...]) -> dict[str, list]:
         """Some columns of a whole register, typed, aligned row by row over all its sheets: what a report
         over 200,000 bills needs, without building a Row for each. Rows blank in all of `keys` may be
-        left out; blank or unreadable cells are None. A column the register lacks is all None."""
+        left out; blank or unreadable cells are None. A column the register lacks is all None. The key
+        ROW_NUMBER ("_row") gives each value's row number in its sheet."""
         out: dict[str, list] = {k: [] for k in keys}
+        wanted = tuple(k for k in keys if k != ROW_NUMBER)
         for name in self.sheets_of(spec):
-            data = self._sheet_data(spec, name, keys)
+            data = self._sheet_data(spec, name, wanted)
             if data is None:
                 continue
             n = len(data.numbers)
             for k in keys:
-                out[k].extend(data.values.get(k) or [None] * n)
+                out[k].extend(data.numbers if k == ROW_NUMBER else data.values.get(k) or [None] * n)
         return out
 
     # -- reading one sheet: the read cache, then the sheet XML, then calamine ----------------------
