@@ -72,10 +72,11 @@ def rewrite_prepaid(wb: Workbook, payments: Table, rows: Sequence[Row],
 # -- receipts numbers ------------------------------------------------------------------------------
 
 
-def next_receipt(wb: Workbook, payments: Table, year: int) -> str:
+def next_receipt(wb: Workbook, year: int) -> str:
     """The next receipt number of `year`, after both the last one issued and any in 收款记录."""
     seq = 0
-    for text in [wb.settings().get("last_receipt") or "", *(str(r.values.get("receipt_no") or "") for r in payments.rows)]:
+    issued = wb.columns(schema.PAYMENTS, ("receipt_no",))["receipt_no"] if wb.has(schema.PAYMENTS) else []
+    for text in [wb.settings().get("last_receipt") or "", *(str(r or "") for r in issued)]:
         m = _RECEIPT.match(text)
         if m and int(m.group(1)) == year:
             seq = max(seq, int(m.group(2)))
@@ -141,8 +142,8 @@ def record(wb: Workbook, unit: str, amount: Decimal, *, method: str | None = Non
         paid = (row.values.get("paid") or Decimal(0)) + a.amount
         wb.update(table, row, {"paid": paid, "status": bill_status(row.values["amount"], paid)}, key=a.target)  # type: ignore[arg-type]
         after[a.target] = dict(row.values)
-    payments = wb.read(schema.PAYMENTS, required=False)
-    receipt = next_receipt(wb, payments, paid_on.year)
+    payments = wb.read(schema.PAYMENTS, required=False, only=("unit_id", unit))
+    receipt = next_receipt(wb, paid_on.year)
     rec = {"receipt_no": receipt, "unit_id": unit, "paid_on": paid_on, "amount": amount, "method": method,
            "operator": operator or current_operator(), "allocations": format_allocations(allocs), "voided": None,
            "notes": notes}
@@ -169,7 +170,7 @@ def void(wb: Workbook, receipt: str, *, reason: str, on: dt.date) -> tuple[dict,
     reason = " ".join(reason.split())
     if not reason:
         raise DataError("payment.void_reason")
-    payments = wb.read(schema.PAYMENTS)
+    payments = wb.read(schema.PAYMENTS, only=("receipt_no", to_identifier(receipt)))
     row = _payment(payments, receipt)
     receipt = str(row.values["receipt_no"])
     if row.values.get("voided"):
@@ -203,7 +204,7 @@ def void(wb: Workbook, receipt: str, *, reason: str, on: dt.date) -> tuple[dict,
 
 def receipt(wb: Workbook, receipt_no: str) -> dict:
     """Everything the 收据 template shows."""
-    payments = wb.read(schema.PAYMENTS)
+    payments = wb.read(schema.PAYMENTS, only=("receipt_no", to_identifier(receipt_no)))
     row = _payment(payments, receipt_no)
     pay = dict(row.values)
     unit = str(pay.get("unit_id"))
