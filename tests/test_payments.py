@@ -156,3 +156,15 @@ def test_payments_list(cli, estate):
     pay(cli, estate, "100")
     result = cli("-w", estate, "payments", "list", "-f", "csv")
     assert "SJ2025000001,1-1-101,2025-04-02,100.00,微信" in result.output
+
+
+def test_a_receipt_number_typed_twice_is_found_by_check(cli, estate):
+    pay(cli, estate, "100")
+    pay(cli, estate, "100")
+    book = openpyxl.load_workbook(estate)
+    sheet = book[schema.PAYMENTS.zh]
+    sheet.cell(row=3, column=1, value="SJ2025000001")  # the clerk types a number by hand
+    book.save(estate)
+    result = cli("-w", estate, "check", "duplicate-id")
+    assert result.exit_code == 3
+    assert "收款记录 › 第 3 行，收据号: 'SJ2025000001' 重复（另见第 2 行）" in result.output

@@ -41,6 +41,25 @@ def duplicate_unit(tables: Tables) -> Iterator[Problem]:
             seen[unit] = row.number
 
 
+def duplicate_id(tables: Tables) -> Iterator[Problem]:
+    """An 账单号 or 收据号 used twice (a receipt number typed in by hand, a bill row copied)."""
+    for key in ("bills", "payments"):
+        table = tables.get(key)
+        if table is None or not table.spec.primary:
+            continue
+        column = table.spec.primary[0]
+        seen: dict[object, int] = {}
+        for row in table.rows:
+            value = row.values.get(column)
+            if value is None:
+                continue
+            if value in seen:
+                yield _problem("duplicate-id", "check.duplicate_unit", table, row.number, column, value,
+                               other=seen[value])
+            else:
+                seen[value] = row.number
+
+
 def required(tables: Tables) -> Iterator[Problem]:
     """Empty cells in required columns, in every register."""
     for table in tables.values():
@@ -186,6 +205,7 @@ def sheet_size(tables: Tables) -> Iterator[Problem]:
 
 CHECKS: dict[str, Check] = {
     "duplicate-unit": duplicate_unit,
+    "duplicate-id": duplicate_id,
     "required": required,
     "phone": phone,
     "idno": idno,

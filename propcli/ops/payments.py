@@ -73,11 +73,16 @@ def rewrite_prepaid(wb: Workbook, payments: Table, rows: Sequence[Row],
 
 
 def next_receipt(wb: Workbook, year: int) -> str:
-    """The next receipt number of `year`, after both the last one issued and any in 收款记录."""
-    seq = 0
+    """The next receipt number of `year`: after 小区信息's 最后收据号 when that is this year's (propcli
+    keeps it with every receipt it issues), else after the highest number of the year in 收款记录.
+    `check duplicate-id` finds a number typed in by hand twice."""
+    last = _RECEIPT.match(wb.settings().get("last_receipt") or "")
+    if last and int(last.group(1)) == year:
+        return f"SJ{year:04d}{int(last.group(2)) + 1:06d}"
     issued = wb.columns(schema.PAYMENTS, ("receipt_no",))["receipt_no"] if wb.has(schema.PAYMENTS) else []
-    for text in [wb.settings().get("last_receipt") or "", *(str(r or "") for r in issued)]:
-        m = _RECEIPT.match(text)
+    seq = 0
+    for text in issued:
+        m = _RECEIPT.match(str(text or ""))
         if m and int(m.group(1)) == year:
             seq = max(seq, int(m.group(2)))
     return f"SJ{year:04d}{seq + 1:06d}"
