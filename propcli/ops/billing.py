@@ -21,7 +21,7 @@ from ..store import schema
 from ..store.reader import Row
 from ..store.workbook import Workbook
 from . import ledger
-from .payments import prepaid_sources, rewrite_prepaid
+from .payments import holding_prepaid, prepaid_sources, rewrite_prepaid
 
 
 def bill_id(period: str, seq: int) -> str:
@@ -142,7 +142,7 @@ def run(wb: Workbook, period: str) -> BillingRun:
 
 def _use_prepaid(wb: Workbook, result: BillingRun) -> None:
     """Units holding 预存 pay their new bills from it, oldest receipt first."""
-    payments = wb.read(schema.PAYMENTS, required=False)
+    payments = holding_prepaid(wb)
     sources = prepaid_sources(payments)
     if not sources:
         return

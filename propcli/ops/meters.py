@@ -20,7 +20,7 @@ from ..i18n import tr
 from ..store import schema
 from ..store.normalize import ValueProblem, clean_text, coerce, is_blank, to_identifier
 from ..store.reader import find_header, is_subtotal, sheet_grids
-from ..store.workbook import Workbook
+from ..store.workbook import HEADER_ONLY, Workbook
 from . import ledger
 from .owners import owner_row
 
@@ -123,9 +123,8 @@ def import_file(wb: Workbook, path: Path, *, period: str | None = None, meter: s
     if meter is not None:
         meter = _check_meter(meter)
     owners = ledger.units(wb.read(schema.OWNERS))
-    table = wb.read(schema.READINGS, required=False)
-    series = usages(ledger.readings_of(table))
-    recorded = {(r.values.get("unit_id"), r.values.get("meter"), r.values.get("period")): r for r in table.rows}
+    series = ledger.usage_map(wb)  # column by column: a big estate's register is not built row by row
+    recorded = {(u.unit, u.meter, u.period): u.current for s in series.values() for u in s}
     result = ImportResult(path.name)
     taken_here: dict[tuple[str, str, str], int] = {}
     found_any = False
@@ -207,7 +206,7 @@ def import_file(wb: Workbook, path: Path, *, period: str | None = None, meter: s
                     reject(number, cells, "meter.twice", unit=unit, meter=row_meter, row=taken_here[key])
                     continue
                 if key in recorded:
-                    old = recorded[key].values.get("reading")
+                    old = recorded[key]
                     if old == reading:
                         result.already += 1
                     else:
@@ -237,6 +236,7 @@ def import_file(wb: Workbook, path: Path, *, period: str | None = None, meter: s
     if not found_any:
         raise DataError("meter.no_columns", Location(path.name))
     if result.taken:
+        table = wb.read(schema.READINGS, required=False, only=HEADER_ONLY)
         wb.append(table, result.taken, journal=False)
         wb.log(table.name, path.name, "", f"导入 {len(result.taken)} 条读数")
     if result.rejected:
