@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-import sys
 import zipfile
 from decimal import Decimal
 from pathlib import Path
@@ -19,16 +18,6 @@ from propcli.store.workbook import Workbook
 from tests import xlsxdiff
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="session")
-def estate_s(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The benchmark's S estate (500 units, 12 months), generated once per session (about 2 s)."""
-    sys.path.insert(0, str(ROOT))
-    from bench.estates import build
-
-    path = tmp_path_factory.mktemp("bench") / "estate-S.xlsx"
-    return build("S", path, log=lambda *_: None)
 
 
 @pytest.fixture
@@ -244,3 +233,31 @@ def test_check_warns_when_a_sheet_nears_the_row_limit(tmp_path: Path, cli, monke
     result = cli("-w", path, "check", "sheet-size")
     assert result.exit_code == 3
     assert "应收账单2" in result.stdout and "91%" in result.stdout and "应收账单3" in result.stdout
+
+
+def _effective(data: columns.SheetData) -> tuple:
+    raws = {k: v if v is not None else data.values[k] for k, v in data.raws.items()}
+    return (data.name, data.header_row, data.columns, data.width, data.last_row, data.numbers, data.values, raws,
+            data.problems)
+
+
+def test_a_write_leaves_the_cache_of_what_it_wrote_equal_to_a_fresh_read(s_copy: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    with Workbook(s_copy) as wb:
+        for spec in schema.SHEETS:
+            if wb.has(spec):
+                wb.read(spec)
+        unit = next(r["unit_id"] for r in wb.read(schema.BILLS).rows if r["status"] == "未缴")
+    assert cli("-w", s_copy, "payments", "record", unit, "--amount", "99.99", "--date", "2026-01-05").exit_code == 0
+    assert cli("-w", s_copy, "owners", "update", unit, "--notes", " 已电话联系 ").exit_code == 0
+    written = 0
+    with Workbook(s_copy) as wb:
+        for spec in schema.SHEETS:
+            for name in wb.sheets_of(spec):
+                key = wb._cache_key(spec, name)
+                cached = cache.load(s_copy, key)
+                if cached is None:
+                    continue
+                fresh = columns.scan_data(wb._scan(name), spec, name, wb.name)
+                assert _effective(cached) == _effective(fresh), name
+                written += name in ("应收账单", "收款记录", "业主档案")
+    assert written == 3  # the sheets the payment and the update changed were cached by the writes

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import operator
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import compress, repeat
 
 from ..errors import DataError, Location, Problem
@@ -283,15 +283,77 @@ def scan_only(scan: SheetScan, spec: Sheet, name: str, workbook: str, key: str, 
     if not numbers:
         return table
     found = scan.rows_with(numbers)
-    grid: list[list[object]] = [[] for _ in range(header_row)]
-    grid[header_row - 1] = scan.top(header_row)[header_row - 1]
-    last = header_row
-    for n in sorted(found):
-        while len(grid) < n - 1:
-            grid.append([])
-        grid.append(found[n])
-        last = n
+    header = scan.top(header_row)[header_row - 1]
+    order = sorted(found)
+    grid: list[list[object]] = [header, *(found[n] for n in order)]  # compact: rows renumbered below
     typed = build_table(grid, spec, name, workbook)
+    at = {i + 2: n for i, n in enumerate(order)}  # grid row (1-based, header first) → sheet row
+    for row in typed.rows:
+        row.number = at[row.number]
+    typed.problems = [replace(p, location=replace(p.location, row=at.get(p.location.row, p.location.row)))
+                      for p in typed.problems]
+    typed.header_row = header_row
     typed.partial = True
-    typed.last_row = last
+    typed.last_row = order[-1]
     return typed
+
+
+def updated(data: SheetData, spec: Sheet, xml, strings) -> SheetData | None:  # type: ignore[no-untyped-def]
+    """`data` after the rows `xml` (a SheetXml just written) rewrote or added: those rows are read back
+    from the new XML with the same code a read uses. None when a row was blanked, became a 合计 row or
+    lies above the data (a fresh read decides those)."""
+    from bisect import bisect_left
+
+    from .normalize import is_blank
+
+    changed = sorted(xml._new)
+    if not changed or changed[0] <= data.header_row or xml.prefix:
+        return None
+    body = b"<sheetData>" + b"".join(xml._new[n] for n in changed) + b"</sheetData>"
+    rows = SheetScan(body, strings, xml.date_styles).rows_with(changed)
+    numbers = list(data.numbers)
+    values = {k: list(v) for k, v in data.values.items()}
+    raws = {k: None if v is None else list(v) for k, v in data.raws.items()}
+    gone = set(changed)
+    problems = [p for p in data.problems if p[0] not in gone]
+    last_row = data.last_row
+    converters = {k: CONVERTERS[spec.column(k).kind] for k in values}
+    for n in changed:
+        cells = rows[n]
+        if all(is_blank(v) for v in cells) or is_subtotal(cells):
+            return None
+        i = bisect_left(numbers, n)
+        present = i < len(numbers) and numbers[i] == n
+        if not present:
+            numbers.insert(i, n)
+        for key, col in data.columns.items():
+            if key not in values:
+                return None
+            v = cells[col] if col < len(cells) else ""
+            typed: object = None
+            raw: object = None
+            if not _blank(v):
+                raw = v
+                try:
+                    typed = converters[key](v)
+                except ValueProblem as exc:
+                    problems.append((n, key, exc.key, v))
+            column = values[key]
+            if present:
+                column[i] = typed
+            else:
+                column.insert(i, typed)
+            raw_col = raws.get(key)
+            if raw_col is not None:
+                if present:
+                    raw_col[i] = raw
+                else:
+                    raw_col.insert(i, raw)
+            elif not ((raw is None and typed is None) or (raw is not None and typed is not None and (
+                    raw is typed or (raw == typed and type(raw) is type(typed))))):
+                raw_col = raws[key] = list(column)  # the raw cells equal the values but in this row
+                raw_col[i] = raw
+        last_row = max(last_row, n)
+    problems.sort(key=lambda p: (p[0], data.columns[p[1]]))
+    return SheetData(data.name, data.header_row, data.columns, data.headers, data.width, last_row, numbers,
+                     values, raws, problems, True)

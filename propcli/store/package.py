@@ -64,6 +64,7 @@ class Package:
         except (zipfile.BadZipFile, OSError) as exc:
             raise PackageError(str(exc)) from exc
         self.infos = {info.filename: info for info in self._zip.infolist()}
+        self._parts: dict[str, bytes] = {}
         if "xl/workbook.xml" not in self.infos:
             raise PackageError("no xl/workbook.xml part")
         self.shared_strings_part = ""
@@ -75,10 +76,17 @@ class Package:
         self._zip.close()
 
     def read(self, name: str) -> bytes:
-        try:
-            return self._zip.read(name)
-        except (KeyError, zipfile.BadZipFile, zlib.error) as exc:
-            raise PackageError(f"part {name}: {exc}") from exc
+        """A member's bytes, inflated once: a write edits the very bytes its read scanned."""
+        data = self._parts.get(name)
+        if data is None:
+            try:
+                data = self._parts[name] = self._zip.read(name)
+            except (KeyError, zipfile.BadZipFile, zlib.error) as exc:
+                raise PackageError(f"part {name}: {exc}") from exc
+        return data
+
+    def forget(self, name: str) -> None:
+        self._parts.pop(name, None)
 
     def raw(self, name: str) -> bytes:
         """A member's bytes as stored in the zip (compressed), without inflating them."""

@@ -336,7 +336,9 @@ class SheetXml:
             pieces.append(b"</" + p + b"sheetData>")
             pieces.append(data[m.end():])
             return self._fix_dimension(b"".join(pieces))
-        pos = 0
+        # the head (before sheetData, where <dimension> is) is rewritten alone: a 100 MB part is copied once
+        pieces.append(self._fix_dimension(data[: self._sd_open_end]))
+        pos = self._sd_open_end
         pending = sorted(n for n in self._new if self._row(n) is None)
         if not self._indexed and (not pending or pending[0] > self._last_number):
             # the usual edit: some rows replaced where they are, new rows after the last one
@@ -347,7 +349,7 @@ class SheetXml:
             pieces.append(data[pos : self._sd_close])
             pieces.extend(self._new[n] for n in pending)
             pieces.append(data[self._sd_close :])
-            return self._fix_dimension(b"".join(pieces))
+            return b"".join(pieces)
         if not self._indexed:
             self._index_rows()
         for number in self._order:
@@ -363,10 +365,10 @@ class SheetXml:
         pieces.append(data[pos : self._sd_close])
         pieces.extend(self._new[n] for n in pending)
         pieces.append(data[self._sd_close :])
-        return self._fix_dimension(b"".join(pieces))
+        return b"".join(pieces)
 
     def _fix_dimension(self, data: bytes) -> bytes:
-        """Widen `<dimension ref>` to cover the rows and columns written."""
+        """Widen `<dimension ref>` (in the part's head) to cover the rows and columns written."""
         m = _DIMENSION.search(data, 0, self._sd_open_end + 64)
         if not m:
             return data

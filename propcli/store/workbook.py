@@ -21,7 +21,7 @@ from xml.etree import ElementTree as ET
 
 from ..errors import DataError, Location, WorkbookBusy
 from . import cache, schema
-from .columns import SheetData, scan_data, scan_only
+from .columns import SheetData, scan_data, scan_only, updated
 from .fastread import SharedStrings, SheetScan, Unsupported
 from .package import Package, PackageError, add_sheet_parts
 from .normalize import is_blank
@@ -389,8 +389,8 @@ class Workbook:
         tmp_dir = state / "tmp"
         tmp_dir.mkdir(exist_ok=True)
         tmp = tmp_dir / f"{self.name}.{os.getpid()}.tmp"
-        try:
-            pkg = Package(self.path)
+        try:  # the package read so far: the file checked unchanged above, its parts already inflated
+            pkg = self._pkg or Package(self.path)
         except PackageError as exc:
             raise DataError("workbook.corrupt", None, path=self.name, reason=str(exc)) from None
         try:
@@ -400,7 +400,8 @@ class Workbook:
                 out.flush()
                 os.fsync(out.fileno())
         finally:
-            pkg.close()
+            if pkg is not self._pkg:
+                pkg.close()
         try:
             shutil.copymode(self.path, tmp)  # a shared folder's group-writable workbook stays so
             self._check_unchanged()
@@ -418,11 +419,48 @@ class Workbook:
         self._edits.clear()
         self._journal.clear()
         self._tables.clear()
-        for memo in ("_data", "_cache_keys", "_digests"):
+        known = self.__dict__.pop("_data", {})
+        for memo in ("_cache_keys", "_digests"):
             self.__dict__.pop(memo, None)
         self._close_package()
         self._open()
+        self._write_through(known)
         return CommitResult(entries, written=True, backup=backup)
+
+    def _write_through(self, known: dict) -> None:
+        """Cache the sheets just written, from what was read and what was written: the next command
+        finds the new workbook warm. Each entry is the old sheet's columns with the rewritten and new
+        rows read back from the XML just written (by the code a read uses), so it is what a read of the
+        new file would give; anything unusual (headers changed, a row blanked) is left to that read."""
+        rendered = self.__dict__.pop("_rendered", {})
+        for (key, name), data in known.items():
+            if not data.complete:
+                continue
+            spec = schema.BY_KEY[key]
+            if name not in rendered:
+                continue
+            xml, header_changed = rendered[name]
+            if header_changed:
+                continue
+            try:
+                new = updated(data, spec, xml, self._strings_for_write_through())
+            except Unsupported:
+                continue
+            if new is None:
+                continue
+            self.__dict__.setdefault("_data", {})[(key, name)] = new
+            cache_key = self._cache_key(spec, name)
+            if cache_key:
+                cache.store(self.path, cache_key, new)
+
+    def _strings_for_write_through(self) -> SharedStrings | None:
+        pkg = self._pkg
+        if pkg is None:
+            return None
+        if self._strings is None:
+            part = pkg.shared_strings_part
+            self._strings = SharedStrings(pkg.read(part) if part and part in pkg.infos else None)
+        return self._strings
 
     def _check_unchanged(self) -> None:
         if _fingerprint(self.path) != self._fingerprint:
@@ -469,6 +507,8 @@ class Workbook:
                 if here:
                     xml.append_rows(here, at=first, template=template)
             (add if part in add else replace)[part] = xml.to_bytes()
+            self.__dict__.setdefault("_rendered", {})[name] = (xml, bool(edits.new_headers) or ref is None
+                                                               or table.header_row == 0)
             if rest:
                 self._continue(pkg, table, xml, header_row, template, rest, replace, add)
         return replace, add
