@@ -62,6 +62,17 @@ def owners_only(_owners_only_master: Path, tmp_path: Path) -> Path:
     return dest
 
 
+@pytest.fixture(scope="session")
+def estate_s(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The benchmark's S estate (bench/estates.py: 500 units, 12 months), generated once per session."""
+    import sys
+
+    sys.path.insert(0, str(ROOT))
+    from bench.estates import build
+
+    return build("S", tmp_path_factory.mktemp("bench") / "estate-S.xlsx", log=lambda *_: None)
+
+
 @pytest.fixture
 def rich(tmp_path: Path) -> Path:
     """A clerk-built workbook with styles, merges, formulas with cached values, data bars, a chart,

@@ -77,3 +77,42 @@ def test_libreoffice_reads_what_propcli_wrote(cli, sample: Path, tmp_path: Path)
     owners = {r[0]: r for r in sheets["业主档案"][1:]}
     assert owners["9-1-0101"][4] == "王五" and owners["9-1-0101"][10] == "2024-01-02"
     assert owners["3-2-1201"][14] == "电话已核实（本人）"
+
+
+def test_libreoffice_reads_the_bench_estate_after_propcli_wrote(cli, estate_s: Path, tmp_path: Path) -> None:
+    """The benchmark's S estate (500 units, a year of bills, readings, payments, reminders) after a payment,
+    a month's readings and a month's bills: LibreOffice opens it and sees every register's every cell
+    as propcli reads it."""
+    path = tmp_path / "estate.xlsx"
+    shutil.copyfile(estate_s, path)
+    w = ("-w", path)
+    with Workbook(path) as wb:
+        bills = wb.read(schema.BILLS)
+        unit = next(r["unit_id"] for r in bills.rows if r["status"] == "未缴")
+        readings = wb.read(schema.READINGS)
+    last = {(r["unit_id"], r["meter"]): r["reading"] for r in readings.rows}
+    sheet = tmp_path / "readings-2026-01.csv"
+    with open(sheet, "w", encoding="utf-8-sig", newline="") as f:
+        out = csv.writer(f)
+        out.writerow(["房号", "水表", "电表", "抄表日期", "抄表员"])
+        for u in sorted({u for u, _ in last}):
+            out.writerow([u, last[(u, "水表")] + 9, last[(u, "电表")] + 260, "2026-01-25", "抄表员老陈"])
+    assert cli(*w, "payments", "record", unit, "--amount", "150.5", "--date", "2026-01-10").exit_code == 0
+    assert cli(*w, "meters", "import", sheet, "--period", "2026-01", "--yes").exit_code == 0
+    assert cli(*w, "billing", "run", "--period", "2026-01").exit_code == 0
+    sheets = libreoffice_csv(path, tmp_path / "lo")
+    checked = 0
+    with Workbook(path) as wb:
+        for spec in schema.SHEETS:
+            if not wb.has(spec):
+                continue
+            table = wb.read(spec)
+            grid = sheets[table.name]
+            for row in table.rows:
+                cells = grid[row.number - 1]
+                for key, idx in table.columns.items():
+                    text = cells[idx] if idx < len(cells) else ""
+                    assert same(row.values.get(key), text), (table.name, row.number, key, row.values.get(key), text)
+                    checked += 1
+        assert sum(1 for r in wb.read(schema.BILLS).rows if r["period"] == "2026-01") > 1500
+    assert checked > 400_000
