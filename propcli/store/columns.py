@@ -324,11 +324,16 @@ def updated(data: SheetData, spec: Sheet, xml, strings) -> SheetData | None:  # 
             return None
         i = bisect_left(numbers, n)
         present = i < len(numbers) and numbers[i] == n
+        if not data.complete and all(_blank(cells[c] if c < len(cells) else "")
+                                     for k, c in data.columns.items() if k in values):
+            if present:
+                return None  # a report's columns emptied in a row: a fresh read decides
+            continue  # a report keeps no row blank in all its columns
         if not present:
             numbers.insert(i, n)
         for key, col in data.columns.items():
-            if key not in values:
-                return None
+            if key not in values:  # a report's few columns: the others are not kept
+                continue
             v = cells[col] if col < len(cells) else ""
             typed: object = None
             raw: object = None
@@ -356,4 +361,4 @@ def updated(data: SheetData, spec: Sheet, xml, strings) -> SheetData | None:  # 
         last_row = max(last_row, n)
     problems.sort(key=lambda p: (p[0], data.columns[p[1]]))
     return SheetData(data.name, data.header_row, data.columns, data.headers, data.width, last_row, numbers,
-                     values, raws, problems, True)
+                     values, raws, problems, data.complete)

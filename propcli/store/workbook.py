@@ -434,8 +434,6 @@ class Workbook:
         new file would give; anything unusual (headers changed, a row blanked) is left to that read."""
         rendered = self.__dict__.pop("_rendered", {})
         for (key, name), data in known.items():
-            if not data.complete:
-                continue
             spec = schema.BY_KEY[key]
             if name not in rendered:
                 continue
