@@ -37,8 +37,10 @@ demo: install
 test: install
 	$(BIN)/python -m pytest
 
+# S and M by default (about 12 minutes, most of it the openpyxl baseline on M); SIZES=S,M,L adds L.
+SIZES ?= S,M
 bench: install
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py --sizes $(SIZES) --runs 3
 
 sample: install
 	$(BIN)/python sample_data/generate.py -o sample_data/estate.xlsx
