@@ -300,65 +300,86 @@ def scan_only(scan: SheetScan, spec: Sheet, name: str, workbook: str, key: str, 
 
 def updated(data: SheetData, spec: Sheet, xml, strings) -> SheetData | None:  # type: ignore[no-untyped-def]
     """`data` after the rows `xml` (a SheetXml just written) rewrote or added: those rows are read back
-    from the new XML with the same code a read uses. None when a row was blanked, became a 合计 row or
-    lies above the data (a fresh read decides those)."""
+    from the new XML, column by column, by the code a read uses. None when a row was blanked, may be a
+    合计 row, or lies above the data (a fresh read decides those)."""
     from bisect import bisect_left
-
-    from .normalize import is_blank
 
     changed = sorted(xml._new)
     if not changed or changed[0] <= data.header_row or xml.prefix:
         return None
     body = b"<sheetData>" + b"".join(xml._new[n] for n in changed) + b"</sheetData>"
-    rows = SheetScan(body, strings, xml.date_styles).rows_with(changed)
+    if any(body.find(w) >= 0 for w in _SUBTOTAL_NEEDLES):
+        return None
+    scan = SheetScan(body, strings, xml.date_styles)
+    by_col = {c: k for k, c in data.columns.items() if k in data.values}
+    ncols = max([data.width, xml._max_col + 1, *(c + 1 for c in data.columns.values())])
+    nonblank: set[int] = set()
+    read: dict[str, tuple[dict, dict, dict]] = {}  # key → (row → typed, row → raw, row → problem key)
+    for c in range(ncols):
+        pairs = scan.column(c)
+        if not pairs:
+            continue
+        rows = list(map(int, map(_get1, pairs)))
+        cells = list(map(operator.itemgetter(1), pairs))
+        key = by_col.get(c)
+        raw_of, typed_of, bad = _convert_column(scan, cells, CONVERTERS[spec.column(key).kind] if key else str)
+        raws_here = list(map(raw_of.__getitem__, cells))
+        nonblank.update(compress(rows, map(operator.is_not, raws_here, repeat(None))))
+        if key is not None:
+            bad_keys = dict(bad)
+            read[key] = (dict(zip(rows, map(typed_of.__getitem__, cells))), dict(zip(rows, raws_here)),
+                         {r: bad_keys[k] for r, k in zip(rows, cells) if k in bad_keys} if bad else {})
+    if not data.complete:  # a report's columns: rows blank in all of them are not kept
+        wanted = set().union(*(set(r for r, v in raw_at.items() if v is not None) for _, raw_at, _ in read.values()))
+    else:
+        if any(n not in nonblank for n in changed):
+            return None
+        wanted = set(changed)
     numbers = list(data.numbers)
-    values = {k: list(v) for k, v in data.values.items()}
-    raws = {k: None if v is None else list(v) for k, v in data.raws.items()}
+    positions = {}
+    new_rows = []
+    for n in changed:
+        i = bisect_left(numbers, n)
+        if i < len(numbers) and numbers[i] == n:
+            if n not in wanted:
+                return None
+            positions[n] = i
+        elif n in wanted:
+            if numbers and n < numbers[-1]:
+                return None  # a row inserted among others: rare, a fresh read decides
+            new_rows.append(n)
     gone = set(changed)
     problems = [p for p in data.problems if p[0] not in gone]
-    last_row = data.last_row
-    converters = {k: CONVERTERS[spec.column(k).kind] for k in values}
-    for n in changed:
-        cells = rows[n]
-        if all(is_blank(v) for v in cells) or is_subtotal(cells):
-            return None
-        i = bisect_left(numbers, n)
-        present = i < len(numbers) and numbers[i] == n
-        if not data.complete and all(_blank(cells[c] if c < len(cells) else "")
-                                     for k, c in data.columns.items() if k in values):
-            if present:
-                return None  # a report's columns emptied in a row: a fresh read decides
-            continue  # a report keeps no row blank in all its columns
-        if not present:
-            numbers.insert(i, n)
-        for key, col in data.columns.items():
-            if key not in values:  # a report's few columns: the others are not kept
-                continue
-            v = cells[col] if col < len(cells) else ""
-            typed: object = None
-            raw: object = None
-            if not _blank(v):
-                raw = v
-                try:
-                    typed = converters[key](v)
-                except ValueProblem as exc:
-                    problems.append((n, key, exc.key, v))
-            column = values[key]
-            if present:
-                column[i] = typed
-            else:
-                column.insert(i, typed)
-            raw_col = raws.get(key)
-            if raw_col is not None:
-                if present:
-                    raw_col[i] = raw
-                else:
-                    raw_col.insert(i, raw)
-            elif not ((raw is None and typed is None) or (raw is not None and typed is not None and (
-                    raw is typed or (raw == typed and type(raw) is type(typed))))):
-                raw_col = raws[key] = list(column)  # the raw cells equal the values but in this row
-                raw_col[i] = raw
-        last_row = max(last_row, n)
+    values: dict[str, list] = {}
+    raws: dict[str, list | None] = {}
+    for key, column in data.values.items():
+        typed_at, raw_at, bad_at = read.get(key, ({}, {}, {}))
+        column = list(column)
+        for n, i in positions.items():
+            column[i] = typed_at.get(n)
+        column.extend(map(typed_at.get, new_rows))
+        values[key] = column
+        raw_col = data.raws.get(key)
+        touched = [*positions, *new_rows]
+        odd = [n for n in touched if not _same_raw(raw_at.get(n), typed_at.get(n))]
+        if raw_col is None and odd:
+            raw_col = list(data.values[key])  # the raw cells equal the values but in the rows read back
+        if raw_col is not None:
+            raw_col = list(raw_col) if raw_col is data.raws.get(key) else raw_col
+            for n, i in positions.items():
+                raw_col[i] = raw_at.get(n)
+            raw_col.extend(map(raw_at.get, new_rows))
+        raws[key] = raw_col
+        problems += [(n, key, msg, raw_at.get(n)) for n, msg in bad_at.items() if n in wanted]
+    numbers.extend(new_rows)
     problems.sort(key=lambda p: (p[0], data.columns[p[1]]))
+    last_row = max([data.last_row, *wanted]) if wanted else data.last_row
     return SheetData(data.name, data.header_row, data.columns, data.headers, data.width, last_row, numbers,
                      values, raws, problems, data.complete)
+
+
+def _same_raw(raw: object, typed: object) -> bool:
+    """Whether a raw cell needs no raw column: blank (both None), or its typed value as it is."""
+    if raw is None:
+        return typed is None
+    return typed is not None and (raw is typed or (raw == typed and type(raw) is type(typed)))

@@ -80,8 +80,15 @@ class Package:
         data = self._parts.get(name)
         if data is None:
             try:
-                data = self._parts[name] = self._zip.read(name)
-            except (KeyError, zipfile.BadZipFile, zlib.error) as exc:
+                info = self.infos[name]
+                if info.compress_type == zipfile.ZIP_DEFLATED:  # one call into zlib, the CRC checked after
+                    data = zlib.decompress(self.raw(name), -15, max(info.file_size, 1))
+                    if zlib.crc32(data) != info.CRC or len(data) != info.file_size:
+                        raise zipfile.BadZipFile(f"bad CRC-32 for {name}")
+                else:
+                    data = self._zip.read(name)
+                self._parts[name] = data
+            except (KeyError, zipfile.BadZipFile, zlib.error, OSError, struct.error) as exc:
                 raise PackageError(f"part {name}: {exc}") from exc
         return data
 

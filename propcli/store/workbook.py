@@ -451,14 +451,8 @@ class Workbook:
             if cache_key:
                 cache.store(self.path, cache_key, new)
 
-    def _strings_for_write_through(self) -> SharedStrings | None:
-        pkg = self._pkg
-        if pkg is None:
-            return None
-        if self._strings is None:
-            part = pkg.shared_strings_part
-            self._strings = SharedStrings(pkg.read(part) if part and part in pkg.infos else None)
-        return self._strings
+    def _strings_for_write_through(self) -> _LazyStrings:
+        return _LazyStrings(self)
 
     def _check_unchanged(self) -> None:
         if _fingerprint(self.path) != self._fingerprint:
@@ -553,6 +547,22 @@ class Workbook:
             shutil.copy2(self.path, backup)
         _prune(folder, self.path, int(os.environ.get("PROPCLI_KEEP_BACKUPS", KEEP_BACKUPS)))
         return backup
+
+
+class _LazyStrings:
+    """The shared strings, loaded only if a row read back refers to one (new text is written inline)."""
+
+    def __init__(self, wb: Workbook) -> None:
+        self.wb = wb
+
+    def __getitem__(self, i: int) -> str:
+        wb = self.wb
+        if wb._strings is None:
+            pkg = wb._pkg
+            assert pkg is not None
+            part = pkg.shared_strings_part
+            wb._strings = SharedStrings(pkg.read(part) if part and part in pkg.infos else None)
+        return wb._strings[i]
 
 
 def sheet_rows() -> int:
