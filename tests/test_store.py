@@ -313,3 +313,13 @@ def test_a_blank_register_sheet_gets_its_headers_on_first_write(tmp_path: Path) 
     sheet = openpyxl.load_workbook(path)["过户记录"]
     assert [c.value for c in sheet[1]] == [c.zh for c in schema.TRANSFERS.columns]
     assert [sheet.cell(2, i).value for i in (1, 3, 4)] == ["1-1-0101", "张三", "李四"]
+
+
+def test_rows_by_number_equal_the_full_read(sample: Path) -> None:
+    with Workbook(sample) as wb:
+        full = {r.number: r.values for r in wb.read(schema.PAYMENTS).rows}
+    wanted = sorted(full)[::997]
+    with Workbook(sample) as wb:
+        some = wb.rows(schema.PAYMENTS, wanted)
+    assert [r.number for r in some.rows] == wanted
+    assert all(r.values == full[r.number] for r in some.rows)

@@ -23,7 +23,7 @@ from ..errors import DataError
 from ..store import schema
 from ..store.normalize import to_identifier
 from ..store.reader import Row, Table
-from ..store.workbook import HEADER_ONLY, ROW_NUMBER, Workbook, current_operator
+from ..store.workbook import ROW_NUMBER, Workbook, current_operator
 from .owners import owner_row
 
 _RECEIPT = re.compile(r"^SJ(\d{4})(\d{6})$")
@@ -60,15 +60,13 @@ def prepaid_sources(payments: Table, unit: str | None = None) -> dict[str, list[
 def holding_prepaid(wb: Workbook) -> Table:
     """收款记录 cut to the payments still holding 预存 (not voided), found column by column: billing a
     big estate need not build a row for each of its 60,000 payments to find the few with a balance."""
-    keys = ("receipt_no", "unit_id", "paid_on", "allocations", "voided")
     if not wb.has(schema.PAYMENTS) or len(wb.sheets_of(schema.PAYMENTS)) > 1:
         table = wb.read(schema.PAYMENTS, required=False)
         return replace(table, rows=[r for r in table.rows if prepaid_of(table, r) > 0])
-    cols = wb.columns(schema.PAYMENTS, (*keys, ROW_NUMBER))
-    table = wb.read(schema.PAYMENTS, only=HEADER_ONLY)
-    table.rows = [Row(number, {k: cols[k][i] for k in keys}) for i, number in enumerate(cols[ROW_NUMBER])
-                  if PREPAID in str(cols["allocations"][i] or "") and not cols["voided"][i]]
-    return table
+    cols = wb.columns(schema.PAYMENTS, ("allocations", "voided", ROW_NUMBER))
+    table = wb.rows(schema.PAYMENTS, [n for n, a, v in zip(cols[ROW_NUMBER], cols["allocations"], cols["voided"])
+                                      if not v and PREPAID in str(a or "")])
+    return replace(table, rows=[r for r in table.rows if prepaid_of(table, r) > 0])
 
 
 def rewrite_prepaid(wb: Workbook, payments: Table, rows: Sequence[Row],

@@ -253,10 +253,40 @@ def _may_have_subtotal(scan: SheetScan, header_row: int) -> bool:
     return any(data.find(w, start, end) >= 0 for w in needles[3:])
 
 
-def scan_only(scan: SheetScan, spec: Sheet, name: str, workbook: str, key: str, wanted: str) -> Table:
-    """Just the rows whose `key` column holds `wanted`: that column is scanned, then only those rows read."""
+def scan_rows(scan: SheetScan, spec: Sheet, name: str, workbook: str, numbers: list[int]) -> Table:
+    """Just the rows with these numbers, typed, as a partial table (what a column read pointed at)."""
+    head = header_of(scan, spec, name, workbook)
+    if head is None:
+        raise Unsupported("blank sheet")
+    header_row, columns, headers, width = head
+    numbers = sorted({n for n in numbers if n > header_row})
+    if not numbers:
+        return Table(spec, name, header_row, dict(columns), dict(headers), width, workbook=workbook, partial=True)
+    return _typed_rows(scan, spec, name, workbook, header_row, numbers)
+
+
+def _typed_rows(scan: SheetScan, spec: Sheet, name: str, workbook: str, header_row: int,
+                numbers: list[int]) -> Table:
     from .reader import build_table
 
+    found = scan.rows_with(numbers)
+    header = scan.top(header_row)[header_row - 1]
+    order = sorted(found)
+    grid: list[list[object]] = [header, *(found[n] for n in order)]  # compact: rows renumbered below
+    typed = build_table(grid, spec, name, workbook)
+    at = {i + 2: n for i, n in enumerate(order)}  # grid row (1-based, header first) → sheet row
+    for row in typed.rows:
+        row.number = at[row.number]
+    typed.problems = [replace(p, location=replace(p.location, row=at.get(p.location.row, p.location.row)))
+                      for p in typed.problems]
+    typed.header_row = header_row
+    typed.partial = True
+    typed.last_row = order[-1]
+    return typed
+
+
+def scan_only(scan: SheetScan, spec: Sheet, name: str, workbook: str, key: str, wanted: str) -> Table:
+    """Just the rows whose `key` column holds `wanted`: that column is scanned, then only those rows read."""
     head = header_of(scan, spec, name, workbook)
     if head is None:
         raise Unsupported("blank sheet")
@@ -282,20 +312,7 @@ def scan_only(scan: SheetScan, spec: Sheet, name: str, workbook: str, key: str, 
     numbers = [n for r, k in cells if k in hit and (n := int(r)) > header_row] if hit else []
     if not numbers:
         return table
-    found = scan.rows_with(numbers)
-    header = scan.top(header_row)[header_row - 1]
-    order = sorted(found)
-    grid: list[list[object]] = [header, *(found[n] for n in order)]  # compact: rows renumbered below
-    typed = build_table(grid, spec, name, workbook)
-    at = {i + 2: n for i, n in enumerate(order)}  # grid row (1-based, header first) → sheet row
-    for row in typed.rows:
-        row.number = at[row.number]
-    typed.problems = [replace(p, location=replace(p.location, row=at.get(p.location.row, p.location.row)))
-                      for p in typed.problems]
-    typed.header_row = header_row
-    typed.partial = True
-    typed.last_row = order[-1]
-    return typed
+    return _typed_rows(scan, spec, name, workbook, header_row, numbers)
 
 
 def updated(data: SheetData, spec: Sheet, xml, strings) -> SheetData | None:  # type: ignore[no-untyped-def]

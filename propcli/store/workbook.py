@@ -21,7 +21,7 @@ from xml.etree import ElementTree as ET
 
 from ..errors import DataError, Location, WorkbookBusy
 from . import cache, schema
-from .columns import SheetData, scan_data, scan_only, updated
+from .columns import SheetData, scan_data, scan_only, scan_rows, updated
 from .fastread import SharedStrings, SheetScan, Unsupported
 from .package import Package, PackageError, add_sheet_parts
 from .normalize import is_blank
@@ -202,6 +202,22 @@ class Workbook:
             for k in keys:
                 out[k].extend(data.numbers if k == ROW_NUMBER else data.values.get(k) or [None] * n)
         return out
+
+    def rows(self, spec: schema.Sheet, numbers: Iterable[int]) -> Table:
+        """Some rows of a register in one sheet, by row number, typed, as a partial table (not kept):
+        the few rows a column read (`columns(…, ROW_NUMBER)`) pointed at."""
+        numbers = list(numbers)
+        names = self.sheets_of(spec)
+        if len(names) == 1 and self._pkg is not None and self._pkg.sheet(names[0]) is not None:
+            try:
+                return scan_rows(self._scan(names[0]), spec, names[0], self.name, numbers)
+            except Unsupported:
+                pass
+        wanted = set(numbers)
+        table = self.read(spec, required=False)
+        first = names[0] if names else None
+        return replace(table, rows=[r for r in table.rows if r.number in wanted and r.sheet in (None, first)],
+                       partial=True)
 
     # -- reading one sheet: the read cache, then the sheet XML, then calamine ----------------------
 
