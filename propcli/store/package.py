@@ -97,6 +97,10 @@ class Package:
 
     def raw(self, name: str) -> bytes:
         """A member's bytes as stored in the zip (compressed), without inflating them."""
+        return self._at_data(name).read(self.infos[name].compress_size)
+
+    def _at_data(self, name: str):  # type: ignore[no-untyped-def]
+        """The zip file, positioned at the first byte of a member's stored data."""
         info = self.infos[name]
         src = self._zip.fp
         assert src is not None
@@ -106,7 +110,7 @@ class Package:
             raise PackageError(f"part {name}: bad local header")
         name_len, extra_len = struct.unpack("<HH", header[26:30])
         src.seek(info.header_offset + 30 + name_len + extra_len)
-        return src.read(info.compress_size)
+        return src
 
     def digest(self, name: str) -> bytes:
         """SHA-256 of a member's stored bytes and of how to read them (method, CRC, size)."""
@@ -173,19 +177,11 @@ class Package:
         """
         add = add or {}
         writer = _ZipWriter(out)
-        src = self._zip.fp
-        assert src is not None
         for name, info in self.infos.items():
             if name in replace:
                 writer.add(name, replace[name], info.date_time, info.external_attr)
             else:
-                src.seek(info.header_offset)
-                header = src.read(30)
-                if header[:4] != b"PK\x03\x04":
-                    raise PackageError(f"part {name}: bad local header")
-                name_len, extra_len = struct.unpack("<HH", header[26:30])
-                src.seek(info.header_offset + 30 + name_len + extra_len)
-                writer.copy_raw(info, src)
+                writer.copy_raw(info, self._at_data(name))
         for name, data in add.items():
             writer.add(name, data, (2024, 1, 1, 0, 0, 0), 0o600 << 16)
         return writer.finish()
