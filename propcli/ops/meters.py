@@ -22,7 +22,7 @@ from ..store.normalize import ValueProblem, clean_text, coerce, is_blank, to_ide
 from ..store.reader import find_header, is_subtotal, sheet_grids
 from ..store.workbook import HEADER_ONLY, Workbook
 from . import ledger
-from .owners import owner_row
+from .owners import one_owner
 
 
 def _check_meter(meter: str) -> str:
@@ -49,8 +49,7 @@ def record(wb: Workbook, unit: str, meter: str, reading: Decimal, *, period: str
            reader: str | None = None, mark: Mark = None, correct: bool = False,
            notes: str | None = None) -> Recorded:
     """Stage one reading (or, with `correct`, change the period's reading already recorded)."""
-    owners = wb.read(schema.OWNERS, only=("unit_id", to_identifier(unit)))
-    unit = str(owner_row(owners, unit).values["unit_id"])
+    unit = str(one_owner(wb, unit)[1].values["unit_id"])
     meter = _check_meter(meter)
     if reading < 0:
         raise DataError("meter.negative", None, value=repr(str(reading)))

@@ -32,7 +32,7 @@ def owner_row(table: Table, unit: str) -> Row:
     return row
 
 
-def _one_owner(wb: Workbook, unit: str) -> tuple[Table, Row]:
+def one_owner(wb: Workbook, unit: str) -> tuple[Table, Row]:
     """The register read for one unit only (a change to one unit need not type the whole register)."""
     table = wb.read(schema.OWNERS, only=("unit_id", to_identifier(unit)))
     return table, owner_row(table, unit)
@@ -58,7 +58,7 @@ class Dossier:
 
 def dossier(wb: Workbook, unit: str) -> Dossier:
     unit = to_identifier(unit)
-    _, row = _one_owner(wb, unit)
+    _, row = one_owner(wb, unit)
     out = Dossier(unit, {c.key: row.values.get(c.key) for c in schema.OWNERS.columns})
     for spec in DOSSIER_REGISTERS:
         if not wb.has(spec):
@@ -168,7 +168,7 @@ def add(wb: Workbook, unit: str, values: Mapping[str, object]) -> dict:
 
 def update(wb: Workbook, unit: str, values: Mapping[str, object]) -> dict:
     """Change some fields of a unit's record; returns {field: (before, after)} of what changes."""
-    owners, row = _one_owner(wb, unit)
+    owners, row = one_owner(wb, unit)
     changes = clean_fields(values)
     if not changes:
         raise DataError("owner.no_change")
@@ -181,7 +181,7 @@ def transfer(wb: Workbook, unit: str, *, to: str, date: dt.date, phone: str | No
              id_no: str | None = None, settled: Decimal | None = None, operator: str = "") -> dict:
     """过户: the new owner takes the unit on `date`; the old owner's phone and ID go with them, and the
     transfer is kept in 过户记录 (bills before `date` stay with the old owner)."""
-    owners, row = _one_owner(wb, unit)
+    owners, row = one_owner(wb, unit)
     unit = str(row.values["unit_id"])
     old = row.values.get("owner_name")
     to = " ".join(to.split())
@@ -204,7 +204,7 @@ def move_in(wb: Workbook, unit: str, *, date: dt.date, readings: Mapping[str, De
             status: str | None = None, reader: str = "") -> list[dict]:
     """入住: the move-in date, the status (空置 → 自住 unless given), and the base meter readings that
     the first utility bill will start from."""
-    owners, row = _one_owner(wb, unit)
+    owners, row = one_owner(wb, unit)
     unit = str(row.values["unit_id"])
     changes: dict[str, object] = {"move_in_date": date}
     if status:

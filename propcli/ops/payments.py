@@ -24,7 +24,7 @@ from ..store import schema
 from ..store.normalize import to_identifier
 from ..store.reader import Row, Table
 from ..store.workbook import ROW_NUMBER, Workbook, current_operator
-from .owners import owner_row
+from .owners import one_owner
 
 _RECEIPT = re.compile(r"^SJ(\d{4})(\d{6})$")
 
@@ -140,8 +140,7 @@ def open_bills(bills: Table) -> list[OpenBill]:
 def record(wb: Workbook, unit: str, amount: Decimal, *, method: str | None = None, paid_on: dt.date,
            bills: Sequence[str] | None = None, operator: str = "", notes: str | None = None) -> Payment:
     """Stage a payment: its 收款记录 row, the bills it pays, the receipt number. The caller commits."""
-    owners = wb.read(schema.OWNERS, only=("unit_id", to_identifier(unit)))
-    unit = str(owner_row(owners, unit).values["unit_id"])
+    unit = str(one_owner(wb, unit)[1].values["unit_id"])
     if method is not None and method not in schema.METHODS:
         raise DataError("payment.method", None, value=repr(method), choices="/".join(schema.METHODS))
     table = wb.read(schema.BILLS, required=False, only=("unit_id", unit))
@@ -174,12 +173,14 @@ def record(wb: Workbook, unit: str, amount: Decimal, *, method: str | None = Non
 # -- void ------------------------------------------------------------------------------------------
 
 
-def _payment(payments: Table, receipt: str) -> Row:
+def _payment(wb: Workbook, receipt: str) -> tuple[Table, Row]:
+    """收款记录 read for one receipt, and its row."""
     receipt = to_identifier(receipt)
+    payments = wb.read(schema.PAYMENTS, only=("receipt_no", receipt))
     row = payments.index("receipt_no").get(receipt)
     if row is None:
         raise DataError("payment.unknown", None, receipt=receipt)
-    return row
+    return payments, row
 
 
 def void(wb: Workbook, receipt: str, *, reason: str, on: dt.date) -> tuple[dict, list[dict]]:
@@ -187,8 +188,7 @@ def void(wb: Workbook, receipt: str, *, reason: str, on: dt.date) -> tuple[dict,
     reason = " ".join(reason.split())
     if not reason:
         raise DataError("payment.void_reason")
-    payments = wb.read(schema.PAYMENTS, only=("receipt_no", to_identifier(receipt)))
-    row = _payment(payments, receipt)
+    payments, row = _payment(wb, receipt)
     receipt = str(row.values["receipt_no"])
     if row.values.get("voided"):
         raise DataError("payment.already_void", payments.location(row.number, "voided"), receipt=receipt,
@@ -221,8 +221,7 @@ def void(wb: Workbook, receipt: str, *, reason: str, on: dt.date) -> tuple[dict,
 
 def receipt(wb: Workbook, receipt_no: str) -> dict:
     """Everything the 收据 template shows."""
-    payments = wb.read(schema.PAYMENTS, only=("receipt_no", to_identifier(receipt_no)))
-    row = _payment(payments, receipt_no)
+    payments, row = _payment(wb, receipt_no)
     pay = dict(row.values)
     unit = str(pay.get("unit_id"))
     bills = wb.read(schema.BILLS, required=False, only=("unit_id", unit)).index("bill_id")
