@@ -40,9 +40,18 @@ class Recorded:
     previous_period: str | None
 
 
-def _last_before(series: list[Usage], period: str) -> Usage | None:
+def _follow(series: list[Usage], period: str, reading: Decimal, mark: Mark, *,
+            correct: bool = False) -> tuple[Usage | None, Decimal | None]:
+    """A new reading checked against its meter's series: no later period read already (unless it
+    corrects its own period), and not below the last good reading unless a 换表/翻转 mark says why.
+    Returns that last reading and the usage from it (None, None for the meter's first reading);
+    raises ReadingError."""
+    later = [u.period for u in series if u.period > period]
+    if later and not correct:
+        raise ReadingError("meter.later_exists", later=later[-1])
     good = [u for u in series if u.period < period and u.error is None]
-    return good[-1] if good else None
+    last = good[-1] if good else None
+    return last, usage_between(last.current, reading, mark) if last is not None else None
 
 
 def record(wb: Workbook, unit: str, meter: str, reading: Decimal, *, period: str, read_date: dt.date | None,
@@ -61,16 +70,10 @@ def record(wb: Workbook, unit: str, meter: str, reading: Decimal, *, period: str
                         period=period, value=repr(str(same.values.get("reading"))))
     if same is None and correct:
         raise DataError("meter.nothing_to_correct", None, unit=unit, meter=meter, period=period)
-    later = [u.period for u in series if u.period > period]
-    if later and not correct:
-        raise DataError("meter.later_exists", None, unit=unit, meter=meter, period=period, later=later[-1])
-    last = _last_before(series, period)
-    usage = None
-    if last is not None:
-        try:
-            usage = usage_between(last.current, reading, mark)
-        except ReadingError as exc:
-            raise DataError(exc.key, None, unit=unit, meter=meter, period=period, **exc.params) from None
+    try:
+        last, usage = _follow(series, period, reading, mark, correct=correct)
+    except ReadingError as exc:
+        raise DataError(exc.key, None, unit=unit, meter=meter, period=period, **exc.params) from None
     values = {"unit_id": unit, "meter": meter, "period": period, "read_date": read_date, "reading": reading,
               "reader": reader or None, "replacement": str(mark) if mark is not None else None, "notes": notes}
     if same is not None:
@@ -212,19 +215,11 @@ def import_file(wb: Workbook, path: Path, *, period: str | None = None, meter: s
                         reject(number, cells, "meter.exists", unit=unit, meter=row_meter, period=row_period,
                                value=repr(str(old)))
                     continue
-                s = series.get((unit, row_meter), [])
-                later = [u.period for u in s if u.period > row_period]
-                if later:
-                    reject(number, cells, "meter.later_exists", unit=unit, meter=row_meter, period=row_period,
-                           later=later[-1])
+                try:
+                    _follow(series.get((unit, row_meter), []), str(row_period), reading, mark)
+                except ReadingError as exc:
+                    reject(number, cells, exc.key, unit=unit, meter=row_meter, period=row_period, **exc.params)
                     continue
-                last = _last_before(s, str(row_period))
-                if last is not None:
-                    try:
-                        usage_between(last.current, reading, mark)
-                    except ReadingError as exc:
-                        reject(number, cells, exc.key, unit=unit, meter=row_meter, period=row_period, **exc.params)
-                        continue
                 taken_here[key] = number
                 result.taken.append({
                     "unit_id": unit, "meter": row_meter, "period": row_period, "read_date": read_date,
