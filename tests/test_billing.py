@@ -207,6 +207,14 @@ def test_bad_tiers_name_the_cell_and_write_nothing(cli, tmp_path):
     assert sha(path) == before
 
 
+def test_check_billing_reports_a_rate_row_that_cannot_bill(cli, tmp_path):
+    path = build(tmp_path / "b.xlsx", owners=[owner("1-1-101")],
+                 rates=[rate("电费", "按用量", tiers="0-240:0.4883;250-400:0.5383;400-:0.7883", meter="电表")])
+    result = cli("-w", path, "check", "billing")
+    assert result.exit_code == 3
+    assert "收费标准 › 第 2 行，阶梯: 阶梯 '0-240:0.4883;250-400:0.5383;400-:0.7883' 的各档不衔接" in result.output
+
+
 def test_bad_period_is_a_clear_error(cli, tmp_path):
     path = build(tmp_path / "p.xlsx", owners=[owner("1-1-101")], rates=[rate("物业费", "按面积", "2.50")])
     result = run(cli, path, "2025-13")

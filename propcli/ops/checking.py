@@ -19,19 +19,14 @@ def billed_amounts(wb: Workbook) -> list[Problem]:
     """Bills whose amount the rates, readings and owner records now give differently (a rate changed
     after billing, a reading corrected): reported, never re-billed. A rate row that cannot bill is
     reported too."""
-    from ..domain.billing import RateError, parse_rate
     from . import billing, ledger
 
     if not (wb.has(schema.BILLS) and wb.has(schema.RATES)):
         return []
     rates_table = wb.read(schema.RATES)
-    rates, found = [], []
-    for row in rates_table.rows:
-        try:
-            rates.append(parse_rate(row.values, row.number))
-        except RateError as exc:
-            err = ledger.rate_error(rates_table, row, exc)
-            found.append(Problem("billing", exc.key, err.location, row.raw.get(exc.column, exc.value), err.params))
+    rates, bad = ledger.parse_rates(rates_table)
+    found = [Problem("billing", exc.key, rates_table.location(row.number, exc.column), ledger.rate_value(row, exc),
+                     exc.params, column_key=exc.column) for row, exc in bad]
     bills = wb.read(schema.BILLS)
     by_period: dict[str, list] = {}
     for row in bills.rows:

@@ -14,23 +14,33 @@ from ..store.reader import Row, Table
 from ..store.workbook import ROW_NUMBER, Workbook
 
 
+def parse_rates(table: Table) -> tuple[list[Rate], list[tuple[Row, RateError]]]:
+    """收费标准's rows as Rates, and the rows that cannot bill with what is wrong with them."""
+    rates, bad = [], []
+    for row in table.rows:
+        try:
+            rates.append(parse_rate(row.values, row.number))
+        except RateError as exc:
+            bad.append((row, exc))
+    return rates, bad
+
+
 def rates(wb: Workbook) -> list[Rate]:
     """收费标准 as Rates; a row that cannot bill stops the command, naming its cell."""
     table = wb.read(schema.RATES)
-    out = []
-    for row in table.rows:
-        try:
-            out.append(parse_rate(row.values, row.number))
-        except RateError as exc:
-            raise rate_error(table, row, exc) from None
+    out, bad = parse_rates(table)
+    if bad:
+        row, exc = bad[0]
+        raise DataError(exc.key, table.location(row.number, exc.column), value=repr(str(rate_value(row, exc) or "")),
+                        **exc.params)
     if not out:
         raise DataError("rate.none", table.location())
     return out
 
 
-def rate_error(table: Table, row: Row, exc: RateError) -> DataError:
-    value = row.raw.get(exc.column, exc.value)
-    return DataError(exc.key, table.location(row.number, exc.column), value=repr(str(value or "")), **exc.params)
+def rate_value(row: Row, exc: RateError) -> object:
+    """The cell a RateError is about, as the clerk typed it."""
+    return row.raw.get(exc.column, exc.value)
 
 
 def units(table: Table) -> dict[str, Unit]:
