@@ -79,10 +79,8 @@ def _readings(rows) -> list[Reading]:  # type: ignore[no-untyped-def]
     return out
 
 
-def usage_map(wb: Workbook, unit: str | None = None) -> dict[tuple[str, str], list[Usage]]:
-    """Every meter's usage series; all units (read column by column: no Row per reading) or one."""
-    if unit is not None:
-        return usages(readings_of(wb.read(schema.READINGS, required=False, only=("unit_id", unit))))
+def usage_map(wb: Workbook) -> dict[tuple[str, str], list[Usage]]:
+    """Every meter's usage series, read column by column (no Row per reading)."""
     if not wb.has(schema.READINGS):
         return {}
     cols = wb.columns(schema.READINGS, (*READING_KEYS, ROW_NUMBER))
@@ -108,9 +106,14 @@ def due_days(wb: Workbook) -> int:
     return days
 
 
-def _setting_location(wb: Workbook, key: str) -> Location:
+def setting_row(wb: Workbook, key: str) -> tuple[Table, str, Row | None]:
+    """小区信息, the label of setting `key` (e.g. 最后收据号) and its row, found by label or key."""
     label = next(label for k, label, _ in schema.ESTATE_SETTINGS if k == key)
     table = wb.read(schema.ESTATE, required=False)
-    row = next((r.number for r in table.rows if schema.norm_header(r.values.get("item") or "") in
-                (schema.norm_header(label), key)), None)
-    return table.location(row, "value") if row else Location(wb.name, table.name, None, label)
+    names = {schema.norm_header(label), schema.norm_header(key)}
+    return table, label, next((r for r in table.rows if schema.norm_header(r.values.get("item") or "") in names), None)
+
+
+def _setting_location(wb: Workbook, key: str) -> Location:
+    table, label, row = setting_row(wb, key)
+    return table.location(row.number, "value") if row else Location(wb.name, table.name, None, label)

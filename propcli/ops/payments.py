@@ -24,6 +24,7 @@ from ..store import schema
 from ..store.normalize import to_identifier
 from ..store.reader import Row, Table
 from ..store.workbook import ROW_NUMBER, Workbook, current_operator
+from .ledger import setting_row
 from .owners import one_owner
 
 _RECEIPT = re.compile(r"^SJ(\d{4})(\d{6})$")
@@ -101,10 +102,7 @@ def next_receipt(wb: Workbook, year: int) -> str:
 
 
 def _remember_receipt(wb: Workbook, receipt: str) -> None:
-    estate = wb.read(schema.ESTATE, required=False)
-    label = next(label for key, label, _ in schema.ESTATE_SETTINGS if key == "last_receipt")
-    names = {schema.norm_header(label), "last_receipt"}
-    row = next((r for r in estate.rows if schema.norm_header(r.values.get("item") or "") in names), None)
+    estate, label, row = setting_row(wb, "last_receipt")
     if row is None:
         wb.append(estate, [{"item": label, "value": receipt}], key_column="item")
     else:
