@@ -21,8 +21,8 @@ from decimal import Decimal
 from .money import Rounding, round_line
 from .readings import UNITS, Replacement, Rollover, Usage, year_to_date
 from .tariffs import (
-    Tier, TariffError, extend_tiers, format_tiers, parse_large_household, parse_months, parse_tiers,
-    tiered_charge,
+    Tier, TariffError, charge_total, extend_tiers, format_tiers, parse_large_household, parse_months,
+    parse_tiers, tiered_charge,
 )
 
 ONE = Decimal(1)
@@ -253,7 +253,7 @@ def _usage_charge(rate: Rate, unit: Unit, this: Usage, series: Sequence[Usage], 
         detail += f"（本年累计 {_n(before)}→{_n(before + this.usage)}）"
     parts = tiered_charge(tiers, this.usage, before)
     steps = "；".join(f"第{p.index}档 {_n(p.quantity)}×{_price(p.price)}={_n(p.amount)}" for p in parts)
-    return sum((p.amount for p in parts), Decimal(0)), f"{detail}：{steps}" if steps else detail
+    return charge_total(parts), f"{detail}：{steps}" if steps else detail
 
 
 def _n(value: Decimal | None) -> str:

@@ -24,40 +24,32 @@ def _problem(check: str, key: str, table: Table, row: int | None, col: str | Non
     return Problem(check, key, table.location(row, col), value, params, column_key=col or "", fix=fix)
 
 
+def _duplicates(check: str, table: Table, column: str) -> Iterator[Problem]:
+    """Rows whose `column` holds a value an earlier row holds already."""
+    seen: dict[object, int] = {}
+    for row in table.rows:
+        value = row.values.get(column)
+        if value is None:
+            continue
+        if value in seen:
+            yield _problem(check, "check.duplicate_unit", table, row.number, column, value, other=seen[value])
+        else:
+            seen[value] = row.number
+
+
 def duplicate_unit(tables: Tables) -> Iterator[Problem]:
     """A 房号 registered twice in 业主档案."""
     owners = tables.get("owners")
-    if owners is None:
-        return
-    seen: dict[str, int] = {}
-    for row in owners.rows:
-        unit = row.values.get("unit_id")
-        if unit is None:
-            continue
-        if unit in seen:
-            yield _problem("duplicate-unit", "check.duplicate_unit", owners, row.number, "unit_id", unit,
-                           other=seen[unit])
-        else:
-            seen[unit] = row.number
+    if owners is not None:
+        yield from _duplicates("duplicate-unit", owners, "unit_id")
 
 
 def duplicate_id(tables: Tables) -> Iterator[Problem]:
     """An 账单号 or 收据号 used twice (a receipt number typed in by hand, a bill row copied)."""
     for key in ("bills", "payments"):
         table = tables.get(key)
-        if table is None or not table.spec.primary:
-            continue
-        column = table.spec.primary[0]
-        seen: dict[object, int] = {}
-        for row in table.rows:
-            value = row.values.get(column)
-            if value is None:
-                continue
-            if value in seen:
-                yield _problem("duplicate-id", "check.duplicate_unit", table, row.number, column, value,
-                               other=seen[value])
-            else:
-                seen[value] = row.number
+        if table is not None and table.spec.primary:
+            yield from _duplicates("duplicate-id", table, table.spec.primary[0])
 
 
 def required(tables: Tables) -> Iterator[Problem]:
