@@ -105,7 +105,9 @@ ESTATE_SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("bank_account", "收款账户", ""),
     ("due_days", "缴费期限(天)", "15"),
     ("rounding", "金额舍入", "分"),
-    ("late_fee", "滞纳金", "不收"),
+    ("late_fee", "滞纳金", "不收"),  # off; else e.g. `日0.3‰；宽限30天；上限100%`
+    ("dunning_gap", "催缴间隔(天)", "7"),  # no ladder step within so many days of another contact
+    ("limitation_warning", "时效预警(天)", "90"),  # warn this long before a debt becomes time-barred
     ("last_receipt", "最后收据号", ""),  # receipt numbers are never reused, even if a row is deleted
 )
 
@@ -233,6 +235,35 @@ REMINDERS = Sheet(
     ),
 )
 
+DUNNING = Sheet(
+    "dunning",
+    "催缴规则",
+    (
+        C("order", "顺序", Kind.INT, True, ("步骤",), width=6),
+        C("channel", "方式", Kind.ENUM, True, choices=CHANNELS, width=9),
+        C("after", "起算", width=10),
+        C("wait", "间隔", width=8),
+        C("min_months", "最少欠费月数", Kind.INT, width=12),
+        C("applies_to", "适用状态", width=10),
+        NOTES,
+    ),
+    primary=("order",),
+)
+
+# The default ladder of a new workbook (DESIGN §3): the estate changes these rows to change its policy.
+DUNNING_DEFAULTS: tuple[dict[str, object], ...] = (
+    {"order": 1, "channel": "书面通知", "after": "逾期", "wait": "1天", "min_months": 1,
+     "notes": "欠费第一个月：书面缴费通知"},
+    {"order": 2, "channel": "短信", "after": "逾期", "wait": "1天", "min_months": 1, "notes": "同时发短信提醒"},
+    {"order": 3, "channel": "电话", "after": "书面通知", "wait": "15天", "min_months": 1, "notes": "电话跟进，记下承诺缴费日期"},
+    {"order": 4, "channel": "催缴函", "after": "电话", "wait": "3个月", "min_months": 1,
+     "notes": "电话三个月后仍未缴：EMS 寄送催缴函，记录快递单号"},
+    {"order": 5, "channel": "上门", "after": "催缴函", "wait": "1个月", "min_months": 6, "applies_to": "自住",
+     "notes": "长期欠费且住在本小区：上门沟通"},
+    {"order": 6, "channel": "律师函", "after": "上门", "wait": "3个月", "min_months": 12, "notes": "委托律师发函"},
+    {"order": 7, "channel": "诉讼", "after": "律师函", "wait": "3个月", "min_months": 12, "notes": "起诉前报物业经理审批"},
+)
+
 WORK_ORDERS = Sheet(
     "work_orders",
     "报修工单",
@@ -292,7 +323,8 @@ JOURNAL = Sheet(
 )
 
 SHEETS: tuple[Sheet, ...] = (
-    ESTATE, OWNERS, TRANSFERS, RATES, READINGS, BILLS, PAYMENTS, REMINDERS, WORK_ORDERS, COMPLAINTS, JOURNAL,
+    ESTATE, OWNERS, TRANSFERS, RATES, READINGS, BILLS, PAYMENTS, REMINDERS, DUNNING, WORK_ORDERS, COMPLAINTS,
+    JOURNAL,
 )
 BY_KEY: dict[str, Sheet] = {s.key: s for s in SHEETS}
 
