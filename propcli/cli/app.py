@@ -12,7 +12,7 @@ from typer.core import TyperGroup
 
 from ..errors import PropcliError
 from ..i18n import LANGS, default_lang, tr
-from . import billing, bills, check, init, meters, owners, payments, undo
+from . import arrears, billing, bills, check, init, meters, owners, payments, undo
 from .common import Exit, State, err_console, state
 
 
@@ -66,6 +66,7 @@ app.add_typer(owners.app, name="owners", help="业主档案 (the owners register
 app.add_typer(meters.app, name="meters", help="抄表记录 (meter readings: record, import, anomalies).")
 app.add_typer(billing.app, name="billing", help="应收账单 (monthly billing from rates and readings).")
 app.add_typer(payments.app, name="payments", help="收款记录 (payments, voids, receipts).")
+app.add_typer(arrears.app, name="arrears", help="欠费与催缴 (arrears report, dunning steps due, contact log, public list).")
 app.add_typer(bills.app, name="bills", help="应收账单报表 (reports over all bills: summary by building and period).")
 
 

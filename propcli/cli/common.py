@@ -159,8 +159,9 @@ UnmaskOpt = Annotated[bool, typer.Option("--unmask", help="show phones and ID nu
 
 
 def emit(st: State, rows: Sequence[Mapping[str, object]], cols: Sequence[Col], *, fmt: str | None,
-         output: Path | None, title: str, subtitle: str = "", json_data: object = None) -> None:
-    """Write a report in the format asked for, to -o FILE or stdout."""
+         output: Path | None, title: str, subtitle: str = "", json_data: object = None,
+         announce: bool = True) -> None:
+    """Write a report in the format asked for, to -o FILE or stdout (`announce`: say where it went)."""
     kind = formats.format_for(output, fmt)
     if kind not in formats.FORMATS:
         raise typer.BadParameter(f"{kind} (table, csv, json, xlsx, html)", param_hint="--format")
@@ -181,10 +182,10 @@ def emit(st: State, rows: Sequence[Mapping[str, object]], cols: Sequence[Col], *
             "columns": [{"key": c.key, "header": c.header, "kind": c.kind} for c in cols],
             "rows": [dict(r) for r in rows],
         })
-    write_output(st, data, output)
+    write_output(st, data, output, announce=announce)
 
 
-def write_output(st: State, data: str | bytes, output: Path | None) -> None:
+def write_output(st: State, data: str | bytes, output: Path | None, *, announce: bool = True) -> None:
     if output is None:
         if isinstance(data, bytes):
             if sys.stdout.isatty():  # a workbook's bytes would only garble the clerk's terminal
@@ -199,10 +200,12 @@ def write_output(st: State, data: str | bytes, output: Path | None) -> None:
         output.write_text(data, encoding="utf-8", newline="")
     else:
         output.write_bytes(data)
-    say(st, st.t("out.written", path=str(output)))
+    if announce:
+        say(st, st.t("out.written", path=str(output)))
 
 
-NO_WRAP = {"unit_id", "phone", "tenant_phone", "id_no", "owner_name", "tenant_name", "status", "parking"}
+NO_WRAP = {"unit_id", "phone", "tenant_phone", "id_no", "owner_name", "tenant_name", "status", "parking", "since",
+           "last_contact", "next", "owner", "promise"}
 
 
 def rich_table(rows: Sequence[Mapping[str, object]], cols: Sequence[Col], title: str = ""):  # type: ignore[no-untyped-def]

@@ -78,11 +78,15 @@ def to_json(data: object) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2, default=plain) + "\n"
 
 
-def to_xlsx(sheets: Sequence[tuple[str, Sequence[Mapping[str, object]], Sequence[Col]]]) -> bytes:
-    """A new workbook (never the clerk's): one sheet per view, bold frozen header, typed cells."""
+def to_xlsx(sheets: Sequence[tuple[str, Sequence[Mapping[str, object]], Sequence[Col]]], *,
+            totals: bool = False) -> bytes:
+    """A new workbook (never the clerk's): one sheet per view, bold frozen header, typed cells; with
+    `totals`, each sheet's last row is a bold totals row. Equal content gives equal bytes (no clock)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
+
+    from ..store.template import FIXED_TIMESTAMP, workbook_bytes
 
     wb = Workbook()
     wb.remove(wb.active)
@@ -110,7 +114,10 @@ def to_xlsx(sheets: Sequence[tuple[str, Sequence[Mapping[str, object]], Sequence
             if c.kind in formats:
                 for cell in ws[letter][1:]:
                     cell.number_format = formats[c.kind]
+        if totals and rows:
+            for cell in ws[ws.max_row]:
+                cell.font = Font(bold=True)
         ws.freeze_panes = "A2"
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    wb.properties.creator = "propcli"
+    wb.properties.created = wb.properties.modified = FIXED_TIMESTAMP
+    return workbook_bytes(wb)

@@ -1,0 +1,394 @@
+"""Arrears as of a date, read from the registers: who owes what since when, how old, where each debtor
+stands on the estate's dunning ladder, which debts are about to become time-barred — and the contact
+log (催缴记录) that feeds the ladder.
+
+What is owed on a bill as of a date is its 金额 − 已收, plus what payments received after that date put
+into it (so a report for a past date shows the debts of that day). A voided payment counts as never
+made. Bills before a transfer (过户) stay with the old owner: they form a debtor of their own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from ..domain import arrears as rules
+from ..domain.allocation import PREPAID, AllocationError, parse_allocations
+from ..domain.billing import last_day
+from ..domain.dunning import Contact, Plan, PolicyError, Step, check_ladder, parse_step, plan
+from ..domain.people import unit_sort_key
+from ..errors import DataError, Location
+from ..store import schema
+from ..store.normalize import to_identifier
+from ..store.workbook import ROW_NUMBER, Workbook, current_operator
+from .bills import building_of
+from .ledger import due_days, rounding, setting_row
+from .owners import one_owner
+
+ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
+BILL_KEYS = ("bill_id", "unit_id", "period", "item", "amount", "paid", "status", "due_date", ROW_NUMBER)
+PAYMENT_KEYS = ("unit_id", "paid_on", "allocations", "voided", ROW_NUMBER)
+
+
+# -- the estate's policy ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Policy:
+    ladder: tuple[Step, ...]
+    from_workbook: bool  # False: the workbook has no 催缴规则 sheet (or an empty one); the default ladder
+    late_fee: rules.LateFeePolicy | None
+    gap_days: int
+    warn_days: int
+
+
+def ladder(wb: Workbook) -> tuple[tuple[Step, ...], bool]:
+    """催缴规则 as Steps, or the default ladder when the workbook has none. A bad row stops the command."""
+    table = wb.read(schema.DUNNING, required=False)
+    rows = [r for r in table.rows if any(v is not None for v in r.values.values())]
+    if not rows:
+        return tuple(parse_step(v, 0) for v in schema.DUNNING_DEFAULTS), False
+    steps = []
+    for row in rows:
+        try:
+            steps.append(parse_step(row.values, row.number))
+        except PolicyError as exc:
+            raise DataError(exc.key, table.location(row.number, exc.column),
+                            value=repr(str(row.raw.get(exc.column, exc.value) or "")), **exc.params) from None
+    try:
+        check_ladder(steps)
+    except PolicyError as exc:
+        at = next(s for s in steps if (s.channel if exc.column == "channel" else s.after) == exc.value)
+        raise DataError(exc.key, table.location(at.row, exc.column), value=repr(exc.value)) from None
+    return tuple(sorted(steps, key=lambda s: s.order)), True
+
+
+def _days_setting(wb: Workbook, key: str) -> int:
+    text = wb.settings().get(key) or next(d for k, _, d in schema.ESTATE_SETTINGS if k == key)
+    try:
+        days = int(Decimal(text))
+    except Exception:
+        days = -1
+    if days < 0:
+        raise DataError("setting.days", _setting_location(wb, key), value=repr(text))
+    return days
+
+
+def _setting_location(wb: Workbook, key: str) -> Location:
+    table, label, row = setting_row(wb, key)
+    return table.location(row.number, "value") if row else Location(wb.name, table.name, None, label)
+
+
+def policy(wb: Workbook) -> Policy:
+    text = wb.settings().get("late_fee")
+    try:
+        fee = rules.parse_late_fee(text)
+    except rules.LateFeeError:
+        raise DataError("setting.late_fee", _setting_location(wb, "late_fee"), value=repr(text)) from None
+    steps, own = ladder(wb)
+    return Policy(steps, own, fee, _days_setting(wb, "dunning_gap"), _days_setting(wb, "limitation_warning"))
+
+
+# -- debtors ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Debtor:
+    """One line of the arrears report: a unit's debts of one owner (the current one, or a former owner
+    for bills before a transfer)."""
+
+    unit: str
+    owner: str
+    phone: str
+    status: str | None  # 房屋状态 (None for a former owner: no longer living there)
+    former: dt.date | None  # the transfer date when this is a former owner's debt
+    debts: list[rules.Debt]
+    contacts: list[Contact]  # the unit's contacts up to the date, oldest first
+    plan: Plan = field(default_factory=Plan)
+
+    @property
+    def building(self) -> str:
+        return building_of(self.unit)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((d.outstanding for d in self.debts), ZERO)
+
+    @property
+    def late_fee(self) -> Decimal:
+        return sum((d.late_fee for d in self.debts), ZERO)
+
+    @property
+    def oldest(self) -> rules.Debt:
+        return min(self.debts, key=lambda d: (d.due, d.period, d.bill_id))
+
+    @property
+    def months(self) -> int:
+        return max(d.months for d in self.debts)
+
+    @property
+    def periods(self) -> int:
+        return len({d.period for d in self.debts})
+
+    def by_item(self) -> dict[str, Decimal]:
+        out: dict[str, Decimal] = {}
+        for d in self.debts:
+            out[d.item] = out.get(d.item, ZERO) + d.outstanding
+        return out
+
+    @property
+    def last_contact(self) -> Contact | None:
+        return self.contacts[-1] if self.contacts else None
+
+    def expiring(self, as_of: dt.date, warn_days: int) -> list[rules.Debt]:
+        """Debts whose limitation period ends within `warn_days` (and has not ended yet)."""
+        until = as_of + dt.timedelta(days=warn_days)
+        return [d for d in self.debts if d.expires is not None and as_of <= d.expires <= until]
+
+    def expired(self, as_of: dt.date) -> list[rules.Debt]:
+        return [d for d in self.debts if d.expires is not None and d.expires < as_of]
+
+
+@dataclass
+class Report:
+    as_of: dt.date
+    policy: Policy
+    debtors: list[Debtor]
+    items: list[str]  # the items owed, in the order a report shows them
+
+    @property
+    def total(self) -> Decimal:
+        return sum((d.total for d in self.debtors), ZERO)
+
+    @property
+    def late_fee(self) -> Decimal:
+        return sum((d.late_fee for d in self.debtors), ZERO)
+
+    def warnings(self) -> list[Debtor]:
+        return [d for d in self.debtors if d.expiring(self.as_of, self.policy.warn_days)]
+
+    def by_building(self) -> list[tuple[str, int, Decimal, Decimal]]:
+        """(楼栋, debtors, owed, late fees), in building order."""
+        out: dict[str, list] = {}
+        for d in self.debtors:
+            g = out.setdefault(d.building, [0, ZERO, ZERO])
+            g[0] += 1
+            g[1] += d.total
+            g[2] += d.late_fee
+        return [(b, *out[b]) for b in sorted(out, key=unit_sort_key)]  # type: ignore[misc]
+
+    def by_item(self) -> list[tuple[str, int, Decimal]]:
+        """(收费项目, bills, owed)."""
+        out: dict[str, list] = {i: [0, ZERO] for i in self.items}
+        for debtor in self.debtors:
+            for d in debtor.debts:
+                out[d.item][0] += 1
+                out[d.item][1] += d.outstanding
+        return [(i, *out[i]) for i in self.items]  # type: ignore[misc]
+
+    def by_bucket(self) -> list[tuple[str, int, Decimal]]:
+        """(账龄, bills, owed) for every bucket, each bill by its own age."""
+        out: dict[str, list] = {label: [0, ZERO] for _, _, label in rules.BUCKETS}
+        for debtor in self.debtors:
+            for d in debtor.debts:
+                out[d.bucket][0] += 1
+                out[d.bucket][1] += d.outstanding
+        return [(label, *out[label]) for _, _, label in rules.BUCKETS]  # type: ignore[misc]
+
+
+ITEM_ORDER = ("物业费", "水费", "电费", "燃气费", "停车费")
+
+
+def report(wb: Workbook, as_of: dt.date, *, building: str | None = None, items: Iterable[str] | None = None,
+           min_months: int = 1) -> Report:
+    """The debtors as of `as_of`: bills overdue on that day and unpaid, with their ladder plans."""
+    pol = policy(wb)
+    wanted = {i.strip() for i in items or () if i.strip()} or None
+    owed = _owed(wb, as_of, pol, building=building, items=wanted)
+    paid_dates = _part_payments(wb, as_of, {unit for unit, *_ in owed})
+    contacts = _contacts(wb, as_of)
+    owners = {str(r.values["unit_id"]): r.values for r in wb.read(schema.OWNERS).rows if r.values.get("unit_id")}
+    transfers = _transfers(wb)
+    rnd = rounding(wb)
+    groups: dict[tuple[str, str, dt.date | None], list[rules.Debt]] = {}
+    for unit, bill_id, period, item, amount, outstanding, due in owed:
+        mine = contacts.get(unit, [])
+        breaks = [c.date for c in mine if rules.interrupts(c.channel, c.outcome)] + paid_dates.get(bill_id, [])
+        debt = rules.Debt(bill_id, unit, period, item, amount, outstanding, due, rules.months_overdue(due, as_of),
+                          rules.late_fee(pol.late_fee, outstanding, due, as_of, rnd),
+                          rules.limitation_end(due, breaks))
+        former = _former_owner(transfers.get(unit, ()), period)
+        name = former[1] if former else str((owners.get(unit) or {}).get("owner_name") or "")
+        groups.setdefault((unit, name, former[0] if former else None), []).append(debt)
+    debtors = []
+    for (unit, name, transferred), debts in groups.items():
+        profile = owners.get(unit) or {}
+        debtor = Debtor(unit, name, "" if transferred else str(profile.get("phone") or ""),
+                        None if transferred else profile.get("status"), transferred,  # type: ignore[arg-type]
+                        sorted(debts, key=lambda d: (d.due, d.period, _item_key(d.item), d.bill_id)),
+                        contacts.get(unit, []))
+        if debtor.months < min_months:
+            continue
+        debtor.plan = plan(pol.ladder, debtor.oldest.due, debtor.contacts, as_of, debtor.status, pol.gap_days)
+        debtors.append(debtor)
+    debtors.sort(key=lambda d: (unit_sort_key(d.unit), d.former is None, d.former or dt.date.min))
+    found = {d.item for debtor in debtors for d in debtor.debts}
+    return Report(as_of, pol, debtors, sorted(found, key=_item_key))
+
+
+def _item_key(item: str) -> tuple[int, str]:
+    return (ITEM_ORDER.index(item) if item in ITEM_ORDER else len(ITEM_ORDER), item)
+
+
+def _location(wb: Workbook, spec: schema.Sheet, row: int, key: str) -> Location:
+    return Location(wb.name, wb.sheet_name(spec) or spec.zh, row, spec.column(key).zh)
+
+
+def _owed(wb: Workbook, as_of: dt.date, pol: Policy, *, building: str | None, items: set[str] | None) -> list[tuple]:
+    """(unit, bill, period, item, amount, outstanding, due) of every bill overdue and unpaid on `as_of`."""
+    if not wb.has(schema.BILLS):
+        return []
+    cols = wb.columns(schema.BILLS, BILL_KEYS)
+    later = _paid_after(wb, as_of)
+    days = None
+    out = []
+    for bill_id, unit, period, item, amount, paid, status, due, number in zip(*(cols[k] for k in BILL_KEYS)):
+        if unit is None and amount is None and bill_id is None:
+            continue
+        if status == "减免":
+            continue
+        if unit is None or amount is None:
+            key = "unit_id" if unit is None else "amount"
+            raise DataError("arrears.bill_cell", _location(wb, schema.BILLS, number, key), bill=str(bill_id or ""))
+        unit = str(unit)
+        if building is not None and building_of(unit) != building:
+            continue
+        if items is not None and str(item) not in items:
+            continue
+        if due is None:
+            if period is None:
+                raise DataError("arrears.bill_due", _location(wb, schema.BILLS, number, "due_date"),
+                                bill=str(bill_id or ""))
+            if days is None:
+                days = due_days(wb)
+            due = last_day(str(period)) + dt.timedelta(days=days)
+        if due >= as_of:
+            continue
+        outstanding = (amount - (paid or ZERO) + later.get(str(bill_id), ZERO)).quantize(CENT)
+        if outstanding <= 0:
+            continue
+        out.append((unit, str(bill_id or ""), str(period or ""), str(item or ""), amount.quantize(CENT), outstanding,
+                    due))
+    return out
+
+
+def _payments(wb: Workbook) -> dict[str, list]:
+    if not wb.has(schema.PAYMENTS):
+        return {k: [] for k in PAYMENT_KEYS}
+    return wb.columns(schema.PAYMENTS, PAYMENT_KEYS)
+
+
+def _allocations(wb: Workbook, text: object, number: int):  # type: ignore[no-untyped-def]
+    try:
+        return parse_allocations(text)  # type: ignore[arg-type]
+    except AllocationError:
+        raise DataError("payment.bad_allocations", _location(wb, schema.PAYMENTS, number, "allocations"),
+                        value=repr(text)) from None
+
+
+def _paid_after(wb: Workbook, as_of: dt.date) -> dict[str, Decimal]:
+    """Per bill, what payments received after `as_of` put into it (voided payments count as never made)."""
+    cols = _payments(wb)
+    out: dict[str, Decimal] = {}
+    for unit, paid_on, allocs, voided, number in zip(*(cols[k] for k in PAYMENT_KEYS)):
+        if voided or paid_on is None or paid_on <= as_of or not allocs:
+            continue
+        for a in _allocations(wb, allocs, number):
+            if a.target != PREPAID:
+                out[a.target] = out.get(a.target, ZERO) + a.amount
+    return out
+
+
+def _part_payments(wb: Workbook, as_of: dt.date, units: set[str]) -> dict[str, list[dt.date]]:
+    """Per bill of these units, the days payments went into it up to `as_of`: a part payment
+    interrupts the bill's limitation period."""
+    cols = _payments(wb)
+    out: dict[str, list[dt.date]] = {}
+    for unit, paid_on, allocs, voided, number in zip(*(cols[k] for k in PAYMENT_KEYS)):
+        if voided or paid_on is None or paid_on > as_of or not allocs or str(unit) not in units:
+            continue
+        for a in _allocations(wb, allocs, number):
+            if a.target != PREPAID:
+                out.setdefault(a.target, []).append(paid_on)
+    return out
+
+
+def _contacts(wb: Workbook, as_of: dt.date) -> dict[str, list[Contact]]:
+    table = wb.read(schema.REMINDERS, required=False)
+    out: dict[str, list[Contact]] = {}
+    for row in table.rows:
+        v = row.values
+        day, unit, channel = v.get("date"), v.get("unit_id"), v.get("channel")
+        if unit is None or channel is None or not isinstance(day, dt.date) or day > as_of:
+            continue
+        promise = v.get("promise_date")
+        out.setdefault(str(unit), []).append(Contact(
+            day, str(channel), str(v.get("outcome") or ""), promise if isinstance(promise, dt.date) else None,
+            str(v.get("tracking_no") or ""), row.number))
+    for contacts in out.values():
+        contacts.sort(key=lambda c: (c.date, c.row))
+    return out
+
+
+def _transfers(wb: Workbook) -> dict[str, list[tuple[dt.date, str]]]:
+    out: dict[str, list[tuple[dt.date, str]]] = {}
+    for row in wb.read(schema.TRANSFERS, required=False).rows:
+        v = row.values
+        if v.get("unit_id") and isinstance(v.get("date"), dt.date) and v.get("from_owner"):
+            out.setdefault(str(v["unit_id"]), []).append((v["date"], str(v["from_owner"])))  # type: ignore[arg-type]
+    for moves in out.values():
+        moves.sort()
+    return out
+
+
+def _former_owner(moves: Sequence[tuple[dt.date, str]], period: str) -> tuple[dt.date, str] | None:
+    """The owner a bill of `period` belongs to when that was before a transfer: the first transfer after
+    the period's last day, and who sold."""
+    if not moves or not period:
+        return None
+    end = last_day(period)
+    return next(((day, seller) for day, seller in moves if day > end), None)
+
+
+# -- the contact log -------------------------------------------------------------------------------
+
+
+def log(wb: Workbook, unit: str, *, channel: str, outcome: str, on: dt.date, promise: dt.date | None = None,
+        tracking_no: str | None = None, operator: str = "", notes: str | None = None) -> dict:
+    """Stage one 催缴记录 row (the caller commits)."""
+    unit = str(one_owner(wb, unit)[1].values["unit_id"])
+    if channel not in schema.CHANNELS:
+        raise DataError("reminder.channel", None, value=repr(channel), choices="/".join(schema.CHANNELS))
+    outcome = " ".join(outcome.split())
+    if not outcome:
+        raise DataError("reminder.outcome", None)
+    if promise is not None and promise < on:
+        raise DataError("reminder.promise", None, value=promise.isoformat(), date=on.isoformat())
+    record = {"unit_id": unit, "date": on, "channel": channel, "outcome": outcome, "promise_date": promise,
+              "tracking_no": to_identifier(tracking_no) if tracking_no else None,
+              "operator": operator or current_operator(), "notes": notes}
+    wb.append(wb.read(schema.REMINDERS, required=False), [record], key_column="unit_id")
+    return record
+
+
+def due_actions(rep: Report) -> list[tuple[Debtor, list]]:
+    """The debtors with ladder steps due on the report's date, and those steps, in ladder order."""
+    out = []
+    for d in rep.debtors:
+        actions = d.plan.due(rep.as_of)
+        if actions:
+            out.append((d, sorted(actions, key=lambda a: a.step.order)))
+    return out
