@@ -32,6 +32,12 @@ demo: install
 	cd $(DEMO) && ../../$(BIN)/propcli billing run --period 2026-11
 	cd $(DEMO) && ../../$(BIN)/propcli billing run --period 2026-11
 	cd $(DEMO) && ../../$(BIN)/propcli payments record 1-1-0802 --amount 2000 --method 现金 --date 2026-11-23 -o 收据.html
+	@echo "-- arrears: the morning report, today's dunning steps, a call logged, the notice-board list"
+	cd $(DEMO) && ../../$(BIN)/propcli arrears report --as-of 2026-11-23 --min-months 24
+	cd $(DEMO) && ../../$(BIN)/propcli arrears due --as-of 2026-11-23 -o 'due-{date}.csv'
+	cd $(DEMO) && ../../$(BIN)/propcli arrears log 3-1-0201 --channel 电话 --outcome 承诺月底缴清 --promise 2026-11-30 --date 2026-11-23
+	cd $(DEMO) && ../../$(BIN)/propcli arrears report --as-of 2026-11-23 -o 'arrears-{date}.xlsx'
+	cd $(DEMO) && ../../$(BIN)/propcli arrears public --as-of 2026-11-23 -o 欠费公示.html
 	@echo "demo: outputs in $(DEMO)/"
 
 test: install

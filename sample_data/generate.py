@@ -496,6 +496,59 @@ def make_reminders(rng: random.Random, units: list[Unit], bills: list[dict], pay
     return rows
 
 
+LEGACY_PERIODS = ("2023-09", "2023-10", "2023-11", "2023-12")
+LEGACY_NOTE = "期初欠费（系统上线前），业主对 2023 年电梯停运期间收费有异议"
+
+
+def add_legacy_debts(rng: random.Random, units: list[Unit], rates: list[dict], ledger: Ledger) -> None:
+    """Three owners who pay every month but never paid September–December 2023 (a dispute from before
+    the estate kept its registers in this workbook), so the arrears report has limitation cases:
+
+    - `legacy_lapsing`: only an SMS, which does not interrupt: two bills already time-barred, two close;
+    - `legacy_letter`: a 催缴函 signed for on 2024-03-08: every bill's three years start again that day;
+    - `legacy_agreement`: an instalment agreement on 2024-02-01, not kept: the period runs to 2027-02-01.
+    """
+    from propcli.domain.billing import Unit as BillUnit, last_day, parse_rate
+    from propcli.domain.money import DEFAULT_ROUNDING
+    from propcli.ops.billing import bill_id, compute
+
+    taken = set(ledger.notes.values()) | {r["unit_id"] for r in ledger.reminders}
+    owing = {b["unit_id"] for b in ledger.bills if b["status"] != "已缴"}
+    pool = [u for u in units if u.status == "自住" and u.unit_id not in taken | owing]
+    chosen = sorted(rng.sample(pool, 3), key=lambda u: u.unit_id)
+    parsed = [parse_rate({k: Decimal(str(v)) if isinstance(v, float | int) else v for k, v in r.items()}, i + 2)
+              for i, r in enumerate(rates)]
+    bill_units = {u.unit_id: BillUnit(u.unit_id, Decimal(str(u.area)), u.status, u.household_size or None, u.parking)
+                  for u in chosen}
+    bills = []
+    for period in LEGACY_PERIODS:
+        lines, _ = compute(bill_units, parsed, period, DEFAULT_ROUNDING, {})
+        seq = 0
+        for line in lines:
+            if line.item != "物业费":
+                continue
+            seq += 1
+            bills.append({"bill_id": bill_id(period, seq), "unit_id": line.unit, "period": period, "item": line.item,
+                          "quantity": line.quantity, "unit_price": line.unit_price, "amount": line.amount,
+                          "due_date": last_day(period) + dt.timedelta(days=15), "paid": Decimal(0), "status": "未缴",
+                          "detail": f"{line.detail}；{LEGACY_NOTE}"})
+    lapsing, letter, agreement = (u.unit_id for u in chosen)
+    operator = CASHIERS[0]
+    contacts = [
+        {"unit_id": lapsing, "date": dt.date(2023, 10, 20), "channel": "短信", "outcome": "已发送"},
+        {"unit_id": letter, "date": dt.date(2023, 10, 20), "channel": "短信", "outcome": "已发送"},
+        {"unit_id": letter, "date": dt.date(2023, 11, 10), "channel": "电话", "outcome": "业主称电梯停运期间不应收费"},
+        {"unit_id": letter, "date": dt.date(2024, 3, 8), "channel": "催缴函", "outcome": "EMS 已签收",
+         "tracking_no": f"EA{rng.randrange(10**9):09d}CN"},
+        {"unit_id": agreement, "date": dt.date(2024, 2, 1), "channel": "上门",
+         "outcome": "签订分期还款协议，约定 2024-06-30 前缴清", "promise_date": dt.date(2024, 6, 30)},
+    ]
+    ledger.bills[:0] = bills
+    ledger.reminders.extend({**c, "operator": operator} for c in contacts)
+    ledger.reminders.sort(key=lambda r: (r["date"], r["unit_id"]))
+    ledger.notes.update({"legacy_lapsing": lapsing, "legacy_letter": letter, "legacy_agreement": agreement})
+
+
 def reader_sheet(rng: random.Random, units: list[Unit], readings: list[dict], path: Path) -> Path:
     """The meter readers' sheet for the month after the history (房号 | 水表 | 电表 | 抄表日期 | 抄表员), as the
     clerk receives it, with two rows to reject: a unit the estate does not have, a power meter going back."""
@@ -573,6 +626,8 @@ def generate(
     transfers = make_transfers(rng, fake, owners)
     rates = make_rates()
     ledger = make_ledger(random.Random(seed + 1), fake, owners, rates, months) if months else None
+    if ledger is not None:
+        add_legacy_debts(random.Random(seed + 3), owners, rates, ledger)
 
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=".gen-", suffix=".xlsx", dir=path.parent)

@@ -190,9 +190,9 @@ def test_a_pending_promise_holds_the_ladder_and_a_broken_one_lets_it_go_on() -> 
 
 def test_no_step_within_the_gap_after_an_unrelated_contact() -> None:
     contacts = [Contact(day("2025-02-20"), "书面通知", ""), Contact(day("2025-02-20"), "短信", ""),
-                Contact(day("2025-03-10"), "电话", ""), Contact(day("2025-06-08"), "上门", "不在家")]
+                Contact(day("2025-03-10"), "电话", ""), Contact(day("2025-06-08"), "短信", "再次提醒")]
     p = plan(LADDER, OLDEST, contacts, day("2025-06-11"), "出租", gap_days=7)
-    assert channels(p.next) == [("催缴函", day("2025-06-15"))]  # 06-10 by the ladder, but a visit on 06-08
+    assert channels(p.next) == [("催缴函", day("2025-06-15"))]  # 06-10 by the ladder, but an SMS on 06-08
     # and the notice and SMS, one batch, do not hold each other back
     p = plan(LADDER, OLDEST, contacts[:1], day("2025-02-21"), "自住", gap_days=7)
     assert channels(p.next) == [("短信", day("2025-02-16"))]
@@ -203,3 +203,10 @@ def test_contacts_of_an_earlier_settled_episode_do_not_count() -> None:
     p = plan(LADDER, OLDEST, old, day("2025-02-20"), "自住", gap_days=7)
     assert p.stage is None
     assert channels(p.next) == [("书面通知", day("2025-02-16")), ("短信", day("2025-02-16"))]
+
+
+def test_steps_before_the_furthest_one_taken_are_passed_over() -> None:
+    # a 催缴函 sent without the notice, SMS or phone call before it: the next step is the visit
+    contacts = [Contact(day("2025-03-08"), "催缴函", "EMS 已签收")]
+    p = plan(LADDER, OLDEST, contacts, day("2025-09-01"), "自住", gap_days=7)
+    assert (p.stage.channel, channels(p.actions)) == ("催缴函", [("上门", day("2025-07-16"))])

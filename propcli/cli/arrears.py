@@ -52,8 +52,9 @@ def _report(st: State, as_of: dt.date, **filters) -> tuple[ops.Report, str]:  # 
     return rep, estate
 
 
-def _log_line(st: State, command: str, rep: ops.Report, due: int, target: Path | None) -> None:
+def _log_line(st: State, command: str, rep: ops.Report, target: Path | None) -> None:
     """The one line a cron log keeps per run (stderr; silent with --quiet)."""
+    due = sum(len(d.plan.due(rep.as_of)) for d in rep.debtors)
     say(st, st.t("out.arrears_log", now=dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S"), command=command,
                  date=rep.as_of.isoformat(), debtors=len(rep.debtors), total=f"{rep.total:,.2f}", due=due,
                  warn=len(rep.warnings()), target=f" → {target}" if target else ""))
@@ -209,7 +210,7 @@ def report(
         if kind == "table" and target is None:
             for name, vrows, vcols in views:
                 emit(st, vrows, vcols, fmt="table", output=None, title=name)
-    _log_line(st, "report", rep, sum(1 for d in rep.debtors if d.plan.due(day)), target)
+    _log_line(st, "report", rep, target)
 
 
 def _cols(cols: Sequence[Col]) -> list[dict]:
@@ -251,7 +252,7 @@ def due(
     target = _target(output, day)
     emit(st, rows, cols, fmt=fmt, output=target, title=st.t("out.due_title", estate=estate, date=day.isoformat()),
          announce=False)
-    _log_line(st, "due", rep, len(rows), target)
+    _log_line(st, "due", rep, target)
 
 
 @app.command("public", help="欠费公示（张* 式隐去姓名，不含电话）：贴在公告栏的名单，默认欠费满 3 个月.")
@@ -285,7 +286,7 @@ def public(
     else:
         emit(st, rows, cols, fmt=fmt, output=target, title=st.t("out.public_title", estate=settings.get("name") or ""),
              announce=False)
-    _log_line(st, "public", rep, 0, target)
+    _log_line(st, "public", rep, target)
 
 
 @app.command("log", help="记录一次催缴联系（催缴记录，记入操作日志）.")

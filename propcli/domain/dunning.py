@@ -14,8 +14,9 @@ The ladder is a table the estate keeps in its workbook (催缴规则), one row a
 
 A step falls due `间隔` after the contact it follows (起算: another step's 方式, or 逾期 — the day the
 oldest unpaid bill fell due), and not before the debt is `最少欠费月数` months overdue. A step whose
-适用状态 does not match the unit (上门 only for owners living in the estate) is skipped, and the steps
-after it count from what it would have followed. Contacts before the oldest unpaid bill fell due
+适用状态 does not match the unit (上门 only for owners living in the estate) is skipped, and so is a
+step before the furthest one taken (a 催缴函 sent makes a missing 短信 moot); the steps after a skipped
+one count from what it would have followed. Contacts before the oldest unpaid bill fell due
 belong to an arrears episode already settled and do not count.
 
 Water, power, gas and heating are never cut for arrears: no step may be one.
@@ -201,17 +202,21 @@ def plan(ladder: Sequence[Step], oldest_due: dt.date, contacts: Sequence[Contact
         out.promise_broken = out.promise < as_of  # still owing what was owed when the promise was made
     hold = out.promise + dt.timedelta(days=1) if out.promise else None
 
+    def passed(step: Step) -> bool:
+        """Not to be done: it does not apply to this unit, or a further step has been taken already."""
+        return not step.applies(status) or (out.stage is not None and step.order < out.stage.order)
+
     def anchor(channel: str) -> dt.date | None:
         if channel == START:
             return oldest_due
         if channel in done:
             return done[channel]
         step = by_channel[channel]
-        return anchor(step.after) if not step.applies(status) else None
+        return anchor(step.after) if passed(step) else None
 
     actions = []
     for s in steps:
-        if s.channel in done or not s.applies(status):
+        if s.channel in done or passed(s):
             continue
         base = anchor(s.after)
         if base is None:

@@ -112,8 +112,8 @@ def to_xlsx(sheets: Sequence[tuple[str, Sequence[Mapping[str, object]], Sequence
             width = max([len(c.header) * 2 + 2] + [len(text(r.get(c.key))) + 2 for r in rows[:200]])
             ws.column_dimensions[letter].width = min(width, 40)
             if c.kind in formats:
-                for cell in ws[letter][1:]:
-                    cell.number_format = formats[c.kind]
+                for cell in ws[letter][1:]:  # a count (int) shows no decimals
+                    cell.number_format = "0" if type(cell.value) is int else formats[c.kind]
         if totals and rows:
             for cell in ws[ws.max_row]:
                 cell.font = Font(bold=True)
