@@ -11,6 +11,8 @@ continues in 应收账单2). Every command runs in a new process; a figure is th
                                     engine) of the registers a dossier shows, filtered to the unit
           bills summary -f csv      totals by 楼栋 and 账期, cold and warm; baseline: pandas (calamine) +
                                     groupby
+          arrears report -f csv     debtors with ageing, ladder, limitation, cold and warm; baseline:
+                                    pandas (calamine): overdue 金额 − 已收 summed per unit
   write   payments record UNIT      one payment, oldest bills first; baseline: openpyxl load → the same
                                     edit → save (not on L: it needs tens of minutes and gigabytes)
           meters import + billing run --period 2026-01
@@ -70,6 +72,17 @@ df['楼栋'] = df['房号'].str.split('-').str[0]
 g = df.groupby(['楼栋', '账期'])[['金额', '已收']].sum()
 g['欠费'] = g['金额'] - g['已收']
 print(g.to_csv())
+"""
+# Arrears the naive way: every overdue bill's 金额 − 已收, summed per unit (no ledger of who was told what).
+PANDAS_ARREARS = """
+import pandas, sys
+path, as_of = sys.argv[1], pandas.Timestamp(sys.argv[2])
+names = [n for n in pandas.ExcelFile(path, engine='calamine').sheet_names if n.startswith('应收账单')]
+df = pandas.concat([pandas.read_excel(path, sheet_name=n, engine='calamine', dtype={'房号': str, '账期': str})
+                    for n in names])
+df['欠费'] = df['金额'] - df['已收'].fillna(0)
+df = df[(pandas.to_datetime(df['应缴日期']) < as_of) & (df['欠费'] > 0)]
+print(df.groupby('房号')['欠费'].agg(['sum', 'count']).to_csv())
 """
 OPENPYXL_PAYMENT = """
 import datetime as dt, sys
@@ -322,6 +335,11 @@ def bench_size(size: str, runs: int, log, results: list, notes: list) -> None:  
     results.append((size, "bills summary (cold)", measure(summary, work, runs, before=no_cache),
                     measure([py, "-c", PANDAS_SUMMARY, str(wb)], work, 1 if big else runs, warmup=False)))
     results.append((size, "bills summary (warm)", measure(summary, work, runs), None))
+    as_of = f"{NEXT}-20"
+    arrears = [*propcli, "arrears", "report", "--as-of", as_of, "-f", "csv"]
+    results.append((size, "arrears report (cold)", measure(arrears, work, runs, before=no_cache),
+                    measure([py, "-c", PANDAS_ARREARS, str(wb), as_of], work, 1 if big else runs, warmup=False)))
+    results.append((size, "arrears report (warm)", measure(arrears, work, runs), None))
 
     # one payment: the clerk records one after another on a workbook propcli has read before
     fresh()

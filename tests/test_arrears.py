@@ -262,3 +262,16 @@ def test_the_readme_crontab_line_runs_without_a_terminal(estate, tmp_path):
     log = (folder / "reports" / "arrears.log").read_text(encoding="utf-8").splitlines()
     assert len(log) == 2 and all("arrears report --as-of" in x and "\x1b" not in x for x in log)
     assert "4 户欠费 3,900.00 元" in log[0] and "→ reports/arrears-" in log[0]
+
+
+def test_a_part_payment_after_the_due_date_starts_the_bills_three_years_again(cli, estate):
+    def limitation() -> str:
+        data = cli("-w", estate, "arrears", "report", "--as-of", "2028-04-20", "-f", "json", "-b", "1").stdout
+        return by_unit(json.loads(data))["1-1-101"]["limitation"]
+
+    # March (due 2025-04-15) got its 100.00 on 04-02, before it was due: no interruption, time-barred
+    # since 2028-04-15; April–June (due 05-15, 06-15, 07-15) end within the 90 days
+    assert limitation() == "已过时效 150.00；⚠ 2028-05-15 时效届满 750.00"
+    assert cli("-w", estate, "payments", "record", "1-1-101", "--amount", "50", "--date", "2025-05-01").exit_code == 0
+    # 50.00 more into March on 2025-05-01: its three years now end on 2028-05-01 (100.00 still owed)
+    assert limitation() == "⚠ 2028-05-01 时效届满 850.00"

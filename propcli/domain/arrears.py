@@ -29,6 +29,8 @@ def add_months(day: dt.date, months: int) -> dt.date:
     """The same day `months` later, or the month's last day when it has no such day (01-31 + 1 → 02-28)."""
     y, m = divmod(day.month - 1 + months, 12)
     year, month = day.year + y, m + 1
+    if day.day <= 28:
+        return dt.date(year, month, day.day)
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
@@ -37,6 +39,8 @@ def months_overdue(due: dt.date, as_of: dt.date) -> int:
     if as_of <= due:
         return 0
     months = (as_of.year - due.year) * 12 + as_of.month - due.month
+    if due.day <= 28:  # every month has the due day: no month-end clamping to mind
+        return months + (as_of.day > due.day)
     months = max(months, 1)
     while add_months(due, months - 1) >= as_of:
         months -= 1

@@ -207,19 +207,20 @@ def report(wb: Workbook, as_of: dt.date, *, building: str | None = None, items: 
     """The debtors as of `as_of`: bills overdue on that day and unpaid, with their ladder plans."""
     pol = policy(wb)
     wanted = {i.strip() for i in items or () if i.strip()} or None
-    owed = _owed(wb, as_of, pol, building=building, items=wanted)
-    paid_dates = _part_payments(wb, as_of, {unit for unit, *_ in owed})
+    payments = _payments(wb)
+    owed = _owed(wb, as_of, _paid_after(wb, payments, as_of), building=building, items=wanted)
+    paid_dates = _part_payments(wb, payments, as_of, {bill: unit for unit, bill, _, _, amount, left, _ in owed
+                                                      if left < amount})
     contacts = _contacts(wb, as_of)
+    breaks = {unit: [c.date for c in mine if rules.interrupts(c.channel, c.outcome)] for unit, mine in contacts.items()}
     owners = {str(r.values["unit_id"]): r.values for r in wb.read(schema.OWNERS).rows if r.values.get("unit_id")}
     transfers = _transfers(wb)
     rnd = rounding(wb)
     groups: dict[tuple[str, str, dt.date | None], list[rules.Debt]] = {}
     for unit, bill_id, period, item, amount, outstanding, due in owed:
-        mine = contacts.get(unit, [])
-        breaks = [c.date for c in mine if rules.interrupts(c.channel, c.outcome)] + paid_dates.get(bill_id, [])
         debt = rules.Debt(bill_id, unit, period, item, amount, outstanding, due, rules.months_overdue(due, as_of),
                           rules.late_fee(pol.late_fee, outstanding, due, as_of, rnd),
-                          rules.limitation_end(due, breaks))
+                          rules.limitation_end(due, [*breaks.get(unit, ()), *paid_dates.get(bill_id, ())]))
         former = _former_owner(transfers.get(unit, ()), period)
         name = former[1] if former else str((owners.get(unit) or {}).get("owner_name") or "")
         groups.setdefault((unit, name, former[0] if former else None), []).append(debt)
@@ -247,26 +248,29 @@ def _location(wb: Workbook, spec: schema.Sheet, row: int, key: str) -> Location:
     return Location(wb.name, wb.sheet_name(spec) or spec.zh, row, spec.column(key).zh)
 
 
-def _owed(wb: Workbook, as_of: dt.date, pol: Policy, *, building: str | None, items: set[str] | None) -> list[tuple]:
-    """(unit, bill, period, item, amount, outstanding, due) of every bill overdue and unpaid on `as_of`."""
+def _owed(wb: Workbook, as_of: dt.date, later: dict[str, Decimal], *, building: str | None,
+          items: set[str] | None) -> list[tuple]:
+    """(unit, bill, period, item, amount, outstanding, due) of every bill overdue and unpaid on `as_of`;
+    `later`: what payments after `as_of` put into each bill."""
     if not wb.has(schema.BILLS):
         return []
     cols = wb.columns(schema.BILLS, BILL_KEYS)
-    later = _paid_after(wb, as_of)
     days = None
     out = []
     for bill_id, unit, period, item, amount, paid, status, due, number in zip(*(cols[k] for k in BILL_KEYS)):
-        if unit is None and amount is None and bill_id is None:
+        if amount is None:
+            if unit is None and bill_id is None:
+                continue  # a blank row
+            raise DataError("arrears.bill_cell", _location(wb, schema.BILLS, number, "amount"), bill=str(bill_id or ""))
+        left = amount - paid if paid is not None else amount
+        if later:
+            left += later.get(str(bill_id), ZERO)
+        if left <= 0 or status == "减免":
             continue
-        if status == "减免":
-            continue
-        if unit is None or amount is None:
-            key = "unit_id" if unit is None else "amount"
-            raise DataError("arrears.bill_cell", _location(wb, schema.BILLS, number, key), bill=str(bill_id or ""))
+        if unit is None:
+            raise DataError("arrears.bill_cell", _location(wb, schema.BILLS, number, "unit_id"), bill=str(bill_id or ""))
         unit = str(unit)
-        if building is not None and building_of(unit) != building:
-            continue
-        if items is not None and str(item) not in items:
+        if (building is not None and building_of(unit) != building) or (items is not None and str(item) not in items):
             continue
         if due is None:
             if period is None:
@@ -277,11 +281,8 @@ def _owed(wb: Workbook, as_of: dt.date, pol: Policy, *, building: str | None, it
             due = last_day(str(period)) + dt.timedelta(days=days)
         if due >= as_of:
             continue
-        outstanding = (amount - (paid or ZERO) + later.get(str(bill_id), ZERO)).quantize(CENT)
-        if outstanding <= 0:
-            continue
-        out.append((unit, str(bill_id or ""), str(period or ""), str(item or ""), amount.quantize(CENT), outstanding,
-                    due))
+        out.append((unit, str(bill_id or ""), str(period or ""), str(item or ""), amount.quantize(CENT),
+                    left.quantize(CENT), due))
     return out
 
 
@@ -299,9 +300,8 @@ def _allocations(wb: Workbook, text: object, number: int):  # type: ignore[no-un
                         value=repr(text)) from None
 
 
-def _paid_after(wb: Workbook, as_of: dt.date) -> dict[str, Decimal]:
+def _paid_after(wb: Workbook, cols: dict[str, list], as_of: dt.date) -> dict[str, Decimal]:
     """Per bill, what payments received after `as_of` put into it (voided payments count as never made)."""
-    cols = _payments(wb)
     out: dict[str, Decimal] = {}
     for unit, paid_on, allocs, voided, number in zip(*(cols[k] for k in PAYMENT_KEYS)):
         if voided or paid_on is None or paid_on <= as_of or not allocs:
@@ -312,32 +312,36 @@ def _paid_after(wb: Workbook, as_of: dt.date) -> dict[str, Decimal]:
     return out
 
 
-def _part_payments(wb: Workbook, as_of: dt.date, units: set[str]) -> dict[str, list[dt.date]]:
-    """Per bill of these units, the days payments went into it up to `as_of`: a part payment
-    interrupts the bill's limitation period."""
-    cols = _payments(wb)
+def _part_payments(wb: Workbook, cols: dict[str, list], as_of: dt.date,
+                   bills: dict[str, str]) -> dict[str, list[dt.date]]:
+    """For these part-paid bills (bill → unit), the days payments went into them up to `as_of`: a part
+    payment interrupts a bill's limitation period."""
+    units = set(bills.values())
     out: dict[str, list[dt.date]] = {}
     for unit, paid_on, allocs, voided, number in zip(*(cols[k] for k in PAYMENT_KEYS)):
         if voided or paid_on is None or paid_on > as_of or not allocs or str(unit) not in units:
             continue
         for a in _allocations(wb, allocs, number):
-            if a.target != PREPAID:
+            if a.target in bills:
                 out.setdefault(a.target, []).append(paid_on)
     return out
 
 
+CONTACT_KEYS = ("unit_id", "date", "channel", "outcome", "promise_date", "tracking_no", ROW_NUMBER)
+
+
 def _contacts(wb: Workbook, as_of: dt.date) -> dict[str, list[Contact]]:
-    table = wb.read(schema.REMINDERS, required=False)
+    """催缴记录 up to `as_of`, per unit, oldest first (rows without a unit, date or channel are left to `check`)."""
+    if not wb.has(schema.REMINDERS):
+        return {}
+    cols = wb.columns(schema.REMINDERS, CONTACT_KEYS)
     out: dict[str, list[Contact]] = {}
-    for row in table.rows:
-        v = row.values
-        day, unit, channel = v.get("date"), v.get("unit_id"), v.get("channel")
+    for unit, day, channel, outcome, promise, tracking, number in zip(*(cols[k] for k in CONTACT_KEYS)):
         if unit is None or channel is None or not isinstance(day, dt.date) or day > as_of:
             continue
-        promise = v.get("promise_date")
         out.setdefault(str(unit), []).append(Contact(
-            day, str(channel), str(v.get("outcome") or ""), promise if isinstance(promise, dt.date) else None,
-            str(v.get("tracking_no") or ""), row.number))
+            day, str(channel), str(outcome or ""), promise if isinstance(promise, dt.date) else None,
+            str(tracking or ""), number))
     for contacts in out.values():
         contacts.sort(key=lambda c: (c.date, c.row))
     return out
