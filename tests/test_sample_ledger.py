@@ -42,9 +42,13 @@ def test_the_history_holds_what_the_sample_promises(ledger):
     assert "翻转" in marks and any("/" in m for m in marks)
     assert sum(1 for p in ledger["payments"] if p["voided"]) == 1
     assert any(r["channel"] == "催缴函" and r["tracking_no"] for r in ledger["reminders"])
+    # two years of months, and September–December 2023 owed from before the workbook (3 units' 物业费)
     assert {b["period"] for b in ledger["bills"]} == {f"{y}-{m:02d}" for y, m in
-                                                      [(2024, 11), (2024, 12)] + [(2025, m) for m in range(1, 13)]
+                                                      [(2023, m) for m in range(9, 13)] + [(2024, 11), (2024, 12)]
+                                                      + [(2025, m) for m in range(1, 13)]
                                                       + [(2026, m) for m in range(1, 11)]}
+    legacy = [b for b in ledger["bills"] if b["period"] < "2024"]
+    assert len(legacy) == 12 and {b["item"] for b in legacy} == {"物业费"} and len({b["unit_id"] for b in legacy}) == 3
     unpaid_months: dict[str, set[str]] = defaultdict(set)
     for b in ledger["bills"]:
         if b["status"] != "已缴":
