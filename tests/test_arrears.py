@@ -275,3 +275,21 @@ def test_a_part_payment_after_the_due_date_starts_the_bills_three_years_again(cl
     assert cli("-w", estate, "payments", "record", "1-1-101", "--amount", "50", "--date", "2025-05-01").exit_code == 0
     # 50.00 more into March on 2025-05-01: its three years now end on 2028-05-01 (100.00 still owed)
     assert limitation() == "⚠ 2028-05-01 时效届满 850.00"
+
+
+def test_check_dunning_names_every_bad_policy_cell(cli, estate):
+    assert cli("-w", estate, "check", "dunning").exit_code == 0
+    with Workbook(estate, write=True) as wb:
+        table = wb.read(schema.DUNNING)
+        wb.update(table, table.rows[2], {"after": "发函"}, key="3")
+        wb.update(table, table.rows[3], {"wait": "三个月"}, key="4")
+        estate_table = wb.read(schema.ESTATE)
+        row = next(r for r in estate_table.rows if r.values.get("item") == "滞纳金")
+        wb.update(estate_table, row, {"value": "每天千分之三"}, key="滞纳金")
+        wb.commit("test")
+    result = cli("-w", estate, "check", "dunning")
+    assert result.exit_code == 3
+    lines = result.stdout.splitlines()
+    assert any("催缴规则 › 第 4 行，起算: 起算 '发函' 不在" in x for x in lines)
+    assert any("催缴规则 › 第 5 行，间隔: 间隔 '三个月' 无法识别" in x for x in lines)
+    assert any("小区信息" in x and "滞纳金 '每天千分之三' 无法识别" in x for x in lines)

@@ -87,7 +87,7 @@ def _limitation(d: ops.Debtor, rep: ops.Report, zh: bool) -> str:
 
 def debtor_record(d: ops.Debtor, rep: ops.Report, zh: bool, unmask: bool) -> dict[str, object]:
     last, p = d.last_contact, d.plan
-    record: dict[str, object] = {
+    return {
         "unit_id": d.unit, "owner": _owner(d, zh, unmask), "phone": d.phone if unmask else mask_phone(d.phone),
         "status": d.status or "", "months": d.months, "bucket": bucket(d.months), "since": d.oldest.period,
         "periods": d.periods, **{f"item:{k}": v for k, v in d.by_item().items()}, "total": d.total,
@@ -98,7 +98,6 @@ def debtor_record(d: ops.Debtor, rep: ops.Report, zh: bool, unmask: bool) -> dic
         "next": _actions(p.next), "next_due": p.next[0].due if p.next else None,
         "limitation": _limitation(d, rep, zh),
     }
-    return record
 
 
 def report_columns(rep: ops.Report, zh: bool, *, full: bool) -> list[Col]:
@@ -129,24 +128,21 @@ def report_columns(rep: ops.Report, zh: bool, *, full: bool) -> list[Col]:
 
 def _totals_views(rep: ops.Report, zh: bool) -> list[tuple[str, list[dict], list[Col]]]:
     """按楼栋, 按项目, 按账龄: each with a 合计 row, each summing to the report's total."""
-    total = "合计" if zh else "total"
-    fee = rep.policy.late_fee is not None
-    b_cols = [Col("building", "楼栋" if zh else "building"), Col("debtors", "欠费户数" if zh else "debtors", "number"),
-              Col("total", "欠费金额" if zh else "owed", "money")]
-    if fee:
-        b_cols.append(Col("late_fee", "滞纳金" if zh else "late fee", "money"))
-    b_rows = [{"building": b, "debtors": n, "total": t, "late_fee": f} for b, n, t, f in rep.by_building()]
-    b_rows.append({"building": total, "debtors": len(rep.debtors), "total": rep.total, "late_fee": rep.late_fee})
-    i_cols = [Col("item", "收费项目" if zh else "item"), Col("bills", "账单数" if zh else "bills", "number"),
-              Col("total", "欠费金额" if zh else "owed", "money")]
-    i_rows: list[dict] = [{"item": i, "bills": n, "total": t} for i, n, t in rep.by_item()]
-    i_rows.append({"item": total, "bills": sum(r["bills"] for r in i_rows), "total": rep.total})
-    a_cols = [Col("bucket", "账龄(月)" if zh else "age (months)"), Col("bills", "账单数" if zh else "bills", "number"),
-              Col("total", "欠费金额" if zh else "owed", "money")]
-    a_rows: list[dict] = [{"bucket": k, "bills": n, "total": t} for k, n, t in rep.by_bucket()]
-    a_rows.append({"bucket": total, "bills": sum(r["bills"] for r in a_rows), "total": rep.total})
-    return [("按楼栋" if zh else "by building", b_rows, b_cols), ("按项目" if zh else "by item", i_rows, i_cols),
-            ("按账龄" if zh else "by age", a_rows, a_cols)]
+    owed = Col("total", "欠费金额" if zh else "owed", "money")
+    fee = [Col("late_fee", "滞纳金" if zh else "late fee", "money")] if rep.policy.late_fee is not None else []
+
+    def view(title: str, key: str, head: str, count: Col, lines: list[tuple], extra: list[Col]) -> tuple:
+        rows = [{key: k, count.key: n, "total": t, "late_fee": f[0] if f else None} for k, n, t, *f in lines]
+        rows.append({key: "合计" if zh else "total", count.key: sum(r[count.key] for r in rows), "total": rep.total,
+                     "late_fee": rep.late_fee})
+        return title, rows, [Col(key, head), count, owed, *extra]
+
+    debtors = Col("debtors", "欠费户数" if zh else "debtors", "number")
+    bills = Col("bills", "账单数" if zh else "bills", "number")
+    return [view("按楼栋" if zh else "by building", "building", "楼栋" if zh else "building", debtors,
+                 rep.by_building(), fee),
+            view("按项目" if zh else "by item", "item", "收费项目" if zh else "item", bills, rep.by_item(), []),
+            view("按账龄" if zh else "by age", "bucket", "账龄(月)" if zh else "age (months)", bills, rep.by_bucket(), [])]
 
 
 def _total_row(rep: ops.Report, zh: bool) -> dict[str, object]:

@@ -19,7 +19,7 @@ from ..domain.allocation import PREPAID, AllocationError, parse_allocations
 from ..domain.billing import last_day
 from ..domain.dunning import Contact, Plan, PolicyError, Step, check_ladder, parse_step, plan
 from ..domain.people import unit_sort_key
-from ..errors import DataError, Location
+from ..errors import DataError, Location, Problem
 from ..store import schema
 from ..store.normalize import to_identifier
 from ..store.workbook import ROW_NUMBER, Workbook, current_operator
@@ -45,25 +45,37 @@ class Policy:
     warn_days: int
 
 
-def ladder(wb: Workbook) -> tuple[tuple[Step, ...], bool]:
-    """催缴规则 as Steps, or the default ladder when the workbook has none. A bad row stops the command."""
+def ladder_problems(wb: Workbook) -> tuple[tuple[Step, ...], bool, list[Problem]]:
+    """催缴规则 as Steps (the default ladder when the workbook has none, or an empty one), whether they
+    came from the workbook, and every row that cannot be used."""
     table = wb.read(schema.DUNNING, required=False)
     rows = [r for r in table.rows if any(v is not None for v in r.values.values())]
     if not rows:
-        return tuple(parse_step(v, 0) for v in schema.DUNNING_DEFAULTS), False
-    steps = []
+        return tuple(parse_step(v) for v in schema.DUNNING_DEFAULTS), False, []
+    steps, problems = [], []
     for row in rows:
         try:
             steps.append(parse_step(row.values, row.number))
         except PolicyError as exc:
-            raise DataError(exc.key, table.location(row.number, exc.column),
-                            value=repr(str(row.raw.get(exc.column, exc.value) or "")), **exc.params) from None
-    try:
-        check_ladder(steps)
-    except PolicyError as exc:
-        at = next(s for s in steps if (s.channel if exc.column == "channel" else s.after) == exc.value)
-        raise DataError(exc.key, table.location(at.row, exc.column), value=repr(exc.value)) from None
-    return tuple(sorted(steps, key=lambda s: s.order)), True
+            problems.append(Problem("dunning", exc.key, table.location(row.number, exc.column),
+                                    row.raw.get(exc.column, exc.value), exc.params, column_key=exc.column))
+    if not problems:
+        try:
+            check_ladder(steps)
+        except PolicyError as exc:
+            at = next(s for s in steps if (s.channel if exc.column == "channel" else s.after) == exc.value)
+            problems.append(Problem("dunning", exc.key, table.location(at.row, exc.column), exc.value, exc.params,
+                                    column_key=exc.column))
+    return tuple(sorted(steps, key=lambda s: s.order)), True, problems
+
+
+def ladder(wb: Workbook) -> tuple[tuple[Step, ...], bool]:
+    """The estate's ladder; a row that cannot be used stops the command, naming its cell."""
+    steps, own, problems = ladder_problems(wb)
+    if problems:
+        p = problems[0]
+        raise DataError(p.key, p.location, value=repr(str(p.value)), **p.params)
+    return steps, own
 
 
 def _days_setting(wb: Workbook, key: str) -> int:
@@ -73,7 +85,7 @@ def _days_setting(wb: Workbook, key: str) -> int:
     except Exception:
         days = -1
     if days < 0:
-        raise DataError("setting.days", _setting_location(wb, key), value=repr(text))
+        raise DataError("setting.days", _setting_location(wb, key), value=repr(text), typed=text)
     return days
 
 
@@ -82,14 +94,21 @@ def _setting_location(wb: Workbook, key: str) -> Location:
     return table.location(row.number, "value") if row else Location(wb.name, table.name, None, label)
 
 
-def policy(wb: Workbook) -> Policy:
+def settings(wb: Workbook) -> tuple[rules.LateFeePolicy | None, int, int]:
+    """小区信息's 滞纳金, 催缴间隔(天) and 时效预警(天); a value that cannot be read stops the command
+    (the error's `typed` parameter holds it as written, for `check`)."""
     text = wb.settings().get("late_fee")
     try:
         fee = rules.parse_late_fee(text)
     except rules.LateFeeError:
-        raise DataError("setting.late_fee", _setting_location(wb, "late_fee"), value=repr(text)) from None
+        raise DataError("setting.late_fee", _setting_location(wb, "late_fee"), value=repr(text), typed=text) from None
+    return fee, _days_setting(wb, "dunning_gap"), _days_setting(wb, "limitation_warning")
+
+
+def policy(wb: Workbook) -> Policy:
+    fee, gap, warn = settings(wb)
     steps, own = ladder(wb)
-    return Policy(steps, own, fee, _days_setting(wb, "dunning_gap"), _days_setting(wb, "limitation_warning"))
+    return Policy(steps, own, fee, gap, warn)
 
 
 # -- debtors ---------------------------------------------------------------------------------------

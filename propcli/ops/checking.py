@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..domain import checks
-from ..errors import DataError, Problem
+from ..errors import DataError, Location, Problem
 from ..store import schema
 from ..store.workbook import Workbook
 
@@ -43,8 +43,20 @@ def billed_amounts(wb: Workbook) -> list[Problem]:
     return found
 
 
-# Checks that need more than the typed tables (the billing rules over several registers).
-WORKBOOK_CHECKS = {"billing": billed_amounts}
+def dunning_policy(wb: Workbook) -> list[Problem]:
+    """催缴规则 rows the ladder cannot use, and arrears settings (滞纳金, 催缴间隔, 时效预警) it cannot read."""
+    from . import arrears
+
+    problems = arrears.ladder_problems(wb)[2]
+    try:
+        arrears.settings(wb)
+    except DataError as exc:
+        problems.append(Problem("dunning", exc.key, exc.location or Location(wb.name), exc.params.get("typed")))
+    return problems
+
+
+# Checks that need more than the typed tables (the billing rules over several registers, the ladder).
+WORKBOOK_CHECKS = {"billing": billed_amounts, "dunning": dunning_policy}
 NAMES = (*checks.CHECKS, *WORKBOOK_CHECKS)
 
 
