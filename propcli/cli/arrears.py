@@ -45,11 +45,13 @@ def _target(output: Path | None, as_of: dt.date) -> Path | None:
     return Path(str(output).replace("{date}", as_of.isoformat())) if output is not None else None
 
 
-def _report(st: State, as_of: dt.date, **filters) -> tuple[ops.Report, str]:  # type: ignore[no-untyped-def]
+def _report(st: State, as_of: dt.date, **filters) -> tuple[ops.Report, dict[str, str]]:  # type: ignore[no-untyped-def]
+    """The report, and 小区信息 (its 小区名称 defaults to the workbook's file name)."""
     with Workbook(find_workbook(st)) as wb:
         rep = ops.report(wb, as_of, **filters)
-        estate = wb.settings().get("name") or wb.name
-    return rep, estate
+        settings = wb.settings()
+        settings["name"] = settings.get("name") or wb.name
+    return rep, settings
 
 
 def _log_line(st: State, command: str, rep: ops.Report, target: Path | None) -> None:
@@ -178,7 +180,8 @@ def report(
     st = state(ctx)
     zh = st.lang == "zh"
     day = _as_of(as_of)
-    rep, estate = _report(st, day, building=building, items=_items(item), min_months=min_months)
+    rep, settings = _report(st, day, building=building, items=_items(item), min_months=min_months)
+    estate = settings["name"]
     target = _target(output, day)
     kind = formats.format_for(target, fmt)
     records = [debtor_record(d, rep, zh, unmask) for d in rep.debtors]
@@ -225,7 +228,8 @@ def due(
     st = state(ctx)
     zh = st.lang == "zh"
     day = _as_of(as_of)
-    rep, estate = _report(st, day, building=building)
+    rep, settings = _report(st, day, building=building)
+    estate = settings["name"]
     rows = []
     for d, actions in ops.due_actions(rep):
         last = d.last_contact
@@ -263,9 +267,7 @@ def public(
     st = state(ctx)
     zh = st.lang == "zh"
     day = _as_of(as_of)
-    with Workbook(find_workbook(st)) as wb:
-        rep = ops.report(wb, day, building=building, min_months=min_months)
-        settings = wb.settings()
+    rep, settings = _report(st, day, building=building, min_months=min_months)
     rows = [{"unit_id": d.unit, "owner": _owner(d, zh, False), "months": d.months, "since": d.oldest.period,
              "total": d.total} for d in rep.debtors]
     cols = [Col("unit_id", "房号" if zh else "unit"), Col("owner", "业主" if zh else "owner"),
@@ -280,7 +282,7 @@ def public(
             "lang": st.lang,
         }), target, announce=False)
     else:
-        emit(st, rows, cols, fmt=fmt, output=target, title=st.t("out.public_title", estate=settings.get("name") or ""),
+        emit(st, rows, cols, fmt=fmt, output=target, title=st.t("out.public_title", estate=settings["name"]),
              announce=False)
     _log_line(st, "public", rep, target)
 

@@ -201,21 +201,20 @@ class Report:
 
     def by_item(self) -> list[tuple[str, int, Decimal]]:
         """(收费项目, bills, owed)."""
-        out: dict[str, list] = {i: [0, ZERO] for i in self.items}
-        for debtor in self.debtors:
-            for d in debtor.debts:
-                out[d.item][0] += 1
-                out[d.item][1] += d.outstanding
-        return [(i, *out[i]) for i in self.items]  # type: ignore[misc]
+        return self._tally(self.items, lambda d: d.item)
 
     def by_bucket(self) -> list[tuple[str, int, Decimal]]:
         """(账龄, bills, owed) for every bucket, each bill by its own age."""
-        out: dict[str, list] = {label: [0, ZERO] for _, _, label in rules.BUCKETS}
+        return self._tally([label for _, _, label in rules.BUCKETS], lambda d: d.bucket)
+
+    def _tally(self, labels: list[str], label_of) -> list[tuple[str, int, Decimal]]:  # type: ignore[no-untyped-def]
+        out: dict[str, list] = {label: [0, ZERO] for label in labels}
         for debtor in self.debtors:
             for d in debtor.debts:
-                out[d.bucket][0] += 1
-                out[d.bucket][1] += d.outstanding
-        return [(label, *out[label]) for _, _, label in rules.BUCKETS]  # type: ignore[misc]
+                g = out[label_of(d)]
+                g[0] += 1
+                g[1] += d.outstanding
+        return [(label, *out[label]) for label in labels]  # type: ignore[misc]
 
 
 ITEM_ORDER = ("物业费", "水费", "电费", "燃气费", "停车费")
