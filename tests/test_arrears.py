@@ -293,3 +293,19 @@ def test_check_dunning_names_every_bad_policy_cell(cli, estate):
     assert any("催缴规则 › 第 4 行，起算: 起算 '发函' 不在" in x for x in lines)
     assert any("催缴规则 › 第 5 行，间隔: 间隔 '三个月' 无法识别" in x for x in lines)
     assert any("小区信息" in x and "滞纳金 '每天千分之三' 无法识别" in x for x in lines)
+
+
+def test_a_workbook_without_a_policy_uses_the_default_and_can_get_one(cli, estate):
+    wb = openpyxl.load_workbook(estate)
+    del wb["催缴规则"]
+    wb.save(estate)
+    shown = cli("-w", estate, "arrears", "policy")
+    assert shown.exit_code == 0 and "默认：工作簿没有「催缴规则」表" in shown.stdout
+    assert "│    4 │ 催缴函   │ 电话     │ 3个月 │" in shown.stdout
+    assert cli("-w", estate, "arrears", "policy", "--init").exit_code == 0
+    with Workbook(estate) as w:
+        steps = w.read(schema.DUNNING).records()
+    assert [(s["order"], s["channel"], s["after"], s["wait"]) for s in steps][3:5] == [
+        (4, "催缴函", "电话", "3个月"), (5, "上门", "催缴函", "1个月")]
+    again = cli("-w", estate, "arrears", "policy", "--init")
+    assert again.exit_code == 1 and "催缴规则已有 7 行" in again.stderr

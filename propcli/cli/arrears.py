@@ -17,6 +17,7 @@ from ..domain.people import mask_name, mask_phone
 from ..ops import arrears as ops
 from ..render import formats
 from ..render.formats import Col
+from ..store import schema
 from ..store.workbook import Workbook
 from .common import (
     DryRunOpt, ForceOpt, FormatOpt, State, UnmaskOpt, emit, find_workbook, parse_date, report_commit, say, state,
@@ -314,3 +315,29 @@ def log(
                      outcome=record["outcome"]))
     if channel in ("催缴函", "律师函") and not tracking_no:
         say(st, st.t("out.no_tracking", channel=channel))
+
+
+@app.command("policy", help="催缴规则：显示生效的催缴流程与滞纳金设置；--init 把默认流程写进工作簿（「催缴规则」表）以便修改.")
+def policy(
+    ctx: typer.Context,
+    init: Annotated[bool, typer.Option("--init", help="write the default ladder into the workbook's 催缴规则 sheet")] = False,
+    dry_run: DryRunOpt = False,
+    force: ForceOpt = False,
+) -> None:
+    st = state(ctx)
+    zh = st.lang == "zh"
+    if init:
+        with Workbook(find_workbook(st), write=True, force=force) as wb:
+            ops.init_policy(wb)
+            report_commit(st, wb, wb.commit("arrears policy --init", dry_run=dry_run))
+        return
+    with Workbook(find_workbook(st)) as wb:
+        pol = ops.policy(wb)
+    rows = [{"order": s.order, "channel": s.channel, "after": s.after, "wait": str(s.wait), "min_months": s.min_months,
+             "applies_to": "、".join(sorted(s.applies_to)), "notes": s.notes} for s in pol.ladder]
+    cols = [Col(c.key, c.zh if zh else c.key, "number" if c.key in ("order", "min_months") else "text")
+            for c in schema.DUNNING.columns]
+    source = st.t("out.policy_own" if pol.from_workbook else "out.policy_default")
+    emit(st, rows, cols, fmt="table", output=None, title=st.t("out.policy_title", source=source))
+    say(st, st.t("out.policy_settings", fee=pol.late_fee.describe() if pol.late_fee else "不收", gap=pol.gap_days,
+                 warn=pol.warn_days))

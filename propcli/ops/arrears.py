@@ -111,6 +111,16 @@ def policy(wb: Workbook) -> Policy:
     return Policy(steps, own, fee, gap, warn)
 
 
+def init_policy(wb: Workbook) -> int:
+    """Stage the default ladder into 催缴规则 (the sheet is added when missing), for the estate to change.
+    Refused when the sheet already holds steps."""
+    table = wb.read(schema.DUNNING, required=False)
+    if any(any(v is not None for v in r.values.values()) for r in table.rows):
+        raise DataError("dunning.exists", table.location(), count=len(table.rows))
+    wb.append(table, schema.DUNNING_DEFAULTS, key_column="order")
+    return len(schema.DUNNING_DEFAULTS)
+
+
 # -- debtors ---------------------------------------------------------------------------------------
 
 
