@@ -64,6 +64,8 @@ def _log_line(st: State, command: str, rep: ops.Report, target: Path | None) -> 
 
 
 def _owner(d: ops.Debtor, zh: bool, unmask: bool) -> str:
+    if not d.owner:  # billed, but not (or no longer) in 业主档案: `check unknown-unit` says more
+        return "（业主档案无此房号）" if zh else "(not in the owners register)"
     name = d.owner if unmask else mask_name(d.owner)
     if d.former:
         name += f"（原业主，{d.former} 过户）" if zh else f" (former owner, sold {d.former})"
