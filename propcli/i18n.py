@@ -311,9 +311,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "out.receipt": ("收据号 {receipt}（打印：propcli payments receipt {receipt} -o 收据.html）", "receipt {receipt} (print: propcli payments receipt {receipt} -o receipt.html)"),
     "out.voided": ("收据 {receipt}（{amount} 元）已作废，{bills} 张账单已冲回", "receipt {receipt} ({amount}) voided; {bills} bill(s) reopened"),
     # arrears and the dunning ladder
-    "arrears.bill_cell": ("账单 {bill} 缺少此项，无法计算欠费", "bill {bill} lacks this cell; arrears cannot be computed"),
+    "arrears.bill_cell": ("这张账单缺少此项，无法计算欠费", "this bill lacks this cell; arrears cannot be computed"),
     "arrears.bill_cell.hint": ("补上房号和金额（或删除这行空账单），再运行", "fill in 房号 and 金额 (or delete the empty bill row), then run again"),
-    "arrears.bill_due": ("账单 {bill} 既无应缴日期也无账期", "bill {bill} has neither a due date nor a period"),
+    "arrears.bill_due": ("这张账单既无应缴日期也无账期", "this bill has neither a due date nor a period"),
     "arrears.bill_due.hint": ("填上应缴日期（如 2026-11-15）或账期（如 2026-10）", "fill in 应缴日期 (e.g. 2026-11-15) or 账期 (e.g. 2026-10)"),
     "setting.late_fee": ("滞纳金 {value} 无法识别", "late fee {value} cannot be read"),
     "setting.late_fee.hint": (

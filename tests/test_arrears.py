@@ -309,3 +309,15 @@ def test_a_workbook_without_a_policy_uses_the_default_and_can_get_one(cli, estat
         (4, "催缴函", "电话", "3个月"), (5, "上门", "催缴函", "1个月")]
     again = cli("-w", estate, "arrears", "policy", "--init")
     assert again.exit_code == 1 and "催缴规则已有 7 行" in again.stderr
+
+
+def test_a_bill_without_an_amount_is_named_and_nothing_is_reported(cli, estate):
+    with Workbook(estate, write=True) as wb:
+        bills = wb.read(schema.BILLS)
+        wb.append(bills, [{"bill_id": "ZD202506999999", "unit_id": "1-1-101", "period": "2025-06", "item": "停车费"}])
+        wb.commit("test")
+    before = sha(estate)
+    result = cli("-w", estate, "arrears", "report", "--as-of", "2025-07-20")
+    assert result.exit_code == 1
+    assert "应收账单 › 第 20 行，金额: 这张账单缺少此项，无法计算欠费 — 补上房号和金额" in result.stderr
+    assert sha(estate) == before

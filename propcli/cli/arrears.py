@@ -87,7 +87,7 @@ def _limitation(d: ops.Debtor, rep: ops.Report, zh: bool) -> str:
         amount = sum((x.outstanding for x in soon), Decimal(0))
         first = min(x.expires for x in soon)  # type: ignore[type-var]
         parts.append(f"⚠ {first} 时效届满 {amount:.2f}" if zh else f"⚠ limitation ends {first}: {amount:.2f}")
-    return "；".join(parts)
+    return ("；" if zh else "; ").join(parts)
 
 
 def debtor_record(d: ops.Debtor, rep: ops.Report, zh: bool, unmask: bool) -> dict[str, object]:
@@ -137,9 +137,9 @@ def _totals_views(rep: ops.Report, zh: bool) -> list[tuple[str, list[dict], list
     fee = [Col("late_fee", "滞纳金" if zh else "late fee", "money")] if rep.policy.late_fee is not None else []
 
     def view(title: str, key: str, head: str, count: Col, lines: list[tuple], extra: list[Col]) -> tuple:
-        rows = [{key: k, count.key: n, "total": t, "late_fee": f[0] if f else None} for k, n, t, *f in lines]
+        rows = [{key: k, count.key: n, "total": t, **({"late_fee": f[0]} if extra else {})} for k, n, t, *f in lines]
         rows.append({key: "合计" if zh else "total", count.key: sum(r[count.key] for r in rows), "total": rep.total,
-                     "late_fee": rep.late_fee})
+                     **({"late_fee": rep.late_fee} if extra else {})})
         return title, rows, [Col(key, head), count, owed, *extra]
 
     debtors = Col("debtors", "欠费户数" if zh else "debtors", "number")
@@ -163,8 +163,8 @@ def _json(rep: ops.Report, records: list[dict], views: list) -> dict:  # type: i
     debtors = [{**{k: v for k, v in r.items() if not k.startswith("item:")},
                 "items": {k[5:]: v for k, v in r.items() if k.startswith("item:")}} for r in records]
     return {
-        "as_of": rep.as_of, "debtors": debtors, "total": rep.total, "late_fee": rep.late_fee,
-        "late_fee_policy": rep.policy.late_fee.describe() if rep.policy.late_fee else None,
+        "as_of": rep.as_of, "debtors": debtors, "total": rep.total,
+        **({"late_fee": rep.late_fee, "late_fee_policy": rep.policy.late_fee.describe()} if rep.policy.late_fee else {}),
         "totals": {name: rows for name, rows, _ in views},
     }
 

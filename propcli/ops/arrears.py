@@ -29,7 +29,9 @@ from .owners import one_owner
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
-BILL_KEYS = ("bill_id", "unit_id", "period", "item", "amount", "paid", "status", "due_date", ROW_NUMBER)
+# 账单号 is read only when a later payment or a part payment must be matched to its bill: on a big register
+# its column of unique texts costs more than all the others together.
+BILL_KEYS = ("unit_id", "period", "item", "amount", "paid", "status", "due_date", ROW_NUMBER)
 PAYMENT_KEYS = ("unit_id", "paid_on", "allocations", "voided", ROW_NUMBER)
 
 
@@ -235,12 +237,23 @@ def report(wb: Workbook, as_of: dt.date, *, building: str | None = None, items: 
     """The debtors as of `as_of`: bills overdue on that day and unpaid, with their ladder plans."""
     pol = policy(wb)
     wanted = {i.strip() for i in items or () if i.strip()} or None
-    payments = _payments(wb)
-    owed = _owed(wb, as_of, _paid_after(wb, payments, as_of), building=building, items=wanted)
-    paid_dates = _part_payments(wb, payments, as_of, {bill: unit for unit, bill, _, _, amount, left, _ in owed
-                                                      if left < amount})
+    # 收款记录's 分配 (a long text each) are read only when some payment must be matched to its bills
+    payments = _payments(wb) if _any_paid_after(wb, as_of) else None
+    later = _paid_after(wb, payments, as_of) if payments else {}
+    owed = _owed(wb, as_of, later, building=building, items=wanted, ids=bool(later))
     contacts = _contacts(wb, as_of)
     breaks = {unit: [c.date for c in mine if rules.interrupts(c.channel, c.outcome)] for unit, mine in contacts.items()}
+    # A part payment after the due date starts a bill's three years again. It can only matter to a part-paid
+    # bill whose period would otherwise end within the warning days: look those up (reading 账单号 if needed).
+    horizon = as_of + dt.timedelta(days=pol.warn_days)
+    if any(left < amount and rules.limitation_end(due, breaks.get(unit, ())) <= horizon
+           for unit, _, _, _, amount, left, due in owed):
+        if not later:
+            owed = _owed(wb, as_of, later, building=building, items=wanted, ids=True)
+        paid_dates = _part_payments(wb, payments or _payments(wb), as_of,
+                                    {bill: unit for unit, bill, _, _, amount, left, _ in owed if left < amount})
+    else:
+        paid_dates = {}
     owners = {str(r.values["unit_id"]): r.values for r in wb.read(schema.OWNERS).rows if r.values.get("unit_id")}
     transfers = _transfers(wb)
     rnd = rounding(wb)
@@ -277,33 +290,34 @@ def _location(wb: Workbook, spec: schema.Sheet, row: int, key: str) -> Location:
 
 
 def _owed(wb: Workbook, as_of: dt.date, later: dict[str, Decimal], *, building: str | None,
-          items: set[str] | None) -> list[tuple]:
+          items: set[str] | None, ids: bool) -> list[tuple]:
     """(unit, bill, period, item, amount, outstanding, due) of every bill overdue and unpaid on `as_of`;
-    `later`: what payments after `as_of` put into each bill."""
+    `later`: what payments after `as_of` put into each bill. Without `ids`, bill is ''."""
     if not wb.has(schema.BILLS):
         return []
-    cols = wb.columns(schema.BILLS, BILL_KEYS)
+    keys = ("bill_id", *BILL_KEYS) if ids else BILL_KEYS
+    cols = wb.columns(schema.BILLS, keys)
+    bill_ids = cols["bill_id"] if ids else [None] * len(cols[ROW_NUMBER])
     days = None
     out = []
-    for bill_id, unit, period, item, amount, paid, status, due, number in zip(*(cols[k] for k in BILL_KEYS)):
+    for bill_id, unit, period, item, amount, paid, status, due, number in zip(bill_ids, *(cols[k] for k in BILL_KEYS)):
         if amount is None:
-            if unit is None and bill_id is None:
+            if unit is None and period is None:
                 continue  # a blank row
-            raise DataError("arrears.bill_cell", _location(wb, schema.BILLS, number, "amount"), bill=str(bill_id or ""))
+            raise DataError("arrears.bill_cell", _location(wb, schema.BILLS, number, "amount"))
         left = amount - paid if paid is not None else amount
         if later:
             left += later.get(str(bill_id), ZERO)
         if left <= 0 or status == "减免":
             continue
         if unit is None:
-            raise DataError("arrears.bill_cell", _location(wb, schema.BILLS, number, "unit_id"), bill=str(bill_id or ""))
+            raise DataError("arrears.bill_cell", _location(wb, schema.BILLS, number, "unit_id"))
         unit = str(unit)
         if (building is not None and building_of(unit) != building) or (items is not None and str(item) not in items):
             continue
         if due is None:
             if period is None:
-                raise DataError("arrears.bill_due", _location(wb, schema.BILLS, number, "due_date"),
-                                bill=str(bill_id or ""))
+                raise DataError("arrears.bill_due", _location(wb, schema.BILLS, number, "due_date"))
             if days is None:
                 days = due_days(wb)
             due = last_day(str(period)) + dt.timedelta(days=days)
@@ -312,6 +326,12 @@ def _owed(wb: Workbook, as_of: dt.date, later: dict[str, Decimal], *, building: 
         out.append((unit, str(bill_id or ""), str(period or ""), str(item or ""), amount.quantize(CENT),
                     left.quantize(CENT), due))
     return out
+
+
+def _any_paid_after(wb: Workbook, as_of: dt.date) -> bool:
+    if not wb.has(schema.PAYMENTS):
+        return False
+    return any(d is not None and d > as_of for d in wb.columns(schema.PAYMENTS, ("paid_on",))["paid_on"])
 
 
 def _payments(wb: Workbook) -> dict[str, list]:
