@@ -236,41 +236,21 @@ def report(wb: Workbook, as_of: dt.date, *, building: str | None = None, items: 
            min_months: int = 1) -> Report:
     """The debtors as of `as_of`: bills overdue on that day and unpaid, with their ladder plans."""
     pol = policy(wb)
-    wanted = {i.strip() for i in items or () if i.strip()} or None
-    # 收款记录's 分配 (a long text each) are read only when some payment must be matched to its bills
-    payments = _payments(wb) if _any_paid_after(wb, as_of) else None
-    later = _paid_after(wb, payments, as_of) if payments else {}
-    owed = _owed(wb, as_of, later, building=building, items=wanted, ids=bool(later))
     contacts = _contacts(wb, as_of)
-    breaks = {unit: [c.date for c in mine if rules.interrupts(c.channel, c.outcome)] for unit, mine in contacts.items()}
-    # A part payment after the due date starts a bill's three years again. It can only matter to a part-paid
-    # bill whose period would otherwise end within the warning days: look those up (reading 账单号 if needed).
-    horizon = as_of + dt.timedelta(days=pol.warn_days)
-    if any(left < amount and rules.limitation_end(due, breaks.get(unit, ())) <= horizon
-           for unit, _, _, _, amount, left, due in owed):
-        if not later:
-            owed = _owed(wb, as_of, later, building=building, items=wanted, ids=True)
-        paid_dates = _part_payments(wb, payments or _payments(wb), as_of,
-                                    {bill: unit for unit, bill, _, _, amount, left, _ in owed if left < amount})
-    else:
-        paid_dates = {}
+    debts = _debts(wb, as_of, pol, contacts, building=building, items={i.strip() for i in items or () if i.strip()})
     owners = {str(r.values["unit_id"]): r.values for r in wb.read(schema.OWNERS).rows if r.values.get("unit_id")}
     transfers = _transfers(wb)
-    rnd = rounding(wb)
     groups: dict[tuple[str, str, dt.date | None], list[rules.Debt]] = {}
-    for unit, bill_id, period, item, amount, outstanding, due in owed:
-        debt = rules.Debt(bill_id, unit, period, item, amount, outstanding, due, rules.months_overdue(due, as_of),
-                          rules.late_fee(pol.late_fee, outstanding, due, as_of, rnd),
-                          rules.limitation_end(due, [*breaks.get(unit, ()), *paid_dates.get(bill_id, ())]))
-        former = _former_owner(transfers.get(unit, ()), period)
-        name = former[1] if former else str((owners.get(unit) or {}).get("owner_name") or "")
-        groups.setdefault((unit, name, former[0] if former else None), []).append(debt)
+    for debt in debts:
+        former = _former_owner(transfers.get(debt.unit, ()), debt.period)
+        name = former[1] if former else str((owners.get(debt.unit) or {}).get("owner_name") or "")
+        groups.setdefault((debt.unit, name, former[0] if former else None), []).append(debt)
     debtors = []
-    for (unit, name, transferred), debts in groups.items():
+    for (unit, name, transferred), mine in groups.items():
         profile = owners.get(unit) or {}
         debtor = Debtor(unit, name, "" if transferred else str(profile.get("phone") or ""),
                         None if transferred else profile.get("status"), transferred,  # type: ignore[arg-type]
-                        sorted(debts, key=lambda d: (d.due, d.period, _item_key(d.item), d.bill_id)),
+                        sorted(mine, key=lambda d: (d.due, d.period, _item_key(d.item), d.bill_id)),
                         contacts.get(unit, []))
         if debtor.months < min_months:
             continue
@@ -279,6 +259,31 @@ def report(wb: Workbook, as_of: dt.date, *, building: str | None = None, items: 
     debtors.sort(key=lambda d: (unit_sort_key(d.unit), d.former is None, d.former or dt.date.min))
     found = {d.item for debtor in debtors for d in debtor.debts}
     return Report(as_of, pol, debtors, sorted(found, key=_item_key))
+
+
+def _debts(wb: Workbook, as_of: dt.date, pol: Policy, contacts: dict[str, list[Contact]], *, building: str | None,
+           items: set[str]) -> list[rules.Debt]:
+    """Every bill overdue and unpaid on `as_of`, aged, with its late fee and the end of its limitation period."""
+    # 收款记录's 分配 (a long text each) are read only when some payment must be matched to its bills
+    payments = _payments(wb) if _any_paid_after(wb, as_of) else None
+    later = _paid_after(wb, payments, as_of) if payments else {}
+    owed = _owed(wb, as_of, later, building=building, items=items or None, ids=bool(later))
+    breaks = {unit: [c.date for c in mine if rules.interrupts(c.channel, c.outcome)] for unit, mine in contacts.items()}
+    # A part payment after the due date starts a bill's three years again. It can only matter to a part-paid
+    # bill whose period would otherwise end within the warning days: look those up (reading 账单号 if needed).
+    horizon = as_of + dt.timedelta(days=pol.warn_days)
+    paid_dates: dict[str, list[dt.date]] = {}
+    if any(left < amount and rules.limitation_end(due, breaks.get(unit, ())) <= horizon
+           for unit, _, _, _, amount, left, due in owed):
+        if not later:
+            owed = _owed(wb, as_of, later, building=building, items=items or None, ids=True)
+        paid_dates = _part_payments(wb, payments or _payments(wb), as_of,
+                                    {bill: unit for unit, bill, _, _, amount, left, _ in owed if left < amount})
+    rnd = rounding(wb)
+    return [rules.Debt(bill_id, unit, period, item, amount, left, due, rules.months_overdue(due, as_of),
+                       rules.late_fee(pol.late_fee, left, due, as_of, rnd),
+                       rules.limitation_end(due, [*breaks.get(unit, ()), *paid_dates.get(bill_id, ())]))
+            for unit, bill_id, period, item, amount, left, due in owed]
 
 
 def _item_key(item: str) -> tuple[int, str]:
