@@ -128,6 +128,9 @@ def test_ladder_due_list_and_log(cli, estate):
                  ("--channel", "电话", "--outcome", "承诺月底缴清", "--date", "2025-03-10", "--promise", "2025-03-31")):
         result = cli("-w", estate, "arrears", "log", "1-1-102", *args)
         assert result.exit_code == 0, result.output
+    # after the call, the clerk is told what comes next: the letter, three months after the call
+    assert "已记录：1-1-102 2025-03-10 电话（承诺月底缴清）" in result.stderr
+    assert "下一步：催缴函，应办日期 2025-06-10" in result.stderr
     with Workbook(estate) as wb:
         logged = wb.read(schema.REMINDERS).records()
         journal = wb.read(schema.JOURNAL).records()
