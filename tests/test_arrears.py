@@ -94,6 +94,15 @@ def test_as_of_an_earlier_day_undoes_later_payments(cli, estate):
     assert (a["total"], a["months"], a["since"]) == ("500.00", 2, "2025-01")
 
 
+def test_a_payment_voided_later_still_counts_on_the_days_it_stood(cli, estate):
+    # the 600.00 of 2025-04-02 is voided on 2025-08-01: on 07-20 it still stood (101 owed 900.00), today
+    # January and February are open again
+    assert cli("-w", estate, "payments", "void", "SJ2025000001", "--reason", "银行退票", "--date", "2025-08-01").exit_code == 0
+    assert by_unit(report(cli, estate))["1-1-101"]["total"] == "900.00"
+    data = json.loads(cli("-w", estate, "arrears", "report", "--as-of", "2025-08-02", "-f", "json").stdout)
+    assert by_unit(data)["1-1-101"]["total"] == "1500.00"
+
+
 def test_filters(cli, estate):
     assert [d["unit_id"] for d in report(cli, estate, "--building", "2")["debtors"]] == ["2-1-201", "2-1-201"]
     assert [d["unit_id"] for d in report(cli, estate, "--min-months", "5")["debtors"]] == ["1-1-102", "2-1-201"]

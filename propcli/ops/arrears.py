@@ -3,8 +3,8 @@ stands on the estate's dunning ladder, which debts are about to become time-barr
 log (催缴记录) that feeds the ladder.
 
 What is owed on a bill as of a date is its 金额 − 已收, plus what payments received after that date put
-into it (so a report for a past date shows the debts of that day). A voided payment counts as never
-made. Bills before a transfer (过户) stay with the old owner: they form a debtor of their own.
+into it, less what payments voided since had paid then (so a report for a past date shows the debts of
+that day). Bills before a transfer (过户) stay with the old owner: they form a debtor of their own.
 """
 
 from __future__ import annotations
@@ -333,10 +333,32 @@ def _owed(wb: Workbook, as_of: dt.date, later: dict[str, Decimal], *, building: 
     return out
 
 
+def _void_day(text: object) -> dt.date | None:
+    """The date a 作废 cell starts with (`2026-11-23 重复收款`), if it can be read."""
+    from ..store.normalize import ValueProblem, to_date
+
+    try:
+        return to_date(str(text).split()[0]) if text and str(text).split() else None
+    except ValueProblem:
+        return None
+
+
+def _in_effect_differs(paid_on: object, voided: object, as_of: dt.date) -> bool:
+    """Whether a payment counted differently on `as_of` than it does now: received after that day and
+    still valid, or received by then and voided after it."""
+    if not isinstance(paid_on, dt.date):
+        return False
+    if not voided:
+        return paid_on > as_of
+    day = _void_day(voided)
+    return paid_on <= as_of and day is not None and day > as_of
+
+
 def _any_paid_after(wb: Workbook, as_of: dt.date) -> bool:
     if not wb.has(schema.PAYMENTS):
         return False
-    return any(d is not None and d > as_of for d in wb.columns(schema.PAYMENTS, ("paid_on",))["paid_on"])
+    cols = wb.columns(schema.PAYMENTS, ("paid_on", "voided"))
+    return any(_in_effect_differs(p, v, as_of) for p, v in zip(cols["paid_on"], cols["voided"]))
 
 
 def _payments(wb: Workbook) -> dict[str, list]:
@@ -354,14 +376,16 @@ def _allocations(wb: Workbook, text: object, number: int):  # type: ignore[no-un
 
 
 def _paid_after(wb: Workbook, cols: dict[str, list], as_of: dt.date) -> dict[str, Decimal]:
-    """Per bill, what payments received after `as_of` put into it (voided payments count as never made)."""
+    """Per bill, what to add to 金额 − 已收 to get what was owed on `as_of`: what valid payments received
+    after that day put into it, less what payments received by then and voided after it had paid."""
     out: dict[str, Decimal] = {}
     for unit, paid_on, allocs, voided, number in zip(*(cols[k] for k in PAYMENT_KEYS)):
-        if voided or paid_on is None or paid_on <= as_of or not allocs:
+        if not allocs or not _in_effect_differs(paid_on, voided, as_of):
             continue
+        sign = -1 if voided else 1
         for a in _allocations(wb, allocs, number):
             if a.target != PREPAID:
-                out[a.target] = out.get(a.target, ZERO) + a.amount
+                out[a.target] = out.get(a.target, ZERO) + sign * a.amount
     return out
 
 
