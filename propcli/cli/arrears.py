@@ -202,8 +202,8 @@ def report(
         write_output(st, render("arrears.html.j2", {
             "title": title, "lang": st.lang, "as_of": day, "estate": estate,
             "policy": rep.policy.late_fee.describe() if rep.policy.late_fee else "",
-            "views": [{"title": "欠费明细" if zh else "debtors", "rows": rows, "columns": _cols(cols)},
-                      *({"title": n, "rows": r, "columns": _cols(c)} for n, r, c in views)],
+            "views": [{"title": "欠费明细" if zh else "debtors", "rows": rows, "columns": formats.col_dicts(cols)},
+                      *({"title": n, "rows": r, "columns": formats.col_dicts(c)} for n, r, c in views)],
         }), target, announce=False)
     elif kind == "table" and target is None and not rep.debtors:
         say(st, st.t("out.arrears_none", date=day.isoformat()))
@@ -214,10 +214,6 @@ def report(
             for name, vrows, vcols in views:
                 emit(st, vrows, vcols, fmt="table", output=None, title=name)
     _log_line(st, "report", rep, target)
-
-
-def _cols(cols: Sequence[Col]) -> list[dict]:
-    return [{"key": c.key, "header": c.header, "kind": c.kind} for c in cols]
 
 
 @app.command("due", help="今日应办催缴：按催缴规则（工作簿中的「催缴规则」表）列出到期的步骤；承诺缴费未到期的不列.")
@@ -282,7 +278,7 @@ def public(
         from ..render.templating import render
 
         write_output(st, render("public.html.j2", {
-            "estate": settings, "as_of": day, "min_months": min_months, "rows": rows, "columns": _cols(cols),
+            "estate": settings, "as_of": day, "min_months": min_months, "rows": rows, "columns": formats.col_dicts(cols),
             "lang": st.lang,
         }), target, announce=False)
     else:

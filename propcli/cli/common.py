@@ -179,7 +179,7 @@ def emit(st: State, rows: Sequence[Mapping[str, object]], cols: Sequence[Col], *
 
         data = render("table.html.j2", {
             "title": title, "subtitle": subtitle, "generated": "", "lang": st.lang,
-            "columns": [{"key": c.key, "header": c.header, "kind": c.kind} for c in cols],
+            "columns": formats.col_dicts(cols),
             "rows": [dict(r) for r in rows],
         })
     write_output(st, data, output, announce=announce)

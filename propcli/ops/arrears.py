@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ..domain import arrears as rules
-from ..domain.allocation import PREPAID, AllocationError, parse_allocations
+from ..domain.allocation import PREPAID
 from ..domain.billing import last_day
 from ..domain.dunning import Contact, Plan, PolicyError, Step, check_ladder, parse_step, plan
 from ..domain.people import unit_sort_key
@@ -24,8 +24,9 @@ from ..store import schema
 from ..store.normalize import to_identifier
 from ..store.workbook import ROW_NUMBER, Workbook, current_operator
 from .bills import building_of
-from .ledger import due_days, rounding, setting_row
+from .ledger import days_setting, due_days, rounding, setting_location
 from .owners import one_owner
+from .payments import allocations_at
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -80,22 +81,6 @@ def ladder(wb: Workbook) -> tuple[tuple[Step, ...], bool]:
     return steps, own
 
 
-def _days_setting(wb: Workbook, key: str) -> int:
-    text = wb.settings().get(key) or next(d for k, _, d in schema.ESTATE_SETTINGS if k == key)
-    try:
-        days = int(Decimal(text))
-    except Exception:
-        days = -1
-    if days < 0:
-        raise DataError("setting.days", _setting_location(wb, key), value=repr(text), typed=text)
-    return days
-
-
-def _setting_location(wb: Workbook, key: str) -> Location:
-    table, label, row = setting_row(wb, key)
-    return table.location(row.number, "value") if row else Location(wb.name, table.name, None, label)
-
-
 def settings(wb: Workbook) -> tuple[rules.LateFeePolicy | None, int, int]:
     """小区信息's 滞纳金, 催缴间隔(天) and 时效预警(天); a value that cannot be read stops the command
     (the error's `typed` parameter holds it as written, for `check`)."""
@@ -103,8 +88,8 @@ def settings(wb: Workbook) -> tuple[rules.LateFeePolicy | None, int, int]:
     try:
         fee = rules.parse_late_fee(text)
     except rules.LateFeeError:
-        raise DataError("setting.late_fee", _setting_location(wb, "late_fee"), value=repr(text), typed=text) from None
-    return fee, _days_setting(wb, "dunning_gap"), _days_setting(wb, "limitation_warning")
+        raise DataError("setting.late_fee", setting_location(wb, "late_fee"), value=repr(text), typed=text) from None
+    return fee, days_setting(wb, "dunning_gap"), days_setting(wb, "limitation_warning")
 
 
 def policy(wb: Workbook) -> Policy:
@@ -367,14 +352,6 @@ def _payments(wb: Workbook) -> dict[str, list]:
     return wb.columns(schema.PAYMENTS, PAYMENT_KEYS)
 
 
-def _allocations(wb: Workbook, text: object, number: int):  # type: ignore[no-untyped-def]
-    try:
-        return parse_allocations(text)  # type: ignore[arg-type]
-    except AllocationError:
-        raise DataError("payment.bad_allocations", _location(wb, schema.PAYMENTS, number, "allocations"),
-                        value=repr(text)) from None
-
-
 def _paid_after(wb: Workbook, cols: dict[str, list], as_of: dt.date) -> dict[str, Decimal]:
     """Per bill, what to add to 金额 − 已收 to get what was owed on `as_of`: what valid payments received
     after that day put into it, less what payments received by then and voided after it had paid."""
@@ -383,7 +360,7 @@ def _paid_after(wb: Workbook, cols: dict[str, list], as_of: dt.date) -> dict[str
         if not allocs or not _in_effect_differs(paid_on, voided, as_of):
             continue
         sign = -1 if voided else 1
-        for a in _allocations(wb, allocs, number):
+        for a in allocations_at(allocs, lambda: _location(wb, schema.PAYMENTS, number, "allocations")):
             if a.target != PREPAID:
                 out[a.target] = out.get(a.target, ZERO) + sign * a.amount
     return out
@@ -398,7 +375,7 @@ def _part_payments(wb: Workbook, cols: dict[str, list], as_of: dt.date,
     for unit, paid_on, allocs, voided, number in zip(*(cols[k] for k in PAYMENT_KEYS)):
         if voided or paid_on is None or paid_on > as_of or not allocs or str(unit) not in units:
             continue
-        for a in _allocations(wb, allocs, number):
+        for a in allocations_at(allocs, lambda: _location(wb, schema.PAYMENTS, number, "allocations")):
             if a.target in bills:
                 out.setdefault(a.target, []).append(paid_on)
     return out

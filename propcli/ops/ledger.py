@@ -92,18 +92,24 @@ def rounding(wb: Workbook) -> Rounding:
     try:
         return parse_rounding(text)
     except ValueError:
-        raise DataError("setting.rounding", _setting_location(wb, "rounding"), value=repr(text)) from None
+        raise DataError("setting.rounding", setting_location(wb, "rounding"), value=repr(text)) from None
 
 
-def due_days(wb: Workbook) -> int:
-    text = wb.settings().get("due_days") or "15"
+def days_setting(wb: Workbook, key: str, error: str = "setting.days") -> int:
+    """A 小区信息 setting that is a number of days (blank: its default). A value that is not a whole
+    number of 0 or more stops the command, naming its cell (the error's `typed` holds it as written)."""
+    text = wb.settings().get(key) or next(d for k, _, d in schema.ESTATE_SETTINGS if k == key)
     try:
         days = int(Decimal(text))
     except Exception:
         days = -1
     if days < 0:
-        raise DataError("setting.due_days", _setting_location(wb, "due_days"), value=repr(text))
+        raise DataError(error, setting_location(wb, key), value=repr(text), typed=text)
     return days
+
+
+def due_days(wb: Workbook) -> int:
+    return days_setting(wb, "due_days", "setting.due_days")
 
 
 def setting_row(wb: Workbook, key: str) -> tuple[Table, str, Row | None]:
@@ -114,6 +120,6 @@ def setting_row(wb: Workbook, key: str) -> tuple[Table, str, Row | None]:
     return table, label, next((r for r in table.rows if schema.norm_header(r.values.get("item") or "") in names), None)
 
 
-def _setting_location(wb: Workbook, key: str) -> Location:
+def setting_location(wb: Workbook, key: str) -> Location:
     table, label, row = setting_row(wb, key)
     return table.location(row.number, "value") if row else Location(wb.name, table.name, None, label)

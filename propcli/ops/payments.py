@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -19,7 +19,7 @@ from ..domain.allocation import (
     spend_prepaid,
 )
 from ..domain.money import rmb_upper
-from ..errors import DataError
+from ..errors import DataError, Location
 from ..store import schema
 from ..store.normalize import to_identifier
 from ..store.reader import Row, Table
@@ -33,12 +33,17 @@ _RECEIPT = re.compile(r"^SJ(\d{4})(\d{6})$")
 # -- prepaid ---------------------------------------------------------------------------------------
 
 
-def _allocations(table: Table, row: Row) -> tuple[Allocation, ...]:
+def allocations_at(text: object, where: Callable[[], Location]) -> tuple[Allocation, ...]:
+    """A 分配 cell as Allocations; one that cannot be read stops the command, naming its cell (`where`
+    is asked only then)."""
     try:
-        return parse_allocations(row.values.get("allocations"))  # type: ignore[arg-type]
+        return parse_allocations(text)  # type: ignore[arg-type]
     except AllocationError:
-        raise DataError("payment.bad_allocations", table.location(row.number, "allocations"),
-                        value=repr(row.values.get("allocations"))) from None
+        raise DataError("payment.bad_allocations", where(), value=repr(text)) from None
+
+
+def _allocations(table: Table, row: Row) -> tuple[Allocation, ...]:
+    return allocations_at(row.values.get("allocations"), lambda: table.location(row.number, "allocations"))
 
 
 def prepaid_of(table: Table, row: Row) -> Decimal:

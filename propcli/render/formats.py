@@ -23,6 +23,11 @@ class Col:
     kind: str = "text"  # text, money, number, date
 
 
+def col_dicts(cols: Sequence[Col]) -> list[dict[str, str]]:
+    """Columns as templates take them: key, header, kind."""
+    return [{"key": c.key, "header": c.header, "kind": c.kind} for c in cols]
+
+
 def format_for(output: Path | None, fmt: str | None, default: str = "table") -> str:
     """The format asked for, or the one `-o FILE` implies by its extension."""
     if fmt:
