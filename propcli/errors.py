@@ -102,6 +102,13 @@ class DataError(PropcliError):
     """Bad input or bad data: exit 1."""
 
 
+class UsageError(PropcliError):
+    """The command was asked for something it cannot do (an unknown format, an output onto the
+    workbook): exit 2, nothing written."""
+
+    exit_code = 2
+
+
 class ProblemsError(DataError):
     """Several located problems that stop a command (e.g. an import or a strict read)."""
 

@@ -365,6 +365,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "out.next_step": ("下一步：{action}，应办日期 {date}", "next: {action}, due {date}"),
     "out.no_tracking": ("提示：{channel} 应以 EMS 寄送并记录快递单号（--tracking-no），才能证明已送达", "note: send the {channel} by EMS and record its tracking number (--tracking-no) to prove delivery"),
     "out.payments_title": ("收款记录（{count} 笔，有效合计 {total} 元）", "payments ({count}, valid total {total})"),
+    # the output path
+    "output.format": ("没有 {asked} 格式的输出", "no output format {asked}"),
+    "output.format.hint": ("可用：{allowed}", "use one of: {allowed}"),
+    "output.binary_tty": ("xlsx 只能写入文件", "xlsx goes to a file"),
+    "output.binary_tty.hint": ("加 -o FILE.xlsx", "add -o FILE.xlsx"),
+    "output.is_dir": ("{path} 是文件夹，不是文件", "{path} is a folder, not a file"),
+    "output.is_dir.hint": ("在 -o 后写文件名，例如 {path}/报表.xlsx", "name a file after -o, e.g. {path}/report.xlsx"),
+    "output.is_workbook": ("{path} 就是工作簿本身，不能用输出覆盖它", "{path} is the workbook itself; an output would overwrite it"),
+    "output.is_workbook.hint": ("另起一个文件名，例如 报表.xlsx", "choose another file name, e.g. report.xlsx"),
+    "output.in_store": ("{path} 在 propcli 自己的 .propcli 文件夹里", "{path} is inside propcli's own .propcli folder"),
+    "output.in_store.hint": ("把输出写到别的文件夹", "write the output to another folder"),
+    "output.write_failed": ("无法写入 {path}（{reason}）", "cannot write {path} ({reason})"),
+    "output.write_failed.hint": ("检查磁盘空间和文件夹权限", "check the disk space and the folder's permissions"),
 }
 
 

@@ -54,8 +54,12 @@ def report(cli, path: Path, *args: str) -> dict:  # type: ignore[no-untyped-def]
     return json.loads(result.stdout)
 
 
+def debtors(data: dict) -> list[dict]:
+    return data["debtors"]["rows"]
+
+
 def by_unit(data: dict) -> dict[str, dict]:
-    return {(d["unit_id"] + ("/former" if "原业主" in d["owner"] else "")): d for d in data["debtors"]}
+    return {(d["unit_id"] + ("/former" if d["owner"]["transfer_date"] else "")): d for d in debtors(data)}
 
 
 def test_report_worked_example(cli, estate):
@@ -68,23 +72,25 @@ def test_report_worked_example(cli, estate):
     # 1-1-102 owes six months of 200.00; January (due 02-15) is in its 6th month.
     b = units["1-1-102"]
     assert (b["total"], b["months"], b["since"]) == ("1200.00", 6, "2025-01")
-    assert b["phone"] == "" and b["owner"] == "李四"
+    assert b["phone"] is None and b["owner"] == {"name": "李四", "transfer_date": None, "unregistered": False}
     # 2-1-201: January to March (before the sale on 04-10) stay with 赵六; April to June are 钱七's.
     old, new = units["2-1-201/former"], units["2-1-201"]
-    assert old["owner"] == "赵六（原业主，2025-04-10 过户）" and old["total"] == "900.00" and old["months"] == 6
-    assert new["owner"] == "钱七" and new["total"] == "900.00" and new["months"] == 3
-    assert data["total"] == "3900.00"
+    assert old["owner"] == {"name": "赵六", "transfer_date": "2025-04-10", "unregistered": False}
+    assert old["total"] == "900.00" and old["months"] == 6
+    assert new["owner"]["name"] == "钱七" and new["total"] == "900.00" and new["months"] == 3
+    assert data["debtors"]["total"]["total"] == "3900.00"
+    assert data["debtors"]["total"]["items"] == {"物业费": "3900.00"}
     # the totals views reconcile with the detail and with each other
-    totals = data["totals"]
-    assert [(r["building"], r["debtors"], r["total"]) for r in totals["按楼栋"]] == [
-        ("1", 2, "2100.00"), ("2", 2, "1800.00"), ("合计", 4, "3900.00")]
-    assert [(r["item"], r["bills"], r["total"]) for r in totals["按项目"]] == [("物业费", 16, "3900.00"),
-                                                                             ("合计", 16, "3900.00")]
+    assert [(r["building"], r["debtors"], r["total"]) for r in data["by_building"]["rows"]] == [
+        ("1", 2, "2100.00"), ("2", 2, "1800.00")]
+    assert data["by_building"]["total"] == {"debtors": 4, "total": "3900.00"}
+    assert [(r["item"], r["bills"], r["total"]) for r in data["by_item"]["rows"]] == [("物业费", 16, "3900.00")]
+    assert data["by_item"]["total"] == {"bills": 16, "total": "3900.00"}
     # by each bill's own age: 1–3 months: 101's Apr–Jun 750 + 102's Apr–Jun 600 + 钱七's 900 = 2250;
     # 4–6 months: 101's Mar 150 + 102's Jan–Mar 600 + 赵六's 900 = 1650
-    buckets = {r["bucket"]: (r["bills"], r["total"]) for r in totals["按账龄"]}
+    buckets = {r["bucket"]: (r["bills"], r["total"]) for r in data["by_age"]["rows"]}
     assert buckets["1–3"] == (9, "2250.00") and buckets["4–6"] == (7, "1650.00")
-    assert buckets["7–12"] == (0, "0.00") and buckets["合计"] == (16, "3900.00")
+    assert buckets["7–12"] == (0, "0.00") and data["by_age"]["total"] == {"bills": 16, "total": "3900.00"}
 
 
 def test_as_of_an_earlier_day_undoes_later_payments(cli, estate):
@@ -104,9 +110,9 @@ def test_a_payment_voided_later_still_counts_on_the_days_it_stood(cli, estate):
 
 
 def test_filters(cli, estate):
-    assert [d["unit_id"] for d in report(cli, estate, "--building", "2")["debtors"]] == ["2-1-201", "2-1-201"]
-    assert [d["unit_id"] for d in report(cli, estate, "--min-months", "5")["debtors"]] == ["1-1-102", "2-1-201"]
-    assert report(cli, estate, "--item", "水费")["debtors"] == []
+    assert [d["unit_id"] for d in debtors(report(cli, estate, "--building", "2"))] == ["2-1-201", "2-1-201"]
+    assert [d["unit_id"] for d in debtors(report(cli, estate, "--min-months", "5"))] == ["1-1-102", "2-1-201"]
+    assert debtors(report(cli, estate, "--item", "水费")) == []
 
 
 def test_names_and_phones_masked_unless_unmask(cli, estate):
@@ -116,7 +122,7 @@ def test_names_and_phones_masked_unless_unmask(cli, estate):
         wb.commit("test")
     masked = json.loads(cli("-w", estate, "arrears", "report", "--as-of", "2025-07-20", "-f", "json").stdout)
     a = by_unit(masked)["1-1-101"]
-    assert (a["owner"], a["phone"]) == ("王**", "138****5678")
+    assert (a["owner"]["name"], a["phone"]) == ("王**", "138****5678")
     assert by_unit(report(cli, estate))["1-1-101"]["phone"] == "13812345678"
 
 
@@ -148,9 +154,9 @@ def test_ladder_due_list_and_log(cli, estate):
     assert journal[-1]["command"] == "arrears log 1-1-102 电话" and journal[-1]["sheet"] == "催缴记录"
     # 102 (出租, no visit): a 催缴函 three months after the phone call (06-10); the promise of 03-31 was broken
     b = by_unit(report(cli, estate))["1-1-102"]
-    assert (b["stage"], b["next"], b["next_due"]) == ("电话 2025-03-10", "催缴函", "2025-06-10")
-    assert b["promise"] == "2025-03-31（未兑现）"
-    assert b["last_contact"] == "2025-03-10 电话" and b["outcome"] == "承诺月底缴清"
+    assert (b["stage"], b["next"], b["next_due"]) == ({"channel": "电话", "date": "2025-03-10"}, "催缴函", "2025-06-10")
+    assert b["promise"] == {"date": "2025-03-31", "broken": True}
+    assert b["last_contact"] == {"date": "2025-03-10", "channel": "电话"} and b["outcome"] == "承诺月底缴清"
 
 
 def test_a_pending_promise_keeps_a_debtor_off_the_due_list(cli, estate):
@@ -160,7 +166,7 @@ def test_a_pending_promise_keeps_a_debtor_off_the_due_list(cli, estate):
     assert "1-1-101" not in due and "1-1-102" in due
     # the SMS waits for the day after the promise; the phone call comes 15 days after the notice
     a = by_unit(report(cli, estate))["1-1-101"]
-    assert (a["next"], a["next_due"], a["promise"]) == ("短信", "2025-08-01", "2025-07-31")
+    assert (a["next"], a["next_due"], a["promise"]) == ("短信", "2025-08-01", {"date": "2025-07-31", "broken": False})
 
 
 def test_late_fees_apart_from_the_principal(cli, estate):
@@ -188,7 +194,7 @@ def test_xlsx_report_is_formatted_and_byte_identical_on_rerun(cli, estate, tmp_p
     ws = wb["欠费明细"]
     assert ws.freeze_panes == "A2"
     last = [c.value for c in ws[ws.max_row]]
-    assert last[0] == "合计" and 3900.0 in last and ws.cell(ws.max_row, 1).font.b
+    assert last[0] == "合计（4 户）" and 3900.0 in last and ws.cell(ws.max_row, 1).font.b
     assert [c.value for c in wb["按账龄"]["A"]][1:] == ["1–3", "4–6", "7–12", "13–24", "25–36", ">36", "合计"]
 
 
@@ -277,16 +283,21 @@ def test_the_readme_crontab_line_runs_without_a_terminal(estate, tmp_path):
 
 
 def test_a_part_payment_after_the_due_date_starts_the_bills_three_years_again(cli, estate):
-    def limitation() -> str:
-        data = cli("-w", estate, "arrears", "report", "--as-of", "2028-04-20", "-f", "json", "-b", "1").stdout
-        return by_unit(json.loads(data))["1-1-101"]["limitation"]
+    def limitation() -> tuple[dict, str]:
+        args = ("-w", estate, "arrears", "report", "--as-of", "2028-04-20", "-b", "1")
+        data = json.loads(cli(*args, "-f", "json").stdout)
+        text = next(r for r in csv.DictReader(io.StringIO(cli(*args, "-f", "csv").stdout.lstrip("\ufeff")))
+                    if r["房号"] == "1-1-101")
+        return by_unit(data)["1-1-101"]["limitation"], text["诉讼时效"]
 
     # March (due 2025-04-15) got its 100.00 on 04-02, before it was due: no interruption, time-barred
     # since 2028-04-15; April–June (due 05-15, 06-15, 07-15) end within the 90 days
-    assert limitation() == "已过时效 150.00；⚠ 2028-05-15 时效届满 750.00"
+    assert limitation() == ({"expired": "150.00", "expiring": "750.00", "first_expiry": "2028-05-15"},
+                            "已过时效 150.00；⚠ 2028-05-15 时效届满 750.00")
     assert cli("-w", estate, "payments", "record", "1-1-101", "--amount", "50", "--date", "2025-05-01").exit_code == 0
     # 50.00 more into March on 2025-05-01: its three years now end on 2028-05-01 (100.00 still owed)
-    assert limitation() == "⚠ 2028-05-01 时效届满 850.00"
+    assert limitation() == ({"expired": "0.00", "expiring": "850.00", "first_expiry": "2028-05-01"},
+                            "⚠ 2028-05-01 时效届满 850.00")
 
 
 def test_check_dunning_names_every_bad_policy_cell(cli, estate):

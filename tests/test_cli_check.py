@@ -99,7 +99,9 @@ def test_messy_lines_golden(cli, messy: Path, golden) -> None:
 def test_messy_json(cli, messy: Path) -> None:
     r = cli("-w", messy, "check", "--format", "json")
     assert r.exit_code == 3
-    problems = json.loads(r.stdout)
+    data = json.loads(r.stdout)
+    assert data["report"] == "check"
+    problems = data["problems"]["rows"]
     assert len(problems) == PROBLEMS
     for p in problems:
         assert {"check", "sheet", "row", "column", "value", "message", "hint"} <= p.keys()
@@ -148,7 +150,7 @@ def test_fix_repairs_only_identifiers_and_journals(cli, messy: Path) -> None:
     assert ws["K11"].value == "2014年13月" and ws["J12"].value == "自用"
     assert wb["过户记录"]["A6"].value == UNKNOWN_UNIT
 
-    remaining = json.loads(cli("-w", messy, "check", "-f", "json").stdout)
+    remaining = json.loads(cli("-w", messy, "check", "-f", "json").stdout)["problems"]["rows"]
     assert len(remaining) == PROBLEMS - FIXABLE
     assert not {p["check"] for p in remaining} & {"fullwidth", "whitespace"}
 

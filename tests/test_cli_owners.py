@@ -92,7 +92,7 @@ def test_sample_facts_hold() -> None:
 def test_list_counts_and_filters(cli, sample: Path) -> None:
     r = cli("-w", sample, "owners", "list", "-f", "json")
     assert r.exit_code == 0, r.stderr
-    rows = json.loads(r.stdout)
+    rows = json.loads(r.stdout)["owners"]["rows"]
     assert len(rows) == SAMPLE_ROWS
     assert len({x["unit_id"] for x in rows}) == SAMPLE_ROWS
 
@@ -100,11 +100,11 @@ def test_list_counts_and_filters(cli, sample: Path) -> None:
     assert table.exit_code == 0
     assert f"阳光花园 · 业主档案（{SAMPLE_ROWS}）" in table.stdout
 
-    b3 = json.loads(cli("-w", sample, "owners", "list", "--building", "3", "-f", "json").stdout)
+    b3 = json.loads(cli("-w", sample, "owners", "list", "--building", "3", "-f", "json").stdout)["owners"]["rows"]
     assert len(b3) == BUILDING_3
     assert all(x["unit_id"].startswith("3-") and x["building"] == "3" for x in b3)
 
-    trustee = json.loads(cli("-w", sample, "owners", "list", "--status", "托管", "-f", "json").stdout)
+    trustee = json.loads(cli("-w", sample, "owners", "list", "--status", "托管", "-f", "json").stdout)["owners"]["rows"]
     assert len(trustee) == STATUS_TRUSTEE
     assert {x["status"] for x in trustee} == {"托管"}
 
@@ -156,7 +156,7 @@ def test_list_to_xlsx(cli, sample: Path, tmp_path: Path) -> None:
 def test_list_to_json_file(cli, sample: Path, tmp_path: Path) -> None:
     out = tmp_path / "x.json"
     assert cli("-w", sample, "owners", "list", "-o", out).exit_code == 0
-    rows = json.loads(out.read_text(encoding="utf-8"))
+    rows = json.loads(out.read_text(encoding="utf-8"))["owners"]["rows"]
     assert len(rows) == SAMPLE_ROWS
     first = rows[0]
     assert first["unit_id"] == U1 and first["owner_name"] == "周宇" and first["phone"] == U1_PHONE_MASKED
@@ -211,11 +211,11 @@ def test_show_json_golden(cli, sample: Path, golden) -> None:
     r = cli("-w", sample, "owners", "show", U_TRANSFERRED, "-f", "json")
     assert r.exit_code == 0, r.stderr
     data = json.loads(r.stdout)
-    assert data["unit"] == U_TRANSFERRED
+    assert data["report"] == "owners.show" and data["params"] == {"unit": U_TRANSFERRED}
     assert data["profile"]["owner_name"] == "孙怡"
     assert data["profile"]["phone"] == "152****5688"
-    assert data["transfers"] == [{
-        "unit_id": U_TRANSFERRED, "date": "2024-03-23", "from_owner": "张辉洋", "to_owner": "孙怡",
+    assert data["transfers"]["rows"] == [{
+        "date": "2024-03-23", "from_owner": "张辉洋", "to_owner": "孙怡",
         "phone": "152****5688", "settled": "2602.78", "operator": "前台小王",
     }]
     golden("owners_show.json", r.stdout)
@@ -242,14 +242,14 @@ def test_show_unknown_unit(cli, sample: Path) -> None:
 def test_find(cli, sample: Path, text: str, units: list[str], why: str) -> None:
     r = cli("-w", sample, "owners", "find", text, "-f", "json")
     assert r.exit_code == 0, r.stderr
-    rows = json.loads(r.stdout)
+    rows = json.loads(r.stdout)["matches"]["rows"]
     assert [x["unit_id"] for x in rows] == units
     assert {x["why"] for x in rows} == {why}
 
 
 def test_find_polyphonic_surname_both_readings(cli, sample: Path) -> None:
     """曾 is zēng as a surname but céng elsewhere: cm finds 曾敏 alongside the 陈 owners."""
-    rows = json.loads(cli("-w", sample, "owners", "find", "cm", "-f", "json").stdout)
+    rows = json.loads(cli("-w", sample, "owners", "find", "cm", "-f", "json").stdout)["matches"]["rows"]
     assert [(x["unit_id"], x["owner_name"]) for x in rows] == [
         ("2-1-0402", "曾敏"), ("2-1-1701", "陈明勇"), ("4-2-0901", "陈梅亮"), ("6-1-0801", "陈明思")]
     masked_only = cli("-w", sample, "owners", "find", "6187")
@@ -515,7 +515,7 @@ def test_workbook_from_environment(cli, sample: Path, monkeypatch: pytest.Monkey
     monkeypatch.setenv("PROPCLI_WORKBOOK", str(sample))
     r = cli("owners", "list", "-f", "json")
     assert r.exit_code == 0, r.stderr
-    assert len(json.loads(r.stdout)) == SAMPLE_ROWS
+    assert len(json.loads(r.stdout)["owners"]["rows"]) == SAMPLE_ROWS
 
 
 def test_workbook_in_folder_ignores_export(cli, sample: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from ..ops import billing as ops
-from ..render.formats import Col
+from ..reports import ledger as reports
 from ..store.workbook import Workbook
 from .common import DryRunOpt, ForceOpt, FormatOpt, OutputOpt, emit, find_workbook, parse_period, say, state
 
@@ -31,7 +31,7 @@ def run(
         result = ops.run(wb, month)
         commit = wb.commit(f"billing run {month}", dry_run=dry_run) if result.new else None
     if result.new:
-        _summary(st, result, fmt, output)
+        emit(st, reports.billing_totals(result, st.lang), fmt=fmt, output=output)
     for c in result.changed[:20]:
         say(st, st.t("out.bill_changed", bill=c.bill_id, unit=c.unit, item=c.item, billed=f"{c.billed:.2f}",
                      now=f"{c.now:.2f}"))
@@ -52,13 +52,3 @@ def run(
         say(st, st.t("out.dry_run_bills"))
     elif commit is not None and commit.backup is not None:
         say(st, st.t("out.saved", count=len(commit.entries), path=wb.name, backup=commit.backup.name))
-
-
-def _summary(st, result: ops.BillingRun, fmt: str | None, output) -> None:  # type: ignore[no-untyped-def]
-    """New bills by building and item, with a 合计 row: what a clerk checks before printing notices."""
-    total = "合计" if st.lang == "zh" else "total"
-    rows = [{**r, "building": r["building"] or total} for r in ops.totals(result.new)]
-    heads = ("楼栋", "收费项目", "张数", "金额") if st.lang == "zh" else ("building", "item", "bills", "amount")
-    cols = [Col(k, h, kind) for k, h, kind in zip(("building", "item", "count", "amount"), heads,
-                                                  ("text", "text", "number", "money"))]
-    emit(st, rows, cols, fmt=fmt, output=output, title=st.t("out.billing_title", period=result.period))

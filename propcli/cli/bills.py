@@ -7,9 +7,9 @@ from typing import Annotated
 import typer
 
 from ..ops import bills as ops
-from ..render.formats import Col
+from ..reports import ledger as reports
 from ..store.workbook import Workbook
-from .common import FormatOpt, OutputOpt, emit, find_workbook, parse_period, state
+from .common import FormatOpt, OutputOpt, emit, estate_of, find_workbook, parse_period, state
 
 app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
 
@@ -26,13 +26,6 @@ def summary(
     month = parse_period(period) if period else None
     with Workbook(find_workbook(st)) as wb:
         lines, total = ops.summary(wb, building=building, period=month)
-        title = wb.settings().get("name") or wb.name
-    zh = st.lang == "zh"
-    cols = [Col("building", "楼栋" if zh else "building"), Col("period", "账期" if zh else "period"),
-            Col("bills", "账单数" if zh else "bills", "number"), Col("amount", "金额" if zh else "amount", "money"),
-            Col("paid", "已收" if zh else "paid", "money"), Col("owing", "欠费" if zh else "owing", "money")]
-    rows = [x.record() for x in lines]
-    rows.append({**total.record(), "building": "合计" if zh else "total"})
-    emit(st, rows, cols, fmt=fmt, output=output,
-         title=f"{title} · {'应收账单汇总' if zh else 'bills summary'}",
-         json_data={"lines": [x.record() for x in lines], "total": total.record()})
+        estate = estate_of(wb)
+    emit(st, reports.bills_summary(lines, total, estate, st.lang, building=building, period=month), fmt=fmt,
+         output=output)

@@ -7,21 +7,23 @@ from typing import Annotated
 import typer
 
 from ..ops import checking
-from ..render import formats
+from ..reports import ledger as reports
 from ..store.workbook import Workbook
-from .common import DryRunOpt, Exit, ForceOpt, OutputOpt, find_workbook, report_commit, say, state, write_output
+from .common import DryRunOpt, Exit, ForceOpt, FormatOpt, OutputOpt, choose_format, emit, find_workbook, report_commit, say, state
 
 
 def check(
     ctx: typer.Context,
     names: Annotated[list[str] | None, typer.Argument(help="checks to run: " + ", ".join(checking.NAMES))] = None,
     fix: Annotated[bool, typer.Option("--fix", help="repair what is safe (full-width, stray spaces in identifiers)")] = False,
-    fmt: Annotated[str | None, typer.Option("--format", "-f", help="text | json")] = None,
+    fmt: FormatOpt = None,
     output: OutputOpt = None,
     dry_run: DryRunOpt = False,
     force: ForceOpt = False,
 ) -> None:
     st = state(ctx)
+    fmt = "table" if fmt == "text" else fmt
+    choose_format(output, fmt)
     path = find_workbook(st)
     with Workbook(path, write=fix, force=force) as wb:
         problems = checking.run_checks(wb, names)
@@ -35,12 +37,6 @@ def check(
             problems = checking.run_checks(wb, names)
     if not problems:
         return
-    kind = formats.format_for(output, fmt, default="text")
-    if kind == "json":
-        data = formats.to_json([p.as_dict(st.lang) for p in problems])
-    else:
-        data = "".join(p.format(st.lang) + "\n" for p in problems)
-    write_output(st, data, output)
+    emit(st, reports.problems(problems, st.lang, names=names or None), fmt=fmt, output=output)
     say(st, st.t("out.problems", count=len(problems)))
     raise typer.Exit(Exit.CHECK)
-

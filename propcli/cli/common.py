@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -14,10 +15,10 @@ from typing import Annotated
 
 import typer
 
-from ..errors import DataError
+from ..errors import DataError, UsageError
 from ..i18n import tr
-from ..render import formats
-from ..render.formats import Col
+from ..render import cells, formats
+from ..reports.model import Report
 from ..store.workbook import CommitResult, Workbook
 
 
@@ -37,6 +38,8 @@ class State:
     lang: str = "zh"
     quiet: bool = False
     debug: bool = False
+    templates_dir: Path | None = None  # --templates-dir: the estate's own templates, before the shipped ones
+    workbook_path: Path | None = None  # the workbook found for this command (outputs never overwrite it)
 
     def t(self, key: str, **params: object) -> str:
         return tr(key, self.lang, **params)
@@ -56,15 +59,6 @@ def err_console():  # type: ignore[no-untyped-def]
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-def out_console():  # type: ignore[no-untyped-def]
-    from rich.console import Console
-
-    width = int(os.environ["COLUMNS"]) if os.environ.get("COLUMNS", "").isdigit() else None
-    if width is None and not sys.stdout.isatty():
-        width = 160  # piped or in a file: do not fold unit ids and phones at 80 columns
-    return Console(highlight=False, width=width, soft_wrap=False)
-
-
 def say(st: State, message: str) -> None:
     """A progress or result message on stderr (silent with --quiet)."""
     if not st.quiet:
@@ -78,18 +72,29 @@ def report_commit(st: State, wb: Workbook, result: CommitResult) -> None:
         say(st, st.t("out.nothing"))
         return
     if not result.written:
-        rows = [{"sheet": e.sheet, "key": e.key, "before": e.before, "after": e.after} for e in result.entries]
-        heads = ("表", "主键", "变更前", "变更后") if st.lang == "zh" else ("sheet", "key", "before", "after")
-        cols = [Col(k, h) for k, h in zip(("sheet", "key", "before", "after"), heads)]
-        emit(st, rows, cols, fmt="table", output=None, title="")
+        from ..reports.ledger import changes
+
+        emit(st, changes(result.entries))
         say(st, st.t("out.dry_run", count=len(result.entries)))
     else:
         backup = result.backup.name if result.backup else "—"
         say(st, st.t("out.saved", count=len(result.entries), path=wb.name, backup=backup))
 
 
+def estate_of(wb: Workbook) -> dict[str, str]:
+    """小区信息 for a report's title and templates; 小区名称 defaults to the workbook's file name."""
+    settings = wb.settings()
+    settings["name"] = settings.get("name") or wb.name
+    return settings
+
+
 def find_workbook(st: State) -> Path:
     """--workbook, else PROPCLI_WORKBOOK, else the one estate workbook in the current folder."""
+    st.workbook_path = _find_workbook(st)
+    return st.workbook_path
+
+
+def _find_workbook(st: State) -> Path:
     if st.workbook is not None:
         return st.workbook
     env = os.environ.get("PROPCLI_WORKBOOK")
@@ -158,80 +163,94 @@ ForceOpt = Annotated[bool, typer.Option("--force", help="write although an offic
 UnmaskOpt = Annotated[bool, typer.Option("--unmask", help="show phones and ID numbers in full (for your own eyes)")]
 
 
-def emit(st: State, rows: Sequence[Mapping[str, object]], cols: Sequence[Col], *, fmt: str | None,
-         output: Path | None, title: str, subtitle: str = "", json_data: object = None,
-         announce: bool = True) -> None:
-    """Write a report in the format asked for, to -o FILE or stdout (`announce`: say where it went)."""
-    kind = formats.format_for(output, fmt)
-    if kind not in formats.FORMATS:
-        raise typer.BadParameter(f"{kind} (table, csv, json, xlsx, html)", param_hint="--format")
-    if kind == "table":
-        _print_table(st, rows, cols, title, output)
-        return
-    if kind == "csv":
-        data: str | bytes = formats.to_csv(rows, cols)
-    elif kind == "json":
-        data = formats.to_json(json_data if json_data is not None else [dict(r) for r in rows])
-    elif kind == "xlsx":
-        data = formats.to_xlsx([(title, rows, cols)])
-    else:
-        from ..render.templating import render
+# -- the one output path ---------------------------------------------------------------------------
 
-        data = render("table.html.j2", {
-            "title": title, "subtitle": subtitle, "generated": "", "lang": st.lang,
-            "columns": formats.col_dicts(cols),
-            "rows": [dict(r) for r in rows],
-        })
+
+def emit(st: State, report: Report, *, fmt: str | None = None, output: Path | None = None, unmask: bool = False,
+         allowed: tuple[str, ...] | None = None, announce: bool = True) -> None:
+    """A report, masked for its audience, in the format asked for (--format, else -o's extension, else
+    the table) to -o FILE or stdout. An unknown format or extension is a usage error; nothing is written."""
+    renderer = choose_format(output, fmt, allowed)
+    report = cells.masked(report, unmask)
+    if renderer.name == "table" and output is None:
+        if report.empty_note and not any(s.rows for s in report.sections):
+            say(st, report.empty_note)
+            return
+        _print_table(st, report)
+        return
+    data = renderer.render(report, formats.Options(st.lang, None, st.templates_dir, st.workbook_path))
     write_output(st, data, output, announce=announce)
 
 
+def choose_format(output: Path | None, fmt: str | None, allowed: tuple[str, ...] | None = None) -> formats.Renderer:
+    try:
+        return formats.choose(output, fmt, allowed)
+    except formats.UnknownFormat as exc:
+        raise UsageError("output.format", asked=exc.asked, allowed=", ".join(exc.allowed)) from None
+
+
+def terminal_width() -> int | None:
+    """COLUMNS, else the terminal's width; None in a pipe (no width to fit: rows are never folded)."""
+    if os.environ.get("COLUMNS", "").isdigit():
+        return int(os.environ["COLUMNS"])
+    if sys.stdout.isatty():
+        return shutil.get_terminal_size().columns
+    return None
+
+
+def _print_table(st: State, report: Report) -> None:
+    """On a terminal, with its colours; in a pipe, plain text without trailing blanks."""
+    width = terminal_width()
+    if not sys.stdout.isatty():
+        sys.stdout.write(formats.to_text(report, formats.Options(st.lang, width)))
+        return
+    from rich.console import Console
+
+    from ..render.table import renderables
+
+    console = Console(highlight=False, width=width, soft_wrap=False)
+    for p in renderables(report, st.lang, width):
+        console.print(p)
+
+
 def write_output(st: State, data: str | bytes, output: Path | None, *, announce: bool = True) -> None:
+    """Data to stdout, or to -o FILE through a temporary file renamed into place: a full disk or an
+    interruption leaves no half-written file. Never onto the workbook, into .propcli/, or onto a folder."""
     if output is None:
         if isinstance(data, bytes):
             if sys.stdout.isatty():  # a workbook's bytes would only garble the clerk's terminal
-                raise typer.BadParameter("xlsx goes to a file: add -o FILE.xlsx", param_hint="--format")
+                raise UsageError("output.binary_tty")
             sys.stdout.buffer.write(data)
             sys.stdout.flush()
         else:
             sys.stdout.write(data.lstrip("\ufeff"))
         return
-    output.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(data, str):
-        output.write_text(data, encoding="utf-8", newline="")
-    else:
-        output.write_bytes(data)
+    target = safe_target(st, output)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(payload)
+        os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise DataError("output.write_failed", None, path=str(output), reason=exc.strerror or str(exc)) from None
     if announce:
         say(st, st.t("out.written", path=str(output)))
 
 
-NO_WRAP = {"unit_id", "phone", "tenant_phone", "id_no", "owner_name", "tenant_name", "status", "parking", "since",
-           "last_contact", "next", "owner", "promise"}
-
-
-def rich_table(rows: Sequence[Mapping[str, object]], cols: Sequence[Col], title: str = ""):  # type: ignore[no-untyped-def]
-    from rich.table import Table
-
-    table = Table(title=title or None, title_justify="left", header_style="bold")
-    for c in cols:
-        table.add_column(c.header, justify="left" if c.kind in ("text", "date") else "right",
-                         overflow="fold", no_wrap=c.kind != "text" or c.key in NO_WRAP)
-    for r in rows:
-        table.add_row(*(formats.text(r.get(c.key), c.kind) for c in cols))
-    return table
-
-
-def print_rich(st: State, renderable: object, output: Path | None) -> None:
-    """A table or panel to stdout, or as plain text to -o FILE."""
-    if output is None:
-        out_console().print(renderable)
-        return
-    from rich.console import Console
-
-    with open(output, "w", encoding="utf-8") as f:
-        Console(file=f, width=160, highlight=False, color_system=None).print(renderable)
-    say(st, st.t("out.written", path=str(output)))
-
-
-def _print_table(st: State, rows: Sequence[Mapping[str, object]], cols: Sequence[Col], title: str,
-                 output: Path | None) -> None:
-    print_rich(st, rich_table(rows, cols, title), output)
+def safe_target(st: State, output: Path) -> Path:
+    """-o FILE, refused (exit 2, nothing written) when it is the workbook itself (by any path: a link,
+    `..`, a hard link), a file inside propcli's own `.propcli/` folder, or a folder."""
+    if output.is_dir():
+        raise UsageError("output.is_dir", path=str(output))
+    target = output.resolve()
+    workbook = st.workbook_path
+    if workbook is not None and workbook.exists():
+        real = workbook.resolve()
+        if target == real or (target.exists() and os.path.samefile(target, real)):
+            raise UsageError("output.is_workbook", path=str(output))
+        if real.parent / ".propcli" in target.parents:
+            raise UsageError("output.in_store", path=str(output))
+    return target

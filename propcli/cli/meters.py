@@ -12,7 +12,7 @@ import typer
 from ..domain.readings import ReadingError, Rollover, parse_mark
 from ..errors import DataError
 from ..ops import meters as ops
-from ..render.formats import Col
+from ..reports import ledger as reports
 from ..store.workbook import Workbook
 from .common import (
     DryRunOpt, ForceOpt, FormatOpt, OutputOpt, as_decimal, emit, find_workbook, parse_date, parse_period,
@@ -94,10 +94,6 @@ def import_(
         report_commit(st, wb, wb.commit(f"meters import {source.name}", dry_run=dry_run))
 
 
-KIND_TEXT = {"zh": {"error": "错误", "spike": "突增", "zero": "零用量", "missing": "缺读数"},
-             "en": {"error": "error", "spike": "spike", "zero": "zero", "missing": "missing"}}
-
-
 @app.command("anomalies", help="本期读数异常：倒走、突增 (>3× 近6月中位数)、在住户零用量、缺读数. Exit 3 when any.")
 def anomalies(
     ctx: typer.Context,
@@ -109,21 +105,10 @@ def anomalies(
     month = parse_period(period)
     with Workbook(find_workbook(st)) as wb:
         found = ops.anomalies(wb, month)
-    names = KIND_TEXT[st.lang]
-    rows = [{
-        "unit_id": a.unit, "meter": a.meter, "kind": names[a.kind], "previous": a.previous, "current": a.current,
-        "usage": a.usage, "median": a.median, "row": a.row or None,
-        "why": st.t(a.error.key, **a.error.params) if a.error else "",
-    } for a in found]
-    heads = ("房号", "表计", "类别", "上次读数", "本次读数", "用量", "近6月中位数", "行", "说明") if st.lang == "zh" else (
-        "unit", "meter", "kind", "previous", "current", "usage", "median", "row", "why")
-    keys = ("unit_id", "meter", "kind", "previous", "current", "usage", "median", "row", "why")
-    kinds = ("text", "text", "text", "number", "number", "number", "number", "number", "text")
-    cols = [Col(k, h, kind) for k, h, kind in zip(keys, heads, kinds)]
-    if rows or output or (fmt and fmt != "table"):
-        emit(st, rows, cols, fmt=fmt, output=output, title=st.t("out.anomalies_title", period=month, count=len(rows)))
-    if not rows:
+    report = reports.anomalies(found, month, st.lang)
+    if found or output or (fmt and fmt != "table"):
+        emit(st, report, fmt=fmt, output=output)
+    if not found:
         say(st, st.t("out.anomalies_none", period=month))
         return
     raise typer.Exit(3)
-

@@ -7,31 +7,18 @@ from typing import Annotated
 
 import typer
 
-from ..domain.people import masked
+from ..errors import DataError
 from ..ops import importer
 from ..ops import owners as ops
-from ..render import formats
-from ..render.formats import Col
-from ..store import schema
+from ..reports import ledger as ledger_reports
+from ..reports import registers as reports
 from ..store.workbook import Workbook
-from ..errors import DataError
 from .common import (
-    DryRunOpt, ForceOpt, as_decimal, FormatOpt, OutputOpt, State, UnmaskOpt, emit, find_workbook, parse_date, print_rich,
-    report_commit, rich_table, say, state, write_output,
+    DryRunOpt, ForceOpt, FormatOpt, OutputOpt, UnmaskOpt, as_decimal, emit, estate_of, find_workbook, parse_date, report_commit,
+    say, state,
 )
 
 app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
-
-_KIND = {schema.Kind.DECIMAL: "number", schema.Kind.MONEY: "money", schema.Kind.DATE: "date",
-         schema.Kind.INT: "number"}
-LIST_TABLE_KEYS = ("unit_id", "owner_name", "phone", "area", "status", "household_size", "move_in_date",
-                   "tenant_name", "parking")
-
-
-def columns(st: State, spec: schema.Sheet, keys: tuple[str, ...] | None = None) -> list[Col]:
-    cols = spec.columns if keys is None else [spec.column(k) for k in keys]
-    return [Col(c.key, c.zh if st.lang == "zh" else c.key, _KIND.get(c.kind, "text")) for c in cols]
-
 
 # -- reading -----------------------------------------------------------------------------------------
 
@@ -47,14 +34,10 @@ def list_(
 ) -> None:
     st = state(ctx)
     with Workbook(find_workbook(st)) as wb:
-        rows = [masked(r, unmask) for r in ops.list_owners(wb, building=building, status=status)]
-        title = wb.settings().get("name") or wb.name
-    kind = formats.format_for(output, fmt)
-    keys = LIST_TABLE_KEYS if kind == "table" else None
-    filters = [f"{schema.OWNERS.column('building').zh} {building}" if building else "", status or ""]
-    emit(st, rows, columns(st, schema.OWNERS, keys), fmt=fmt, output=output,
-         title=f"{title} · {schema.OWNERS.zh if st.lang == 'zh' else 'owners'}（{len(rows)}）",
-         subtitle=" · ".join(f for f in filters if f))
+        rows = ops.list_owners(wb, building=building, status=status)
+        estate = estate_of(wb)
+    emit(st, reports.owners(rows, estate, st.lang, building=building, status=status), fmt=fmt, output=output,
+         unmask=unmask)
 
 
 @app.command("show", help="一户的完整档案 (profile, transfers, readings, bills, payments, reminders, work orders).")
@@ -68,38 +51,7 @@ def show(
     st = state(ctx)
     with Workbook(find_workbook(st)) as wb:
         d = ops.dossier(wb, unit)
-    profile = masked(d.profile, unmask)
-    registers = {k: [masked(r, unmask) for r in rows] for k, rows in d.registers.items()}
-    kind = formats.format_for(output, fmt)
-    if kind == "json":
-        write_output(st, formats.to_json({"unit": d.unit, "profile": profile, **registers}), output)
-        return
-    if kind != "table":
-        raise typer.BadParameter(f"{kind} (table, json)", param_hint="--format")
-    _print_dossier(st, d.unit, profile, registers, output)
-
-
-def _print_dossier(st: State, unit: str, profile: dict, registers: dict[str, list[dict]],
-                   output: Path | None) -> None:
-    from rich.console import Group
-    from rich.panel import Panel
-    from rich.table import Table
-
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="bold")
-    grid.add_column()
-    for c in columns(st, schema.OWNERS):
-        grid.add_row(c.header, formats.text(profile.get(c.key), c.kind))
-    parts: list = [Panel(grid, title=unit, title_align="left", expand=False)]
-    for spec in ops.DOSSIER_REGISTERS:
-        rows = registers.get(spec.key, [])
-        name = spec.zh if st.lang == "zh" else spec.key
-        if rows:
-            cols = [c for c in columns(st, spec) if c.key != "unit_id"]
-            parts.append(rich_table(rows, cols, f"{name}（{len(rows)}）"))
-        else:
-            parts.append(f"{name}：—" if st.lang == "zh" else f"{name}: —")
-    print_rich(st, Group(*parts), output)
+    emit(st, reports.dossier(d, st.lang), fmt=fmt, output=output, unmask=unmask)
 
 
 @app.command("find", help="查找业主：姓名、电话尾号、房号或拼音首字母 (zs → 张三).")
@@ -116,10 +68,7 @@ def find(
     if not matches:
         say(st, st.t("out.no_matches", text=text))
         raise typer.Exit(1)
-    rows = [{**masked(m.record, unmask), "why": m.why} for m in matches]
-    cols = columns(st, schema.OWNERS, ("unit_id", "owner_name", "phone", "tenant_name", "tenant_phone", "status"))
-    cols.append(Col("why", "匹配" if st.lang == "zh" else "match"))
-    emit(st, rows, cols, fmt=fmt, output=output, title="")
+    emit(st, reports.matches(matches, text), fmt=fmt, output=output, unmask=unmask)
 
 
 # -- changing ----------------------------------------------------------------------------------------
@@ -224,12 +173,7 @@ def import_(
             commit = wb.commit(f"owners import {source.name}", dry_run=dry_run)
     issues = [("rejected", p) for p in result.rejected] + [("warning", p) for p in result.warnings]
     if issues:
-        rows = [{"row": p.location.row, "column": p.location.column, "value": formats.text(p.value),
-                 "what": kind, "message": p.message(st.lang), "hint": p.hint(st.lang)} for kind, p in issues]
-        heads = ("行", "列", "值", "类别", "说明", "建议") if st.lang == "zh" else (
-            "row", "column", "value", "kind", "message", "hint")
-        cols = [Col(k, h) for k, h in zip(("row", "column", "value", "what", "message", "hint"), heads)]
-        emit(st, rows, cols, fmt=fmt, output=report, title="")
+        emit(st, ledger_reports.rejected(issues, st.lang), fmt=fmt, output=report)
     say(st, st.t("out.imported", source=result.source, sheet=result.sheet, taken=len(result.taken),
                  rejected=len(result.rejected), warnings=len(result.warnings)))
     if not result.taken:

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ..domain.allocation import PREPAID
 from ..ops import payments as ops
-from ..render.formats import Col
+from ..reports import ledger as reports
+from ..reports import registers
 from ..store import schema
 from ..store.workbook import Workbook
 from .common import (
-    DryRunOpt, ForceOpt, FormatOpt, OutputOpt, as_decimal, emit, find_workbook, parse_date, report_commit, say,
-    state, write_output,
+    DryRunOpt, ForceOpt, FormatOpt, OutputOpt, State, as_decimal, choose_format, emit, find_workbook, parse_date,
+    report_commit, say, state, write_output,
 )
 
 app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
@@ -39,24 +38,15 @@ def record(
     force: ForceOpt = False,
 ) -> None:
     st = state(ctx)
+    if output is not None:
+        choose_format(output, None, RECEIPT_FORMATS)
     day = parse_date(date) if date else dt.date.today()
     named = [b for b in (bills or "").replace("，", ",").split(",") if b.strip()] or None
     with Workbook(find_workbook(st), write=True, force=force) as wb:
         pay = ops.record(wb, unit, as_decimal(amount), method=method, paid_on=day, bills=named, operator=operator,
                          notes=notes)
         commit = wb.commit(f"payments record {pay.unit} {pay.amount:.2f}", dry_run=dry_run)
-    rows = []
-    for a in pay.allocations:
-        bill = pay.bills.get(a.target, {})
-        rows.append({"bill_id": a.target if a.target != PREPAID else "", "period": bill.get("period"),
-                     "item": bill.get("item") or a.target, "amount": bill.get("amount"), "applied": a.amount,
-                     "left": (bill["amount"] - bill["paid"]) if bill else None, "status": bill.get("status")})
-    heads = ("账单号", "账期", "收费项目", "应收", "本次冲抵", "尚欠", "状态") if st.lang == "zh" else (
-        "bill", "period", "item", "amount", "applied", "outstanding", "status")
-    keys = ("bill_id", "period", "item", "amount", "applied", "left", "status")
-    kinds = ("text", "text", "text", "money", "money", "money", "text")
-    title = st.t("out.payment_title", receipt=pay.receipt_no, unit=pay.unit, amount=f"{pay.amount:.2f}")
-    emit(st, rows, [Col(k, h, kd) for k, h, kd in zip(keys, heads, kinds)], fmt="table", output=None, title=title)
+    emit(st, reports.allocation(pay, st.lang))
     say(st, st.t("out.prepaid_balance", unit=pay.unit, amount=f"{pay.prepaid:.2f}"))
     if dry_run:
         say(st, st.t("out.dry_run", count=len(commit.entries)))
@@ -93,12 +83,17 @@ def receipt(
     _write_receipt(state(ctx), receipt_no, output)
 
 
-def _write_receipt(st, receipt_no: str, output: Path) -> None:  # type: ignore[no-untyped-def]
+RECEIPT_FORMATS = ("html",)  # pdf joins with the notices
+
+
+def _write_receipt(st: State, receipt_no: str, output: Path) -> None:
+    from ..render.contexts import context_vars
     from ..render.templating import render
 
+    choose_format(output, None, RECEIPT_FORMATS)
     with Workbook(find_workbook(st)) as wb:
-        context = ops.receipt(wb, receipt_no)
-    write_output(st, render("receipt.html.j2", {**context, "lang": st.lang}), output)
+        page = ops.receipt(wb, receipt_no, st.lang)
+    write_output(st, render("receipt.html.j2", context_vars(page), user_dir=st.templates_dir), output)
 
 
 @app.command("list", help="收款记录 (filters: --unit, --from, --to).")
@@ -119,9 +114,5 @@ def list_(
         table = wb.read(schema.PAYMENTS, required=False,
                         only=("unit_id", to_identifier(unit)) if unit else None)
     rows = [r for r in table.records() if start <= (r.get("paid_on") or dt.date.min) <= end]
-    total = sum((r["amount"] for r in rows if not r.get("voided") and isinstance(r.get("amount"), Decimal)),
-                Decimal(0))
-    cols = [Col(c.key, c.zh if st.lang == "zh" else c.key,
-                {"money": "money", "date": "date"}.get(c.kind.value, "text")) for c in schema.PAYMENTS.columns]
-    emit(st, rows, cols, fmt=fmt, output=output,
-         title=st.t("out.payments_title", count=len(rows), total=f"{total:.2f}"))
+    emit(st, registers.payments(rows, st.lang, unit=unit, since=start if since else None, until=end if until else None),
+         fmt=fmt, output=output)

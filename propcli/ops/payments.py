@@ -20,6 +20,7 @@ from ..domain.allocation import (
 )
 from ..domain.money import rmb_upper
 from ..errors import DataError, Location
+from ..render.contexts import ReceiptLine, ReceiptPage
 from ..store import schema
 from ..store.normalize import to_identifier
 from ..store.reader import Row, Table
@@ -222,27 +223,25 @@ def void(wb: Workbook, receipt: str, *, reason: str, on: dt.date) -> tuple[dict,
 # -- the receipt -----------------------------------------------------------------------------------
 
 
-def receipt(wb: Workbook, receipt_no: str) -> dict:
+def receipt(wb: Workbook, receipt_no: str, lang: str = "zh") -> ReceiptPage:
     """Everything the 收据 template shows."""
     payments, row = _payment(wb, receipt_no)
-    pay = dict(row.values)
+    pay = row.values
     unit = str(pay.get("unit_id"))
     bills = wb.read(schema.BILLS, required=False, only=("unit_id", unit)).index("bill_id")
     lines = []
     for a in _allocations(payments, row):
         bill = bills.get(a.target)
-        lines.append({
-            "bill_id": "" if a.target == PREPAID else a.target,
-            "period": bill.values.get("period") if bill else "",
-            "item": (bill.values.get("item") if bill else None) or (PREPAID if a.target == PREPAID else a.target),
-            "amount": a.amount,
-        })
+        lines.append(ReceiptLine(
+            "" if a.target == PREPAID else a.target, str(bill.values.get("period") or "") if bill else "",
+            str((bill.values.get("item") if bill else None) or (PREPAID if a.target == PREPAID else a.target)),
+            a.amount))
     owners = wb.read(schema.OWNERS, only=("unit_id", unit))
     owner = owners.index("unit_id").get(unit)
     amount = pay.get("amount") or Decimal(0)
-    return {
-        "estate": wb.settings(), "payment": pay, "lines": lines,
-        "owner": (owner.values.get("owner_name") if owner else "") or "",
-        "amount_upper": rmb_upper(amount),  # type: ignore[arg-type]
-        "voided": pay.get("voided") or "",
-    }
+    return ReceiptPage(
+        estate=wb.settings(), receipt_no=str(pay.get("receipt_no") or ""), unit_id=unit,
+        owner=str((owner.values.get("owner_name") if owner else "") or ""),
+        paid_on=pay.get("paid_on"), amount=amount, amount_upper=rmb_upper(amount),  # type: ignore[arg-type]
+        method=str(pay.get("method") or ""), operator=str(pay.get("operator") or ""), notes=str(pay.get("notes") or ""),
+        lines=lines, voided=str(pay.get("voided") or ""), lang=lang)

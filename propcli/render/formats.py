@@ -1,92 +1,149 @@
-"""Reports are data; these turn rows into files. CSV is UTF-8 with BOM (Excel opens it right); cells
-that start like a formula are neutralised in CSV and XLSX; HTML is autoescaped by the template."""
+"""The output formats, registered once: each turns a (masked) `Report` into text or bytes. `-o FILE`
+picks one by the file's extension; an extension no renderer serves is a usage error.
+
+CSV is UTF-8 with BOM (Excel opens it right) and holds the report's first section with its 合计 row;
+cells that start like a formula are neutralised in CSV and XLSX; HTML is autoescaped by the template.
+PDF and SMS join through the same `register`.
+"""
 
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-FORMATS = ("table", "csv", "json", "xlsx", "html")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from ..reports.model import Kind, Report, Section
+from . import cells
 
 
 @dataclass(frozen=True)
-class Col:
-    key: str
-    header: str
-    kind: str = "text"  # text, money, number, date
+class Options:
+    lang: str = "zh"
+    width: int | None = None  # the terminal's, for the table; None: no limit
+    template_dir: Path | None = None  # --templates-dir
+    workbook: Path | None = None  # a 模板/ folder beside it overrides shipped templates
 
 
-def col_dicts(cols: Sequence[Col]) -> list[dict[str, str]]:
-    """Columns as templates take them: key, header, kind."""
-    return [{"key": c.key, "header": c.header, "kind": c.kind} for c in cols]
+Render = Callable[[Report, Options], "str | bytes"]
 
 
-def format_for(output: Path | None, fmt: str | None, default: str = "table") -> str:
-    """The format asked for, or the one `-o FILE` implies by its extension."""
+@dataclass(frozen=True)
+class Renderer:
+    name: str
+    extensions: tuple[str, ...]
+    render: Render
+    binary: bool = False
+
+
+RENDERERS: dict[str, Renderer] = {}
+
+
+def register(name: str, *extensions: str, binary: bool = False) -> Callable[[Render], Render]:
+    def add(fn: Render) -> Render:
+        RENDERERS[name] = Renderer(name, extensions, fn, binary)
+        return fn
+
+    return add
+
+
+class UnknownFormat(ValueError):
+    """A --format or an -o extension no renderer serves (a usage error: nothing is written)."""
+
+    def __init__(self, asked: str, allowed: tuple[str, ...]) -> None:
+        super().__init__(asked)
+        self.asked, self.allowed = asked, allowed
+
+
+def choose(output: Path | None, fmt: str | None, allowed: tuple[str, ...] | None = None) -> Renderer:
+    """The renderer for --format, else for -o's extension, else the table."""
+    names = allowed or tuple(RENDERERS)
     if fmt:
-        return fmt
-    if output is not None:
+        name = fmt.lower()
+    elif output is not None:
         ext = output.suffix.lower().lstrip(".")
-        return {"htm": "html", "txt": "table"}.get(ext, ext if ext in FORMATS else default)
-    return default
+        name = next((r.name for r in RENDERERS.values() if ext in r.extensions), f".{ext}" if ext else "''")
+    else:
+        name = "table"
+    if name not in names or name not in RENDERERS:
+        exts = [f".{e}" for n in names if n in RENDERERS for e in RENDERERS[n].extensions]
+        raise UnknownFormat(name, (*names, *exts) if output is not None and not fmt else names)
+    return RENDERERS[name]
 
 
-def neutralise(value: object) -> object:
-    """A text cell that Excel would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+# -- the formats ---------------------------------------------------------------------------------
 
 
-def plain(value: object) -> object:
-    """A JSON-able value: Decimal keeps its digits as a string, dates are ISO."""
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
-    return value
+@register("table", "txt")
+def to_text(report: Report, opts: Options) -> str:
+    from rich.console import Console
+
+    from .table import natural_width, renderables
+
+    parts = renderables(report, opts.lang, opts.width)
+    buf = io.StringIO()
+    console = Console(file=buf, width=opts.width or natural_width(parts), color_system=None, highlight=False,
+                      soft_wrap=False)
+    for p in parts:
+        console.print(p)
+    return "".join(line.rstrip() + "\n" for line in buf.getvalue().splitlines())
 
 
-CENT = Decimal("0.01")
-
-
-def text(value: object, kind: str = "text") -> str:
-    """A cell as text; money always to the 分 (1234.5 → 1234.50)."""
-    if value is None:
-        return ""
-    if kind == "money" and isinstance(value, Decimal):
-        return format(value.quantize(CENT), "f")
-    if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    return str(plain(value))
-
-
-def to_csv(rows: Sequence[Mapping[str, object]], cols: Sequence[Col]) -> str:
+@register("csv", "csv")
+def to_csv(report: Report, opts: Options) -> str:
+    section = report.sections[0]
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow([c.header for c in cols])
-    for row in rows:
-        writer.writerow([neutralise(text(row.get(c.key), c.kind)) for c in cols])
+    writer.writerow([c.label(opts.lang) for c in section.columns])
+    for row in cells.shown_rows(section, opts.lang):
+        writer.writerow([cells.neutralise(cells.text(row.get(c.key), c.kind, opts.lang)) for c in section.columns])
     return "\ufeff" + buf.getvalue()
 
 
-def to_json(data: object) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=2, default=plain) + "\n"
+def report_data(report: Report) -> dict[str, object]:
+    """The report as JSON holds it (documented in docs/reports.md): keys never depend on --lang."""
+    out: dict[str, object] = {"report": report.key, "params": cells.data(report.params)}
+    for s in report.sections:
+        if s.record:
+            out[s.key] = _record(s, s.rows[0]) if s.rows else None
+        else:
+            out[s.key] = {"rows": [_record(s, r) for r in s.rows],
+                          "total": _record(s, s.total, only_set=True) if s.total is not None else None}
+    return out
 
 
-def to_xlsx(sheets: Sequence[tuple[str, Sequence[Mapping[str, object]], Sequence[Col]]], *,
-            totals: bool = False) -> bytes:
-    """A new workbook (never the clerk's): one sheet per view, bold frozen header, typed cells; with
-    `totals`, each sheet's last row is a bold totals row. Equal content gives equal bytes (no clock)."""
+def _record(section: Section, row, only_set: bool = False) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    out: dict[str, object] = {}
+    for c in section.columns:
+        if only_set and row.get(c.key) is None:
+            continue
+        value = cells.data(row.get(c.key), c.kind)
+        if c.group:
+            if value is not None:
+                out.setdefault(c.group, {})[c.json_key] = value  # type: ignore[index]
+            else:
+                out.setdefault(c.group, {})
+        else:
+            out[c.key] = value
+    return out
+
+
+@register("json", "json")
+def to_json(report: Report, opts: Options) -> str:
+    return json.dumps(report_data(report), ensure_ascii=False, indent=2) + "\n"
+
+
+XLSX_FORMATS = {Kind.MONEY: "#,##0.00", Kind.NUMBER: "0.00", Kind.PERCENT: "0.00%", Kind.COUNT: "0",
+                Kind.DATE: "yyyy-mm-dd", Kind.DATETIME: "yyyy-mm-dd hh:mm"}
+
+
+@register("xlsx", "xlsx", binary=True)
+def to_xlsx(report: Report, opts: Options) -> bytes:
+    """A new workbook (never the clerk's): one sheet per section, bold frozen header, typed cells, a bold
+    合计 row. Equal content gives equal bytes (no clock in the file)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -95,34 +152,53 @@ def to_xlsx(sheets: Sequence[tuple[str, Sequence[Mapping[str, object]], Sequence
 
     wb = Workbook()
     wb.remove(wb.active)
-    formats = {"money": "#,##0.00", "number": "0.00", "date": "yyyy-mm-dd"}
-    for title, rows, cols in sheets:
-        ws = wb.create_sheet(title[:31])
-        ws.append([c.header for c in cols])
+    for section in report.sections:
+        ws = wb.create_sheet((section.title(opts.lang) or report.key)[:31])
+        columns = section.columns
+        rows = cells.shown_rows(section, opts.lang)
+        if section.record:  # a profile: one label/value line per field
+            from ..reports.model import col
+
+            rows = [{"field": c.label(opts.lang), "value": cells.text(rows[0].get(c.key), c.kind, opts.lang)}
+                    for c in columns] if rows else []
+            columns = [col("field", "项目", "field"), col("value", "内容", "value")]
+        ws.append([c.label(opts.lang) for c in columns])
         for cell in ws[1]:
             cell.font = Font(bold=True)
             cell.fill = PatternFill("solid", start_color="DDEBF7", end_color="DDEBF7")
         for row in rows:
-            out = []
-            for c in cols:
-                v = row.get(c.key)
-                if isinstance(v, Decimal):
-                    v = float(v) if c.kind in ("money", "number") else format(v, "f")
-                elif isinstance(v, str):
-                    v = neutralise(v)
-                out.append(v)
-            ws.append(out)
-        for i, c in enumerate(cols, start=1):
+            ws.append([_xlsx_value(row.get(c.key), c.kind, opts.lang) for c in columns])
+        for i, c in enumerate(columns, start=1):
             letter = get_column_letter(i)
-            width = max([len(c.header) * 2 + 2] + [len(text(r.get(c.key))) + 2 for r in rows[:200]])
+            width = max([len(c.label(opts.lang)) * 2 + 2] + [len(cells.text(r.get(c.key), c.kind)) + 2 for r in rows[:200]])
             ws.column_dimensions[letter].width = min(width, 40)
-            if c.kind in formats:
-                for cell in ws[letter][1:]:  # a count (int) shows no decimals
-                    cell.number_format = "0" if type(cell.value) is int else formats[c.kind]
-        if totals and rows:
+            if c.kind in XLSX_FORMATS:
+                for cell in ws[letter][1:]:
+                    cell.number_format = XLSX_FORMATS[c.kind]
+        if section.total is not None:
             for cell in ws[ws.max_row]:
                 cell.font = Font(bold=True)
         ws.freeze_panes = "A2"
     wb.properties.creator = "propcli"
     wb.properties.created = wb.properties.modified = FIXED_TIMESTAMP
     return workbook_bytes(wb)
+
+
+def _xlsx_value(value: object, kind: Kind, lang: str) -> object:
+    import datetime as dt
+
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return float(value) if kind in (Kind.MONEY, Kind.NUMBER, Kind.PERCENT) else format(value, "f")
+    if isinstance(value, (int, dt.date)) and not isinstance(value, bool):
+        return value
+    return cells.neutralise(cells.text(value, kind, lang))
+
+
+@register("html", "html", "htm")
+def to_html(report: Report, opts: Options) -> str:
+    from .contexts import context_vars, report_page
+    from .templating import render
+
+    return render(report.template, context_vars(report_page(report, opts.lang)), user_dir=opts.template_dir)

@@ -30,7 +30,7 @@ def environment(user_dir: Path | None = None) -> Environment:
         undefined=StrictUndefined,
         keep_trailing_newline=True,
     )
-    from .formats import text
+    from .cells import text
 
     env.filters["cell"] = text
     return env

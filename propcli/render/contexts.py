@@ -1,0 +1,180 @@
+"""What each shipped template receives: one dataclass per template, documented field by field.
+
+`docs/templates.md` is generated from these classes (`python -m propcli.render.contexts > docs/templates.md`)
+and a test keeps it current. A template gets the dataclass's fields as its variables; an estate's own
+template (a `模板/` folder beside the workbook, `PROPCLI_TEMPLATES` or `--templates-dir`) gets the same.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from ..reports.model import Report
+from . import cells
+
+
+@dataclass
+class ColumnView:
+    """One column of a report section."""
+
+    key: str  #: the stable column key (as in the JSON output)
+    header: str  #: the column's label in the chosen language
+    kind: str  #: text, id, name, phone, idno, money, count, number, percent, date, datetime — use it as a CSS class
+
+
+@dataclass
+class SectionView:
+    """One part of a report: a table with its 合计 row, or a single record (a profile)."""
+
+    key: str  #: the section's stable key (debtors, by_building …)
+    title: str  #: its title in the chosen language
+    columns: list[ColumnView]  #: the columns, in order
+    rows: list[dict[str, str]]  #: each row's cells as text, keyed by column key: masked, money to the 分
+    total: dict[str, str] | None  #: the 合计 row as text, or None
+    record: bool  #: True: one record to show as label/value lines (rows holds that one record)
+
+
+@dataclass
+class ReportPage:
+    """Every report template (table.html.j2, arrears.html.j2, public.html.j2) receives a ReportPage."""
+
+    report: str  #: the report's key, e.g. arrears.report
+    title: str  #: the report's title in the chosen language (estate name and date included)
+    subtitle: str  #: the filters asked for, or ''
+    lang: str  #: zh or en
+    estate: dict[str, str]  #: 小区信息: name, company, phone, address, bank_account … ('' when unset)
+    params: dict[str, object]  #: what the report was asked: as_of (a date), min_months, building …
+    sections: list[SectionView]  #: the report's parts, first the detail
+
+
+@dataclass
+class ReceiptLine:
+    """Where part of a payment went."""
+
+    bill_id: str  #: 账单号, '' for the prepaid part
+    period: str  #: 账期 YYYY-MM, '' for the prepaid part
+    item: str  #: 收费项目, or 预存 for money kept for later bills
+    amount: Decimal  #: the part of the payment applied here
+
+
+@dataclass
+class ReceiptPage:
+    """receipt.html.j2: one payment (收据), printable on A5 landscape."""
+
+    estate: dict[str, str]  #: 小区信息: name, company, phone, address, bank_account …
+    receipt_no: str  #: 收据号
+    unit_id: str  #: 房号
+    owner: str  #: 交款人 (the owner's name)
+    paid_on: dt.date | None  #: 收款日期
+    amount: Decimal  #: the payment
+    amount_upper: str  #: the amount in 人民币大写
+    method: str  #: 收款方式
+    operator: str  #: 经办人
+    notes: str  #: 备注
+    lines: list[ReceiptLine] = field(default_factory=list)  #: where the money went
+    voided: str = ""  #: the 作废 text ('' when the receipt stands)
+    lang: str = "zh"  #: zh or en
+
+
+TEMPLATES: dict[str, type] = {
+    "table.html.j2": ReportPage,
+    "arrears.html.j2": ReportPage,
+    "public.html.j2": ReportPage,
+    "receipt.html.j2": ReceiptPage,
+}
+
+
+def report_page(report: Report, lang: str) -> ReportPage:
+    """A (masked) report as its template receives it."""
+    sections = []
+    for s in report.sections:
+        def texts(row):  # type: ignore[no-untyped-def]
+            return {c.key: cells.text(row.get(c.key), c.kind, lang) for c in s.columns}
+
+        sections.append(SectionView(
+            s.key, s.title(lang), [ColumnView(c.key, c.label(lang), str(c.kind)) for c in s.columns],
+            [texts(r) for r in s.rows], texts(cells.shown_rows(s, lang)[-1]) if s.total is not None else None,
+            s.record))
+    return ReportPage(report.key, report.title, report.subtitle, lang, dict(report.estate), dict(report.params),
+                      sections)
+
+
+def context_vars(context: object) -> dict[str, object]:
+    """A context dataclass as template variables (its fields, shallowly)."""
+    if dataclasses.is_dataclass(context) and not isinstance(context, type):
+        return {f.name: getattr(context, f.name) for f in dataclasses.fields(context)}
+    return dict(context)  # type: ignore[call-overload]
+
+
+def markdown() -> str:
+    """docs/templates.md: each template and the fields it receives."""
+    import inspect
+    import typing
+
+    out = ["# Templates and what they receive", "",
+           "Generated from `propcli/render/contexts.py` (`python -m propcli.render.contexts > docs/templates.md`);",
+           "a test keeps it current. Templates are Jinja with `StrictUndefined` (a missing variable is an error",
+           "naming the template, line and variable) and HTML autoescape.", "",
+           "An estate's own folder overrides any shipped template of the same name; the most specific wins:",
+           "`--templates-dir DIR`, then `PROPCLI_TEMPLATES`, then a `模板/` folder beside the workbook, then the",
+           "templates shipped with propcli. An override can extend the shipped one: "
+           "`{% extends \"shipped/receipt.html.j2\" %}`.", ""]
+    by_class: dict[type, list[str]] = {}
+    for name, cls in TEMPLATES.items():
+        by_class.setdefault(cls, []).append(name)
+    seen: list[type] = []
+
+    def document(cls: type) -> None:
+        if cls in seen:
+            return
+        seen.append(cls)
+        hints = typing.get_type_hints(cls)
+        source = inspect.getsource(cls)
+        notes = {}
+        for line in source.splitlines():
+            name, _, rest = line.strip().partition(":")
+            if "#:" in rest and name.isidentifier():
+                notes[name] = rest.split("#:", 1)[1].strip()
+        names = by_class.get(cls)
+        out.append(f"## {cls.__name__}" + (f" — {', '.join(f'`{n}`' for n in names)}" if names else ""))
+        out.append("")
+        out.append((cls.__doc__ or "").strip())
+        out.append("")
+        out.append("| variable | type | meaning |")
+        out.append("|---|---|---|")
+        for f in dataclasses.fields(cls):
+            kind = _type_name(hints[f.name])
+            out.append(f"| `{f.name}` | `{kind}` | {notes.get(f.name, '')} |")
+        out.append("")
+        for f in dataclasses.fields(cls):
+            for inner in _dataclasses_in(hints[f.name]):
+                document(inner)
+
+    for cls in by_class:
+        document(cls)
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _type_name(hint: object) -> str:
+    text = str(hint).replace("typing.", "").replace("datetime.", "dt.").replace("decimal.", "")
+    for cls in (ColumnView, SectionView, ReceiptLine):
+        text = text.replace(f"{cls.__module__}.{cls.__qualname__}", cls.__name__)
+    return text.replace("<class '", "").replace("'>", "")
+
+
+def _dataclasses_in(hint: object) -> list[type]:
+    import typing
+
+    found = []
+    if dataclasses.is_dataclass(hint):
+        found.append(hint)  # type: ignore[arg-type]
+    for arg in typing.get_args(hint):
+        found.extend(_dataclasses_in(arg))
+    return found
+
+
+if __name__ == "__main__":
+    print(markdown(), end="")

@@ -1,0 +1,108 @@
+"""Reports of the month's work: bills by building, a billing run's totals, a payment's allocation, meter
+anomalies, what a change would write (a dry run), rows an import did not take, and `check`'s problems."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from ..domain.allocation import PREPAID
+from ..domain.readings import Anomaly
+from ..errors import Problem
+from ..i18n import tr
+from ..ops import billing as billing_ops
+from ..ops import bills as bills_ops
+from ..ops import payments as payments_ops
+from ..store.workbook import JournalEntry
+from .model import Kind, Report, Section, col
+
+MONEY, COUNT, NUMBER, ID = Kind.MONEY, Kind.COUNT, Kind.NUMBER, Kind.ID
+
+
+def bills_summary(lines: list[bills_ops.Line], total: bills_ops.Line, estate: dict[str, str], lang: str,
+                  **filters: object) -> Report:
+    columns = [col("building", "楼栋", "building", ID), col("period", "账期", "period", ID),
+               col("bills", "账单数", "bills", COUNT), col("amount", "金额", "amount", MONEY),
+               col("paid", "已收", "paid", MONEY), col("owing", "欠费", "owing", MONEY)]
+    total_row = {k: v for k, v in total.record().items() if k not in ("building", "period")}
+    return Report("bills.summary", f"{estate['name']} · {'应收账单汇总' if lang == 'zh' else 'bills summary'}",
+                  [Section("lines", "按楼栋、账期", "by building and period", columns,
+                           [x.record() for x in lines], total_row)], dict(filters), estate=estate)
+
+
+def billing_totals(run: billing_ops.BillingRun, lang: str) -> Report:
+    """New bills by building and item, and by item: what a clerk checks before printing notices."""
+    rows = billing_ops.totals(run.new)
+    lines = [r for r in rows if r["building"]]
+    items = [r for r in rows if not r["building"] and r["item"]]
+    grand = {"count": rows[-1]["count"], "amount": rows[-1]["amount"]}
+    count, amount = col("count", "张数", "bills", COUNT), col("amount", "金额", "amount", MONEY)
+    return Report("billing.run", tr("out.billing_title", lang, period=run.period), [
+        Section("lines", "按楼栋、项目", "by building and item",
+                [col("building", "楼栋", "building", ID), col("item", "收费项目", "item"), count, amount], lines, grand),
+        Section("by_item", "按项目", "by item", [col("item", "收费项目", "item"), count, amount],
+                [{"item": r["item"], "count": r["count"], "amount": r["amount"]} for r in items], grand),
+    ], {"period": run.period})
+
+
+def allocation(pay: payments_ops.Payment, lang: str) -> Report:
+    """Where a payment went: bill by bill, and what is kept as 预存."""
+    rows = []
+    for a in pay.allocations:
+        bill = pay.bills.get(a.target, {})
+        rows.append({"bill_id": a.target if a.target != PREPAID else None, "period": bill.get("period"),
+                     "item": bill.get("item") or a.target, "amount": bill.get("amount"), "applied": a.amount,
+                     "left": (bill["amount"] - bill["paid"]) if bill else None, "status": bill.get("status")})
+    columns = [col("bill_id", "账单号", "bill", ID), col("period", "账期", "period", ID), col("item", "收费项目", "item"),
+               col("amount", "应收", "amount", MONEY), col("applied", "本次冲抵", "applied", MONEY),
+               col("left", "尚欠", "outstanding", MONEY), col("status", "状态", "status")]
+    title = tr("out.payment_title", lang, receipt=pay.receipt_no, unit=pay.unit, amount=f"{pay.amount:.2f}")
+    return Report("payments.record", title, [Section("allocations", "分配", "allocations", columns, rows)],
+                  {"receipt_no": pay.receipt_no, "unit": pay.unit, "amount": pay.amount, "prepaid": pay.prepaid})
+
+
+KIND_TEXT = {"zh": {"error": "错误", "spike": "突增", "zero": "零用量", "missing": "缺读数"},
+             "en": {"error": "error", "spike": "spike", "zero": "zero", "missing": "missing"}}
+
+
+def anomalies(found: Sequence[Anomaly], period: str, lang: str) -> Report:
+    rows = [{"unit_id": a.unit, "meter": a.meter, "kind": KIND_TEXT[lang][a.kind], "previous": a.previous,
+             "current": a.current, "usage": a.usage, "median": a.median, "row": a.row or None,
+             "why": tr(a.error.key, lang, **a.error.params) if a.error else None} for a in found]
+    columns = [col("unit_id", "房号", "unit", ID), col("meter", "表计", "meter"), col("kind", "类别", "kind"),
+               col("previous", "上次读数", "previous", NUMBER), col("current", "本次读数", "current", NUMBER),
+               col("usage", "用量", "usage", NUMBER), col("median", "近6月中位数", "median", NUMBER),
+               col("row", "行", "row", COUNT), col("why", "说明", "why")]
+    return Report("meters.anomalies", tr("out.anomalies_title", lang, period=period, count=len(rows)),
+                  [Section("anomalies", "读数异常", "anomalies", columns, rows)], {"period": period})
+
+
+def changes(entries: Iterable[JournalEntry]) -> Report:
+    """What a change would write (a dry run), as the journal would record it."""
+    columns = [col("sheet", "表", "sheet"), col("key", "主键", "key", ID), col("before", "变更前", "before"),
+               col("after", "变更后", "after")]
+    rows = [{"sheet": e.sheet, "key": e.key, "before": e.before, "after": e.after} for e in entries]
+    return Report("changes", "", [Section("changes", "变更", "changes", columns, rows)])
+
+
+def _problem_columns() -> list:
+    return [col("check", "检查", "check"), col("sheet", "表", "sheet"), col("row", "行", "row", COUNT),
+            col("column", "列", "column"), col("value", "值", "value"), col("message", "说明", "message"),
+            col("hint", "建议", "hint"), col("fixable", "可自动修复", "fixable"), col("fix", "修复为", "fix")]
+
+
+def problems(found: Sequence[Problem], lang: str, **params: object) -> Report:
+    """`check`: one line per problem on a terminal (file › sheet › row, column: message — hint)."""
+    rows = [p.as_dict(lang) for p in found]
+    for r in rows:
+        r["fix"] = r["fix"] if r["fixable"] else None
+    return Report("check", "", [Section("problems", "问题", "problems", _problem_columns(), rows)], dict(params),
+                  lines=[p.format(lang) for p in found])
+
+
+def rejected(issues: Sequence[tuple[str, Problem]], lang: str) -> Report:
+    """Rows an import did not take (rejected) or took with a warning."""
+    rows = [{"row": p.location.row, "column": p.location.column, "value": p.as_dict(lang)["value"] or None,
+             "what": kind, "message": p.message(lang), "hint": p.hint(lang) or None} for kind, p in issues]
+    columns = [col("row", "行", "row", COUNT), col("column", "列", "column"), col("value", "值", "value"),
+               col("what", "类别", "kind"), col("message", "说明", "message"), col("hint", "建议", "hint")]
+    return Report("import", "", [Section("rows", "未导入或有警告的行", "rows not taken or with warnings", columns, rows)])
