@@ -204,7 +204,7 @@ def report(
             "policy": rep.policy.late_fee.describe() if rep.policy.late_fee else "",
             "views": [{"title": "欠费明细" if zh else "debtors", "rows": rows, "columns": formats.col_dicts(cols)},
                       *({"title": n, "rows": r, "columns": formats.col_dicts(c)} for n, r, c in views)],
-        }), target, announce=False)
+        }, user_dir=st.templates_dir, workbook=find_workbook(st)), target, announce=False)
     elif kind == "table" and target is None and not rep.debtors:
         say(st, st.t("out.arrears_none", date=day.isoformat()))
     else:
@@ -280,7 +280,7 @@ def public(
         write_output(st, render("public.html.j2", {
             "estate": settings, "as_of": day, "min_months": min_months, "rows": rows, "columns": formats.col_dicts(cols),
             "lang": st.lang,
-        }), target, announce=False)
+        }, user_dir=st.templates_dir, workbook=find_workbook(st)), target, announce=False)
     else:
         emit(st, rows, cols, fmt=fmt, output=target, title=st.t("out.public_title", estate=settings["name"]),
              announce=False)

@@ -37,6 +37,7 @@ class State:
     lang: str = "zh"
     quiet: bool = False
     debug: bool = False
+    templates_dir: Path | None = None  # --templates-dir: the clerk's templates, searched first
 
     def t(self, key: str, **params: object) -> str:
         return tr(key, self.lang, **params)
@@ -181,7 +182,7 @@ def emit(st: State, rows: Sequence[Mapping[str, object]], cols: Sequence[Col], *
             "title": title, "subtitle": subtitle, "generated": "", "lang": st.lang,
             "columns": formats.col_dicts(cols),
             "rows": [dict(r) for r in rows],
-        })
+        }, user_dir=st.templates_dir, workbook=find_workbook(st))
     write_output(st, data, output, announce=announce)
 
 

@@ -98,7 +98,8 @@ def _write_receipt(st, receipt_no: str, output: Path) -> None:  # type: ignore[n
 
     with Workbook(find_workbook(st)) as wb:
         context = ops.receipt(wb, receipt_no)
-    write_output(st, render("receipt.html.j2", {**context, "lang": st.lang}), output)
+    write_output(st, render("receipt.html.j2", {**context, "lang": st.lang}, user_dir=st.templates_dir,
+                            workbook=find_workbook(st)), output)
 
 
 @app.command("list", help="收款记录 (filters: --unit, --from, --to).")
