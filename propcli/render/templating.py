@@ -66,7 +66,7 @@ def _autoescape(name: str | None) -> bool:
     return not (name or "").lower().endswith((".txt.j2", ".txt"))
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=16)  # a process uses one or two search paths; tests use many
 def _environment(dirs: tuple[Path, ...]) -> Environment:
     from .formats import text
 
