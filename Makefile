@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 DEMO   := build/demo
 
-.PHONY: demo test install bench sample clean
+.PHONY: demo test wheel-check install bench sample clean
 
 $(BIN)/propcli: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest
+
+# The built wheel on its own: fresh virtualenv, a folder outside the source tree, templates from the wheel (~30 s).
+wheel-check:
+	PYTHON=$(PYTHON) .ci/wheel-check
 
 # S and M by default (about 12 minutes, most of it the openpyxl baseline on M); SIZES=S,M,L adds L.
 SIZES ?= S,M

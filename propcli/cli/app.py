@@ -51,12 +51,18 @@ def main_options(
     lang: Annotated[str | None, typer.Option("--lang", help="zh | en (or PROPCLI_LANG)")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress messages, only data and errors")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="show the traceback of an error")] = False,
+    templates_dir: Annotated[
+        Path | None,
+        typer.Option("--templates-dir", exists=True, file_okay=False,
+                     help="your own templates, searched before PROPCLI_TEMPLATES, 模板/ beside the workbook and the shipped ones"),
+    ] = None,
 ) -> None:
     st = state(ctx)
     chosen = lang or default_lang()
     if chosen not in LANGS:
         raise typer.BadParameter(f"{chosen} (zh, en)", param_hint="--lang")
     st.workbook, st.lang, st.quiet, st.debug = workbook, chosen, quiet, debug
+    st.templates_dir = templates_dir
 
 
 app.command("init", help="新建小区工作簿 (every register, styled headers, drop-down lists).")(init.init)

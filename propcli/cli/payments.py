@@ -87,13 +87,12 @@ RECEIPT_FORMATS = ("html",)  # pdf joins with the notices
 
 
 def _write_receipt(st: State, receipt_no: str, output: Path) -> None:
-    from ..render.contexts import context_vars
     from ..render.templating import render
 
     choose_format(output, None, RECEIPT_FORMATS)
     with Workbook(find_workbook(st)) as wb:
         page = ops.receipt(wb, receipt_no, st.lang)
-    write_output(st, render("receipt.html.j2", context_vars(page), user_dir=st.templates_dir), output)
+    write_output(st, render("receipt.html.j2", page, user_dir=st.templates_dir, workbook=st.workbook_path), output)
 
 
 @app.command("list", help="收款记录 (filters: --unit, --from, --to).")

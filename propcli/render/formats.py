@@ -198,7 +198,7 @@ def _xlsx_value(value: object, kind: Kind, lang: str) -> object:
 
 @register("html", "html", "htm")
 def to_html(report: Report, opts: Options) -> str:
-    from .contexts import context_vars, report_page
+    from .contexts import report_page
     from .templating import render
 
-    return render(report.template, context_vars(report_page(report, opts.lang)), user_dir=opts.template_dir)
+    return render(report.template, report_page(report, opts.lang), user_dir=opts.template_dir, workbook=opts.workbook)

@@ -1,40 +1,107 @@
-"""The Jinja environment: the clerk's own template folder first, the shipped `templates/` as fallback.
+"""The Jinja environment: the clerk's own templates first, the shipped ones as fallback.
+
+Search order, most specific first: a folder named on the command line (`--templates-dir`), the folder in
+`PROPCLI_TEMPLATES`, a `模板/` folder beside the workbook, then the templates shipped with propcli. The first
+folder holding a name wins, so a clerk overrides one template by dropping a file of the same name in one of
+them. The shipped templates are also reachable as `shipped/NAME`, so an override can extend the original
+(`{% extends "shipped/receipt.html.j2" %}`) and replace one block instead of copying the whole page.
 
 Templates are strict (an undefined variable is an error, never an empty hole in a notice) and HTML is
-autoescaped, so an owner named `<script>` prints as text.
+autoescaped, so an owner named `<script>` prints as text. One environment is built per distinct list of
+folders and reused: a month-end batch renders thousands of notices with one compiled template each.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import importlib.util
 import os
+from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, StrictUndefined, UndefinedError
 
-SHIPPED = Path(__file__).resolve().parents[2] / "templates"
-
-
-def template_dirs(user_dir: Path | None = None) -> list[Path]:
-    dirs = []
-    for d in (user_dir, os.environ.get("PROPCLI_TEMPLATES")):
-        if d:
-            dirs.append(Path(d))
-    dirs.append(SHIPPED)
-    return dirs
+ENV_VAR = "PROPCLI_TEMPLATES"
+BESIDE_WORKBOOK = "模板"  # a folder of the clerk's templates next to estate.xlsx
+SHIPPED_PREFIX = "shipped"
+# A source checkout (and the editable install, whose import finder cannot map a folder without
+# __init__.py under a regular package): the top-level templates/ folder.
+_SOURCE = Path(__file__).resolve().parents[2] / "templates"
 
 
-def environment(user_dir: Path | None = None) -> Environment:
+def shipped_dir() -> Path:
+    """The templates that come with propcli: `propcli/templates` in an installed wheel (pyproject.toml maps
+    the top-level templates/ folder there), else the source tree's `templates/`."""
+    try:
+        spec = importlib.util.find_spec("propcli.templates")
+    except ImportError:
+        spec = None
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        if Path(location).is_dir():
+            return Path(location)
+    return _SOURCE
+
+
+def template_dirs(user_dir: Path | None = None, workbook: Path | None = None) -> list[Path]:
+    """The folders searched for a template, most specific first; the shipped folder is always last."""
+    dirs: list[Path] = []
+    env = os.environ.get(ENV_VAR)
+    for folder in (user_dir, Path(env) if env else None):
+        if folder is not None:
+            dirs.append(folder.expanduser())
+    if workbook is not None and (workbook.parent / BESIDE_WORKBOOK).is_dir():
+        dirs.append(workbook.parent / BESIDE_WORKBOOK)
+    shipped = shipped_dir().resolve()
+    unique: list[Path] = []
+    for d in (d.resolve() for d in dirs):
+        if d not in unique and d != shipped:
+            unique.append(d)
+    return [*unique, shipped]
+
+
+def _autoescape(name: str | None) -> bool:
+    """HTML-escape everything but plain-text templates (an SMS must not say `&amp;`)."""
+    return not (name or "").lower().endswith((".txt.j2", ".txt"))
+
+
+@lru_cache(maxsize=16)  # a process uses one or two search paths; tests use many
+def _environment(dirs: tuple[Path, ...]) -> Environment:
+    from .cells import text
+
+    shipped = FileSystemLoader(str(dirs[-1]))
     env = Environment(
-        loader=ChoiceLoader([FileSystemLoader(str(d)) for d in template_dirs(user_dir)]),
-        autoescape=select_autoescape(["html", "htm", "j2"]),
+        loader=ChoiceLoader([
+            PrefixLoader({SHIPPED_PREFIX: shipped}),  # first: `shipped/…` always means the original
+            *(FileSystemLoader(str(d)) for d in dirs[:-1]),
+            shipped,
+        ]),
+        autoescape=_autoescape,
         undefined=StrictUndefined,
         keep_trailing_newline=True,
     )
-    from .cells import text
-
     env.filters["cell"] = text
     return env
 
 
-def render(name: str, context: dict, user_dir: Path | None = None) -> str:
-    return environment(user_dir).get_template(name).render(**context)
+def environment(user_dir: Path | None = None, workbook: Path | None = None) -> Environment:
+    """The environment for these folders, built on first use and then reused."""
+    return _environment(tuple(template_dirs(user_dir, workbook)))
+
+
+def _variables(context: Any) -> dict[str, Any]:
+    if dataclasses.is_dataclass(context) and not isinstance(context, type):
+        return {f.name: getattr(context, f.name) for f in dataclasses.fields(context)}  # shallow: rows stay objects
+    if isinstance(context, Mapping):
+        return dict(context)
+    raise TypeError(f"a template context is a mapping or a dataclass instance, not {type(context).__name__}")
+
+
+def render(name: str, context: Any, *, user_dir: Path | None = None, workbook: Path | None = None) -> str:
+    """Render template `name` with `context` (a mapping, or a dataclass whose fields become the variables)."""
+    template = environment(user_dir, workbook).get_template(name)
+    try:
+        return template.render(**_variables(context))
+    except UndefinedError as exc:  # say which template: it may be the clerk's own
+        raise UndefinedError(f"{template.filename}: {exc.message}") from exc
