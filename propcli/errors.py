@@ -4,8 +4,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import IntEnum
 
 from .i18n import tr
+
+
+class Exit(IntEnum):
+    """propcli's exit codes (DESIGN §4), the only place they are numbered."""
+
+    OK = 0
+    DATA = 1  # bad input or data (and an unexpected failure: cron must see it)
+    USAGE = 2  # a bad option or argument (click exits with it by itself)
+    CHECK = 3  # `check` (or `meters anomalies`) found problems
+    BUSY = 4  # open in Excel/WPS/LibreOffice, another propcli writing, or changed under us
+    INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as shells report it
 
 
 @dataclass(frozen=True)
@@ -79,7 +91,7 @@ def _show(value: object, quote: bool = True) -> str:
 class PropcliError(Exception):
     """Base of the core's errors: a message key, its parameters and an optional location."""
 
-    exit_code = 1
+    exit_code: Exit = Exit.DATA
 
     def __init__(self, key: str, location: Location | None = None, **params: object) -> None:
         super().__init__(key)
@@ -117,4 +129,4 @@ class ProblemsError(DataError):
 class WorkbookBusy(PropcliError):
     """The workbook is open in Excel/WPS/LibreOffice, another propcli is writing, or it changed under us."""
 
-    exit_code = 4
+    exit_code = Exit.BUSY

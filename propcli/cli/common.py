@@ -8,27 +8,16 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from enum import IntEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ..errors import DataError
+from ..errors import DataError, Exit  # noqa: F401  (Exit re-exported: `from .common import Exit`)
 from ..i18n import tr
 from ..render import formats
 from ..render.formats import Col
 from ..store.workbook import CommitResult, Workbook
-
-
-class Exit(IntEnum):
-    """propcli's exit codes (DESIGN §4)."""
-
-    OK = 0
-    DATA = 1  # bad input or data
-    USAGE = 2
-    CHECK = 3  # `check` found problems
-    BUSY = 4  # open in Excel/WPS/LibreOffice, another propcli writing, or changed under us
 
 
 @dataclass

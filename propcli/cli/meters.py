@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from ..domain.readings import ReadingError, Rollover, parse_mark
-from ..errors import DataError
+from ..errors import DataError, Exit
 from ..ops import meters as ops
 from ..render.formats import Col
 from ..store.workbook import Workbook
@@ -90,7 +90,7 @@ def import_(
                 raise DataError("meter.rejected_unattended", None, rejected=len(result.rejected))
             if not typer.confirm(st.t("ask.import_anyway", taken=len(result.taken)), default=False):
                 say(st, st.t("out.declined"))
-                raise typer.Exit(1)
+                raise typer.Exit(Exit.DATA)
         report_commit(st, wb, wb.commit(f"meters import {source.name}", dry_run=dry_run))
 
 
@@ -125,5 +125,5 @@ def anomalies(
     if not rows:
         say(st, st.t("out.anomalies_none", period=month))
         return
-    raise typer.Exit(3)
+    raise typer.Exit(Exit.CHECK)
 

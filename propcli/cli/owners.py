@@ -14,7 +14,7 @@ from ..render import formats
 from ..render.formats import Col
 from ..store import schema
 from ..store.workbook import Workbook
-from ..errors import DataError
+from ..errors import DataError, Exit
 from .common import (
     DryRunOpt, ForceOpt, as_decimal, FormatOpt, OutputOpt, State, UnmaskOpt, emit, find_workbook, parse_date, print_rich,
     report_commit, rich_table, say, state, write_output,
@@ -115,7 +115,7 @@ def find(
         matches = ops.find(wb, text)
     if not matches:
         say(st, st.t("out.no_matches", text=text))
-        raise typer.Exit(1)
+        raise typer.Exit(Exit.DATA)
     rows = [{**masked(m.record, unmask), "why": m.why} for m in matches]
     cols = columns(st, schema.OWNERS, ("unit_id", "owner_name", "phone", "tenant_name", "tenant_phone", "status"))
     cols.append(Col("why", "匹配" if st.lang == "zh" else "match"))
