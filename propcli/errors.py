@@ -114,6 +114,32 @@ class DataError(PropcliError):
     """Bad input or bad data: exit 1."""
 
 
+class RuleError(ValueError):
+    """A rule of the domain or the store broken by one value: a message key, its parameters, and the column
+    and value at fault. It knows no sheet or row and does no I/O; the caller that does turns it into a
+    located DataError with `located`, or into a `Problem`."""
+
+    def __init__(self, key: str, *, column: str = "", value: object = None, **params: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.column = column
+        self.value = value
+        self.params = params
+
+
+_AS_RAISED = object()
+
+
+def located(exc: RuleError, location: Location | None = None, *, value: object = _AS_RAISED,
+            **params: object) -> DataError:
+    """The DataError that stops a command over `exc`, at `location` (None: a value typed on the command
+    line). The value at fault is shown quoted: the rule's own, or `value` when the caller holds it as the
+    clerk typed it; `params` add what the message needs beyond the rule's (the unit, the period)."""
+    shown = exc.value if value is _AS_RAISED else value
+    quoted = {} if shown is None and value is _AS_RAISED else {"value": repr(str(shown))}
+    return DataError(exc.key, location, **{**exc.params, **quoted, **params})
+
+
 class ProblemsError(DataError):
     """Several located problems that stop a command (e.g. an import or a strict read)."""
 

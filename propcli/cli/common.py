@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from ..errors import DataError, Exit  # noqa: F401  (Exit re-exported: `from .common import Exit`)
+from ..errors import DataError, Exit, located  # noqa: F401  (Exit re-exported: `from .common import Exit`)
 from ..i18n import tr
 from ..render import formats
 from ..render.formats import Col
@@ -132,7 +132,7 @@ def as_decimal(value: str | None):  # type: ignore[no-untyped-def]
     try:
         return to_decimal(value)
     except ValueProblem as exc:
-        raise DataError(exc.key, None, value=repr(value)) from None
+        raise located(exc, value=value) from None
 
 
 # -- options declared once -----------------------------------------------------------------------

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from ..domain.readings import ReadingError, Rollover, parse_mark
-from ..errors import DataError, Exit
+from ..errors import DataError, Exit, located
 from ..ops import meters as ops
 from ..render.formats import Col
 from ..store.workbook import Workbook
@@ -48,7 +48,7 @@ def record(
     try:
         mark = parse_mark(replaced) if replaced else (Rollover(digits) if rollover else None)
     except ReadingError as exc:
-        raise DataError(exc.key, None, **exc.params) from None
+        raise located(exc) from None
     with Workbook(find_workbook(st), write=True, force=force) as wb:
         done = ops.record(wb, unit, meter, as_decimal(reading), period=month, read_date=day, reader=reader,
                           mark=mark, correct=correct)
