@@ -162,7 +162,7 @@ def import_file(wb: Workbook, path: Path, *, period: str | None = None, meter: s
                 reject(number, cells, exc.key, value=repr(cell("unit_id")))
                 continue
             if not unit:
-                reject(number, cells, "import.no_unit")
+                reject(number, cells, "meter.no_unit")
                 continue
             if unit not in owners:
                 reject(number, cells, "owner.unknown", unit=unit)
