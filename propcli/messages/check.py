@@ -20,10 +20,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "check.fullwidth.hint": ("改为半角（--fix 可自动修正）", "use half-width characters (--fix repairs it)"),
     "check.whitespace": ("{value} 含多余的空格或换行", "{value} has stray spaces or line breaks"),
     "check.whitespace.hint": ("删除空格和换行（--fix 可自动修正）", "remove them (--fix repairs it)"),
-    "check.date": ("{value} 不是日期", "{value} is not a date"),
-    "check.date.hint": ("按 2024-05-01 的格式填写", "enter the date as 2024-05-01"),
-    "check.type": ("{value} 无法读取：{reason}", "{value} cannot be read: {reason}"),
-    "check.type.hint": ("{fix}", "{fix}"),
     "check.status": ("{value} 不在可选值 {choices} 之中", "{value} is not one of {choices}"),
     "check.status.hint": ("从下拉列表中选择", "choose from the drop-down list"),
     "check.sheet_size": (
@@ -39,6 +35,4 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "收费标准或读数在出账后改过：核对后手工调整该账单或减免，propcli 不会自动重新出账（现行计算：{detail}）",
         "the rates or readings changed after billing: check and adjust the bill by hand; propcli never re-bills (now: {detail})",
     ),
-    "check.number_as_text": ("{value} 是以文本保存的数字", "{value} is a number stored as text"),
-    "check.number_as_text.hint": ("可以正常读取；如需在 Excel 中求和，请转为数字", "it is read fine; convert it to a number to sum it in Excel"),
 }

@@ -7,7 +7,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "out.saved": ("已保存 {count} 处修改到 {path}（原文件备份：{backup}）", "saved {count} change(s) to {path} (previous version: {backup})"),
     "out.dry_run": ("试运行：以上 {count} 处修改未写入", "dry run: the {count} change(s) above were not written"),
     "out.nothing": ("没有需要修改的内容", "nothing to change"),
-    "out.clean": ("检查通过", "all checks passed"),
     "out.problems": ("发现 {count} 个问题", "{count} problem(s) found"),
     "out.fixed": ("已修正 {count} 处", "fixed {count} cell(s)"),
     "out.created": ("已创建 {path}", "created {path}"),

@@ -25,7 +25,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "在表头行加上这些列（可用中文或英文名）；读到的表头：{found}",
         "add these columns to the header row (Chinese or English names); headers read: {found}",
     ),
-    "read.bad_values": ("有 {count} 个单元格无法读取", "{count} cell(s) cannot be read"),
     "busy.office": ("工作簿正被 {who} 打开（{marker}）", "the workbook is open in {who} ({marker})"),
     "busy.office.hint": (
         "先在 Excel/WPS/LibreOffice 中保存并关闭；若确认是残留的锁文件，加 --force",
