@@ -4,8 +4,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import IntEnum
 
 from .i18n import tr
+
+
+class Exit(IntEnum):
+    """propcli's exit codes (DESIGN §4), the only place they are numbered."""
+
+    OK = 0
+    DATA = 1  # bad input or data (and an unexpected failure: cron must see it)
+    USAGE = 2  # a bad option or argument (click exits with it by itself)
+    CHECK = 3  # `check` (or `meters anomalies`) found problems
+    BUSY = 4  # open in Excel/WPS/LibreOffice, another propcli writing, or changed under us
+    INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as shells report it
 
 
 @dataclass(frozen=True)
@@ -79,7 +91,7 @@ def _show(value: object, quote: bool = True) -> str:
 class PropcliError(Exception):
     """Base of the core's errors: a message key, its parameters and an optional location."""
 
-    exit_code = 1
+    exit_code: Exit = Exit.DATA
 
     def __init__(self, key: str, location: Location | None = None, **params: object) -> None:
         super().__init__(key)
@@ -106,7 +118,33 @@ class UsageError(PropcliError):
     """The command was asked for something it cannot do (an unknown format, an output onto the
     workbook): exit 2, nothing written."""
 
-    exit_code = 2
+    exit_code = Exit.USAGE
+
+
+class RuleError(ValueError):
+    """A rule of the domain or the store broken by one value: a message key, its parameters, and the column
+    and value at fault. It knows no sheet or row and does no I/O; the caller that does turns it into a
+    located DataError with `located`, or into a `Problem`."""
+
+    def __init__(self, key: str, *, column: str = "", value: object = None, **params: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.column = column
+        self.value = value
+        self.params = params
+
+
+_AS_RAISED = object()
+
+
+def located(exc: RuleError, location: Location | None = None, *, value: object = _AS_RAISED,
+            **params: object) -> DataError:
+    """The DataError that stops a command over `exc`, at `location` (None: a value typed on the command
+    line). The value at fault is shown quoted: the rule's own, or `value` when the caller holds it as the
+    clerk typed it; `params` add what the message needs beyond the rule's (the unit, the period)."""
+    shown = exc.value if value is _AS_RAISED else value
+    quoted = {} if shown is None and value is _AS_RAISED else {"value": repr(str(shown))}
+    return DataError(exc.key, location, **{**exc.params, **quoted, **params})
 
 
 class ProblemsError(DataError):
@@ -124,4 +162,4 @@ class ProblemsError(DataError):
 class WorkbookBusy(PropcliError):
     """The workbook is open in Excel/WPS/LibreOffice, another propcli is writing, or it changed under us."""
 
-    exit_code = 4
+    exit_code = Exit.BUSY

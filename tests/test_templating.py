@@ -8,8 +8,8 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from jinja2 import UndefinedError
 
+from propcli.errors import DataError
 from propcli.render import templating
 from propcli.render.contexts import ColumnView, ReportPage, SectionView
 
@@ -91,9 +91,16 @@ def test_one_environment_per_search_path(tmp_path: Path, four: dict[str, Path]) 
 
 def test_strict_undefined_names_the_missing_variable(tmp_path: Path) -> None:
     mine = _folder(tmp_path, "hello.txt.j2", "您好，{{ owner }}：请缴 {{ amount_due }} 元")
-    with pytest.raises(UndefinedError, match="amount_due"):
+    with pytest.raises(DataError) as caught:
         templating.render("hello.txt.j2", {"owner": "张三"}, user_dir=mine)
-    with pytest.raises(UndefinedError, match="receipt_no"):  # a shipped template, its context incomplete
+    # the clerk is told which file, which line and which variable
+    assert caught.value.key == "template.error" and "amount_due" in str(caught.value.params["reason"])
+    assert caught.value.params["template"].endswith("hello.txt.j2") and caught.value.params["line"] == 1
+    broken = _folder(tmp_path / "broken", "b.html.j2", "<p>\n{% if x %}\n")
+    with pytest.raises(DataError) as caught:
+        templating.render("b.html.j2", {"x": 1}, user_dir=broken)
+    assert caught.value.params["line"] in (2, 3) and caught.value.params["template"].endswith("b.html.j2")
+    with pytest.raises(DataError, match="receipt_no"):  # a shipped template, its context incomplete
         templating.render("receipt.html.j2", {"estate": {"company": "x", "name": "y"}})
 
 

@@ -10,10 +10,10 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from ..errors import PropcliError
+from ..errors import Exit, PropcliError
 from ..i18n import LANGS, default_lang, tr
 from . import arrears, billing, bills, check, init, meters, owners, payments, undo
-from .common import Exit, State, err_console, state
+from .common import State, err_console, state
 
 
 class Boundary(TyperGroup):
@@ -27,7 +27,7 @@ class Boundary(TyperGroup):
             if st.debug:
                 raise
             err_console().print(exc.message(st.lang), markup=False)
-            raise typer.Exit(exc.exit_code) from None
+            raise typer.Exit(Exit(exc.exit_code)) from None
 
 
 app = typer.Typer(
@@ -82,9 +82,9 @@ def main() -> None:
         app()
     except BrokenPipeError:  # `propcli owners list | head`
         sys.stderr.close()
-        sys.exit(0)
+        sys.exit(Exit.OK)
     except KeyboardInterrupt:
-        sys.exit(130)
+        sys.exit(Exit.INTERRUPTED)
     except Exception as exc:
         if "--debug" in sys.argv:
             raise

@@ -9,27 +9,16 @@ import shutil
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from enum import IntEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ..errors import DataError, UsageError
+from ..errors import DataError, Exit, UsageError, located  # noqa: F401  (Exit re-exported: `from .common import Exit`)
 from ..i18n import tr
 from ..render import cells, formats
 from ..reports.model import Report
 from ..store.workbook import CommitResult, Workbook
-
-
-class Exit(IntEnum):
-    """propcli's exit codes (DESIGN §4)."""
-
-    OK = 0
-    DATA = 1  # bad input or data
-    USAGE = 2
-    CHECK = 3  # `check` found problems
-    BUSY = 4  # open in Excel/WPS/LibreOffice, another propcli writing, or changed under us
 
 
 @dataclass
@@ -148,7 +137,7 @@ def as_decimal(value: str | None):  # type: ignore[no-untyped-def]
     try:
         return to_decimal(value)
     except ValueProblem as exc:
-        raise DataError(exc.key, None, value=repr(value)) from None
+        raise located(exc, value=value) from None
 
 
 # -- options declared once -----------------------------------------------------------------------

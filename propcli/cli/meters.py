@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from ..domain.readings import ReadingError, Rollover, parse_mark
-from ..errors import DataError
+from ..errors import DataError, Exit, located
 from ..ops import meters as ops
 from ..reports import ledger as reports
 from ..store.workbook import Workbook
@@ -48,7 +48,7 @@ def record(
     try:
         mark = parse_mark(replaced) if replaced else (Rollover(digits) if rollover else None)
     except ReadingError as exc:
-        raise DataError(exc.key, None, **exc.params) from None
+        raise located(exc) from None
     with Workbook(find_workbook(st), write=True, force=force) as wb:
         done = ops.record(wb, unit, meter, as_decimal(reading), period=month, read_date=day, reader=reader,
                           mark=mark, correct=correct)
@@ -90,7 +90,7 @@ def import_(
                 raise DataError("meter.rejected_unattended", None, rejected=len(result.rejected))
             if not typer.confirm(st.t("ask.import_anyway", taken=len(result.taken)), default=False):
                 say(st, st.t("out.declined"))
-                raise typer.Exit(1)
+                raise typer.Exit(Exit.DATA)
         report_commit(st, wb, wb.commit(f"meters import {source.name}", dry_run=dry_run))
 
 
@@ -111,4 +111,4 @@ def anomalies(
     if not found:
         say(st, st.t("out.anomalies_none", period=month))
         return
-    raise typer.Exit(3)
+    raise typer.Exit(Exit.CHECK)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ..errors import DataError
+from ..errors import DataError, Exit
 from ..ops import importer
 from ..ops import owners as ops
 from ..reports import ledger as ledger_reports
@@ -67,7 +67,7 @@ def find(
         matches = ops.find(wb, text)
     if not matches:
         say(st, st.t("out.no_matches", text=text))
-        raise typer.Exit(1)
+        raise typer.Exit(Exit.DATA)
     emit(st, reports.matches(matches, text), fmt=fmt, output=output, unmask=unmask)
 
 

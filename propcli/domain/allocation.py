@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from ..errors import RuleError
 from .money import CENT, as_decimal, is_cents
 
 PREPAID = "预存"
@@ -22,7 +23,7 @@ ZERO = Decimal(0)
 UNPAID, PARTIAL, PAID = "未缴", "部分", "已缴"
 
 
-class AllocationError(ValueError):
+class AllocationError(RuleError):
     """A payment that cannot be allocated, or an 分配 cell that cannot be read.
 
     `key`: alloc.amount, alloc.unknown_bill, alloc.closed_bill, alloc.duplicate_bill, alloc.syntax;
@@ -30,9 +31,8 @@ class AllocationError(ValueError):
     """
 
     def __init__(self, key: str, params: dict[str, object] | None = None) -> None:
-        self.key = key
-        self.params = dict(params or {})
-        super().__init__(f"{key}: {self.params}" if self.params else key)
+        super().__init__(key, **dict(params or {}))
+        self.args = (f"{key}: {self.params}" if self.params else key,)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from ..errors import RuleError
 from .money import DEFAULT_ROUNDING, Rounding, round_line
 
 ZERO = Decimal(0)
@@ -82,8 +83,11 @@ class Debt:
 # -- late fees (滞纳金) ---------------------------------------------------------------------------------
 
 
-class LateFeeError(ValueError):
-    pass
+class LateFeeError(RuleError):
+    """小区信息's 滞纳金 cannot be read; `value` is the part at fault."""
+
+    def __init__(self, part: str) -> None:
+        super().__init__("setting.late_fee", column="late_fee", value=part)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from ..errors import RuleError
 from .money import Rounding, round_line
 from .readings import UNITS, Replacement, Rollover, Usage, year_to_date
 from .tariffs import (
@@ -48,12 +49,11 @@ class Rate:
         return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
 
 
-class RateError(ValueError):
+class RateError(RuleError):
     """A 收费标准 row that cannot bill: `column` is the column key at fault."""
 
     def __init__(self, key: str, column: str, value: object, **params: object) -> None:
-        super().__init__(key)
-        self.key, self.column, self.value, self.params = key, column, value, params
+        super().__init__(key, column=column, value=value, **params)
 
 
 _LIST = re.compile(r"[、,，;；/\s]+")

@@ -10,6 +10,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from ..errors import RuleError
+
 UNITS = {"水表": "m³", "电表": "kWh", "燃气表": "m³"}
 SPIKE_FACTOR = Decimal(3)
 SPIKE_HISTORY = 6  # months of the unit's own usage the median is taken over
@@ -17,12 +19,12 @@ SPIKE_MIN_HISTORY = 3  # fewer months than this: no judgement
 SPIKE_MIN_EXCESS = Decimal(10)  # and at least this much above the median: 3 kWh against 0.5 is no leak
 
 
-class ReadingError(ValueError):
-    """A reading or a 换表 mark that cannot be used; `key` names the message, `params` fill it."""
+class ReadingError(RuleError):
+    """A reading or a 换表 mark that cannot be used; `key` names the message, `params` fill it. Every
+    keyword is a message parameter as it is to be shown (`value` too: the mark's text, unquoted)."""
 
     def __init__(self, key: str, **params: object) -> None:
         super().__init__(key)
-        self.key = key
         self.params = params
 
 

@@ -16,13 +16,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from ..errors import RuleError
 from .money import as_decimal
 
 ZERO = Decimal(0)
 ALL_MONTHS: frozenset[int] = frozenset(range(1, 13))
 
 
-class TariffError(ValueError):
+class TariffError(RuleError):
     """A 阶梯 / 适用月份 / 大户加档 cell that cannot be used.
 
     `key`: tiers.syntax, tiers.gap, tiers.order, tiers.open, months.syntax, large.syntax;
@@ -30,10 +31,10 @@ class TariffError(ValueError):
     """
 
     def __init__(self, key: str, text: str | None = "", part: str = "") -> None:
-        self.key = key
         self.text = "" if text is None else str(text)
         self.part = part
-        super().__init__(f"{key}: {self.text}" + (f" ({part})" if part and part != self.text else ""))
+        super().__init__(key, value=self.text)
+        self.args = (f"{key}: {self.text}" + (f" ({part})" if part and part != self.text else ""),)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from ..domain.allocation import PREPAID
 from ..domain.billing import last_day
 from ..domain.dunning import Contact, Plan, PolicyError, Step, check_ladder, parse_step, plan
 from ..domain.people import unit_sort_key
-from ..errors import DataError, Location, Problem
+from ..errors import DataError, Location, Problem, located
 from ..store import schema
 from ..store.normalize import to_identifier
 from ..store.workbook import ROW_NUMBER, Workbook, current_operator
@@ -87,8 +87,8 @@ def settings(wb: Workbook) -> tuple[rules.LateFeePolicy | None, int, int]:
     text = wb.settings().get("late_fee")
     try:
         fee = rules.parse_late_fee(text)
-    except rules.LateFeeError:
-        raise DataError("setting.late_fee", setting_location(wb, "late_fee"), value=repr(text), typed=text) from None
+    except rules.LateFeeError as exc:
+        raise located(exc, setting_location(wb, "late_fee"), value=text, typed=text) from None
     return fee, days_setting(wb, "dunning_gap"), days_setting(wb, "limitation_warning")
 
 

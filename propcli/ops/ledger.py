@@ -8,7 +8,7 @@ from decimal import Decimal
 from ..domain.billing import Rate, RateError, Unit, parse_rate
 from ..domain.money import Rounding, parse_rounding
 from ..domain.readings import Reading, ReadingError, Usage, parse_mark, usages
-from ..errors import DataError, Location
+from ..errors import DataError, Location, located
 from ..store import schema
 from ..store.reader import Row, Table
 from ..store.workbook import ROW_NUMBER, Workbook
@@ -31,8 +31,7 @@ def rates(wb: Workbook) -> list[Rate]:
     out, bad = parse_rates(table)
     if bad:
         row, exc = bad[0]
-        raise DataError(exc.key, table.location(row.number, exc.column), value=repr(str(rate_value(row, exc) or "")),
-                        **exc.params)
+        raise located(exc, table.location(row.number, exc.column), value=rate_value(row, exc) or "")
     if not out:
         raise DataError("rate.none", table.location())
     return out

@@ -15,7 +15,7 @@ from ..domain.people import unit_sort_key
 from ..domain.readings import (
     Anomaly, Mark, ReadingError, Usage, anomalies as find_anomalies, parse_mark, usage_between, usages,
 )
-from ..errors import DataError, Location
+from ..errors import DataError, Location, located
 from ..i18n import tr
 from ..store import schema
 from ..store.normalize import ValueProblem, clean_text, coerce, is_blank, to_identifier
@@ -73,7 +73,7 @@ def record(wb: Workbook, unit: str, meter: str, reading: Decimal, *, period: str
     try:
         last, usage = _follow(series, period, reading, mark, correct=correct)
     except ReadingError as exc:
-        raise DataError(exc.key, None, unit=unit, meter=meter, period=period, **exc.params) from None
+        raise located(exc, unit=unit, meter=meter, period=period) from None
     values = {"unit_id": unit, "meter": meter, "period": period, "read_date": read_date, "reading": reading,
               "reader": reader or None, "replacement": str(mark) if mark is not None else None, "notes": notes}
     if same is not None:
@@ -162,7 +162,7 @@ def import_file(wb: Workbook, path: Path, *, period: str | None = None, meter: s
                 reject(number, cells, exc.key, value=repr(cell("unit_id")))
                 continue
             if not unit:
-                reject(number, cells, "import.no_unit")
+                reject(number, cells, "meter.no_unit")
                 continue
             if unit not in owners:
                 reject(number, cells, "owner.unknown", unit=unit)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ..domain.people import idno_problem, initials, phone_problem, split_unit, unit_sort_key
-from ..errors import DataError, Location
+from ..errors import DataError, Location, located
 from ..store import schema
 from ..store.normalize import ValueProblem, coerce, to_identifier
 from ..store.reader import Row, Table
@@ -129,7 +129,7 @@ def clean_fields(values: Mapping[str, object]) -> dict[str, object]:
         try:
             typed = coerce(value, col.kind)
         except ValueProblem as exc:
-            raise DataError(exc.key, field, value=repr(str(value))) from None
+            raise located(exc, field, value=value) from None
         if col.kind is schema.Kind.PHONE:
             reason = phone_problem(str(typed))
             if reason:

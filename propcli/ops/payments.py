@@ -19,7 +19,7 @@ from ..domain.allocation import (
     spend_prepaid,
 )
 from ..domain.money import rmb_upper
-from ..errors import DataError, Location
+from ..errors import DataError, Location, located
 from ..render.contexts import ReceiptLine, ReceiptPage
 from ..store import schema
 from ..store.normalize import to_identifier
@@ -152,7 +152,7 @@ def record(wb: Workbook, unit: str, amount: Decimal, *, method: str | None = Non
     try:
         allocs = allocate(amount, [b for b in open_bills(table) if named or b.outstanding > 0], named)
     except AllocationError as exc:
-        raise DataError(exc.key, None, value=repr(str(amount)), unit=unit, **exc.params) from None
+        raise located(exc, value=amount, unit=unit) from None
     rows = table.index("bill_id")
     after: dict[str, dict] = {}
     for a in allocs:

@@ -102,13 +102,6 @@ def report_page(report: Report, lang: str) -> ReportPage:
                       sections)
 
 
-def context_vars(context: object) -> dict[str, object]:
-    """A context dataclass as template variables (its fields, shallowly)."""
-    if dataclasses.is_dataclass(context) and not isinstance(context, type):
-        return {f.name: getattr(context, f.name) for f in dataclasses.fields(context)}
-    return dict(context)  # type: ignore[call-overload]
-
-
 def markdown() -> str:
     """docs/templates.md: each template and the fields it receives."""
     import inspect

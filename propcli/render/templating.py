@@ -21,7 +21,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, StrictUndefined, UndefinedError
+from jinja2 import (
+    ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, StrictUndefined, TemplateError, TemplateSyntaxError,
+)
+
+from ..errors import DataError
 
 ENV_VAR = "PROPCLI_TEMPLATES"
 BESIDE_WORKBOOK = "模板"  # a folder of the clerk's templates next to estate.xlsx
@@ -99,9 +103,25 @@ def _variables(context: Any) -> dict[str, Any]:
 
 
 def render(name: str, context: Any, *, user_dir: Path | None = None, workbook: Path | None = None) -> str:
-    """Render template `name` with `context` (a mapping, or a dataclass whose fields become the variables)."""
-    template = environment(user_dir, workbook).get_template(name)
+    """Render template `name` with `context` (a mapping, or a dataclass whose fields become the variables).
+    A template that cannot render (the clerk's own, most likely) stops with its file, line and reason."""
     try:
+        template = environment(user_dir, workbook).get_template(name)
         return template.render(**_variables(context))
-    except UndefinedError as exc:  # say which template: it may be the clerk's own
-        raise UndefinedError(f"{template.filename}: {exc.message}") from exc
+    except TemplateSyntaxError as exc:
+        raise DataError("template.error", None, template=exc.filename or name, line=exc.lineno,
+                        reason=exc.message) from exc
+    except TemplateError as exc:
+        where = getattr(locals().get("template"), "filename", None) or name
+        raise DataError("template.error", None, template=where, line=_line(exc, where) or "?",
+                        reason=exc.message or type(exc).__name__) from exc
+
+
+def _line(exc: BaseException, filename: str) -> int | None:
+    """The template line a render stopped at (Jinja gives template frames the template's file name)."""
+    line, tb = None, exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == filename:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line

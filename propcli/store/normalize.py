@@ -13,16 +13,16 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
+from ..errors import RuleError
 from .schema import Kind
 
 
-class ValueProblem(ValueError):
+class ValueProblem(RuleError):
     """A cell value that cannot be read as its column's type; `key` names the message (see i18n)."""
 
     def __init__(self, key: str, value: object) -> None:
-        super().__init__(f"{key}: {value!r}")
-        self.key = key
-        self.value = value
+        super().__init__(key, value=value)
+        self.args = (f"{key}: {value!r}",)
 
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)

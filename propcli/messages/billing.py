@@ -1,0 +1,47 @@
+"""Rates (收费标准: tiers, months, large households), the rounding and due-days settings, and billing runs."""
+
+from __future__ import annotations
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "rate.none": ("收费标准是空的", "the rates sheet is empty"),
+    "rate.none.hint": ("先在「收费标准」中填写收费项目", "fill in the rates (收费标准) first"),
+    "tiers.syntax": ("阶梯 {value} 写法不对", "tiers {value} cannot be read"),
+    "tiers.syntax.hint": ("写成 0-240:0.4883;240-400:0.5383;400-:0.7883", "write them as 0-240:0.4883;240-400:0.5383;400-:0.7883"),
+    "tiers.gap": ("阶梯 {value} 的各档不衔接", "the tiers {value} leave a gap or overlap"),
+    "tiers.gap.hint": ("每档的下限应等于上一档的上限，第一档从 0 开始", "each tier starts where the previous one ends, the first at 0"),
+    "tiers.order": ("阶梯 {value} 的上限没有递增", "the tiers {value} do not increase"),
+    "tiers.order.hint": ("按从低到高的顺序写各档", "list the tiers from low to high"),
+    "tiers.open": ("阶梯 {value} 只有最后一档可以不写上限", "only the last tier of {value} may be open-ended"),
+    "tiers.open.hint": ("最后一档写成 400-:0.7883", "write the last tier as 400-:0.7883"),
+    "months.syntax": ("适用月份 {value} 写法不对", "months {value} cannot be read"),
+    "months.syntax.hint": ("写成 5-10、11-4 或 1,3,5；留空表示全年", "write 5-10, 11-4 or 1,3,5; blank means all year"),
+    "large.syntax": ("大户加档 {value} 写法不对", "large household {value} cannot be read"),
+    "large.syntax.hint": ("写成 5:100（5 人及以上每档上限加 100）", "write 5:100 (households of 5+ get every bound raised by 100)"),
+    "rate.no_meter": ("按用量收费的 {item} 没有填表计", "usage-based {item} names no meter"),
+    "rate.no_meter.hint": ("在「表计」列选择 水表/电表/燃气表", "choose 水表/电表/燃气表 in the meter column"),
+    "rate.negative": ("{value} 不能是负数", "{value} must not be negative"),
+    "rate.negative.hint": ("改为 0 或正数", "use zero or a positive number"),
+    "rate.no_start": ("没有生效日期", "no effective date"),
+    "rate.no_start.hint": ("填写生效日期，如 2024-01-01", "enter the date it takes effect, e.g. 2024-01-01"),
+    "setting.rounding": ("金额舍入 {value} 无法识别", "rounding {value} is not recognised"),
+    "setting.rounding.hint": ("填 分、角 或 元，可加 四舍五入/舍去/进位，如「角 四舍五入」", "use 分, 角 or 元, optionally with 四舍五入/舍去/进位"),
+    "setting.due_days": ("缴费期限 {value} 不是天数", "due days {value} is not a number of days"),
+    "setting.due_days.hint": ("填一个整数，如 15", "enter a whole number, e.g. 15"),
+    "out.billing_title": ("{period} 新出账单", "{period} new bills"),
+    "out.billed": ("{period}：新出账单 {count} 张，合计 {total} 元（此前已出 {existing} 张）", "{period}: {count} new bill(s), total {total} ({existing} billed before)"),
+    "out.dry_run_bills": ("试运行：以上账单未写入", "dry run: the bills above were not written"),
+    "out.prepaid_used": ("，其中预存抵扣 {amount} 元", "; {amount} paid from prepaid balances"),
+    "out.billed_already": ("{period} 已出账（{count} 张），没有新账单", "{period} is billed already ({count} bills); nothing new"),
+    "out.bill_changed": (
+        "账单 {bill}（{unit} {item}）已出 {billed}，按现行标准与读数应为 {now}",
+        "bill {bill} ({unit} {item}) was billed {billed}; the rates and readings now give {now}",
+    ),
+    "out.bills_changed": (
+        "{period} 有 {count} 张账单与现行标准或读数不符，未重新出账：核对后手工调整或减免",
+        "{count} bill(s) of {period} differ from the current rates or readings and were not re-billed: check and adjust by hand",
+    ),
+    "out.skip_missing": ("{count} 户缺 {period} 读数，未出用量账单（见 propcli meters anomalies）", "{count} unit(s) lack a {period} reading and got no usage bill (see propcli meters anomalies)"),
+    "out.skip_base": ("{count} 块表本期是底数，没有用量", "{count} meter(s) have only a base reading this period"),
+    "out.skip_error": ("{count} 块表读数有误，未出账（见 propcli meters anomalies）", "{count} meter(s) have wrong readings and were not billed (see propcli meters anomalies)"),
+    "out.skip_no_area": ("{count} 户没有建筑面积，未出物业费", "{count} unit(s) have no area and got no area-based bill"),
+}

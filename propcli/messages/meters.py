@@ -1,0 +1,57 @@
+"""Meter readings (抄表记录): the reading rules (换表, 翻转, backwards), recording, importing, anomalies."""
+
+from __future__ import annotations
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "meter.rejected_unattended": ("有 {rejected} 行被拒绝，未导入任何读数", "{rejected} row(s) were rejected; nothing was imported"),
+    "meter.rejected_unattended.hint": (
+        "改正错误文件中的行后重新导入，或加 --yes 先导入其余各行",
+        "correct the rows in the errors file and import again, or add --yes to take the other rows now",
+    ),
+    "reading.mark": ("换表记录 {value} 无法识别", "meter change {value} cannot be read"),
+    "reading.mark.hint": ("换表写成 旧表止数/新表起数（如 1234.5/0），走满一圈写 翻转", "write OLD_FINAL/NEW_START (e.g. 1234.5/0) for a new meter, 翻转 for a rollover"),
+    "reading.backwards": ("读数 {current} 小于上次读数 {previous}", "reading {current} is below the previous reading {previous}"),
+    "reading.backwards.hint": (
+        "核对读数；若换了表加 --replaced 旧表止数/新表起数，若表走满一圈加 --rollover",
+        "check it; if the meter was replaced add --replaced OLD_FINAL/NEW_START, if it rolled over add --rollover",
+    ),
+    "reading.old_final": ("旧表止数 {old_final} 小于上次读数 {previous}", "old meter's final reading {old_final} is below the previous reading {previous}"),
+    "reading.old_final.hint": ("核对旧表的最后读数", "check the old meter's final reading"),
+    "reading.new_start": ("读数 {current} 小于新表起数 {new_start}", "reading {current} is below the new meter's start {new_start}"),
+    "reading.new_start.hint": ("核对新表的起始读数", "check the new meter's start reading"),
+    "reading.rollover": (
+        "{current} 不像 {digits} 位表从 {previous} 走满一圈后的读数",
+        "{current} is not a rollover of a {digits}-digit meter from {previous}",
+    ),
+    "reading.rollover.hint": ("核对读数和表的位数（--digits）", "check the reading and the meter's digits (--digits)"),
+    "meter.unknown": ("表计 {value} 不在 {choices} 之中", "meter {value} is not one of {choices}"),
+    "meter.unknown.hint": ("用 水表、电表 或 燃气表", "use 水表, 电表 or 燃气表"),
+    "meter.negative": ("读数 {value} 不能是负数", "reading {value} must not be negative"),
+    "meter.exists": ("{unit} {meter} {period} 已有读数 {value}", "{unit} {meter} {period} already has reading {value}"),
+    "meter.exists.hint": ("如需改正，加 --correct", "to correct it, add --correct"),
+    "meter.nothing_to_correct": ("{unit} {meter} {period} 还没有读数可改", "{unit} {meter} {period} has no reading to correct"),
+    "meter.later_exists": ("{unit} {meter} 已有更晚的 {later} 读数，不能补录 {period}", "{unit} {meter} already has a reading for {later}, after {period}"),
+    "meter.later_exists.hint": ("核对账期", "check the period"),
+    "meter.no_period": ("没有账期", "no billing period"),
+    "meter.no_period.hint": ("在表中加「账期」或「抄表日期」列，或用 --period 指定", "add a 账期 or 抄表日期 column, or give --period"),
+    "meter.no_reading": ("没有读数", "no reading"),
+    "meter.nothing_taken": ("{rejected} 行全部被拒绝，未导入任何读数", "all {rejected} row(s) were rejected; nothing was imported"),
+    "meter.nothing_taken.hint": ("按错误文件中的原因改正后重新导入", "correct them as the errors file says and import again"),
+    "meter.no_meter": ("没有表计", "no meter"),
+    "meter.no_meter.hint": ("在表中加「表计」列，或用 --meter 指定", "add a 表计 column or give --meter"),
+    "meter.twice": ("{unit} {meter} 在本文件中重复（第 {row} 行已导入）", "{unit} {meter} appears twice in this file (row {row} was taken)"),
+    "meter.no_columns": ("找不到房号和读数列", "no unit and reading columns found"),
+    "meter.no_columns.hint": (
+        "表头需有「房号」和「读数」（或「水表」「电表」等各表一列）",
+        "the header needs 房号 and 读数 (or one column per meter: 水表, 电表 …)",
+    ),
+    "meter.no_unit": ("没有房号", "no unit"),
+    "out.meter_base": ("{meter} 底数 {reading} 已记录（下次抄表起算用量）", "{meter} base reading {reading} recorded"),
+    "out.meter_usage": ("{meter} 用量 {usage}（{period} 读数 {previous} → {reading}）", "{meter} usage {usage} ({period} reading {previous} → {reading})"),
+    "out.meters_imported": ("{source}：可导入 {taken} 条，拒绝 {rejected} 条，已存在 {already} 条", "{source}: {taken} reading(s) to take, {rejected} rejected, {already} already recorded"),
+    "out.errors_file": ("被拒绝的行及原因见 {path}", "rejected rows and reasons: {path}"),
+    "ask.import_anyway": ("有行被拒绝。仍然导入其余 {taken} 条？", "some rows were rejected. Take the other {taken}?"),
+    "out.declined": ("未导入，工作簿未改动", "nothing imported; the workbook is unchanged"),
+    "out.anomalies_title": ("{period} 读数异常（{count}）", "{period} reading anomalies ({count})"),
+    "out.anomalies_none": ("{period} 读数没有异常", "no reading anomalies in {period}"),
+}
