@@ -21,11 +21,11 @@ from ..domain.dunning import Contact, Plan, PolicyError, Step, check_ladder, par
 from ..domain.people import unit_sort_key
 from ..errors import DataError, Location, Problem
 from ..store import schema
-from ..store.normalize import to_identifier
+from ..store.normalize import ValueProblem, to_date, to_identifier
 from ..store.workbook import ROW_NUMBER, Workbook, current_operator
 from .bills import building_of
 from .ledger import days_setting, due_days, rounding, setting_location
-from .owners import one_owner
+from .units import one_owner
 from .payments import allocations_at
 
 ZERO = Decimal("0.00")
@@ -320,8 +320,6 @@ def _owed(wb: Workbook, as_of: dt.date, later: dict[str, Decimal], *, building: 
 
 def _void_day(text: object) -> dt.date | None:
     """The date a 作废 cell starts with (`2026-11-23 重复收款`), if it can be read."""
-    from ..store.normalize import ValueProblem, to_date
-
     try:
         return to_date(str(text).split()[0]) if text and str(text).split() else None
     except ValueProblem:

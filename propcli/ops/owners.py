@@ -17,25 +17,12 @@ from ..domain.people import idno_problem, initials, phone_problem, split_unit, u
 from ..errors import DataError, Location
 from ..store import schema
 from ..store.normalize import ValueProblem, coerce, to_identifier
-from ..store.reader import Row, Table
 from ..store.workbook import Workbook, current_operator
+from .meters import record as record_reading
+from .units import one_owner
 
 DOSSIER_REGISTERS = (schema.TRANSFERS, schema.READINGS, schema.BILLS, schema.PAYMENTS, schema.REMINDERS,
                      schema.WORK_ORDERS, schema.COMPLAINTS)
-
-
-def owner_row(table: Table, unit: str) -> Row:
-    unit = to_identifier(unit)
-    row = table.index("unit_id").get(unit)
-    if row is None:
-        raise DataError("owner.unknown", None, unit=unit)
-    return row
-
-
-def one_owner(wb: Workbook, unit: str) -> tuple[Table, Row]:
-    """The register read for one unit only (a change to one unit need not type the whole register)."""
-    table = wb.read(schema.OWNERS, only=("unit_id", to_identifier(unit)))
-    return table, owner_row(table, unit)
 
 
 def list_owners(wb: Workbook, *, building: str | None = None, status: str | None = None) -> list[dict]:
@@ -212,8 +199,6 @@ def move_in(wb: Workbook, unit: str, *, date: dt.date, readings: Mapping[str, De
     elif row.values.get("status") in (None, "空置"):
         changes["status"] = "自住"
     wb.update(owners, row, changes, key=unit)
-    from .meters import record  # meters needs owners' lookups: imported here, not at the top
-
     period = f"{date.year:04d}-{date.month:02d}"
-    return [record(wb, unit, meter, value, period=period, read_date=date, reader=reader or None,
+    return [record_reading(wb, unit, meter, value, period=period, read_date=date, reader=reader or None,
                    notes="入住底数").record for meter, value in readings.items()]

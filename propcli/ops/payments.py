@@ -25,7 +25,7 @@ from ..store.normalize import to_identifier
 from ..store.reader import Row, Table
 from ..store.workbook import ROW_NUMBER, Workbook, current_operator
 from .ledger import setting_row
-from .owners import one_owner
+from .units import one_owner
 
 _RECEIPT = re.compile(r"^SJ(\d{4})(\d{6})$")
 
