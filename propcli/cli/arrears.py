@@ -15,7 +15,7 @@ import typer
 from ..domain.arrears import bucket
 from ..domain.people import mask_name, mask_phone
 from ..ops import arrears as ops
-from ..ops.bills import building_of
+from ..domain.people import unit_parts
 from ..render import formats
 from ..render.formats import Col
 from ..store import schema
@@ -312,7 +312,7 @@ def log(
     if result.written:
         unit = str(record["unit_id"])
         say(st, st.t("out.logged", unit=unit, date=day.isoformat(), channel=channel, outcome=record["outcome"]))
-        rep, _ = _report(st, day, building=building_of(unit))
+        rep, _ = _report(st, day, building=unit_parts(unit).building)
         for d in (d for d in rep.debtors if d.unit == unit and d.plan.next):
             say(st, st.t("out.next_step", action=_actions(d.plan.next), date=d.plan.next[0].due.isoformat()))
     if channel in ("催缴函", "律师函") and not tracking_no:

@@ -8,19 +8,20 @@ silently re-billed. A unit's prepaid balance (预存) pays its new bills as they
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ..domain.allocation import OpenBill, bill_status, consume_prepaid
 from ..domain.billing import Line, Rate, Skip, Unit, bill_unit, last_day
 from ..domain.money import Rounding
-from ..domain.people import split_unit, unit_sort_key
+from ..domain.people import unit_parts, unit_sort_key
 from ..domain.readings import Usage
 from ..store import schema
 from ..store.reader import Row
 from ..store.workbook import Workbook
 from . import ledger
+from .bills import NONE
 from .payments import holding_prepaid, prepaid_sources, rewrite_prepaid
 
 
@@ -62,14 +63,16 @@ class BillingRun:
         return sum((r["amount"] for r in self.new), Decimal(0))
 
 
-def totals(bills: Iterable[Mapping]) -> list[dict]:
+def totals(bills: Iterable[Mapping], building_of: Callable[[str], str] | None = None) -> list[dict]:
     """Bills by building and item, then one total per item and the grand total (building ''): what a
-    clerk checks before printing notices. Every figure is a sum of rounded bill amounts."""
+    clerk checks before printing notices. Every figure is a sum of rounded bill amounts. `building_of`:
+    `units.building_lookup(wb)` to honour the owners register's 楼栋 column; else the 房号 says."""
+    building_of = building_of or (lambda unit: unit_parts(unit).building)
     bills = list(bills)
     items = list(dict.fromkeys(b["item"] for b in bills))
     groups: dict[tuple[str, str], list[Decimal]] = {}
     for b in bills:
-        groups.setdefault((split_unit(b["unit_id"])[0] or "—", b["item"]), []).append(b["amount"])
+        groups.setdefault((building_of(b["unit_id"]) or NONE, b["item"]), []).append(b["amount"])
     order = sorted(groups, key=lambda k: (unit_sort_key(k[0]), items.index(k[1])))
     rows = [{"building": b, "item": i, "count": len(groups[(b, i)]), "amount": sum(groups[(b, i)], Decimal(0))}
             for b, i in order]

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from ..domain.people import idno_problem, initials, phone_problem, split_unit, unit_sort_key
+from ..domain.people import building_name, idno_problem, initials, phone_problem, unit_parts, unit_sort_key
 from ..errors import DataError, Location
 from ..store import schema
 from ..store.normalize import ValueProblem, coerce, to_identifier
@@ -28,7 +28,8 @@ DOSSIER_REGISTERS = (schema.TRANSFERS, schema.READINGS, schema.BILLS, schema.PAY
 def list_owners(wb: Workbook, *, building: str | None = None, status: str | None = None) -> list[dict]:
     rows = wb.read(schema.OWNERS).records()
     if building:
-        rows = [r for r in rows if str(r.get("building") or split_unit(str(r["unit_id"] or ""))[0]) == building]
+        wanted = building_name(building)
+        rows = [r for r in rows if unit_parts(str(r["unit_id"] or ""), building=r.get("building")).building == wanted]
     if status:
         rows = [r for r in rows if r.get("status") == status]
     return sorted(rows, key=lambda r: unit_sort_key(str(r.get("unit_id") or "")))
@@ -144,7 +145,7 @@ def add(wb: Workbook, unit: str, values: Mapping[str, object]) -> dict:
     for key in ("owner_name", "area"):
         if record.get(key) is None:
             raise DataError("check.required", None, column=schema.OWNERS.column(key).zh)
-    building, entrance, room = split_unit(unit)
+    building, entrance, room = unit_parts(unit)
     record.setdefault("building", building or None)
     record.setdefault("entrance", entrance or None)
     record.setdefault("room", room or None)
