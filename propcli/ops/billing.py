@@ -20,20 +20,9 @@ from ..domain.readings import Usage
 from ..store import schema
 from ..store.reader import Row
 from ..store.workbook import Workbook
-from . import ledger
+from . import ledger, sequence
 from .bills import NONE
 from .payments import holding_prepaid, prepaid_sources, rewrite_prepaid
-
-
-def bill_id(period: str, seq: int) -> str:
-    """ZD + YYYYMM + a 6-digit sequence within the period: ZD202501000001."""
-    return f"ZD{period[:4]}{period[5:7]}{seq:06d}"
-
-
-def _seq(bill: object, period: str) -> int:
-    text = str(bill or "")
-    prefix = bill_id(period, 0)[:-6]
-    return int(text[len(prefix):]) if text.startswith(prefix) and text[len(prefix):].isdigit() else 0
 
 
 @dataclass(frozen=True)
@@ -125,11 +114,11 @@ def run(wb: Workbook, period: str) -> BillingRun:
     if not new:
         return result
     due = last_day(period) + dt.timedelta(days=ledger.due_days(wb))
-    seq = max((_seq(r.values.get("bill_id"), period) for r in bills.rows), default=0)
-    for line in new:
-        seq += 1
+    ids = sequence.next_numbers(wb, sequence.BILLS, sequence.BILLS.scope(period), len(new),
+                                issued=(r.values.get("bill_id") for r in bills.rows))
+    for line, number in zip(new, ids):
         result.new.append({
-            "bill_id": bill_id(period, seq), "unit_id": line.unit, "period": period, "item": line.item,
+            "bill_id": number, "unit_id": line.unit, "period": period, "item": line.item,
             "quantity": line.quantity,
             "unit_price": line.unit_price, "amount": line.amount, "due_date": due, "paid": Decimal(0),
             "status": bill_status(line.amount, Decimal(0)), "detail": line.detail,
