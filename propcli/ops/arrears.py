@@ -11,20 +11,22 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from ..domain import arrears as rules
 from ..domain.allocation import PREPAID
 from ..domain.billing import last_day
-from ..domain.dunning import Contact, Plan, PolicyError, Step, check_ladder, parse_step, plan
+from ..domain.dunning import Contact, Plan, Step, check_ladder, parse_step, plan
 from ..domain.people import building_name, unit_sort_key
-from ..errors import DataError, Location, Problem
+from ..errors import DataError, Location
 from ..store import schema
 from ..store.normalize import ValueProblem, to_date, to_identifier
 from ..store.workbook import ROW_NUMBER, Workbook, current_operator
 from .ledger import days_setting, due_days, rounding, setting_location
 from .bills import NONE
+from .policy import PolicyRead, read_policy
+from .policy import init_policy as init_sheet
 from .units import building_lookup, one_owner
 from .payments import allocations_at
 
@@ -48,37 +50,17 @@ class Policy:
     warn_days: int
 
 
-def ladder_problems(wb: Workbook) -> tuple[tuple[Step, ...], bool, list[Problem]]:
-    """催缴规则 as Steps (the default ladder when the workbook has none, or an empty one), whether they
-    came from the workbook, and every row that cannot be used."""
-    table = wb.read(schema.DUNNING, required=False)
-    rows = [r for r in table.rows if any(v is not None for v in r.values.values())]
-    if not rows:
-        return tuple(parse_step(v) for v in schema.DUNNING_DEFAULTS), False, []
-    steps, problems = [], []
-    for row in rows:
-        try:
-            steps.append(parse_step(row.values, row.number))
-        except PolicyError as exc:
-            problems.append(Problem("dunning", exc.key, table.location(row.number, exc.column),
-                                    row.raw.get(exc.column, exc.value), exc.params, column_key=exc.column))
-    if not problems:
-        try:
-            check_ladder(steps)
-        except PolicyError as exc:
-            at = next(s for s in steps if (s.channel if exc.column == "channel" else s.after) == exc.value)
-            problems.append(Problem("dunning", exc.key, table.location(at.row, exc.column), exc.value, exc.params,
-                                    column_key=exc.column))
-    return tuple(sorted(steps, key=lambda s: s.order)), True, problems
+def ladder_read(wb: Workbook) -> PolicyRead[Step]:
+    """催缴规则 as Steps in ladder order (the default ladder when the workbook has none, or an empty one),
+    and every row that cannot be used."""
+    read = read_policy(wb, schema.DUNNING, parse_step, schema.DUNNING_DEFAULTS, check_ladder)
+    return replace(read, rules=tuple(sorted(read.rules, key=lambda s: s.order)))
 
 
 def ladder(wb: Workbook) -> tuple[tuple[Step, ...], bool]:
-    """The estate's ladder; a row that cannot be used stops the command, naming its cell."""
-    steps, own, problems = ladder_problems(wb)
-    if problems:
-        p = problems[0]
-        raise DataError(p.key, p.location, value=repr(str(p.value)), **p.params)
-    return steps, own
+    """The estate's ladder and whether it is the workbook's; a row that cannot be used stops the command."""
+    read = ladder_read(wb).strict()
+    return read.rules, read.from_workbook
 
 
 def settings(wb: Workbook) -> tuple[rules.LateFeePolicy | None, int, int]:
@@ -101,11 +83,7 @@ def policy(wb: Workbook) -> Policy:
 def init_policy(wb: Workbook) -> int:
     """Stage the default ladder into 催缴规则 (the sheet is added when missing), for the estate to change.
     Refused when the sheet already holds steps."""
-    table = wb.read(schema.DUNNING, required=False)
-    if any(any(v is not None for v in r.values.values()) for r in table.rows):
-        raise DataError("dunning.exists", table.location(), count=len(table.rows))
-    wb.append(table, schema.DUNNING_DEFAULTS, key_column="order")
-    return len(schema.DUNNING_DEFAULTS)
+    return init_sheet(wb, schema.DUNNING, schema.DUNNING_DEFAULTS)
 
 
 # -- debtors ---------------------------------------------------------------------------------------

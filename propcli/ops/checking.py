@@ -44,7 +44,7 @@ def billed_amounts(wb: Workbook) -> list[Problem]:
 
 def dunning_policy(wb: Workbook) -> list[Problem]:
     """催缴规则 rows the ladder cannot use, and arrears settings (滞纳金, 催缴间隔, 时效预警) it cannot read."""
-    problems = arrears.ladder_problems(wb)[2]
+    problems = list(arrears.ladder_read(wb).problems)
     try:
         arrears.settings(wb)
     except DataError as exc:
