@@ -36,3 +36,17 @@ def test_owners_arrears_and_bills_agree_on_the_building(cli, tmp_path: Path) -> 
     assert [(x["building"], x["bills"], D(x["amount"])) for x in lines] == [("3", 3, D("550")), ("12", 1, D("300"))]
     only = json.loads(cli("-w", path, "bills", "summary", "-b", "3栋", "-f", "json").stdout)["lines"]
     assert [(x["building"], D(x["amount"])) for x in only] == [("3", D("550"))]
+
+
+def test_record_types_follow_the_schema() -> None:
+    """Each record type has the `row` and then exactly its sheet's columns, in order."""
+    from dataclasses import fields
+
+    from propcli.ops.records import Complaint, Owner, WorkOrder
+    from propcli.store.reader import Row
+
+    for cls in (Owner, WorkOrder, Complaint):
+        assert [f.name for f in fields(cls)] == ["row", *(c.key for c in cls.SPEC.columns)]
+    owner = Owner.from_row(Row(7, {"unit_id": "3栋2单元1201", "owner_name": "王小明", "area": D("88.5")}))
+    assert (owner.row, owner.unit_id, owner.area, owner.parts) == (7, "3栋2单元1201", D("88.5"), ("3", "2", "1201"))
+    assert owner.values()["owner_name"] == "王小明" and "row" not in owner.values()

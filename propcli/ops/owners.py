@@ -19,6 +19,7 @@ from ..store import schema
 from ..store.normalize import ValueProblem, coerce, to_identifier
 from ..store.workbook import Workbook, current_operator
 from .meters import record as record_reading
+from .records import Owner, records
 from .units import one_owner
 
 DOSSIER_REGISTERS = (schema.TRANSFERS, schema.READINGS, schema.BILLS, schema.PAYMENTS, schema.REMINDERS,
@@ -26,13 +27,13 @@ DOSSIER_REGISTERS = (schema.TRANSFERS, schema.READINGS, schema.BILLS, schema.PAY
 
 
 def list_owners(wb: Workbook, *, building: str | None = None, status: str | None = None) -> list[dict]:
-    rows = wb.read(schema.OWNERS).records()
+    owners = records(wb, Owner)
     if building:
         wanted = building_name(building)
-        rows = [r for r in rows if unit_parts(str(r["unit_id"] or ""), building=r.get("building")).building == wanted]
+        owners = [o for o in owners if o.parts.building == wanted]
     if status:
-        rows = [r for r in rows if r.get("status") == status]
-    return sorted(rows, key=lambda r: unit_sort_key(str(r.get("unit_id") or "")))
+        owners = [o for o in owners if o.status == status]
+    return [o.values() for o in sorted(owners, key=lambda o: unit_sort_key(o.unit_id or ""))]
 
 
 @dataclass
@@ -75,22 +76,21 @@ def find(wb: Workbook, text: str) -> list[Match]:
     digits = q.isdigit() and len(q) >= 3
     letters = bool(_ASCII_LETTERS.match(q))
     out: list[Match] = []
-    for record in wb.read(schema.OWNERS).records():
-        unit = str(record.get("unit_id") or "")
-        name = str(record.get("owner_name") or "")
+    for o in records(wb, Owner):
+        unit, name = o.unit_id or "", o.owner_name or ""
         why = None
         if q_unit and q_unit in unit.lower():
             why = "unit"
         elif name and q in name:
             why = "name"
-        elif digits and any(str(record.get(k) or "").endswith(q) for k in ("phone", "tenant_phone")):
+        elif digits and any((p or "").endswith(q) for p in (o.phone, o.tenant_phone)):
             why = "phone"
-        elif q in str(record.get("tenant_name") or ""):
+        elif q in (o.tenant_name or ""):
             why = "tenant"
         elif letters and name and any(s.startswith(q.lower()) for s in initials(name)):
             why = "pinyin"
         if why:
-            out.append(Match(record, why))
+            out.append(Match(o.values(), why))
     order = {"unit": 0, "name": 1, "phone": 2, "pinyin": 3, "tenant": 4}
     return sorted(out, key=lambda m: (order[m.why], unit_sort_key(str(m.record.get("unit_id") or ""))))
 
