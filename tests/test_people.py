@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from propcli.domain.people import (
-    id_check_digit, idno_problem, initials, mask_idno, mask_name, mask_phone, phone_problem, split_unit,
+    building_name,
+    id_check_digit, idno_problem, initials, mask_idno, mask_name, mask_phone, phone_problem, unit_parts,
     unit_sort_key,
 )
 
@@ -39,9 +40,21 @@ def test_masks() -> None:
 
 
 def test_units() -> None:
-    assert split_unit("3-2-1201") == ("3", "2", "1201")
-    assert split_unit("B1-708") == ("B1", "", "708")
-    assert split_unit("商铺A01") == ("", "", "商铺A01")
+    assert unit_parts("3-2-1201") == ("3", "2", "1201")
+    assert unit_parts("3栋2单元1201") == ("3", "2", "1201")
+    assert unit_parts("3号楼2单元1201") == ("3", "2", "1201")
+    assert unit_parts("3幢1单元302室") == ("3", "1", "302")
+    assert unit_parts("B1-708") == ("B1", "", "708")
+    assert unit_parts("12#301") == ("12", "", "301")
+    assert unit_parts("3-2-12-01") == ("3", "2", "12-01")
+    assert unit_parts("商铺A01") == ("", "", "商铺A01")
+
+
+def test_the_owners_register_cells_win_over_the_unit_id():
+    assert unit_parts("3-2-1201", building="5号楼") == ("5", "2", "1201")
+    assert unit_parts("商铺A01", building="A座", entrance="", room=None) == ("A", "", "商铺A01")
+    assert unit_parts("1201", building="3栋", entrance="2", room="1201") == ("3", "2", "1201")
+    assert [building_name(b) for b in ("3号楼", "3栋", "3幢", "12#", " 3 ", "B1")] == ["3", "3", "3", "12", "3", "B1"]
     units = ["10-1-0101", "2-1-0301", "2-1-0101"]
     assert sorted(units, key=unit_sort_key) == ["2-1-0101", "2-1-0301", "10-1-0101"]
 

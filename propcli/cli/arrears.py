@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from ..ops import arrears as ops
-from ..ops.bills import building_of
+from ..domain.people import unit_parts
 from ..reports import arrears as reports
 from ..store.workbook import Workbook
 from .common import (
@@ -137,7 +137,7 @@ def log(
     if result.written:
         unit = str(record["unit_id"])
         say(st, st.t("out.logged", unit=unit, date=day.isoformat(), channel=channel, outcome=record["outcome"]))
-        rep, _ = _report(st, day, building=building_of(unit))
+        rep, _ = _report(st, day, building=unit_parts(unit).building)
         for d in (d for d in rep.debtors if d.unit == unit and d.plan.next):
             say(st, st.t("out.next_step", action="+".join(a.step.channel for a in d.plan.next),
                          date=d.plan.next[0].due.isoformat()))

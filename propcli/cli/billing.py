@@ -9,9 +9,10 @@ from typing import Annotated
 import typer
 
 from ..ops import billing as ops
+from ..ops.units import building_lookup
 from ..reports import ledger as reports
 from ..store.workbook import Workbook
-from .common import DryRunOpt, ForceOpt, FormatOpt, OutputOpt, emit, find_workbook, parse_period, say, state
+from .common import DryRunOpt, ForceOpt, FormatOpt, OutputOpt, choose_format, emit, find_workbook, parse_period, say, state
 
 app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
 
@@ -27,11 +28,13 @@ def run(
 ) -> None:
     st = state(ctx)
     month = parse_period(period)
+    choose_format(output, fmt)  # an unknown format stops before anything is billed
     with Workbook(find_workbook(st), write=True, force=force) as wb:
         result = ops.run(wb, month)
+        building_of = building_lookup(wb)
         commit = wb.commit(f"billing run {month}", dry_run=dry_run) if result.new else None
     if result.new:
-        emit(st, reports.billing_totals(result, st.lang), fmt=fmt, output=output)
+        emit(st, reports.billing_totals(result, st.lang, building_of), fmt=fmt, output=output)
     for c in result.changed[:20]:
         say(st, st.t("out.bill_changed", bill=c.bill_id, unit=c.unit, item=c.item, billed=f"{c.billed:.2f}",
                      now=f"{c.now:.2f}"))

@@ -32,17 +32,11 @@ from dataclasses import dataclass, field
 
 from ..errors import RuleError
 from .arrears import add_months
+from .policy import PolicyError
 
 START = "逾期"  # 起算 of the first steps: the day the oldest unpaid bill fell due
 CHANNELS = ("电话", "短信", "书面通知", "催缴函", "上门", "律师函", "诉讼")
 FORBIDDEN = ("停水", "停电", "停气", "停暖", "断水", "断电", "停止供")
-
-
-class PolicyError(RuleError):
-    """A 催缴规则 row that cannot be used: message key, the column at fault and its value."""
-
-    def __init__(self, key: str, column: str, value: object, **params: object) -> None:
-        super().__init__(key, column=column, value=value, **params)
 
 
 @dataclass(frozen=True)

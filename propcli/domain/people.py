@@ -5,6 +5,7 @@ from __future__ import annotations
 import operator
 import re
 from functools import lru_cache
+from typing import NamedTuple
 
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}(?:-\d{1,6})?$")
@@ -84,14 +85,40 @@ def mask_name(name: object) -> str:
     return s[0] + "*" * max(len(s) - 1, 1)
 
 
-def split_unit(unit: str) -> tuple[str, str, str]:
-    """`3-2-1201` → (楼栋 3, 单元 2, 室号 1201); `B1-708` → (B1, '', 708); anything else → ('', '', unit)."""
-    parts = [p for p in re.split(r"[-－—#栋幢座单元号室]+", unit) if p]
+class UnitParts(NamedTuple):
+    building: str  # 楼栋, without its 号楼/栋/幢/座/# ('' when the 房号 does not say)
+    entrance: str  # 单元 ('' when none)
+    room: str  # 室号 (the whole 房号 when it cannot be split)
+
+
+_UNIT_SEPARATORS = re.compile(r"[-－—#＃楼栋幢座单元号室]+")
+_BUILDING_SUFFIX = re.compile(r"(?:号楼|号|楼|栋|幢|座|#|＃)$")
+
+
+def building_name(text: object) -> str:
+    """A 楼栋 as the clerk writes it (`3号楼`, `3栋`, `12#`, ` 3 `) reduced to its name (`3`), so that
+    `--building 3`, a 楼栋 column saying 3栋 and a 房号 3栋2单元1201 all mean one building."""
+    name = str(text or "").strip()
+    return _BUILDING_SUFFIX.sub("", name).strip() or name
+
+
+def unit_parts(unit: str, *, building: object = None, entrance: object = None, room: object = None) -> UnitParts:
+    """楼栋/单元/室号 of a 房号 — the one definition every register and report uses.
+
+    `3-2-1201`, `3栋2单元1201`, `3号楼2单元1201` → (3, 2, 1201); `B1-708`, `12#301` → (B1 or 12, '', 708 or 301);
+    a 房号 that does not split (`商铺A01`) → ('', '', 商铺A01). The owners register's own 楼栋/单元/室号
+    cells, when given, win over what the 房号 says.
+    """
+    parts = [p for p in _UNIT_SEPARATORS.split(unit.strip()) if p]
     if len(parts) >= 3:
-        return parts[0], parts[1], "-".join(parts[2:])
-    if len(parts) == 2:
-        return parts[0], "", parts[1]
-    return "", "", unit
+        parsed = UnitParts(parts[0], parts[1], "-".join(parts[2:]))
+    elif len(parts) == 2:
+        parsed = UnitParts(parts[0], "", parts[1])
+    else:
+        parsed = UnitParts("", "", unit)
+    return UnitParts(building_name(building) if building not in (None, "") else parsed.building,
+                     str(entrance).strip() if entrance not in (None, "") else parsed.entrance,
+                     str(room).strip() if room not in (None, "") else parsed.room)
 
 
 def unit_sort_key(unit: str) -> tuple:

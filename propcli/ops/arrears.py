@@ -10,22 +10,24 @@ that day). Bills before a transfer (过户) stay with the old owner: they form a
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from ..domain import arrears as rules
 from ..domain.allocation import PREPAID
 from ..domain.billing import last_day
-from ..domain.dunning import Contact, Plan, PolicyError, Step, check_ladder, parse_step, plan
-from ..domain.people import unit_sort_key
+from ..domain.dunning import Contact, Plan, Step, check_ladder, parse_step, plan
+from ..domain.people import building_name, unit_sort_key
 from ..errors import DataError, Location, Problem, located
 from ..store import schema
-from ..store.normalize import to_identifier
+from ..store.normalize import ValueProblem, to_date, to_identifier
 from ..store.workbook import ROW_NUMBER, Workbook, current_operator
-from .bills import building_of
 from .ledger import days_setting, due_days, rounding, setting_location
-from .owners import one_owner
+from .bills import NONE
+from .policy import PolicyRead, read_policy
+from .policy import init_policy as init_sheet
+from .units import building_lookup, one_owner
 from .payments import allocations_at
 
 ZERO = Decimal("0.00")
@@ -48,37 +50,17 @@ class Policy:
     warn_days: int
 
 
-def ladder_problems(wb: Workbook) -> tuple[tuple[Step, ...], bool, list[Problem]]:
-    """催缴规则 as Steps (the default ladder when the workbook has none, or an empty one), whether they
-    came from the workbook, and every row that cannot be used."""
-    table = wb.read(schema.DUNNING, required=False)
-    rows = [r for r in table.rows if any(v is not None for v in r.values.values())]
-    if not rows:
-        return tuple(parse_step(v) for v in schema.DUNNING_DEFAULTS), False, []
-    steps, problems = [], []
-    for row in rows:
-        try:
-            steps.append(parse_step(row.values, row.number))
-        except PolicyError as exc:
-            problems.append(Problem("dunning", exc.key, table.location(row.number, exc.column),
-                                    row.raw.get(exc.column, exc.value), exc.params, column_key=exc.column))
-    if not problems:
-        try:
-            check_ladder(steps)
-        except PolicyError as exc:
-            at = next(s for s in steps if (s.channel if exc.column == "channel" else s.after) == exc.value)
-            problems.append(Problem("dunning", exc.key, table.location(at.row, exc.column), exc.value, exc.params,
-                                    column_key=exc.column))
-    return tuple(sorted(steps, key=lambda s: s.order)), True, problems
+def ladder_read(wb: Workbook) -> PolicyRead[Step]:
+    """催缴规则 as Steps in ladder order (the default ladder when the workbook has none, or an empty one),
+    and every row that cannot be used."""
+    read = read_policy(wb, schema.DUNNING, parse_step, schema.DUNNING_DEFAULTS, check_ladder)
+    return replace(read, rules=tuple(sorted(read.rules, key=lambda s: s.order)))
 
 
 def ladder(wb: Workbook) -> tuple[tuple[Step, ...], bool]:
-    """The estate's ladder; a row that cannot be used stops the command, naming its cell."""
-    steps, own, problems = ladder_problems(wb)
-    if problems:
-        p = problems[0]
-        raise DataError(p.key, p.location, value=repr(str(p.value)), **p.params)
-    return steps, own
+    """The estate's ladder and whether it is the workbook's; a row that cannot be used stops the command."""
+    read = ladder_read(wb).strict()
+    return read.rules, read.from_workbook
 
 
 def settings(wb: Workbook) -> tuple[rules.LateFeePolicy | None, int, int]:
@@ -101,11 +83,7 @@ def policy(wb: Workbook) -> Policy:
 def init_policy(wb: Workbook) -> int:
     """Stage the default ladder into 催缴规则 (the sheet is added when missing), for the estate to change.
     Refused when the sheet already holds steps."""
-    table = wb.read(schema.DUNNING, required=False)
-    if any(any(v is not None for v in r.values.values()) for r in table.rows):
-        raise DataError("dunning.exists", table.location(), count=len(table.rows))
-    wb.append(table, schema.DUNNING_DEFAULTS, key_column="order")
-    return len(schema.DUNNING_DEFAULTS)
+    return init_sheet(wb, schema.DUNNING, schema.DUNNING_DEFAULTS)
 
 
 # -- debtors ---------------------------------------------------------------------------------------
@@ -124,10 +102,7 @@ class Debtor:
     debts: list[rules.Debt]
     contacts: list[Contact]  # the unit's contacts up to the date, oldest first
     plan: Plan = field(default_factory=Plan)
-
-    @property
-    def building(self) -> str:
-        return building_of(self.unit)
+    building: str = ""  # 楼栋 (units.building_lookup)
 
     @property
     def total(self) -> Decimal:
@@ -190,7 +165,7 @@ class Report:
         """(楼栋, debtors, owed, late fees), in building order."""
         out: dict[str, list] = {}
         for d in self.debtors:
-            g = out.setdefault(d.building, [0, ZERO, ZERO])
+            g = out.setdefault(d.building or NONE, [0, ZERO, ZERO])
             g[0] += 1
             g[1] += d.total
             g[2] += d.late_fee
@@ -222,7 +197,10 @@ def report(wb: Workbook, as_of: dt.date, *, building: str | None = None, items: 
     """The debtors as of `as_of`: bills overdue on that day and unpaid, with their ladder plans."""
     pol = policy(wb)
     contacts = _contacts(wb, as_of)
-    debts = _debts(wb, as_of, pol, contacts, building=building, items={i.strip() for i in items or () if i.strip()})
+    building_of = building_lookup(wb)
+    wanted = building_name(building) if building is not None else None
+    debts = _debts(wb, as_of, pol, contacts, items={i.strip() for i in items or () if i.strip()},
+                   in_building=None if wanted is None else (lambda unit: building_of(unit) == wanted))
     owners = {str(r.values["unit_id"]): r.values for r in wb.read(schema.OWNERS).rows if r.values.get("unit_id")}
     transfers = _transfers(wb)
     groups: dict[tuple[str, str, dt.date | None], list[rules.Debt]] = {}
@@ -236,7 +214,7 @@ def report(wb: Workbook, as_of: dt.date, *, building: str | None = None, items: 
         debtor = Debtor(unit, name, "" if transferred else str(profile.get("phone") or ""),
                         None if transferred else profile.get("status"), transferred,  # type: ignore[arg-type]
                         sorted(mine, key=lambda d: (d.due, d.period, _item_key(d.item), d.bill_id)),
-                        contacts.get(unit, []))
+                        contacts.get(unit, []), building=building_of(unit))
         if debtor.months < min_months:
             continue
         debtor.plan = plan(pol.ladder, debtor.oldest.due, debtor.contacts, as_of, debtor.status, pol.gap_days)
@@ -246,13 +224,13 @@ def report(wb: Workbook, as_of: dt.date, *, building: str | None = None, items: 
     return Report(as_of, pol, debtors, sorted(found, key=_item_key))
 
 
-def _debts(wb: Workbook, as_of: dt.date, pol: Policy, contacts: dict[str, list[Contact]], *, building: str | None,
-           items: set[str]) -> list[rules.Debt]:
+def _debts(wb: Workbook, as_of: dt.date, pol: Policy, contacts: dict[str, list[Contact]], *,
+           in_building: Callable[[str], bool] | None, items: set[str]) -> list[rules.Debt]:
     """Every bill overdue and unpaid on `as_of`, aged, with its late fee and the end of its limitation period."""
     # 收款记录's 分配 (a long text each) are read only when some payment must be matched to its bills
     payments = _payments(wb) if _any_paid_after(wb, as_of) else None
     later = _paid_after(wb, payments, as_of) if payments else {}
-    owed = _owed(wb, as_of, later, building=building, items=items or None, ids=bool(later))
+    owed = _owed(wb, as_of, later, in_building=in_building, items=items or None, ids=bool(later))
     breaks = {unit: [c.date for c in mine if rules.interrupts(c.channel, c.outcome)] for unit, mine in contacts.items()}
     # A part payment after the due date starts a bill's three years again. It can only matter to a part-paid
     # bill whose period would otherwise end within the warning days: look those up (reading 账单号 if needed).
@@ -261,7 +239,7 @@ def _debts(wb: Workbook, as_of: dt.date, pol: Policy, contacts: dict[str, list[C
     if any(left < amount and rules.limitation_end(due, breaks.get(unit, ())) <= horizon
            for unit, _, _, _, amount, left, due in owed):
         if not later:
-            owed = _owed(wb, as_of, later, building=building, items=items or None, ids=True)
+            owed = _owed(wb, as_of, later, in_building=in_building, items=items or None, ids=True)
         paid_dates = _part_payments(wb, payments or _payments(wb), as_of,
                                     {bill: unit for unit, bill, _, _, amount, left, _ in owed if left < amount})
     rnd = rounding(wb)
@@ -279,7 +257,7 @@ def _location(wb: Workbook, spec: schema.Sheet, row: int, key: str) -> Location:
     return Location(wb.name, wb.sheet_name(spec) or spec.zh, row, spec.column(key).zh)
 
 
-def _owed(wb: Workbook, as_of: dt.date, later: dict[str, Decimal], *, building: str | None,
+def _owed(wb: Workbook, as_of: dt.date, later: dict[str, Decimal], *, in_building: Callable[[str], bool] | None,
           items: set[str] | None, ids: bool) -> list[tuple]:
     """(unit, bill, period, item, amount, outstanding, due) of every bill overdue and unpaid on `as_of`;
     `later`: what payments after `as_of` put into each bill. Without `ids`, bill is ''."""
@@ -303,7 +281,7 @@ def _owed(wb: Workbook, as_of: dt.date, later: dict[str, Decimal], *, building: 
         if unit is None:
             raise DataError("arrears.bill_cell", _location(wb, schema.BILLS, number, "unit_id"))
         unit = str(unit)
-        if (building is not None and building_of(unit) != building) or (items is not None and str(item) not in items):
+        if (in_building is not None and not in_building(unit)) or (items is not None and str(item) not in items):
             continue
         if due is None:
             if period is None:
@@ -320,8 +298,6 @@ def _owed(wb: Workbook, as_of: dt.date, later: dict[str, Decimal], *, building: 
 
 def _void_day(text: object) -> dt.date | None:
     """The date a 作废 cell starts with (`2026-11-23 重复收款`), if it can be read."""
-    from ..store.normalize import ValueProblem, to_date
-
     try:
         return to_date(str(text).split()[0]) if text and str(text).split() else None
     except ValueProblem:

@@ -8,31 +8,21 @@ silently re-billed. A unit's prepaid balance (预存) pays its new bills as they
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ..domain.allocation import OpenBill, bill_status, consume_prepaid
 from ..domain.billing import Line, Rate, Skip, Unit, bill_unit, last_day
 from ..domain.money import Rounding
-from ..domain.people import split_unit, unit_sort_key
+from ..domain.people import unit_parts, unit_sort_key
 from ..domain.readings import Usage
 from ..store import schema
 from ..store.reader import Row
 from ..store.workbook import Workbook
-from . import ledger
+from . import ledger, sequence
+from .bills import NONE
 from .payments import holding_prepaid, prepaid_sources, rewrite_prepaid
-
-
-def bill_id(period: str, seq: int) -> str:
-    """ZD + YYYYMM + a 6-digit sequence within the period: ZD202501000001."""
-    return f"ZD{period[:4]}{period[5:7]}{seq:06d}"
-
-
-def _seq(bill: object, period: str) -> int:
-    text = str(bill or "")
-    prefix = bill_id(period, 0)[:-6]
-    return int(text[len(prefix):]) if text.startswith(prefix) and text[len(prefix):].isdigit() else 0
 
 
 @dataclass(frozen=True)
@@ -62,14 +52,16 @@ class BillingRun:
         return sum((r["amount"] for r in self.new), Decimal(0))
 
 
-def totals(bills: Iterable[Mapping]) -> list[dict]:
+def totals(bills: Iterable[Mapping], building_of: Callable[[str], str] | None = None) -> list[dict]:
     """Bills by building and item, then one total per item and the grand total (building ''): what a
-    clerk checks before printing notices. Every figure is a sum of rounded bill amounts."""
+    clerk checks before printing notices. Every figure is a sum of rounded bill amounts. `building_of`:
+    `units.building_lookup(wb)` to honour the owners register's 楼栋 column; else the 房号 says."""
+    building_of = building_of or (lambda unit: unit_parts(unit).building)
     bills = list(bills)
     items = list(dict.fromkeys(b["item"] for b in bills))
     groups: dict[tuple[str, str], list[Decimal]] = {}
     for b in bills:
-        groups.setdefault((split_unit(b["unit_id"])[0] or "—", b["item"]), []).append(b["amount"])
+        groups.setdefault((building_of(b["unit_id"]) or NONE, b["item"]), []).append(b["amount"])
     order = sorted(groups, key=lambda k: (unit_sort_key(k[0]), items.index(k[1])))
     rows = [{"building": b, "item": i, "count": len(groups[(b, i)]), "amount": sum(groups[(b, i)], Decimal(0))}
             for b, i in order]
@@ -122,11 +114,11 @@ def run(wb: Workbook, period: str) -> BillingRun:
     if not new:
         return result
     due = last_day(period) + dt.timedelta(days=ledger.due_days(wb))
-    seq = max((_seq(r.values.get("bill_id"), period) for r in bills.rows), default=0)
-    for line in new:
-        seq += 1
+    ids = sequence.next_numbers(wb, sequence.BILLS, sequence.BILLS.scope(period), len(new),
+                                issued=(r.values.get("bill_id") for r in bills.rows))
+    for line, number in zip(new, ids):
         result.new.append({
-            "bill_id": bill_id(period, seq), "unit_id": line.unit, "period": period, "item": line.item,
+            "bill_id": number, "unit_id": line.unit, "period": period, "item": line.item,
             "quantity": line.quantity,
             "unit_price": line.unit_price, "amount": line.amount, "due_date": due, "paid": Decimal(0),
             "status": bill_status(line.amount, Decimal(0)), "detail": line.detail,

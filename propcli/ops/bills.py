@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ..domain.people import unit_sort_key
+from ..domain.people import building_name, unit_sort_key
 from ..store import schema
 from ..store.workbook import Workbook
+from .units import building_lookup
 
 ZERO = Decimal(0)
+NONE = "—"  # the 楼栋 of a unit whose 房号 and owner record do not say
 
 
 @dataclass
@@ -29,27 +31,19 @@ class Line:
                 "paid": self.paid, "owing": self.owing}
 
 
-def building_of(unit: str) -> str:
-    """楼栋: the part of 房号 before the first '-' (`3-2-1201` → `3`; a unit without one is its own)."""
-    return unit.split("-", 1)[0]
-
-
 def summary(wb: Workbook, *, building: str | None = None, period: str | None = None) -> tuple[list[Line], Line]:
     """Totals of 应收账单 by 楼栋 and 账期 — 金额, 已收 and 欠费 (金额 − 已收) — and their grand total.
 
     Totals are sums of the bills' own (rounded) amounts, so they reconcile to the cent. Bills without a
-    金额 are counted but add nothing; a blank 已收 is 0.
+    金额 are counted but add nothing; a blank 已收 is 0. A unit whose 楼栋 is unknown is filed under —.
     """
+    building_of = building_lookup(wb)
     cols = wb.columns(schema.BILLS, ("unit_id", "period", "amount", "paid"))
     groups: dict[tuple[str, str], list] = {}
-    buildings: dict[object, str] = {}
     for unit, month, amount, paid in zip(cols["unit_id"], cols["period"], cols["amount"], cols["paid"]):
         if unit is None and month is None and amount is None:
             continue
-        b = buildings.get(unit)
-        if b is None:
-            b = buildings[unit] = building_of(str(unit)) if unit is not None else ""
-        key = (b, month or "")
+        key = ((building_of(str(unit)) if unit is not None else "") or NONE, month or "")
         g = groups.get(key)
         if g is None:
             g = groups[key] = [0, ZERO, ZERO]
@@ -59,7 +53,7 @@ def summary(wb: Workbook, *, building: str | None = None, period: str | None = N
         if paid is not None:
             g[2] += paid
     lines = [Line(b, p, n, a, pd) for (b, p), (n, a, pd) in groups.items()
-             if (building is None or b == building) and (period is None or p == period)]
+             if (building is None or b == building_name(building)) and (period is None or p == period)]
     lines.sort(key=lambda x: (unit_sort_key(x.building), x.period))
     total = Line("", "", sum(x.bills for x in lines), sum((x.amount for x in lines), ZERO),
                  sum((x.paid for x in lines), ZERO))

@@ -8,6 +8,7 @@ from ..domain import checks
 from ..errors import DataError, Location, Problem
 from ..store import schema
 from ..store.workbook import Workbook
+from . import arrears, billing, ledger
 
 
 def read_registers(wb: Workbook) -> dict[str, object]:
@@ -19,8 +20,6 @@ def billed_amounts(wb: Workbook) -> list[Problem]:
     """Bills whose amount the rates, readings and owner records now give differently (a rate changed
     after billing, a reading corrected): reported, never re-billed. A rate row that cannot bill is
     reported too."""
-    from . import billing, ledger
-
     if not (wb.has(schema.BILLS) and wb.has(schema.RATES)):
         return []
     rates_table = wb.read(schema.RATES)
@@ -45,9 +44,7 @@ def billed_amounts(wb: Workbook) -> list[Problem]:
 
 def dunning_policy(wb: Workbook) -> list[Problem]:
     """催缴规则 rows the ladder cannot use, and arrears settings (滞纳金, 催缴间隔, 时效预警) it cannot read."""
-    from . import arrears
-
-    problems = arrears.ladder_problems(wb)[2]
+    problems = list(arrears.ladder_read(wb).problems)
     try:
         arrears.settings(wb)
     except DataError as exc:

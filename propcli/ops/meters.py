@@ -22,7 +22,7 @@ from ..store.normalize import ValueProblem, clean_text, coerce, is_blank, to_ide
 from ..store.reader import find_header, is_subtotal, sheet_grids
 from ..store.workbook import HEADER_ONLY, Workbook
 from . import ledger
-from .owners import one_owner
+from .units import one_owner
 
 
 def _check_meter(meter: str) -> str:

@@ -13,38 +13,27 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from ..domain.people import idno_problem, initials, phone_problem, split_unit, unit_sort_key
+from ..domain.people import building_name, idno_problem, initials, phone_problem, unit_parts, unit_sort_key
 from ..errors import DataError, Location, located
 from ..store import schema
 from ..store.normalize import ValueProblem, coerce, to_identifier
-from ..store.reader import Row, Table
 from ..store.workbook import Workbook, current_operator
+from .meters import record as record_reading
+from .records import Owner, records
+from .units import one_owner
 
 DOSSIER_REGISTERS = (schema.TRANSFERS, schema.READINGS, schema.BILLS, schema.PAYMENTS, schema.REMINDERS,
                      schema.WORK_ORDERS, schema.COMPLAINTS)
 
 
-def owner_row(table: Table, unit: str) -> Row:
-    unit = to_identifier(unit)
-    row = table.index("unit_id").get(unit)
-    if row is None:
-        raise DataError("owner.unknown", None, unit=unit)
-    return row
-
-
-def one_owner(wb: Workbook, unit: str) -> tuple[Table, Row]:
-    """The register read for one unit only (a change to one unit need not type the whole register)."""
-    table = wb.read(schema.OWNERS, only=("unit_id", to_identifier(unit)))
-    return table, owner_row(table, unit)
-
-
 def list_owners(wb: Workbook, *, building: str | None = None, status: str | None = None) -> list[dict]:
-    rows = wb.read(schema.OWNERS).records()
+    owners = records(wb, Owner)
     if building:
-        rows = [r for r in rows if str(r.get("building") or split_unit(str(r["unit_id"] or ""))[0]) == building]
+        wanted = building_name(building)
+        owners = [o for o in owners if o.parts.building == wanted]
     if status:
-        rows = [r for r in rows if r.get("status") == status]
-    return sorted(rows, key=lambda r: unit_sort_key(str(r.get("unit_id") or "")))
+        owners = [o for o in owners if o.status == status]
+    return [o.values() for o in sorted(owners, key=lambda o: unit_sort_key(o.unit_id or ""))]
 
 
 @dataclass
@@ -87,22 +76,21 @@ def find(wb: Workbook, text: str) -> list[Match]:
     digits = q.isdigit() and len(q) >= 3
     letters = bool(_ASCII_LETTERS.match(q))
     out: list[Match] = []
-    for record in wb.read(schema.OWNERS).records():
-        unit = str(record.get("unit_id") or "")
-        name = str(record.get("owner_name") or "")
+    for o in records(wb, Owner):
+        unit, name = o.unit_id or "", o.owner_name or ""
         why = None
         if q_unit and q_unit in unit.lower():
             why = "unit"
         elif name and q in name:
             why = "name"
-        elif digits and any(str(record.get(k) or "").endswith(q) for k in ("phone", "tenant_phone")):
+        elif digits and any((p or "").endswith(q) for p in (o.phone, o.tenant_phone)):
             why = "phone"
-        elif q in str(record.get("tenant_name") or ""):
+        elif q in (o.tenant_name or ""):
             why = "tenant"
         elif letters and name and any(s.startswith(q.lower()) for s in initials(name)):
             why = "pinyin"
         if why:
-            out.append(Match(record, why))
+            out.append(Match(o.values(), why))
     order = {"unit": 0, "name": 1, "phone": 2, "pinyin": 3, "tenant": 4}
     return sorted(out, key=lambda m: (order[m.why], unit_sort_key(str(m.record.get("unit_id") or ""))))
 
@@ -157,7 +145,7 @@ def add(wb: Workbook, unit: str, values: Mapping[str, object]) -> dict:
     for key in ("owner_name", "area"):
         if record.get(key) is None:
             raise DataError("check.required", None, column=schema.OWNERS.column(key).zh)
-    building, entrance, room = split_unit(unit)
+    building, entrance, room = unit_parts(unit)
     record.setdefault("building", building or None)
     record.setdefault("entrance", entrance or None)
     record.setdefault("room", room or None)
@@ -212,8 +200,6 @@ def move_in(wb: Workbook, unit: str, *, date: dt.date, readings: Mapping[str, De
     elif row.values.get("status") in (None, "空置"):
         changes["status"] = "自住"
     wb.update(owners, row, changes, key=unit)
-    from .meters import record  # meters needs owners' lookups: imported here, not at the top
-
     period = f"{date.year:04d}-{date.month:02d}"
-    return [record(wb, unit, meter, value, period=period, read_date=date, reader=reader or None,
+    return [record_reading(wb, unit, meter, value, period=period, read_date=date, reader=reader or None,
                    notes="入住底数").record for meter, value in readings.items()]

@@ -3,13 +3,12 @@
 A payment's 分配 cell says where every cent went: `ZD202501000001:120.00;预存:10.00`. The prepaid balance
 of a unit is the sum of the 预存 parts of its payments that are not voided; when a later bill consumes
 it, the payment's 分配 is rewritten to name that bill, so voiding a payment always knows which bills to
-reopen. Receipt numbers (SJ + year + 6 digits) are never reused: 小区信息 keeps the last one issued.
+reopen. Receipt numbers (SJ + year + 6 digits) are never reused (`sequence.RECEIPTS`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -25,11 +24,8 @@ from ..store import schema
 from ..store.normalize import to_identifier
 from ..store.reader import Row, Table
 from ..store.workbook import ROW_NUMBER, Workbook, current_operator
-from .ledger import setting_row
-from .owners import one_owner
-
-_RECEIPT = re.compile(r"^SJ(\d{4})(\d{6})$")
-
+from . import sequence
+from .units import one_owner
 
 # -- prepaid ---------------------------------------------------------------------------------------
 
@@ -88,33 +84,6 @@ def rewrite_prepaid(wb: Workbook, payments: Table, rows: Sequence[Row],
         wb.update(payments, row, {"allocations": format_allocations(new)}, key=receipt)
 
 
-# -- receipts numbers ------------------------------------------------------------------------------
-
-
-def next_receipt(wb: Workbook, year: int) -> str:
-    """The next receipt number of `year`: after 小区信息's 最后收据号 when that is this year's (propcli
-    keeps it with every receipt it issues), else after the highest number of the year in 收款记录.
-    `check duplicate-id` finds a number typed in by hand twice."""
-    last = _RECEIPT.match(wb.settings().get("last_receipt") or "")
-    if last and int(last.group(1)) == year:
-        return f"SJ{year:04d}{int(last.group(2)) + 1:06d}"
-    issued = wb.columns(schema.PAYMENTS, ("receipt_no",))["receipt_no"] if wb.has(schema.PAYMENTS) else []
-    seq = 0
-    for text in issued:
-        m = _RECEIPT.match(str(text or ""))
-        if m and int(m.group(1)) == year:
-            seq = max(seq, int(m.group(2)))
-    return f"SJ{year:04d}{seq + 1:06d}"
-
-
-def _remember_receipt(wb: Workbook, receipt: str) -> None:
-    estate, label, row = setting_row(wb, "last_receipt")
-    if row is None:
-        wb.append(estate, [{"item": label, "value": receipt}], key_column="item")
-    else:
-        wb.update(estate, row, {"value": receipt}, key=label)
-
-
 # -- record ----------------------------------------------------------------------------------------
 
 
@@ -163,12 +132,12 @@ def record(wb: Workbook, unit: str, amount: Decimal, *, method: str | None = Non
         wb.update(table, row, {"paid": paid, "status": bill_status(row.values["amount"], paid)}, key=a.target)  # type: ignore[arg-type]
         after[a.target] = dict(row.values)
     payments = wb.read(schema.PAYMENTS, required=False, only=("unit_id", unit))
-    receipt = next_receipt(wb, paid_on.year)
+    receipt = sequence.next_number(wb, sequence.RECEIPTS, sequence.RECEIPTS.scope(paid_on))
     rec = {"receipt_no": receipt, "unit_id": unit, "paid_on": paid_on, "amount": amount, "method": method,
            "operator": operator or current_operator(), "allocations": format_allocations(allocs), "voided": None,
            "notes": notes}
     wb.append(payments, [rec], key_column="receipt_no")
-    _remember_receipt(wb, receipt)
+    sequence.remember(wb, sequence.RECEIPTS, receipt)
     held = sum((amt for _, amt in prepaid_sources(payments, unit).get(unit, [])), Decimal(0))
     held += sum((a.amount for a in allocs if a.target == PREPAID), Decimal(0))
     return Payment(receipt, unit, amount, allocs, after, held, rec)

@@ -29,9 +29,10 @@ def bills_summary(lines: list[bills_ops.Line], total: bills_ops.Line, estate: di
                            [x.record() for x in lines], total_row)], dict(filters), estate=estate)
 
 
-def billing_totals(run: billing_ops.BillingRun, lang: str) -> Report:
-    """New bills by building and item, and by item: what a clerk checks before printing notices."""
-    rows = billing_ops.totals(run.new)
+def billing_totals(run: billing_ops.BillingRun, lang: str, building_of=None) -> Report:  # type: ignore[no-untyped-def]
+    """New bills by building and item, and by item: what a clerk checks before printing notices
+    (`building_of`: `ops.units.building_lookup(wb)`, so a 楼栋 cell in 业主档案 wins)."""
+    rows = billing_ops.totals(run.new, building_of)
     lines = [r for r in rows if r["building"]]
     items = [r for r in rows if not r["building"] and r["item"]]
     grand = {"count": rows[-1]["count"], "amount": rows[-1]["amount"]}

@@ -1,0 +1,100 @@
+"""Sequence numbers that are never issued twice: 账单号, 收据号, and the 工单号/投诉号 to come.
+
+A number is prefix + scope (the year, or year and month) + a zero-padded sequence within the scope:
+ZD202501000001, SJ2025000001. A `Series` declares one kind. The next number of a scope is above the
+highest of that scope found in its register *and* above the last one remembered in 小区信息 (for a series
+that keeps one), so a row deleted by hand or an `undo` never gives its number out again. The memory is
+kept per scope (`SJ2026000005 SJ2025000124`): a back-dated receipt of last year neither forgets this
+year's last number nor lets last year's be reused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ..store import schema
+from ..store.workbook import Workbook
+from .ledger import setting_row
+
+
+@dataclass(frozen=True)
+class Series:
+    prefix: str  # ZD, SJ, GD, TS
+    monthly: bool  # scope YYYYMM (True) or YYYY
+    digits: int  # of the sequence within the scope
+    register: schema.Sheet  # where issued numbers are found …
+    column: str  # … in this column
+    setting: str | None = None  # the 小区信息 setting remembering the last number of each scope, if any
+
+    def scope(self, when: dt.date | str) -> str:
+        """The scope of a day, or of a 账期 `YYYY-MM`: `2025` or `202501`."""
+        text = f"{when.year:04d}{when.month:02d}" if isinstance(when, dt.date) else str(when).replace("-", "")
+        return text[:6] if self.monthly else text[:4]
+
+    def format(self, scope: str, seq: int) -> str:
+        return f"{self.prefix}{scope}{seq:0{self.digits}d}"
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        return re.compile(rf"{re.escape(self.prefix)}(\d{{{6 if self.monthly else 4}}})(\d{{{self.digits}}})")
+
+    def parse(self, text: object) -> tuple[str, int] | None:
+        """(scope, sequence) of a number of this series, or None."""
+        m = self.pattern.fullmatch(str(text or "").strip())
+        return (m.group(1), int(m.group(2))) if m else None
+
+
+BILLS = Series("ZD", True, 6, schema.BILLS, "bill_id")
+RECEIPTS = Series("SJ", False, 6, schema.PAYMENTS, "receipt_no", setting="last_receipt")
+
+
+def remembered(wb: Workbook, series: Series) -> dict[str, int]:
+    """The last sequence issued per scope, as 小区信息 remembers it ({} for a series that keeps none)."""
+    if series.setting is None:
+        return {}
+    out: dict[str, int] = {}
+    for scope, seq in series.pattern.findall(wb.settings().get(series.setting) or ""):
+        out[scope] = max(out.get(scope, 0), int(seq))
+    return out
+
+
+def last_issued(wb: Workbook, series: Series, scope: str, issued: Iterable[object] | None = None) -> int:
+    """The highest sequence of `scope` in the register (or in `issued`, the register's numbers when the
+    caller has them at hand) and in 小区信息's memory; 0 when none."""
+    if issued is None:
+        issued = wb.columns(series.register, (series.column,))[series.column] if wb.has(series.register) else []
+    found = (series.parse(text) for text in issued)
+    return max([seq for s, seq in (f for f in found if f) if s == scope] + [remembered(wb, series).get(scope, 0)])
+
+
+def next_numbers(wb: Workbook, series: Series, scope: str, count: int = 1,
+                 issued: Iterable[object] | None = None) -> list[str]:
+    """The next `count` numbers of `scope`; `remember` the last one once issued."""
+    last = last_issued(wb, series, scope, issued)
+    return [series.format(scope, last + i) for i in range(1, count + 1)]
+
+
+def next_number(wb: Workbook, series: Series, scope: str, issued: Iterable[object] | None = None) -> str:
+    return next_numbers(wb, series, scope, 1, issued)[0]
+
+
+def remember(wb: Workbook, series: Series, number: str) -> None:
+    """Stage `number` as the last issued of its scope in 小区信息 (newest scope first); other scopes'
+    numbers stay. Nothing for a series that keeps no memory, or a number below the one remembered."""
+    parsed = series.parse(number)
+    if series.setting is None or parsed is None:
+        return
+    memory = remembered(wb, series)
+    scope, seq = parsed
+    if memory.get(scope, 0) >= seq:
+        return
+    memory[scope] = seq
+    text = " ".join(series.format(s, memory[s]) for s in sorted(memory, reverse=True))
+    estate, label, row = setting_row(wb, series.setting)
+    if row is None:
+        wb.append(estate, [{"item": label, "value": text}], key_column="item")
+    else:
+        wb.update(estate, row, {"value": text}, key=label)
