@@ -177,3 +177,21 @@ def test_fix_dry_run_writes_nothing(cli, messy: Path) -> None:
     assert "试运行" in r.stderr
     assert sha(messy) == before
     assert not (messy.parent / ".propcli" / "history.jsonl").exists()
+
+
+def test_problems_to_xlsx_csv_and_text_files(cli, messy: Path, tmp_path: Path) -> None:
+    """check -o FILE writes the format the extension names (not plain text into a .xlsx)."""
+    import csv
+    import io
+
+    import openpyxl
+
+    assert cli("-w", messy, "check", "-o", tmp_path / "check.xlsx").exit_code == 3
+    ws = openpyxl.load_workbook(tmp_path / "check.xlsx")["问题"]
+    assert ws.max_row == PROBLEMS + 1 and ws["A1"].value == "检查"
+    assert cli("-w", messy, "check", "-o", tmp_path / "check.csv").exit_code == 3
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "check.csv").read_text(encoding="utf-8").lstrip("\ufeff"))))
+    assert len(rows) == PROBLEMS and {r["表"] for r in rows} == {"业主档案", "过户记录"}
+    assert cli("-w", messy, "check", "-o", tmp_path / "check.txt").exit_code == 3
+    lines = (tmp_path / "check.txt").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == PROBLEMS and all("›" in line for line in lines)

@@ -16,7 +16,8 @@ from ..domain.people import unit_parts
 from ..reports import arrears as reports
 from ..store.workbook import Workbook
 from .common import (
-    DryRunOpt, ForceOpt, FormatOpt, State, UnmaskOpt, emit, estate_of, find_workbook, parse_date, report_commit, say, state,
+    DryRunOpt, ForceOpt, FormatOpt, OutputOpt, State, UnmaskOpt, emit, estate_of, find_workbook, parse_date,
+    report_commit, say, state,
 )
 
 app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
@@ -149,6 +150,8 @@ def log(
 def policy(
     ctx: typer.Context,
     init: Annotated[bool, typer.Option("--init", help="write the default ladder into the workbook's 催缴规则 sheet")] = False,
+    fmt: FormatOpt = None,
+    output: OutputOpt = None,
     dry_run: DryRunOpt = False,
     force: ForceOpt = False,
 ) -> None:
@@ -160,6 +163,6 @@ def policy(
         return
     with Workbook(find_workbook(st)) as wb:
         pol = ops.policy(wb)
-    emit(st, reports.ladder(pol, st.lang))
+    emit(st, reports.ladder(pol, st.lang), fmt=fmt, output=output)
     say(st, st.t("out.policy_settings", fee=pol.late_fee.describe() if pol.late_fee else "不收", gap=pol.gap_days,
                  warn=pol.warn_days))

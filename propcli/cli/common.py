@@ -172,6 +172,10 @@ def emit(st: State, report: Report, *, fmt: str | None = None, output: Path | No
 
 
 def choose_format(output: Path | None, fmt: str | None, allowed: tuple[str, ...] | None = None) -> formats.Renderer:
+    """The renderer for --format or -o FILE; a usage error (exit 2) before anything is done or written
+    when none serves it, or when -o names a folder."""
+    if output is not None and output.is_dir():
+        raise UsageError("output.is_dir", path=str(output))
     try:
         return formats.choose(output, fmt, allowed)
     except formats.UnknownFormat as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from ..domain.people import mask_idno, mask_name, mask_phone
 from ..reports.model import Audience, Kind, Person, Report, Row, Section, Value
@@ -23,9 +23,9 @@ def text(value: object, kind: Kind | str = Kind.TEXT, lang: str = "zh") -> str:
         return value.text(lang)
     if isinstance(value, Decimal):
         if kind == Kind.MONEY:
-            return format(value.quantize(CENT), "f")
+            return format(value.quantize(CENT, ROUND_HALF_UP), "f")
         if kind == Kind.PERCENT:
-            return f"{(value * 100).quantize(CENT)}%"
+            return f"{(value * 100).quantize(CENT, ROUND_HALF_UP)}%"
         return format(value, "f")
     if isinstance(value, dt.datetime):
         return value.strftime("%Y-%m-%d %H:%M")
@@ -45,9 +45,9 @@ def data(value: object, kind: Kind | str = Kind.TEXT) -> object:
         return _plain(value.data())
     if isinstance(value, Decimal):
         if kind == Kind.MONEY:
-            return format(value.quantize(CENT), "f")
+            return format(value.quantize(CENT, ROUND_HALF_UP), "f")
         if kind == Kind.PERCENT:
-            return format(value.quantize(RATIO), "f")
+            return format(value.quantize(RATIO, ROUND_HALF_UP), "f")
         return format(value, "f")
     return _plain(value)
 

@@ -140,7 +140,7 @@ def markdown() -> str:
         out.append("|---|---|---|")
         for f in dataclasses.fields(cls):
             kind = _type_name(hints[f.name])
-            out.append(f"| `{f.name}` | `{kind}` | {notes.get(f.name, '')} |")
+            out.append(f"| `{f.name}` | `{kind}` | {notes.get(f.name, '')} |".replace(" | None`", " \\| None`"))
         out.append("")
         for f in dataclasses.fields(cls):
             for inner in _dataclasses_in(hints[f.name]):
