@@ -27,13 +27,13 @@ def owners(rows: list[dict], estate: dict[str, str], lang: str, *, building: str
 
 def dossier(d: ops.Dossier, lang: str) -> Report:
     """A unit's file at the desk: its profile, then every register's rows for it."""
-    sections = [Section("profile", d.unit, d.unit, schema_columns(schema.OWNERS), [d.profile], record=True)]
+    sections = [Section("profile", schema.OWNERS.zh, "profile", schema_columns(schema.OWNERS), [d.profile], record=True)]
     for spec in ops.DOSSIER_REGISTERS:
         rows = d.registers.get(spec.key, [])
         columns = [c for c in schema_columns(spec) if c.key != "unit_id"]
         counted = (f"{spec.zh}（{len(rows)}）", f"{spec.key} ({len(rows)})") if rows else (spec.zh, spec.key)
         sections.append(Section(spec.key, *counted, columns, rows))
-    return Report("owners.show", "", sections, {"unit": d.unit})
+    return Report("owners.show", d.unit, sections, {"unit": d.unit})
 
 
 def matches(found: Sequence[ops.Match], text: str) -> Report:
