@@ -231,3 +231,13 @@ def test_cells_show_money_to_the_fen_and_ratios_as_percent() -> None:
     assert cells.data(Decimal("1234.5"), Kind.MONEY) == "1234.50"
     assert cells.data(dt.date(2026, 1, 2)) == "2026-01-02"
     assert cells.neutralise("=1+1") == "'=1+1" and cells.neutralise("1-1-0101") == "1-1-0101"
+
+
+def test_a_write_command_checks_its_output_before_it_writes(cli, sample, tmp_path) -> None:
+    """An .html link to the workbook is refused before the payment is recorded, not after."""
+    link = sample.parent / "收据.html"
+    link.symlink_to(sample)
+    before = sha(sample)
+    result = cli("-w", sample, "payments", "record", "1-1-0802", "--amount", "10", "--date", AS_OF, "-o", link)
+    assert result.exit_code == 2, result.output
+    assert sha(sample) == before

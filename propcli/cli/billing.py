@@ -28,7 +28,7 @@ def run(
 ) -> None:
     st = state(ctx)
     month = parse_period(period)
-    choose_format(output, fmt)  # an unknown format stops before anything is billed
+    choose_format(output, fmt, st=st)  # an unknown format stops before anything is billed
     with Workbook(find_workbook(st), write=True, force=force) as wb:
         result = ops.run(wb, month)
         building_of = building_lookup(wb)

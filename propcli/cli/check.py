@@ -23,7 +23,7 @@ def check(
 ) -> None:
     st = state(ctx)
     fmt = "table" if fmt == "text" else fmt
-    choose_format(output, fmt)
+    choose_format(output, fmt, st=st)
     path = find_workbook(st)
     with Workbook(path, write=fix, force=force) as wb:
         problems = checking.run_checks(wb, names)

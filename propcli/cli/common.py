@@ -171,11 +171,15 @@ def emit(st: State, report: Report, *, fmt: str | None = None, output: Path | No
     write_output(st, data, output, announce=announce)
 
 
-def choose_format(output: Path | None, fmt: str | None, allowed: tuple[str, ...] | None = None) -> formats.Renderer:
+def choose_format(output: Path | None, fmt: str | None, allowed: tuple[str, ...] | None = None,
+                  st: State | None = None) -> formats.Renderer:
     """The renderer for --format or -o FILE; a usage error (exit 2) before anything is done or written
-    when none serves it, or when -o names a folder."""
+    when none serves it, or when -o names a folder (with `st`: or the workbook, or .propcli/)."""
     if output is not None and output.is_dir():
         raise UsageError("output.is_dir", path=str(output))
+    if output is not None and st is not None:
+        find_workbook(st)
+        safe_target(st, output)
     try:
         return formats.choose(output, fmt, allowed)
     except formats.UnknownFormat as exc:

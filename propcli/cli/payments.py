@@ -39,7 +39,7 @@ def record(
 ) -> None:
     st = state(ctx)
     if output is not None:
-        choose_format(output, None, RECEIPT_FORMATS)
+        choose_format(output, None, RECEIPT_FORMATS, st)
     day = parse_date(date) if date else dt.date.today()
     named = [b for b in (bills or "").replace("，", ",").split(",") if b.strip()] or None
     with Workbook(find_workbook(st), write=True, force=force) as wb:
@@ -89,7 +89,7 @@ RECEIPT_FORMATS = ("html",)  # pdf joins with the notices
 def _write_receipt(st: State, receipt_no: str, output: Path) -> None:
     from ..render.templating import render
 
-    choose_format(output, None, RECEIPT_FORMATS)
+    choose_format(output, None, RECEIPT_FORMATS, st)
     with Workbook(find_workbook(st)) as wb:
         page = ops.receipt(wb, receipt_no, st.lang)
     write_output(st, render("receipt.html.j2", page, user_dir=st.templates_dir, workbook=st.workbook_path), output)
