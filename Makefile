@@ -40,8 +40,11 @@ demo: install
 	cd $(DEMO) && ../../$(BIN)/propcli arrears public --as-of 2026-11-23 -o 欠费公示.html
 	@echo "demo: outputs in $(DEMO)/"
 
+# Two workers on a 2-core machine (pytest-xdist; --dist loadgroup from pyproject keeps the LibreOffice and
+# fault tests each on one worker). `make test PYTEST_ARGS=` runs the suite serially.
+PYTEST_ARGS ?= -n auto
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # S and M by default (about 12 minutes, most of it the openpyxl baseline on M); SIZES=S,M,L adds L.
 SIZES ?= S,M
