@@ -40,8 +40,11 @@ demo: install
 	cd $(DEMO) && ../../$(BIN)/propcli arrears public --as-of 2026-11-23 -o 欠费公示.html
 	@echo "demo: outputs in $(DEMO)/"
 
+# Two workers on a 2-core machine (pytest-xdist; --dist loadgroup from pyproject keeps the LibreOffice and
+# fault tests each on one worker). `make test PYTEST_ARGS=` runs the suite serially.
+PYTEST_ARGS ?= -n auto
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The built wheel on its own: fresh virtualenv, a folder outside the source tree, templates from the wheel (~30 s).
 wheel-check:

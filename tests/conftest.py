@@ -3,8 +3,10 @@ language, operator, time zone."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,12 +32,32 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", help="rewrite tests/golden/* from the current output")
 
 
-@pytest.fixture(autouse=True)
-def pinned_env(monkeypatch: pytest.MonkeyPatch) -> None:
+def _pin(monkeypatch: pytest.MonkeyPatch) -> None:
     for key, value in PINNED_ENV.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("PROPCLI_WORKBOOK", raising=False)
     monkeypatch.delenv("PROPCLI_TEMPLATES", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def pinned_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    _pin(monkeypatch)
+
+
+@contextlib.contextmanager
+def pinned() -> Iterator[None]:
+    """The pinned environment for a session-scoped fixture, which is set up before (and so without) the
+    function-scoped `pinned_env`: a master workbook journals the same operator, language and time zone."""
+    with pytest.MonkeyPatch.context() as mp:
+        _pin(mp)
+        yield
+
+
+def fresh_copy(master: Path, dest: Path) -> Path:
+    """A test's own copy of a session-built master workbook: the xlsx only, so the master's `.propcli/`
+    (cache, backups, lock, history) stays behind and the test starts cold and clean."""
+    shutil.copy2(master, dest)
+    return dest
 
 
 @pytest.fixture
@@ -73,15 +95,27 @@ def estate_s(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build("S", tmp_path_factory.mktemp("bench") / "estate-S.xlsx", log=lambda *_: None)
 
 
-@pytest.fixture
-def rich(tmp_path: Path) -> Path:
-    """A clerk-built workbook with styles, merges, formulas with cached values, data bars, a chart,
-    a comment, sparklines and an Excel table."""
+@pytest.fixture(scope="session")
+def sample_readonly(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One copy of the shipped sample per session for tests that only read it: propcli's `.propcli/`
+    cache then lands beside the copy, never in sample_data/. A test that writes takes `sample`."""
+    return fresh_copy(SAMPLE, tmp_path_factory.mktemp("sample-ro") / "estate.xlsx")
+
+
+@pytest.fixture(scope="session")
+def _rich_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from tests.fixtures.rich_workbook import build_rich_workbook
 
-    dest = tmp_path / "rich.xlsx"
+    dest = tmp_path_factory.mktemp("rich") / "rich.xlsx"
     build_rich_workbook(dest)
     return dest
+
+
+@pytest.fixture
+def rich(_rich_master: Path, tmp_path: Path) -> Path:
+    """A clerk-built workbook with styles, merges, formulas with cached values, data bars, a chart,
+    a comment, sparklines and an Excel table (built once per session; each test gets its own copy)."""
+    return fresh_copy(_rich_master, tmp_path / "rich.xlsx")
 
 
 @pytest.fixture

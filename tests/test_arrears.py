@@ -19,7 +19,7 @@ import pytest
 
 from propcli.store import schema
 from propcli.store.workbook import Workbook
-from tests.conftest import ROOT
+from tests.conftest import ROOT, Cli, fresh_copy, pinned
 from tests.fixtures.ledger import build, owner, rate
 
 PERIODS = ("2025-01", "2025-02", "2025-03", "2025-04", "2025-05", "2025-06")
@@ -29,23 +29,33 @@ def sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+@pytest.fixture(scope="session")
+def _arrears_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    with pinned():
+        cli = Cli()
+        path = build(tmp_path_factory.mktemp("arrears") / "estate.xlsx", owners=[
+            owner("1-1-101", area="100", name="王小明"), owner("1-1-102", area="80", status="出租", name="李四"),
+            owner("2-1-201", area="120", name="赵六"),
+        ], rates=[rate("物业费", "按面积", "2.50")])
+        for period in PERIODS:
+            assert cli("-w", path, "billing", "run", "--period", period).exit_code == 0
+        assert cli("-w", path, "payments", "record", "1-1-101", "--amount", "600",
+                   "--date", "2025-04-02").exit_code == 0
+        assert cli("-w", path, "owners", "transfer", "2-1-201", "--to", "钱七", "--date", "2025-04-10").exit_code == 0
+    return path
+
+
 @pytest.fixture
-def estate(cli, tmp_path: Path) -> Path:
+def estate(_arrears_master: Path, tmp_path: Path) -> Path:
     """Three units at 2.50 元/㎡·月, billed January to June 2025 (due the 15th of the month after):
 
     - 1-1-101 王小明 自住 100 ㎡: 250.00 a month; paid 600.00 on 2025-04-02 (Jan, Feb and 100 of Mar).
     - 1-1-102 李四 出租 80 ㎡: 200.00 a month; never paid.
     - 2-1-201 赵六 自住 120 ㎡: 300.00 a month; sold to 钱七 on 2025-04-10, nothing paid.
+
+    Built once per session; each test gets its own copy of the xlsx.
     """
-    path = build(tmp_path / "estate.xlsx", owners=[
-        owner("1-1-101", area="100", name="王小明"), owner("1-1-102", area="80", status="出租", name="李四"),
-        owner("2-1-201", area="120", name="赵六"),
-    ], rates=[rate("物业费", "按面积", "2.50")])
-    for period in PERIODS:
-        assert cli("-w", path, "billing", "run", "--period", period).exit_code == 0
-    assert cli("-w", path, "payments", "record", "1-1-101", "--amount", "600", "--date", "2025-04-02").exit_code == 0
-    assert cli("-w", path, "owners", "transfer", "2-1-201", "--to", "钱七", "--date", "2025-04-10").exit_code == 0
-    return path
+    return fresh_copy(_arrears_master, tmp_path / "estate.xlsx")
 
 
 def report(cli, path: Path, *args: str) -> dict:  # type: ignore[no-untyped-def]

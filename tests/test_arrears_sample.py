@@ -8,7 +8,9 @@ import csv
 import datetime as dt
 import io
 import json
+from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -19,8 +21,18 @@ from tests.conftest import SAMPLE
 AS_OF = "2026-11-23"
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _read_a_copy(sample_readonly: Path) -> Iterator[None]:
+    """The tests here only read SAMPLE: point it at the session's copy, so that propcli's `.propcli/`
+    cache lands beside the copy and never in sample_data/."""
+    global SAMPLE
+    SAMPLE, shipped = sample_readonly, SAMPLE
+    yield
+    SAMPLE = shipped
+
+
 @pytest.fixture(scope="module")
-def report_json() -> dict:
+def report_json(_read_a_copy: None) -> dict:
     from propcli.cli.app import app
     from typer.testing import CliRunner
 

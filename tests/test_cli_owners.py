@@ -19,6 +19,7 @@ from python_calamine import CalamineWorkbook
 
 from propcli.store import schema
 from propcli.store.workbook import Workbook
+from tests.conftest import Cli, fresh_copy, pinned
 
 # -- facts of the sample estate (looked up with python_calamine, not through propcli) -------------
 SAMPLE_ROWS = 432
@@ -627,11 +628,18 @@ def test_init_refuses_existing(cli, sample: Path) -> None:
 # -- owners import ----------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def fresh(cli, tmp_path: Path) -> Path:
-    path = tmp_path / "fresh.xlsx"
-    assert cli("init", path, "--name", "导入测试").exit_code == 0
+@pytest.fixture(scope="session")
+def _fresh_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    with pinned():
+        path = tmp_path_factory.mktemp("fresh") / "fresh.xlsx"
+        assert Cli()("init", path, "--name", "导入测试").exit_code == 0
     return path
+
+
+@pytest.fixture
+def fresh(_fresh_master: Path, tmp_path: Path) -> Path:
+    """A new estate from `propcli init` (made once per session; each test gets its own copy)."""
+    return fresh_copy(_fresh_master, tmp_path / "fresh.xlsx")
 
 
 def test_import_java110_room(cli, fresh: Path, realdata: Path) -> None:

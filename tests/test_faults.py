@@ -17,6 +17,10 @@ from propcli.store import schema
 from propcli.store.safety import WriteLock
 from propcli.store.workbook import Workbook
 
+# Under xdist (-n, --dist loadgroup) these run on one worker, one after the other: they time a kill -9
+# against a commit they measured, race two writer processes and wait out a lock timeout.
+pytestmark = pytest.mark.xdist_group("faults")
+
 ROOT = Path(__file__).resolve().parents[1]
 
 WRITER = r"""

@@ -16,12 +16,7 @@ from tests.xlsxdiff import cell_diff, cells, changed_parts, outside_sheetdata, s
 
 AREAS = ("89.5", "120.35", "89.5", "120.35", "76.8", "98", "132.6", "65.25", "110", "88.88")
 
-
-@pytest.fixture()
-def rich(tmp_path: Path) -> Path:
-    path = tmp_path / "rich.xlsx"
-    build_rich_workbook(path)
-    return path
+# `rich` is conftest's: built once per session, a fresh copy for each test.
 
 
 def test_opens_in_openpyxl_and_calamine_with_cached_total(rich: Path) -> None:

@@ -17,6 +17,10 @@ from propcli.store import schema
 from propcli.store.normalize import clean_text, to_date, to_identifier
 from propcli.store.workbook import Workbook
 
+# Under xdist (-n, --dist loadgroup) both LibreOffice runs go to one worker, one after the other: two
+# soffice at once fight over memory and CPU (and over the user profile, were it ever shared).
+pytestmark = pytest.mark.xdist_group("libreoffice")
+
 # CSV filter: comma, double quote, UTF-8, start at row 1, …, raw values, every sheet to its own file (-1)
 CSV_FILTER = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
 

@@ -13,6 +13,7 @@ import openpyxl
 from propcli.domain.readings import ReadingError, Replacement, Rollover, parse_mark, usage_between
 from propcli.store import schema
 from propcli.store.workbook import Workbook
+from tests.conftest import fresh_copy, pinned
 from tests.fixtures.ledger import build, owner, reading
 
 import pytest
@@ -62,10 +63,18 @@ def test_bad_mark():
 # -- meters record ---------------------------------------------------------------------------------
 
 
+@pytest.fixture(scope="session")
+def _meters_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    with pinned():
+        return build(tmp_path_factory.mktemp("meters") / "estate.xlsx",
+                     owners=[owner("1-1-101"), owner("1-1-102", status="空置")],
+                     readings=[reading("1-1-101", "电表", "2025-01", "1000")])
+
+
 @pytest.fixture
-def estate(tmp_path: Path) -> Path:
-    return build(tmp_path / "estate.xlsx", owners=[owner("1-1-101"), owner("1-1-102", status="空置")],
-                 readings=[reading("1-1-101", "电表", "2025-01", "1000")])
+def estate(_meters_master: Path, tmp_path: Path) -> Path:
+    """Built once per session; each test gets its own copy of the xlsx."""
+    return fresh_copy(_meters_master, tmp_path / "estate.xlsx")
 
 
 def test_record_prints_usage(cli, estate):

@@ -12,6 +12,7 @@ import pytest
 
 from propcli.store import schema
 from propcli.store.workbook import Workbook
+from tests.conftest import Cli, fresh_copy, pinned
 from tests.fixtures.ledger import build, owner, rate
 
 
@@ -29,14 +30,22 @@ def state(path: Path) -> tuple[dict[str, dict], dict[str, dict]]:
 JAN, FEB, MAR, APR = "ZD202501000001", "ZD202502000001", "ZD202503000001", "ZD202504000001"
 
 
-@pytest.fixture
-def estate(cli, tmp_path: Path) -> Path:
-    """One unit of 100 ㎡ at 2.50 元/㎡·月: a 250.00 bill for each of January, February and March."""
-    path = build(tmp_path / "estate.xlsx", owners=[owner("1-1-101", area="100", name="王小明")],
-                 rates=[rate("物业费", "按面积", "2.50")])
-    for period in ("2025-01", "2025-02", "2025-03"):
-        assert cli("-w", path, "billing", "run", "--period", period).exit_code == 0
+@pytest.fixture(scope="session")
+def _payments_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    with pinned():
+        cli = Cli()
+        path = build(tmp_path_factory.mktemp("payments") / "estate.xlsx",
+                     owners=[owner("1-1-101", area="100", name="王小明")], rates=[rate("物业费", "按面积", "2.50")])
+        for period in ("2025-01", "2025-02", "2025-03"):
+            assert cli("-w", path, "billing", "run", "--period", period).exit_code == 0
     return path
+
+
+@pytest.fixture
+def estate(_payments_master: Path, tmp_path: Path) -> Path:
+    """One unit of 100 ㎡ at 2.50 元/㎡·月: a 250.00 bill for each of January, February and March
+    (built once per session; each test gets its own copy of the xlsx)."""
+    return fresh_copy(_payments_master, tmp_path / "estate.xlsx")
 
 
 def pay(cli, path: Path, amount: str, *more: str):  # type: ignore[no-untyped-def]

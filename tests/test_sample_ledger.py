@@ -5,7 +5,9 @@ what propcli's billing rules give (so `billing run` on a past month creates noth
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -15,8 +17,18 @@ from propcli.store.workbook import Workbook
 from tests.conftest import SAMPLE
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _read_a_copy(sample_readonly: Path) -> Iterator[None]:
+    """The tests here only read SAMPLE: point it at the session's copy, so that propcli's `.propcli/`
+    cache lands beside the copy and never in sample_data/."""
+    global SAMPLE
+    SAMPLE, shipped = sample_readonly, SAMPLE
+    yield
+    SAMPLE = shipped
+
+
 @pytest.fixture(scope="module")
-def ledger() -> dict[str, list[dict]]:
+def ledger(_read_a_copy: None) -> dict[str, list[dict]]:
     with Workbook(SAMPLE) as wb:
         return {s.key: wb.read(s).records() for s in (schema.BILLS, schema.PAYMENTS, schema.READINGS,
                                                       schema.REMINDERS)}
