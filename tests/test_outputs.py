@@ -80,6 +80,8 @@ def test_fold_breaks_labels_never_values() -> None:
     assert fold("欠费月数", 4) == "欠费\n月数"
     assert fold("合计（113 户）", 10) == "合计\n（113 户）"
     assert fold("房号", 8) == "房号"
+    assert fold("total", 4) == "total"  # an English word is never cut in two
+    assert fold("total (39 debtors)", 8) == "total\n(39\ndebtors)"
 
 
 # -- choosing a format --------------------------------------------------------------------------------

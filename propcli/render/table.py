@@ -55,13 +55,19 @@ def _width(cell: str) -> int:
 
 def fold(label: str, width: int) -> str:
     """A label broken into even lines of at most `width` cells (a header over a narrow number column,
-    the 合计 label over a column of unit ids); values are never folded."""
+    the 合计 label over a column of unit ids): at a bracket or a space when it has one, else between
+    characters. Values are never folded."""
     size = cell_len(label)
     if size <= width:
         return label
-    if label.find("（") > 0 and cell_len(label[:label.index("（")]) <= width:
-        head, rest = label.split("（", 1)
-        return head + "\n" + fold("（" + rest, width)
+    for mark in ("（", " ("):
+        at = label.find(mark)
+        if at > 0 and cell_len(label[:at]) <= width:
+            return label[:at] + "\n" + fold(label[at:].strip(), width)
+    if " " in label:
+        return "\n".join(fold(word, width) for word in label.split())
+    if label.isascii():  # one English word stays whole
+        return label
     per = -(-size // -(-size // max(width, 2)))  # lines as few as the width allows, of even length
     lines, line = [], ""
     for ch in label:
@@ -91,8 +97,9 @@ def _section(section: Section, lang: str, title: str, width: int | None) -> Rend
             w = min(w, max(MIN_TEXT, min(max(words, default=0), MAX_WORD)))
         body_widths.append(w)
     headers = [c.label(lang) for c in columns]
-    if body < len(cells) and columns:
-        cells[body][0] = fold(cells[body][0], max(body_widths[0], 4))
+    label = cells[body][0] if body < len(cells) and columns else ""
+    if label:  # the 合计 label may take two lines, not a wider column
+        cells[body][0] = fold(cells[body][0], max(body_widths[0], _width(headers[0]), 4))
         body_widths[0] = max(body_widths[0], _width(cells[body][0]))
     boxed, compact = _layout(body_widths, headers)
     if width is None or boxed <= width:
@@ -100,7 +107,7 @@ def _section(section: Section, lang: str, title: str, width: int | None) -> Rend
     elif compact > width:  # fold long headers over narrow columns
         headers = [fold(h, w) for h, w in zip(headers, body_widths)]
         if _layout(body_widths, headers)[1] > width and section.rows:
-            return _blocks(section, columns, cells, lang, title, width)
+            return _blocks(section, columns, cells, lang, title, width, label)
     widths = [max(w, _width(h)) for w, h in zip(body_widths, headers)]
     # a narrow terminal: no borders, columns two spaces apart
     table = Table(title=title or None, title_justify="left", header_style="bold",
@@ -116,7 +123,7 @@ def _section(section: Section, lang: str, title: str, width: int | None) -> Rend
 
 
 def _blocks(section: Section, columns: list[Column], cells: list[list[str]], lang: str, title: str,
-            width: int) -> RenderableType:
+            width: int, label: str) -> RenderableType:
     """Too wide to fit: one block per row, every value whole."""
     label_width = max(cell_len(c.label(lang)) for c in columns)
     parts: list[RenderableType] = [Text(title, style="bold")] if title else []
@@ -128,7 +135,7 @@ def _blocks(section: Section, columns: list[Column], cells: list[list[str]], lan
         for n, (c, value) in enumerate(zip(columns, row)):
             if value and not (total and n == 0):
                 grid.add_row(c.label(lang), value)
-        head = row[0].replace("\n", "") if total else f"{i + 1}/{len(section.rows)}"
+        head = label if total else f"{i + 1}/{len(section.rows)}"
         parts.append(Text(f"── {head} " + "─" * max(0, min(width, 60) - cell_len(head) - 4), style="dim"))
         parts.append(grid)
     return Group(*parts)
