@@ -47,6 +47,15 @@ def sample(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
+def sample_ro(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One copy of the shipped sample for the session, for tests that only read it: reading the sample in
+    place would leave a read cache under sample_data/.propcli/. Never write to it (use `sample`)."""
+    dest = tmp_path_factory.mktemp("sample-ro") / "estate.xlsx"
+    shutil.copyfile(SAMPLE, dest)
+    return dest
+
+
+@pytest.fixture(scope="session")
 def _owners_only_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from sample_data.generate import generate
 
