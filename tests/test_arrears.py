@@ -7,11 +7,9 @@ import csv
 import hashlib
 import io
 import json
-import os
 import re
 import subprocess
 import sys
-from decimal import Decimal as D
 from pathlib import Path
 
 import openpyxl

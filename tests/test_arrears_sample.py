@@ -8,52 +8,39 @@ import csv
 import datetime as dt
 import io
 import json
-from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from propcli.store import schema
 from propcli.store.workbook import Workbook
-from tests.conftest import SAMPLE
 
 AS_OF = "2026-11-23"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _read_a_copy(sample_readonly: Path) -> Iterator[None]:
-    """The tests here only read SAMPLE: point it at the session's copy, so that propcli's `.propcli/`
-    cache lands beside the copy and never in sample_data/."""
-    global SAMPLE
-    SAMPLE, shipped = sample_readonly, SAMPLE
-    yield
-    SAMPLE = shipped
-
-
 @pytest.fixture(scope="module")
-def report_json(_read_a_copy: None) -> dict:
+def report_json(sample_readonly) -> dict:
     from propcli.cli.app import app
     from typer.testing import CliRunner
 
-    result = CliRunner().invoke(app, ["-w", str(SAMPLE), "arrears", "report", "--as-of", AS_OF, "-f", "json"])
+    result = CliRunner().invoke(app, ["-w", str(sample_readonly), "arrears", "report", "--as-of", AS_OF, "-f", "json"])
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
 
 
-def test_golden_report_due_and_public_lists(cli, golden):
+def test_golden_report_due_and_public_lists(cli, golden, sample_readonly):
     for name, args in (("arrears_report.csv", ("report",)), ("arrears_due.csv", ("due",)),
                        ("arrears_public.csv", ("public",))):
-        result = cli("-w", SAMPLE, "arrears", *args, "--as-of", AS_OF, "-f", "csv")
+        result = cli("-w", sample_readonly, "arrears", *args, "--as-of", AS_OF, "-f", "csv")
         assert result.exit_code == 0, result.output
         golden(name, result.stdout)
 
 
-def test_totals_reconcile_with_the_bills_register(report_json):
+def test_totals_reconcile_with_the_bills_register(report_json, sample_readonly):
     """What the bills register says is owed on bills due before the day (no payment in the sample is
     later than 2026-11-20), summed here without the arrears code."""
     owed = Decimal(0)
-    with Workbook(SAMPLE) as wb:
+    with Workbook(sample_readonly) as wb:
         for b in wb.read(schema.BILLS).records():
             if b["status"] != "减免" and b["due_date"] < dt.date.fromisoformat(AS_OF):
                 owed += b["amount"] - (b["paid"] or 0)
@@ -84,8 +71,8 @@ def test_the_limitation_cases(report_json):
     assert c["promise"] == {"date": "2024-06-30", "broken": True}
 
 
-def test_public_list_is_three_months_and_over_with_masked_names(cli):
-    result = cli("-w", SAMPLE, "arrears", "public", "--as-of", AS_OF, "-f", "csv")
+def test_public_list_is_three_months_and_over_with_masked_names(cli, sample_readonly):
+    result = cli("-w", sample_readonly, "arrears", "public", "--as-of", AS_OF, "-f", "csv")
     rows = list(csv.DictReader(io.StringIO(result.stdout.lstrip("\ufeff"))))
     assert rows and all(int(r["欠费月数"]) >= 3 for r in rows)
     assert all(r["业主"][0] != "*" and set(r["业主"][1:]) == {"*"} for r in rows)

@@ -247,7 +247,10 @@ from hypothesis import strategies as st  # noqa: E402
 )
 def test_bill_totals_are_sums_of_rounded_lines(areas, statuses, usages, price, rounding):
     from propcli.domain.billing import Unit, parse_rate
-    from propcli.domain.money import parse_rounding, round_line
+    from fractions import Fraction
+
+    from propcli.domain.money import parse_rounding
+    from tests.oracle import STEPS_FEN, round_fen, tiered, yuan
     from propcli.domain.readings import Reading, usages as usage_series
     from propcli.ops.billing import compute, totals
 
@@ -260,8 +263,18 @@ def test_bill_totals_are_sums_of_rounded_lines(areas, statuses, usages, price, r
         rate("电费", "按用量", tiers=BJ_POWER, meter="电表")])]
     mode = parse_rounding(rounding)
     lines, _ = compute(units, rates, "2025-02", mode, usage_series(readings))
-    for line in lines:
-        assert line.amount == round_line(line.raw, mode)
+    # every line against a hand computation in exact fractions (tests/oracle.py), not the billing code:
+    # 物业费 = ㎡ × price (× 0.7 for 托管); 电费 = the month's usage through BJ_POWER's tiers; 0.00 lines are dropped
+    step, how = rounding.split(" ") if " " in rounding else (rounding, "")
+    step_fen, oracle_mode = STEPS_FEN[step], {"": "half-up", "舍去": "down", "进位": "up"}[how]
+    expected = {}
+    for (unit, u), n in zip(units.items(), usages):
+        fee = Fraction(u.area) * Fraction(price) * (Fraction(7, 10) if u.status == "托管" else 1)
+        for item, raw in (("物业费", fee), ("电费", tiered(BJ_POWER, n))):
+            fen = round_fen(raw, step_fen, oracle_mode)
+            if fen:
+                expected[(unit, item)] = yuan(fen)
+    assert {(x.unit, x.item): x.amount for x in lines} == expected
     bills = [{"unit_id": x.unit, "item": x.item, "amount": x.amount} for x in lines]
     rows = totals(bills)
     grand = rows[-1]["amount"]

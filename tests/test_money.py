@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from propcli.domain.money import (
     CENT, DEFAULT_ROUNDING, Rounding, from_fen, parse_rounding, rmb_upper, round_line, to_fen,
 )
+from tests.oracle import round_fen, yuan
 
 D = Decimal
 FEN, JIAO, YUAN = D("0.01"), D("0.1"), D("1")
@@ -219,6 +220,33 @@ _ROUNDINGS = st.builds(
     st.sampled_from([FEN, JIAO, YUAN, D("0.05"), D("10")]),
     st.sampled_from([ROUND_HALF_UP, ROUND_DOWN, ROUND_UP]),
 )
+_ORACLE_MODE = {ROUND_HALF_UP: "half-up", ROUND_DOWN: "down", ROUND_UP: "up"}
+# values on and around the half-way points of every step, where a wrong mode shows
+_EDGES = st.builds(lambda whole, tail: D(whole) + D(tail), st.integers(-(10**6), 10**6),
+                   st.sampled_from(["0", "0.005", "0.0049", "0.0051", "0.025", "0.05", "0.049", "0.051", "0.45",
+                                    "0.5", "0.4999", "0.5001", "0.995", "0.9999", "0.01", "0.0001"]))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.decimals(min_value=-(10**7), max_value=10**7, places=4) | _EDGES, _ROUNDINGS)
+def test_round_line_against_integer_arithmetic(value: Decimal, rounding: Rounding) -> None:
+    """round_line against an oracle that shares no code with it (tests/oracle.py: exact fractions, whole 分)."""
+    step_fen = int(rounding.step * 100)
+    expected = yuan(round_fen(value, step_fen, _ORACLE_MODE[rounding.mode]))
+    got = round_line(value, rounding)
+    assert got == expected and str(got) == str(expected)
+
+
+@pytest.mark.parametrize(("value", "step_fen", "mode", "fen"), [
+    # the oracle itself, by hand: 12.345 元 = 1234.5 分
+    ("12.345", 1, "half-up", 1235), ("12.3449", 1, "half-up", 1234), ("12.345", 1, "down", 1234),
+    ("12.3401", 1, "up", 1235), ("12.34", 1, "up", 1234), ("12.35", 10, "half-up", 1240), ("12.3499", 10, "half-up", 1230),
+    ("-12.345", 1, "half-up", -1235), ("-0.005", 1, "half-up", -1), ("-0.0049", 1, "half-up", 0),
+    ("12.375", 5, "half-up", 1240), ("12.37", 5, "half-up", 1235), ("129.99", 1000, "down", 12000),
+    ("0.01", 100, "up", 100), ("0", 100, "up", 0),
+])
+def test_the_rounding_oracle(value: str, step_fen: int, mode: str, fen: int) -> None:
+    assert round_fen(value, step_fen, mode) == fen
 
 
 @settings(max_examples=300, deadline=None)

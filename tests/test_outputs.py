@@ -34,13 +34,12 @@ def _csv(text: str) -> list[dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def arrears_csv(sample_readonly: Path) -> list[dict[str, str]]:
+def arrears_csv(sample_readonly) -> list[dict[str, str]]:
     from typer.testing import CliRunner
 
     from propcli.cli.app import app
 
-    result = CliRunner().invoke(app, ["-w", str(sample_readonly), "-q", "arrears", "report", "--as-of", AS_OF, "-f",
-                                      "csv"])
+    result = CliRunner().invoke(app, ["-w", str(sample_readonly), "-q", "arrears", "report", "--as-of", AS_OF, "-f", "csv"])
     assert result.exit_code == 0, result.output
     return _csv(result.stdout)
 

@@ -14,7 +14,7 @@ from .common import FormatOpt, OutputOpt, emit, estate_of, find_workbook, parse_
 app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
 
 
-@app.command("summary", help="应收账单汇总：按楼栋、账期合计金额、已收、欠费 (金额−已收).")
+@app.command("summary", help="应收账单汇总：按楼栋、账期合计金额、已收、欠费 (金额−已收；减免的账单不计欠费).")
 def summary(
     ctx: typer.Context,
     building: Annotated[str | None, typer.Option("--building", "-b", help="只看一个楼栋")] = None,

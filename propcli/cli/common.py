@@ -7,7 +7,6 @@ import datetime as dt
 import os
 import shutil
 import sys
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated

@@ -30,7 +30,6 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from ..errors import RuleError
 from .arrears import add_months
 from .policy import PolicyError
 

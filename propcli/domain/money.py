@@ -88,7 +88,8 @@ def round_line(value: Decimal, rounding: Rounding = DEFAULT_ROUNDING) -> Decimal
         rounded = value.quantize(unit, rounding=rounding.mode)
     else:  # e.g. 0.05: round the number of steps
         rounded = (value / step).quantize(Decimal(1), rounding=rounding.mode) * step
-    return rounded.quantize(CENT, rounding=ROUND_HALF_UP)
+    rounded = rounded.quantize(CENT, rounding=ROUND_HALF_UP)
+    return rounded if rounded else abs(rounded)  # -0.004 → 0.00, never -0.00
 
 
 def is_cents(amount: Decimal) -> bool:

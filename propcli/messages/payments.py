@@ -10,6 +10,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "alloc.unknown_bill.hint": ("用 propcli owners show {unit} 查看该户的账单", "see the unit's bills with propcli owners show {unit}"),
     "alloc.closed_bill": ("账单 {bill} 已结清", "bill {bill} is already paid"),
     "alloc.closed_bill.hint": ("去掉该账单，或不指定 --bills 按账期顺序冲抵", "leave it out, or drop --bills to pay the oldest first"),
+    "payment.waived_bill": ("账单 {bill} 已减免，不收款", "bill {bill} is waived (减免) and takes no payment"),
+    "payment.waived_bill.hint": ("去掉该账单，或不指定 --bills 按账期顺序冲抵", "leave it out, or drop --bills to pay the oldest first"),
     "alloc.duplicate_bill": ("账单 {bill} 指定了两次", "bill {bill} is named twice"),
     "alloc.overspent": ("预存不足，还差 {amount} 元", "the prepaid balance is {amount} short"),
     "alloc.syntax": ("分配 {text} 无法识别", "allocation {text} cannot be read"),

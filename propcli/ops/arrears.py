@@ -19,7 +19,7 @@ from ..domain.allocation import PREPAID
 from ..domain.billing import last_day
 from ..domain.dunning import Contact, Plan, Step, check_ladder, parse_step, plan
 from ..domain.people import building_name, unit_sort_key
-from ..errors import DataError, Location, Problem, located
+from ..errors import DataError, Location, located
 from ..store import schema
 from ..store.normalize import ValueProblem, to_date, to_identifier
 from ..store.workbook import ROW_NUMBER, Workbook, current_operator

@@ -118,11 +118,16 @@ def record(wb: Workbook, unit: str, amount: Decimal, *, method: str | None = Non
         raise DataError("payment.method", None, value=repr(method), choices="/".join(schema.METHODS))
     table = wb.read(schema.BILLS, required=False, only=("unit_id", unit))
     named = [to_identifier(b) for b in bills] if bills else None
+    rows = table.index("bill_id")
+    for bill_id in named or ():  # a 减免 bill is closed by the waiver: never paid, named or not
+        row = rows.get(bill_id)
+        if row is not None and row.values.get("status") == "减免":
+            raise DataError("payment.waived_bill", table.location(row.number, "status"), bill=bill_id,
+                            value=repr("减免"))
     try:
         allocs = allocate(amount, [b for b in open_bills(table) if named or b.outstanding > 0], named)
     except AllocationError as exc:
         raise located(exc, value=amount, unit=unit) from None
-    rows = table.index("bill_id")
     after: dict[str, dict] = {}
     for a in allocs:
         if a.target == PREPAID:
