@@ -13,11 +13,17 @@ from typer.core import TyperGroup
 from ..errors import Exit, PropcliError
 from ..i18n import LANGS, default_lang, tr
 from . import arrears, billing, bills, check, init, meters, owners, payments, undo
-from .common import State, err_console, state
+from .common import State, check_arguments, err_console, state
+
+_ARGS = "propcli.args"
 
 
 class Boundary(TyperGroup):
     """Turns the core's typed errors into a message on stderr and an exit code; nothing else prints them."""
+
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:  # type: ignore[override]
+        ctx.meta[_ARGS] = list(args)  # as typed: checked once the language is known (main_options)
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         try:
@@ -63,6 +69,7 @@ def main_options(
         raise typer.BadParameter(f"{chosen} (zh, en)", param_hint="--lang")
     st.workbook, st.lang, st.quiet, st.debug = workbook, chosen, quiet, debug
     st.templates_dir = templates_dir
+    check_arguments(ctx.meta.get(_ARGS, ()))  # in the language just chosen, before any command runs
 
 
 app.command("init", help="新建小区工作簿 (every register, styled headers, drop-down lists).")(init.init)

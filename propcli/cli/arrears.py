@@ -30,7 +30,7 @@ Dated = Annotated[Path | None, typer.Option(
 
 
 def _as_of(value: str | None) -> dt.date:
-    return parse_date(value) if value else dt.date.today()
+    return parse_date(value, planned=True, option="--as-of") if value else dt.date.today()  # a look ahead is allowed
 
 
 def _items(values: Sequence[str] | None) -> list[str] | None:
@@ -128,8 +128,8 @@ def log(
     force: ForceOpt = False,
 ) -> None:
     st = state(ctx)
-    day = _as_of(date)
-    promised = parse_date(promise) if promise else None
+    day = parse_date(date, option="--date") if date else dt.date.today()
+    promised = parse_date(promise, planned=True, option="--promise") if promise else None
     with Workbook(find_workbook(st), write=True, force=force) as wb:
         record = ops.log(wb, unit, channel=channel, outcome=outcome, on=day, promise=promised,
                          tracking_no=tracking_no, operator=operator, notes=notes)

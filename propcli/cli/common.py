@@ -7,13 +7,14 @@ import datetime as dt
 import os
 import shutil
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ..errors import DataError, Exit, UsageError, located  # noqa: F401  (Exit re-exported: `from .common import Exit`)
+from ..errors import DataError, Exit, Location, UsageError, located  # noqa: F401  (Exit re-exported: `from .common import Exit`)
 from ..i18n import tr
 from ..render import cells, formats
 from ..reports.model import Report
@@ -109,34 +110,106 @@ def _is_estate(path: Path) -> bool:
     return any(norm_header(n) in wanted for n in names)
 
 
-def parse_date(value: str) -> dt.date:
-    from ..store.normalize import ValueProblem, to_date
+# -- values typed on the command line: read, then refused when no clerk can mean them ----------------
+# One place for every command: a date outside 2000 … a year ahead, a period of year 0 or 9999, an amount
+# of 1e20, NaN or 1.234, a negative quantity. The rules themselves live in store.normalize.
+
+
+def today() -> dt.date:
+    return dt.date.today()
+
+
+def parse_date(value: str, *, planned: bool = False, window: bool = True, option: str = "") -> dt.date:
+    """A day typed by the clerk (`2024-05-01`, `2024/5/1`, `2024年5月1日`), within 2000-01-01 … a year
+    from today; `planned` (a promise, a deadline) allows five years ahead; a filter's bound (`window`
+    False: `--from 1990-01-01`) may be any day."""
+    from ..store.normalize import ValueProblem, check_day, to_date
 
     try:
-        return to_date(value)
+        day = to_date(value)
     except ValueProblem:
-        raise DataError("date.bad", None, value=repr(value)) from None
+        raise DataError("date.bad", _where(option), value=repr(value)) from None
+    if not window:
+        return day
+    try:
+        return check_day(day, today(), planned=planned)
+    except ValueProblem as exc:
+        raise located(exc, _where(option), value=value) from None
 
 
-def parse_period(value: str) -> str:
-    from ..store.normalize import ValueProblem, to_period
+def parse_period(value: str, *, option: str = "--period") -> str:
+    """A 账期 typed by the clerk (`2024-05`, `2024年5月`, `202405`), within 2000-01 … a year from today."""
+    from ..store.normalize import ValueProblem, check_period, to_period
 
     try:
-        return to_period(value)
+        period = to_period(value)
     except ValueProblem:
-        raise DataError("period.bad", None, value=repr(value)) from None
+        raise DataError("period.bad", _where(option), value=repr(value)) from None
+    try:
+        return check_period(period, today())
+    except ValueProblem as exc:
+        raise located(exc, _where(option), value=value) from None
 
 
-def as_decimal(value: str | None):  # type: ignore[no-untyped-def]
-    """A number typed on the command line (全角 digits and thousands separators allowed)."""
-    from ..store.normalize import ValueProblem, to_decimal
+def as_decimal(value: str | None, *, option: str = ""):  # type: ignore[no-untyped-def]
+    """A quantity typed on the command line (an area, a meter reading; 全角 digits and thousands
+    separators allowed): finite, of sane size, not negative."""
+    from ..store.normalize import ValueProblem, check_quantity
 
     if value is None:
         return None
     try:
-        return to_decimal(value)
+        return check_quantity(value)
     except ValueProblem as exc:
-        raise located(exc, value=value) from None
+        raise located(exc, _where(option), value=value) from None
+
+
+def as_amount(value: str | None, wb: Workbook | None = None, *, zero_ok: bool = False,
+              option: str = "--amount"):  # type: ignore[no-untyped-def]
+    """An amount in 元 typed on the command line: above 0 (or 0 with `zero_ok`), at most 2 decimals, not
+    above the estate's ceiling (小区信息 › 金额上限, 10,000,000 by default)."""
+    from ..store.normalize import MONEY_CEILING, ValueProblem, check_amount, money_ceiling
+
+    if value is None:
+        return None
+    ceiling = MONEY_CEILING
+    if wb is not None:
+        try:
+            ceiling = money_ceiling(wb.settings().get("money_ceiling"))
+        except ValueProblem as exc:
+            raise located(exc, Location(wb.name, "小区信息", column="金额上限")) from None
+    try:
+        return check_amount(value, ceiling, zero_ok=zero_ok)
+    except ValueProblem as exc:
+        raise located(exc, _where(option), value=value) from None
+
+
+def _where(option: str) -> Location | None:
+    return Location(column=option) if option else None
+
+
+def check_arguments(args: Sequence[str]) -> None:
+    """Every argument as typed, before any command runs: text that is not UTF-8 (a GBK terminal's bytes
+    reach Python as surrogate escapes), control characters (they would break the workbook's XML) and
+    text longer than an Excel cell holds are refused, naming the argument."""
+    from ..store.normalize import shorten
+
+    for arg in args:
+        if not isinstance(arg, str):
+            continue
+        if any("\ud800" <= c <= "\udfff" for c in arg):
+            try:
+                shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            except UnicodeEncodeError:
+                shown = arg.encode("utf-8", "backslashreplace").decode("ascii")
+            raise DataError("arg.not_utf8", None, value=f"'{shorten(shown)}'")
+        if len(arg) > EXCEL_CELL_MAX:
+            raise DataError("arg.too_long", None, value=repr(shorten(arg)), n=len(arg))
+        if any(c < " " and c not in "\t\n\r" or "\x7f" <= c <= "\x9f" for c in arg):
+            raise DataError("arg.control", None, value=repr(shorten(arg)))
+
+
+EXCEL_CELL_MAX = 32767
 
 
 # -- options declared once -----------------------------------------------------------------------

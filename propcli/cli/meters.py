@@ -35,13 +35,13 @@ def record(
     reader: Annotated[str | None, typer.Option("--reader", help="抄表人")] = None,
     replaced: Annotated[str | None, typer.Option("--replaced", help="换表: 旧表止数/新表起数, e.g. 1234.5/0")] = None,
     rollover: Annotated[bool, typer.Option("--rollover", help="the meter passed 99…9 and restarted at 0")] = False,
-    digits: Annotated[int | None, typer.Option("--digits", help="with --rollover: the meter's digits")] = None,
+    digits: Annotated[int | None, typer.Option("--digits", min=1, max=12, help="with --rollover: the meter's digits (1-12)")] = None,
     correct: Annotated[bool, typer.Option("--correct", help="change the reading already recorded for the period")] = False,
     dry_run: DryRunOpt = False,
     force: ForceOpt = False,
 ) -> None:
     st = state(ctx)
-    day = parse_date(date) if date else dt.date.today()
+    day = parse_date(date, option="--date") if date else dt.date.today()
     month = parse_period(period) if period else f"{day:%Y-%m}"
     if replaced and rollover:
         raise typer.BadParameter("--replaced or --rollover, not both", param_hint="--rollover")
@@ -50,7 +50,8 @@ def record(
     except ReadingError as exc:
         raise located(exc) from None
     with Workbook(find_workbook(st), write=True, force=force) as wb:
-        done = ops.record(wb, unit, meter, as_decimal(reading), period=month, read_date=day, reader=reader,
+        done = ops.record(wb, unit, meter, as_decimal(reading, option="--reading"), period=month, read_date=day,
+                          reader=reader,
                           mark=mark, correct=correct)
         report_commit(st, wb, wb.commit(f"meters record {unit} {meter}", dry_run=dry_run))
     if done.usage is None:

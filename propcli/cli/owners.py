@@ -14,8 +14,8 @@ from ..reports import ledger as ledger_reports
 from ..reports import registers as reports
 from ..store.workbook import Workbook
 from .common import (
-    DryRunOpt, ForceOpt, FormatOpt, OutputOpt, UnmaskOpt, as_decimal, emit, estate_of, find_workbook, parse_date, report_commit,
-    say, state,
+    DryRunOpt, ForceOpt, FormatOpt, OutputOpt, UnmaskOpt, as_amount, as_decimal, emit, estate_of, find_workbook, parse_date,
+    report_commit, say, state,
 )
 
 app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
@@ -126,10 +126,10 @@ def transfer(
     force: ForceOpt = False,
 ) -> None:
     st = state(ctx)
-    day = parse_date(date)
+    day = parse_date(date, option="--date")
     with Workbook(find_workbook(st), write=True, force=force) as wb:
         ops.transfer(wb, unit, to=to, date=day, phone=phone, id_no=id_no,
-                     settled=as_decimal(settled), operator=operator)
+                     settled=as_amount(settled, wb, zero_ok=True, option="--settled"), operator=operator)
         report_commit(st, wb, wb.commit(f"owners transfer {unit}", dry_run=dry_run))
 
 
@@ -147,8 +147,9 @@ def move_in(
     force: ForceOpt = False,
 ) -> None:
     st = state(ctx)
-    day = parse_date(date)
-    readings = {meter: as_decimal(v) for meter, v in (("水表", water), ("电表", electricity), ("燃气表", gas))
+    day = parse_date(date, option="--date")
+    options = (("水表", water, "--water"), ("电表", electricity, "--electricity"), ("燃气表", gas, "--gas"))
+    readings = {meter: as_decimal(v, option=opt) for meter, v, opt in options
                 if v is not None}
     with Workbook(find_workbook(st), write=True, force=force) as wb:
         ops.move_in(wb, unit, date=day, readings=readings, status=status, reader=reader)  # type: ignore[arg-type]

@@ -14,7 +14,7 @@ from ..reports import registers
 from ..store import schema
 from ..store.workbook import Workbook
 from .common import (
-    DryRunOpt, ForceOpt, FormatOpt, OutputOpt, State, as_decimal, choose_format, emit, find_workbook, parse_date,
+    DryRunOpt, ForceOpt, FormatOpt, OutputOpt, State, as_amount, choose_format, emit, find_workbook, parse_date,
     report_commit, say, state, write_output,
 )
 
@@ -40,10 +40,10 @@ def record(
     st = state(ctx)
     if output is not None:
         choose_format(output, None, RECEIPT_FORMATS, st)
-    day = parse_date(date) if date else dt.date.today()
+    day = parse_date(date, option="--date") if date else dt.date.today()
     named = [b for b in (bills or "").replace("，", ",").split(",") if b.strip()] or None
     with Workbook(find_workbook(st), write=True, force=force) as wb:
-        pay = ops.record(wb, unit, as_decimal(amount), method=method, paid_on=day, bills=named, operator=operator,
+        pay = ops.record(wb, unit, as_amount(amount, wb), method=method, paid_on=day, bills=named, operator=operator,
                          notes=notes)
         commit = wb.commit(f"payments record {pay.unit} {pay.amount:.2f}", dry_run=dry_run)
     emit(st, reports.allocation(pay, st.lang))
@@ -66,7 +66,7 @@ def void(
     force: ForceOpt = False,
 ) -> None:
     st = state(ctx)
-    day = parse_date(date) if date else dt.date.today()
+    day = parse_date(date, option="--date") if date else dt.date.today()
     with Workbook(find_workbook(st), write=True, force=force) as wb:
         payment, reopened = ops.void(wb, receipt, reason=reason, on=day)
         report_commit(st, wb, wb.commit(f"payments void {payment['receipt_no']}", dry_run=dry_run))
@@ -107,8 +107,8 @@ def list_(
     from ..store.normalize import to_identifier
 
     st = state(ctx)
-    start = parse_date(since) if since else dt.date.min
-    end = parse_date(until) if until else dt.date.max
+    start = parse_date(since, window=False) if since else dt.date.min
+    end = parse_date(until, window=False) if until else dt.date.max
     with Workbook(find_workbook(st)) as wb:
         table = wb.read(schema.PAYMENTS, required=False,
                         only=("unit_id", to_identifier(unit)) if unit else None)

@@ -116,6 +116,7 @@ def run(wb: Workbook, period: str) -> BillingRun:
     due = last_day(period) + dt.timedelta(days=ledger.due_days(wb))
     ids = sequence.next_numbers(wb, sequence.BILLS, sequence.BILLS.scope(period), len(new),
                                 issued=(r.values.get("bill_id") for r in bills.rows))
+    sequence.remember(wb, sequence.BILLS, ids[-1])  # once committed, never issued again, undo included
     for line, number in zip(new, ids):
         result.new.append({
             "bill_id": number, "unit_id": line.unit, "period": period, "item": line.item,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ..errors import DataError, Location, Problem
 from ..store import schema
-from ..store.normalize import ValueProblem, clean_text, coerce, is_blank
+from ..store.normalize import ValueProblem, check_unit_id, clean_text, coerce, is_blank
 from ..store.reader import find_header, is_subtotal, sheet_grids
 from ..store.workbook import Workbook
 from ..domain.people import idno_problem, phone_problem
@@ -122,6 +122,11 @@ def read_owners(path: Path, workbook: Workbook, *, sheet: str | None = None,
         unit = str(record.get("unit_id") or "")
         if not unit:
             result.rejected.append(Problem("import", "import.no_unit", loc(number), None))
+            continue
+        try:
+            unit = record["unit_id"] = check_unit_id(unit)
+        except ValueProblem as exc:
+            result.rejected.append(Problem("import", exc.key, loc(number, "unit_id"), unit, exc.params))
             continue
         if unit in seen:
             result.rejected.append(Problem("import", "import.duplicate", loc(number, "unit_id"), unit,

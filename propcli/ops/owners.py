@@ -16,7 +16,7 @@ from decimal import Decimal
 from ..domain.people import building_name, idno_problem, initials, phone_problem, unit_parts, unit_sort_key
 from ..errors import DataError, Location, located
 from ..store import schema
-from ..store.normalize import ValueProblem, coerce, to_identifier
+from ..store.normalize import ValueProblem, check_unit_id, coerce, to_identifier
 from ..store.workbook import Workbook, current_operator
 from .meters import record as record_reading
 from .records import Owner, records
@@ -137,7 +137,10 @@ def clean_fields(values: Mapping[str, object]) -> dict[str, object]:
 def add(wb: Workbook, unit: str, values: Mapping[str, object]) -> dict:
     """Register a new unit. Building, entrance and room default to the parts of the unit id."""
     owners = wb.read(schema.OWNERS)
-    unit = to_identifier(unit)
+    try:
+        unit = check_unit_id(unit)  # a new 房号: letters, digits, - and unit words; never a path
+    except ValueProblem as exc:
+        raise located(exc, Location(column=schema.UNIT.zh)) from None
     existing = owners.index("unit_id").get(unit)
     if existing is not None:
         raise DataError("owner.exists", None, unit=unit, row=existing.number)

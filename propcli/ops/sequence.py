@@ -2,20 +2,30 @@
 
 A number is prefix + scope (the year, or year and month) + a zero-padded sequence within the scope:
 ZD202501000001, SJ2025000001. A `Series` declares one kind. The next number of a scope is above the
-highest of that scope found in its register *and* above the last one remembered in 小区信息 (for a series
-that keeps one), so a row deleted by hand or an `undo` never gives its number out again. The memory is
+highest of that scope found in its register, above the last one remembered in 小区信息 (for a series
+that keeps one), *and* above the last one recorded in `.propcli/<workbook>.issued.json`. Each memory is
 kept per scope (`SJ2026000005 SJ2025000124`): a back-dated receipt of last year neither forgets this
 year's last number nor lets last year's be reused.
+
+小区信息 travels with the workbook (a copy on a USB stick still knows its numbers), but an `undo` puts back
+the workbook as it was, 小区信息 included. The file beside the journal is outside what `undo` restores, so
+an undone receipt's number stays used. It is written when a change commits (never by a dry run), just
+before the workbook is replaced: a failure after it leaves a gap, never a number given twice.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
+from ..errors import DataError
 from ..store import schema
+from ..store.safety import state_dir
 from ..store.workbook import Workbook
 from .ledger import setting_row
 
@@ -67,7 +77,8 @@ def last_issued(wb: Workbook, series: Series, scope: str, issued: Iterable[objec
     if issued is None:
         issued = wb.columns(series.register, (series.column,))[series.column] if wb.has(series.register) else []
     found = (series.parse(text) for text in issued)
-    return max([seq for s, seq in (f for f in found if f) if s == scope] + [remembered(wb, series).get(scope, 0)])
+    return max([seq for s, seq in (f for f in found if f) if s == scope]
+               + [remembered(wb, series).get(scope, 0), recorded(wb, series).get(scope, 0)])
 
 
 def next_numbers(wb: Workbook, series: Series, scope: str, count: int = 1,
@@ -82,10 +93,14 @@ def next_number(wb: Workbook, series: Series, scope: str, issued: Iterable[objec
 
 
 def remember(wb: Workbook, series: Series, number: str) -> None:
-    """Stage `number` as the last issued of its scope in 小区信息 (newest scope first); other scopes'
-    numbers stay. Nothing for a series that keeps no memory, or a number below the one remembered."""
+    """Mark `number` as issued once `wb` commits: in `.propcli/` (every series), and as the last issued
+    of its scope in 小区信息 (newest scope first; other scopes' numbers stay) for a series that keeps a
+    memory there, unless a higher one is remembered."""
     parsed = series.parse(number)
-    if series.setting is None or parsed is None:
+    if parsed is None:
+        return
+    _record_on_commit(wb, series, *parsed)
+    if series.setting is None:
         return
     memory = remembered(wb, series)
     scope, seq = parsed
@@ -98,3 +113,56 @@ def remember(wb: Workbook, series: Series, number: str) -> None:
         wb.append(estate, [{"item": label, "value": text}], key_column="item")
     else:
         wb.update(estate, row, {"value": text}, key=label)
+
+
+# -- the record of issued numbers beside the journal, which undo does not restore -----------------------
+
+
+def issued_path(workbook: Path) -> Path:
+    return workbook.parent / ".propcli" / f"{workbook.name}.issued.json"
+
+
+def _read_issued(path: Path) -> dict[str, dict[str, int]]:
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return {str(p): {str(s): int(n) for s, n in scopes.items()} for p, scopes in data.items()}
+    except (OSError, ValueError, TypeError, AttributeError) as exc:
+        raise DataError("sequence.record_bad", None, path=str(path), reason=type(exc).__name__) from None
+
+
+def recorded(wb: Workbook, series: Series) -> dict[str, int]:
+    """The last sequence issued per scope of `series`, as `.propcli/` records it ({} when none is)."""
+    return _read_issued(issued_path(wb.path)).get(series.prefix, {})
+
+
+def _record_on_commit(wb: Workbook, series: Series, scope: str, seq: int) -> None:
+    pending: dict[tuple[str, str], int] | None = wb.__dict__.get("_issued_pending")
+    if pending is None:
+        pending = wb.__dict__["_issued_pending"] = {}
+        wb.before_replace.append(lambda: _write_issued(wb.path, wb.__dict__.pop("_issued_pending", {})))
+    pending[(series.prefix, scope)] = max(seq, pending.get((series.prefix, scope), 0))
+
+
+def _write_issued(workbook: Path, pending: dict[tuple[str, str], int]) -> None:
+    """Raise the record to `pending` (under the write lock the commit holds), atomically."""
+    if not pending:
+        return
+    path = issued_path(workbook)
+    data = _read_issued(path)
+    for (prefix, scope), seq in pending.items():
+        scopes = data.setdefault(prefix, {})
+        scopes[scope] = max(seq, scopes.get(scope, 0))
+    tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+    try:
+        state_dir(workbook)
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(data, f, ensure_ascii=False, sort_keys=True, indent=1)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise DataError("sequence.record_write", None, path=str(path), reason=exc.strerror or str(exc)) from None
+    finally:
+        tmp.unlink(missing_ok=True)

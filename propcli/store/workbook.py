@@ -12,14 +12,14 @@ import getpass
 import json
 import os
 import shutil
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from xml.etree import ElementTree as ET
 
-from ..errors import DataError, Location, WorkbookBusy
+from ..errors import DataError, Location, WorkbookBusy, located
 from . import cache, schema
 from .columns import SheetData, scan_data, scan_only, scan_rows, updated
 from .fastread import SharedStrings, SheetScan, Unsupported
@@ -103,6 +103,7 @@ class Workbook:
         self._tables: dict[str, Table] = {}
         self._edits: dict[str, _SheetEdits] = {}
         self._journal: list[JournalEntry] = []
+        self.before_replace: list[Callable[[], None]] = []  # run by a commit that writes, just before the replace
 
     def __enter__(self) -> Workbook:
         return self
@@ -194,14 +195,39 @@ class Workbook:
         ROW_NUMBER ("_row") gives each value's row number in its sheet."""
         out: dict[str, list] = {k: [] for k in keys}
         wanted = tuple(k for k in keys if k != ROW_NUMBER)
+        money = {k for k in wanted if spec.column(k).kind is schema.Kind.MONEY}
         for name in self.sheets_of(spec):
             data = self._sheet_data(spec, name, wanted)
             if data is None:
                 continue
+            if money:
+                self._refuse_bad_money(spec, data, money)
             n = len(data.numbers)
             for k in keys:
                 out[k].extend(data.numbers if k == ROW_NUMBER else data.values.get(k) or [None] * n)
         return out
+
+    def _refuse_bad_money(self, spec: schema.Sheet, data: SheetData, money: set[str]) -> None:
+        """A sum over an amount that is not one (NaN, 1e309, 1.234, text, above 小区信息 › 金额上限) would be
+        a wrong total or a crash: the first such cell stops the report, named."""
+        from .normalize import ValueProblem, money_ceiling
+
+        def where(row: int, key: str) -> Location:
+            return Location(self.name, data.name, row, data.headers.get(key) or spec.column(key).zh)
+
+        bad = next((p for p in data.problems if p[1] in money), None)
+        if bad is not None:
+            raise DataError(bad[2], where(bad[0], bad[1]), value=repr(str(bad[3])))
+        try:
+            ceiling = money_ceiling(self.settings().get("money_ceiling"))
+        except ValueProblem as exc:
+            raise located(exc, Location(self.name, schema.ESTATE.zh, column="金额上限")) from None
+        for key in money:
+            values = data.values.get(key) or []
+            if values and max((abs(v) for v in values if v is not None), default=0) > ceiling:
+                i = next(i for i, v in enumerate(values) if v is not None and abs(v) > ceiling)
+                raise DataError("value.above_ceiling", where(data.numbers[i], key), value=repr(str(values[i])),
+                                ceiling=f"{ceiling:,.2f}")
 
     def rows(self, spec: schema.Sheet, numbers: Iterable[int]) -> Table:
         """Some rows of a register in one sheet, by row number, typed, as a partial table (not kept):
@@ -421,6 +447,9 @@ class Workbook:
         try:
             shutil.copymode(self.path, tmp)  # a shared folder's group-writable workbook stays so
             self._check_unchanged()
+            for hook in self.before_replace:
+                hook()
+            self.before_replace.clear()
             backup = self._backup(state, now)
             os.replace(tmp, self.path)
         finally:
