@@ -54,7 +54,7 @@ def say(st: State, message: str) -> None:
         err_console().print(message, markup=False)
 
 
-def report_commit(st: State, wb: Workbook, result: CommitResult) -> None:
+def report_commit(st: State, wb: Workbook, result: CommitResult, *, unmask: bool = False) -> None:
     """After a change: a dry run shows the journal of what would change on stdout; a write says where
     it went and where the previous version is."""
     if not result.entries:
@@ -63,7 +63,7 @@ def report_commit(st: State, wb: Workbook, result: CommitResult) -> None:
     if not result.written:
         from ..reports.ledger import changes
 
-        emit(st, changes(result.entries))
+        emit(st, changes(result.entries), unmask=unmask)
         say(st, st.t("out.dry_run", count=len(result.entries)))
     else:
         backup = result.backup.name if result.backup else "—"

@@ -96,7 +96,7 @@ def save(
     household_size: Household = None, status: Status = None, move_in_date: MoveIn = None,
     tenant_name: TenantName = None, tenant_phone: TenantPhone = None, parking: Parking = None, notes: Notes = None,
     building: Building = None, entrance: Entrance = None, room: Room = None,
-    dry_run: DryRunOpt = False, force: ForceOpt = False,
+    dry_run: DryRunOpt = False, force: ForceOpt = False, unmask: UnmaskOpt = False,
 ) -> None:
     """`owners add` and `owners update` (one function registered under both names): the options are
     named after the register's columns and staged and committed the same way."""
@@ -105,7 +105,7 @@ def save(
     values = {k: v for k, v in locals().items() if k in ops.EDITABLE and v is not None}
     with Workbook(find_workbook(st), write=True, force=force) as wb:
         (ops.add if verb == "add" else ops.update)(wb, unit, values)
-        report_commit(st, wb, wb.commit(f"owners {verb} {unit}", dry_run=dry_run))
+        report_commit(st, wb, wb.commit(f"owners {verb} {unit}", dry_run=dry_run), unmask=unmask)
 
 
 app.command("add", help="登记新户.")(save)
@@ -124,13 +124,14 @@ def transfer(
     operator: Annotated[str, typer.Option("--operator", help="经办人")] = "",
     dry_run: DryRunOpt = False,
     force: ForceOpt = False,
+    unmask: UnmaskOpt = False,
 ) -> None:
     st = state(ctx)
     day = parse_date(date)
     with Workbook(find_workbook(st), write=True, force=force) as wb:
         ops.transfer(wb, unit, to=to, date=day, phone=phone, id_no=id_no,
                      settled=as_decimal(settled), operator=operator)
-        report_commit(st, wb, wb.commit(f"owners transfer {unit}", dry_run=dry_run))
+        report_commit(st, wb, wb.commit(f"owners transfer {unit}", dry_run=dry_run), unmask=unmask)
 
 
 @app.command("move-in", help="入住：入住日期与水电燃气表底数.")
@@ -165,6 +166,7 @@ def import_(
     report: Annotated[Path | None, typer.Option("--report", help="write the report of rows not taken to FILE")] = None,
     dry_run: DryRunOpt = False,
     force: ForceOpt = False,
+    unmask: UnmaskOpt = False,
 ) -> None:
     st = state(ctx)
     with Workbook(find_workbook(st), write=True, force=force) as wb:
@@ -173,7 +175,7 @@ def import_(
             commit = wb.commit(f"owners import {source.name}", dry_run=dry_run)
     issues = [("rejected", p) for p in result.rejected] + [("warning", p) for p in result.warnings]
     if issues:
-        emit(st, ledger_reports.rejected(issues, st.lang), fmt=fmt, output=report)
+        emit(st, ledger_reports.rejected(issues, st.lang, unmask=unmask), fmt=fmt, output=report)
     say(st, st.t("out.imported", source=result.source, sheet=result.sheet, taken=len(result.taken),
                  rejected=len(result.rejected), warnings=len(result.warnings)))
     if not result.taken:

@@ -57,6 +57,18 @@ class JournalEntry:
     key: str
     before: str
     after: str
+    fields: tuple[FieldChange, ...] = ()  # the same change field by field (for a dry run's masked rows)
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One cell of a journaled change, with its column's declared kind, so that whoever shows it can
+    mask a phone or an ID number as every other output does."""
+
+    column: str  # the header (联系电话)
+    kind: str  # schema.Kind of the column
+    before: object
+    after: object
 
 
 @dataclass
@@ -361,6 +373,7 @@ class Workbook:
         self._journal.append(JournalEntry(
             table.name, key, _describe(table.spec, {k: old.get(k) for k in diff}, empty=True),
             _describe(table.spec, diff, empty=True),
+            _fields(table.spec, {k: old.get(k) for k in diff}, diff),
         ))
         for k, v in diff.items():
             row.values[k] = v
@@ -374,7 +387,8 @@ class Workbook:
             edits.appends.append({self._column(edits, k): v for k, v in record.items() if v is not None})
             if journal:
                 key = display(record.get(key_column)) if key_column else ""
-                self._journal.append(JournalEntry(table.name, key, "", _describe(table.spec, record)))
+                self._journal.append(JournalEntry(table.name, key, "", _describe(table.spec, record),
+                                                  _fields(table.spec, {}, record)))
 
     def log(self, sheet: str, key: str, before: str, after: str) -> None:
         """Stage a journal row that goes with no cell change (e.g. an undo)."""
@@ -624,6 +638,19 @@ def _describe(spec: schema.Sheet, values: Mapping[str, object], empty: bool = Fa
     names = {c.key: c.zh for c in spec.columns}
     return "; ".join(f"{names.get(k, k)}: {display(v) if v is not None else EMPTY}"
                      for k, v in values.items() if v is not None or empty)
+
+
+def _fields(spec: schema.Sheet, before: Mapping[str, object], after: Mapping[str, object]) -> tuple[FieldChange, ...]:
+    """The fields a change touches, each with its header and kind (a new row: the fields it fills)."""
+    columns = {c.key: c for c in spec.columns}
+    out = []
+    for k in dict.fromkeys([*before, *after]):
+        b, a = before.get(k), after.get(k)
+        if b is None and a is None:
+            continue
+        c = columns.get(k)
+        out.append(FieldChange(c.zh if c else k, c.kind.value if c else "text", b, a))
+    return tuple(out)
 
 
 def _short(exc: BaseException) -> str:
