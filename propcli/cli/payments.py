@@ -70,8 +70,8 @@ def void(
     with Workbook(find_workbook(st), write=True, force=force) as wb:
         payment, reopened = ops.void(wb, receipt, reason=reason, on=day)
         report_commit(st, wb, wb.commit(f"payments void {payment['receipt_no']}", dry_run=dry_run))
-    say(st, st.t("out.voided", receipt=payment["receipt_no"], amount=f"{payment['amount']:.2f}",
-                 bills=len(reopened)))
+    say(st, st.t("out.would_void" if dry_run else "out.voided", receipt=payment["receipt_no"],
+                 amount=f"{payment['amount']:.2f}", bills=len(reopened)))
 
 
 @app.command("receipt", help="收据 (HTML, from templates/receipt.html.j2; amount in 人民币大写).")
