@@ -89,12 +89,17 @@ def _find_workbook(st: State) -> Path:
     env = os.environ.get("PROPCLI_WORKBOOK")
     if env:
         return Path(env)
-    candidates = [p for p in sorted(Path.cwd().glob("*.xlsx")) if not p.name.startswith(("~$", ".~"))]
-    if len(candidates) > 1:  # exports (-o owners.xlsx) lie beside the estate workbook: keep registers only
-        candidates = [p for p in candidates if _is_estate(p)]
+    found = [p for p in sorted(Path.cwd().glob("*.xlsx")) if not p.name.startswith(("~$", ".~"))]
+    candidates = found
+    if len(found) > 1:  # exports (-o owners.xlsx) lie beside the estate workbook: keep registers only
+        candidates = [p for p in found if _is_estate(p)]
     if len(candidates) == 1:
         return candidates[0]
-    raise DataError("workbook.none")
+    if not found:
+        raise DataError("workbook.none", folder=str(Path.cwd()))
+    named = candidates or found  # two estates: name them; no estate among several files: name them all
+    raise DataError("workbook.several", count=len(named), files="、".join(p.name for p in named[:10])
+                    + ("…" if len(named) > 10 else ""), first=named[0].name)
 
 
 def _is_estate(path: Path) -> bool:
