@@ -14,6 +14,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "out.would_undo": ("将撤销：{command}（{time}）", "would undo: {command} ({time})"),
     "out.imported": ("从 {source}「{sheet}」导入 {taken} 户，{rejected} 行未导入，{warnings} 条提醒", "imported {taken} unit(s) from {source} '{sheet}'; {rejected} row(s) not taken; {warnings} warning(s)"),
     "out.no_matches": ("没有找到 {text}", "no match for {text}"),
+    "os.failed": ("无法读写 {path}（{reason}）", "cannot read or write {path} ({reason})"),
+    "os.failed.hint": ("检查该文件或文件夹是否存在、是否有权限、磁盘是否已满", "check that the file or folder exists, its permissions, and the free disk space"),
     "out.internal": ("内部错误：{error}（加 --debug 查看详情）", "internal error: {error} (add --debug for details)"),
     # the one output path (-o FILE, --format) and the templates
     "output.format": ("没有 {asked} 格式的输出", "no output format {asked}"),

@@ -20,7 +20,7 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from ..errors import DataError, Location, WorkbookBusy
-from . import cache, schema
+from . import cache, schema, signals
 from .columns import SheetData, scan_data, scan_only, scan_rows, updated
 from .fastread import SharedStrings, SheetScan, Unsupported
 from .package import Package, PackageError, add_sheet_parts
@@ -402,6 +402,11 @@ class Workbook:
         entries = list(self._journal)
         if dry_run or not (self._edits or self._journal):
             return CommitResult(entries, written=False)
+        with signals.deferred():  # once a commit starts it finishes, and the command says what it did
+            return self._commit(command, entries, operator, record_history)
+
+    def _commit(self, command: str, entries: list[JournalEntry], operator: str | None,
+                record_history: bool) -> CommitResult:
         if self.readonly:
             raise DataError("workbook.readonly", None, path=self.name)
         refuse_if_open(self.path, self.force)
