@@ -161,6 +161,10 @@ class Kinded:
             return self.value.isoformat()
         if isinstance(self.value, dt.datetime):
             return self.value.strftime("%Y-%m-%d %H:%M")
+        if self.kind == Kind.MONEY and isinstance(self.value, Decimal):
+            return f"{self.value:.2f}"
+        if isinstance(self.value, Decimal):
+            return format(self.value, "f")
         return str(self.value)
 
     def data(self) -> object:
