@@ -54,7 +54,7 @@ def adjust(
     st = state(ctx)
     day = parse_date(date) if date else dt.date.today()
     new = as_decimal(amount)
-    with Workbook(find_workbook(st), write=True, force=force) as wb:
+    with Workbook(find_workbook(st), write=not dry_run, force=force) as wb:  # a dry run only reads
         table, row = ops.find_bill(wb, bill)
         old = row.values.get("amount") if isinstance(row.values.get("amount"), Decimal) else Decimal(0)
         after = ops.adjust(wb, bill, new, reason=reason, on=day)
@@ -74,7 +74,7 @@ def waive(
 ) -> None:
     st = state(ctx)
     day = parse_date(date) if date else dt.date.today()
-    with Workbook(find_workbook(st), write=True, force=force) as wb:
+    with Workbook(find_workbook(st), write=not dry_run, force=force) as wb:  # a dry run only reads
         table, row = ops.find_bill(wb, bill)
         owing = (row.values.get("amount") or Decimal(0)) - (row.values.get("paid") or Decimal(0))
         after = ops.waive(wb, bill, reason=reason, on=day)

@@ -26,7 +26,7 @@ def check(
     fmt = "table" if fmt == "text" else fmt
     choose_format(output, fmt)
     path = find_workbook(st)
-    with Workbook(path, write=fix, force=force) as wb:
+    with Workbook(path, write=fix and not dry_run, force=force) as wb:  # a dry run only reads
         problems = checking.run_checks(wb, names)
         if fix and any(p.fixable for p in problems):
             fixed = checking.fix(wb, problems)

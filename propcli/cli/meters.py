@@ -49,7 +49,7 @@ def record(
         mark = parse_mark(replaced) if replaced else (Rollover(digits) if rollover else None)
     except ReadingError as exc:
         raise located(exc) from None
-    with Workbook(find_workbook(st), write=True, force=force) as wb:
+    with Workbook(find_workbook(st), write=not dry_run, force=force) as wb:  # a dry run only reads
         done = ops.record(wb, unit, meter, as_decimal(reading), period=month, read_date=day, reader=reader,
                           mark=mark, correct=correct)
         report_commit(st, wb, wb.commit(f"meters record {unit} {meter}", dry_run=dry_run))
@@ -72,7 +72,7 @@ def import_(
 ) -> None:
     st = state(ctx)
     month = parse_period(period) if period else None
-    with Workbook(find_workbook(st), write=True, force=force) as wb:
+    with Workbook(find_workbook(st), write=not dry_run, force=force) as wb:  # a dry run only reads
         result = ops.import_file(wb, source, period=month, meter=meter, lang=st.lang)
         say(st, st.t("out.meters_imported", source=source.name, taken=len(result.taken),
                      rejected=len(result.rejected), already=result.already))

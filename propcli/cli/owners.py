@@ -103,7 +103,7 @@ def save(
     st = state(ctx)
     verb = ctx.info_name or "update"
     values = {k: v for k, v in locals().items() if k in ops.EDITABLE and v is not None}
-    with Workbook(find_workbook(st), write=True, force=force) as wb:
+    with Workbook(find_workbook(st), write=not dry_run, force=force) as wb:  # a dry run only reads
         (ops.add if verb == "add" else ops.update)(wb, unit, values)
         report_commit(st, wb, wb.commit(f"owners {verb} {unit}", dry_run=dry_run), unmask=unmask)
 
@@ -128,7 +128,7 @@ def transfer(
 ) -> None:
     st = state(ctx)
     day = parse_date(date)
-    with Workbook(find_workbook(st), write=True, force=force) as wb:
+    with Workbook(find_workbook(st), write=not dry_run, force=force) as wb:  # a dry run only reads
         ops.transfer(wb, unit, to=to, date=day, phone=phone, id_no=id_no,
                      settled=as_decimal(settled), operator=operator)
         report_commit(st, wb, wb.commit(f"owners transfer {unit}", dry_run=dry_run), unmask=unmask)
@@ -151,7 +151,7 @@ def move_in(
     day = parse_date(date)
     readings = {meter: as_decimal(v) for meter, v in (("水表", water), ("电表", electricity), ("燃气表", gas))
                 if v is not None}
-    with Workbook(find_workbook(st), write=True, force=force) as wb:
+    with Workbook(find_workbook(st), write=not dry_run, force=force) as wb:  # a dry run only reads
         ops.move_in(wb, unit, date=day, readings=readings, status=status, reader=reader)  # type: ignore[arg-type]
         report_commit(st, wb, wb.commit(f"owners move-in {unit}", dry_run=dry_run))
 
@@ -169,7 +169,7 @@ def import_(
     unmask: UnmaskOpt = False,
 ) -> None:
     st = state(ctx)
-    with Workbook(find_workbook(st), write=True, force=force) as wb:
+    with Workbook(find_workbook(st), write=not dry_run, force=force) as wb:  # a dry run only reads
         result = importer.import_owners(source, wb, sheet=sheet, mapping=importer.parse_map(mapping or []))
         if result.taken:
             commit = wb.commit(f"owners import {source.name}", dry_run=dry_run)

@@ -26,7 +26,7 @@ from .fastread import SharedStrings, SheetScan, Unsupported
 from .package import Package, PackageError, add_sheet_parts
 from .normalize import is_blank
 from .reader import Row, Table, build_table, empty_table
-from .safety import WriteLock, refuse_if_open, state_dir
+from .safety import STATE_DIR, WriteLock, refuse_if_open, state_dir
 from .sheetxml import MAX_ROWS, CellValue, SheetXml, col_letter, new_sheet_xml
 
 KEEP_BACKUPS = 30
@@ -729,8 +729,8 @@ def undo(path: Path, *, force: bool = False, dry_run: bool = False) -> dict:
     The undone version is itself kept as a backup, and the undo is journaled in the restored workbook.
     """
     path = Path(path)
-    state = state_dir(path)
-    with Workbook(path, write=True, force=force) as wb:
+    state = path.parent / STATE_DIR if dry_run else state_dir(path)  # a dry run creates nothing
+    with Workbook(path, write=not dry_run, force=force) as wb:
         live = [e for e in read_history(path) if not e.get("undone")]
         if not live:
             raise DataError("undo.nothing")
