@@ -80,8 +80,8 @@ def test_messy_lines_golden(cli, messy: Path, golden) -> None:
     expected = [  # sheet › row, column: value — each problem named where the clerk finds it
         "业主档案 › 第 3 行，房号: '1-1-0101' 重复（另见第 2 行）",
         "业主档案 › 第 4 行，业主姓名: 必填项为空",
-        "业主档案 › 第 5 行，联系电话: '1356513713' 有 10 位",
-        "业主档案 › 第 6 行，证件号码: '110101199003070021' 的校验位是 1，应为 X",
+        "业主档案 › 第 5 行，联系电话: '135***3713' 有 10 位",  # masked: check prints no phone in full
+        "业主档案 › 第 6 行，证件号码: '110101********0021' 的校验位是 1，应为 X",
         "业主档案 › 第 7 行，建筑面积: '0' 必须大于 0",
         f"过户记录 › 第 6 行，房号: '{UNKNOWN_UNIT}' 不在业主档案中",
         "业主档案 › 第 10 行，房号: '１-1-0501' 含全角字符",
@@ -111,9 +111,9 @@ def test_messy_json(cli, messy: Path) -> None:
                              "whitespace", "dates", "choices"}
     assert [p["check"] for p in problems].count("whitespace") == 2
     phone = by_check["phone"]
-    assert (phone["sheet"], phone["row"], phone["column"], phone["value"]) == ("业主档案", 5, "联系电话", "1356513713")
+    assert (phone["sheet"], phone["row"], phone["column"], phone["value"]) == ("业主档案", 5, "联系电话", "135***3713")
     assert (by_check["unknown-unit"]["sheet"], by_check["unknown-unit"]["row"]) == ("过户记录", 6)
-    assert by_check["idno"]["value"] == "110101199003070021" and by_check["idno"]["hint"]
+    assert by_check["idno"]["value"] == "110101********0021" and by_check["idno"]["hint"]
     assert by_check["fullwidth"]["fixable"] is True and by_check["fullwidth"]["fix"] == "1-1-0501"
     assert (by_check["dates"]["row"], by_check["dates"]["column"], by_check["dates"]["value"]) == (
         11, "入住日期", "2014年13月")
@@ -125,7 +125,7 @@ def test_single_check(cli, messy: Path) -> None:
     assert r.exit_code == 3
     lines = r.stdout.splitlines()
     assert len(lines) == 1
-    assert "第 5 行" in lines[0] and "1356513713" in lines[0]
+    assert "第 5 行" in lines[0] and "135***3713" in lines[0]
 
 
 def test_unknown_check(cli, messy: Path) -> None:

@@ -350,8 +350,11 @@ def test_update_dry_run_prints_and_writes_nothing(cli, sample: Path) -> None:
     before = sha(sample)
     r = cli("-w", sample, "owners", "update", U_NOTES, "--phone", "13900009999", "--dry-run")
     assert r.exit_code == 0, r.stderr
-    assert U_NOTES in r.stdout and "13922549109" in r.stdout and "13900009999" in r.stdout
+    assert U_NOTES in r.stdout and "139****9109" in r.stdout and "139****9999" in r.stdout  # masked
+    assert "13922549109" not in r.stdout and "13900009999" not in r.stdout
     assert "试运行" in r.stderr
+    r = cli("-w", sample, "owners", "update", U_NOTES, "--phone", "13900009999", "--dry-run", "--unmask")
+    assert "13922549109" in r.stdout and "13900009999" in r.stdout
     assert sha(sample) == before
     assert not (sample.parent / ".propcli" / "backups").exists() or not any(
         (sample.parent / ".propcli" / "backups").iterdir())

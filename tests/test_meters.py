@@ -192,6 +192,10 @@ def test_import_backwards_rejected_and_dry_run_writes_nothing(cli, estate, tmp_p
     result = cli("-w", estate, "meters", "import", src, "--dry-run")
     assert result.exit_code == 0
     assert sha(estate) == before
+    assert not (tmp_path / "b.errors.csv").exists()  # a dry run writes nothing at all, the errors file neither
+    assert "读数 990 小于上次读数 1000" in result.stderr and "b.errors.csv" in result.stderr
+    result = cli("-w", estate, "meters", "import", src, "--yes")
+    assert result.exit_code == 0
     text = (tmp_path / "b.errors.csv").read_text(encoding="utf-8-sig")
     assert "读数 990 小于上次读数 1000" in text
 

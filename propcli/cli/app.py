@@ -9,9 +9,11 @@ from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
+from typer.exceptions import TyperException
 
 from ..errors import Exit, PropcliError
 from ..i18n import LANGS, default_lang, tr
+from ..store import signals
 from . import arrears, billing, bills, check, init, meters, owners, payments, undo
 from .common import State, check_arguments, err_console, state
 
@@ -27,13 +29,30 @@ class Boundary(TyperGroup):
 
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         try:
-            return super().invoke(ctx)
+            with signals.holding():  # a Ctrl-C during a commit acts once the command has printed its result
+                return super().invoke(ctx)
         except PropcliError as exc:
             st = ctx.obj if isinstance(ctx.obj, State) else State()
             if st.debug:
                 raise
             err_console().print(exc.message(st.lang), markup=False)
             raise typer.Exit(Exit(exc.exit_code)) from None
+        except (typer.Exit, typer.Abort, TyperException):  # usage errors and exits: click words them
+            raise
+        except OSError as exc:  # the machine said no (a permission, a full disk, a missing folder)
+            st = ctx.obj if isinstance(ctx.obj, State) else State()
+            if st.debug:
+                raise
+            path = exc.filename or ""
+            err_console().print(tr("os.failed", st.lang, path=path, reason=exc.strerror or str(exc))
+                                + " — " + tr("os.failed.hint", st.lang), markup=False)
+            raise typer.Exit(Exit.DATA) from None
+        except Exception as exc:  # a bug: said in the clerk's language, exit 1 so that cron sees it
+            st = ctx.obj if isinstance(ctx.obj, State) else State()
+            if st.debug:
+                raise
+            err_console().print(tr("out.internal", st.lang, error=f"{type(exc).__name__}: {exc}"), markup=False)
+            raise typer.Exit(Exit.DATA) from None
 
 
 app = typer.Typer(
@@ -95,5 +114,14 @@ def main() -> None:
     except Exception as exc:
         if "--debug" in sys.argv:
             raise
-        err_console().print(tr("out.internal", default_lang(), error=f"{type(exc).__name__}: {exc}"), markup=False)
+        err_console().print(tr("out.internal", _lang_of(sys.argv), error=f"{type(exc).__name__}: {exc}"), markup=False)
         sys.exit(Exit.DATA)
+
+
+def _lang_of(argv: list[str]) -> str:
+    """--lang as typed (for a failure before the options were parsed), else the default."""
+    for i, arg in enumerate(argv):
+        value = arg.split("=", 1)[1] if arg.startswith("--lang=") else (argv[i + 1] if arg == "--lang" and i + 1 < len(argv) else None)
+        if value in LANGS:
+            return value
+    return default_lang()

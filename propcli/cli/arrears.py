@@ -130,7 +130,7 @@ def log(
     st = state(ctx)
     day = parse_date(date, option="--date") if date else dt.date.today()
     promised = parse_date(promise, planned=True, option="--promise") if promise else None
-    with Workbook(find_workbook(st), write=True, force=force) as wb:
+    with Workbook(find_workbook(st), write=not dry_run, force=force) as wb:  # a dry run only reads
         record = ops.log(wb, unit, channel=channel, outcome=outcome, on=day, promise=promised,
                          tracking_no=tracking_no, operator=operator, notes=notes)
         result = wb.commit(f"arrears log {record['unit_id']} {channel}", dry_run=dry_run)
@@ -157,7 +157,7 @@ def policy(
 ) -> None:
     st = state(ctx)
     if init:
-        with Workbook(find_workbook(st), write=True, force=force) as wb:
+        with Workbook(find_workbook(st), write=not dry_run, force=force) as wb:  # a dry run only reads
             ops.init_policy(wb)
             report_commit(st, wb, wb.commit("arrears policy --init", dry_run=dry_run))
         return

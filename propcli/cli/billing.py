@@ -29,7 +29,7 @@ def run(
     st = state(ctx)
     month = parse_period(period)
     choose_format(output, fmt, st=st)  # an unknown format stops before anything is billed
-    with Workbook(find_workbook(st), write=True, force=force) as wb:
+    with Workbook(find_workbook(st), write=not dry_run, force=force) as wb:  # a dry run only reads
         result = ops.run(wb, month)
         building_of = building_lookup(wb)
         commit = wb.commit(f"billing run {month}", dry_run=dry_run) if result.new else None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
 from typing import Annotated
 
 import typer
@@ -9,7 +11,10 @@ import typer
 from ..ops import bills as ops
 from ..reports import ledger as reports
 from ..store.workbook import Workbook
-from .common import FormatOpt, OutputOpt, emit, estate_of, find_workbook, parse_period, state
+from .common import (
+    DryRunOpt, ForceOpt, FormatOpt, OutputOpt, as_decimal, emit, estate_of, find_workbook, parse_date, parse_period,
+    report_commit, say, state,
+)
 
 app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
 
@@ -29,3 +34,49 @@ def summary(
         estate = estate_of(wb)
     emit(st, reports.bills_summary(lines, total, estate, st.lang, building=building, period=month), fmt=fmt,
          output=output)
+
+
+BillArg = Annotated[str, typer.Argument(help="账单号, e.g. ZD202611000643")]
+Reason = Annotated[str, typer.Option("--reason", help="原因 (goes into 计算明细 and the journal)")]
+OnDay = Annotated[str | None, typer.Option("--date", help="调整/减免日期 (default: today)")]
+
+
+@app.command("adjust", help="调整一张账单的金额（出账后收费标准或读数改过）；原金额与原因记入计算明细，行不删除.")
+def adjust(
+    ctx: typer.Context,
+    bill: BillArg,
+    amount: Annotated[str, typer.Option("--amount", "-a", help="调整后的金额 (元)")],
+    reason: Reason,
+    date: OnDay = None,
+    dry_run: DryRunOpt = False,
+    force: ForceOpt = False,
+) -> None:
+    st = state(ctx)
+    day = parse_date(date) if date else dt.date.today()
+    new = as_decimal(amount)
+    with Workbook(find_workbook(st), write=not dry_run, force=force) as wb:  # a dry run only reads
+        table, row = ops.find_bill(wb, bill)
+        old = row.values.get("amount") if isinstance(row.values.get("amount"), Decimal) else Decimal(0)
+        after = ops.adjust(wb, bill, new, reason=reason, on=day)
+        report_commit(st, wb, wb.commit(f"bills adjust {after['bill_id']}", dry_run=dry_run))
+    say(st, st.t("out.would_adjust" if dry_run else "out.bill_adjusted", bill=after["bill_id"], old=f"{old:.2f}",
+                 amount=f"{new:.2f}", status=after.get("status")))
+
+
+@app.command("waive", help="减免一张账单的欠费：状态改为 减免，不再计入欠费；原因记入计算明细，行不删除.")
+def waive(
+    ctx: typer.Context,
+    bill: BillArg,
+    reason: Reason,
+    date: OnDay = None,
+    dry_run: DryRunOpt = False,
+    force: ForceOpt = False,
+) -> None:
+    st = state(ctx)
+    day = parse_date(date) if date else dt.date.today()
+    with Workbook(find_workbook(st), write=not dry_run, force=force) as wb:  # a dry run only reads
+        table, row = ops.find_bill(wb, bill)
+        owing = (row.values.get("amount") or Decimal(0)) - (row.values.get("paid") or Decimal(0))
+        after = ops.waive(wb, bill, reason=reason, on=day)
+        report_commit(st, wb, wb.commit(f"bills waive {after['bill_id']}", dry_run=dry_run))
+    say(st, st.t("out.would_waive" if dry_run else "out.bill_waived", bill=after["bill_id"], amount=f"{owing:.2f}"))

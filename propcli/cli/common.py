@@ -54,7 +54,7 @@ def say(st: State, message: str) -> None:
         err_console().print(message, markup=False)
 
 
-def report_commit(st: State, wb: Workbook, result: CommitResult) -> None:
+def report_commit(st: State, wb: Workbook, result: CommitResult, *, unmask: bool = False) -> None:
     """After a change: a dry run shows the journal of what would change on stdout; a write says where
     it went and where the previous version is."""
     if not result.entries:
@@ -63,7 +63,7 @@ def report_commit(st: State, wb: Workbook, result: CommitResult) -> None:
     if not result.written:
         from ..reports.ledger import changes
 
-        emit(st, changes(result.entries))
+        emit(st, changes(result.entries), unmask=unmask)
         say(st, st.t("out.dry_run", count=len(result.entries)))
     else:
         backup = result.backup.name if result.backup else "—"
@@ -89,12 +89,17 @@ def _find_workbook(st: State) -> Path:
     env = os.environ.get("PROPCLI_WORKBOOK")
     if env:
         return Path(env)
-    candidates = [p for p in sorted(Path.cwd().glob("*.xlsx")) if not p.name.startswith(("~$", ".~"))]
-    if len(candidates) > 1:  # exports (-o owners.xlsx) lie beside the estate workbook: keep registers only
-        candidates = [p for p in candidates if _is_estate(p)]
+    found = [p for p in sorted(Path.cwd().glob("*.xlsx")) if not p.name.startswith(("~$", ".~"))]
+    candidates = found
+    if len(found) > 1:  # exports (-o owners.xlsx) lie beside the estate workbook: keep registers only
+        candidates = [p for p in found if _is_estate(p)]
     if len(candidates) == 1:
         return candidates[0]
-    raise DataError("workbook.none")
+    if not found:
+        raise DataError("workbook.none", folder=str(Path.cwd()))
+    named = candidates or found  # two estates: name them; no estate among several files: name them all
+    raise DataError("workbook.several", count=len(named), files="、".join(p.name for p in named[:10])
+                    + ("…" if len(named) > 10 else ""), first=named[0].name)
 
 
 def _is_estate(path: Path) -> bool:
@@ -284,7 +289,9 @@ def _print_table(st: State, report: Report) -> None:
 
 def write_output(st: State, data: str | bytes, output: Path | None, *, announce: bool = True) -> None:
     """Data to stdout, or to -o FILE through a temporary file renamed into place: a full disk or an
-    interruption leaves no half-written file. Never onto the workbook, into .propcli/, or onto a folder."""
+    interruption leaves no half-written file. Never onto the workbook, into .propcli/, onto a folder, or
+    over a workbook or document propcli did not write (see `safe_target`). A device (`/dev/null`,
+    `/dev/full`) or a pipe is written as it is: renaming onto it would replace it."""
     if output is None:
         if isinstance(data, bytes):
             if sys.stdout.isatty():  # a workbook's bytes would only garble the clerk's terminal
@@ -295,23 +302,37 @@ def write_output(st: State, data: str | bytes, output: Path | None, *, announce:
             sys.stdout.write(data.lstrip("\ufeff"))
         return
     target = safe_target(st, output)
-    target.parent.mkdir(parents=True, exist_ok=True)
     payload = data.encode("utf-8") if isinstance(data, str) else data
+    if target.exists() and not target.is_file():  # a device or a pipe: there is no file to half-write
+        try:
+            with open(target, "wb") as f:
+                f.write(payload)
+        except OSError as exc:
+            raise DataError("output.write_failed", None, path=str(output), reason=exc.strerror or str(exc)) from None
+        return
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
         with open(tmp, "wb") as f:
             f.write(payload)
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, target)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise DataError("output.write_failed", None, path=str(output), reason=exc.strerror or str(exc)) from None
+    except BaseException:  # Ctrl-C while writing: no temporary file is left beside the outputs
+        tmp.unlink(missing_ok=True)
+        raise
     if announce:
         say(st, st.t("out.written", path=str(output)))
 
 
 def safe_target(st: State, output: Path) -> Path:
     """-o FILE, refused (exit 2, nothing written) when it is the workbook itself (by any path: a link,
-    `..`, a hard link), a file inside propcli's own `.propcli/` folder, or a folder."""
+    `..`, a hard link), a file inside propcli's own `.propcli/` folder, a folder, or an existing workbook
+    or document that propcli did not export (an estate workbook, the clerk's own spreadsheet). An
+    existing text output (csv, json, html, txt) is replaced: the nightly report is rewritten each run."""
     if output.is_dir():
         raise UsageError("output.is_dir", path=str(output))
     target = output.resolve()
@@ -322,4 +343,33 @@ def safe_target(st: State, output: Path) -> Path:
             raise UsageError("output.is_workbook", path=str(output))
         if real.parent / ".propcli" in target.parents:
             raise UsageError("output.in_store", path=str(output))
+    if target.is_file():
+        foreign = _foreign(target)
+        if foreign:
+            raise UsageError("output.exists_foreign", path=str(output), what=tr(foreign, st.lang))
     return target
+
+
+def _foreign(path: Path) -> str | None:
+    """Why an existing file must not be replaced by an output (a message key), or None. A zip package
+    (xlsx, docx …) or an old binary Office file is a document: replaced only if propcli exported it
+    (its core properties name propcli as creator) and it holds no estate register."""
+    import zipfile
+
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+    except OSError:
+        return None  # unreadable: the write itself will say why
+    if head.startswith(b"\xd0\xcf\x11\xe0"):  # .xls, .doc
+        return "output.what_document"
+    if not head.startswith(b"PK"):
+        return None
+    if _is_estate(path):
+        return "output.what_estate"
+    try:
+        with zipfile.ZipFile(path) as z:
+            core = z.read("docProps/core.xml").decode("utf-8", "replace")
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return "output.what_document"
+    return None if "<dc:creator>propcli</dc:creator>" in core else "output.what_document"

@@ -16,7 +16,7 @@ from ..reports import ledger as reports
 from ..store.workbook import Workbook
 from .common import (
     DryRunOpt, ForceOpt, FormatOpt, OutputOpt, as_decimal, emit, find_workbook, parse_date, parse_period,
-    report_commit, say, state,
+    report_commit, say, state, write_output,
 )
 
 app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
@@ -49,7 +49,7 @@ def record(
         mark = parse_mark(replaced) if replaced else (Rollover(digits) if rollover else None)
     except ReadingError as exc:
         raise located(exc) from None
-    with Workbook(find_workbook(st), write=True, force=force) as wb:
+    with Workbook(find_workbook(st), write=not dry_run, force=force) as wb:  # a dry run only reads
         done = ops.record(wb, unit, meter, as_decimal(reading, option="--reading"), period=month, read_date=day,
                           reader=reader,
                           mark=mark, correct=correct)
@@ -73,14 +73,18 @@ def import_(
 ) -> None:
     st = state(ctx)
     month = parse_period(period) if period else None
-    with Workbook(find_workbook(st), write=True, force=force) as wb:
+    with Workbook(find_workbook(st), write=not dry_run, force=force) as wb:  # a dry run only reads
         result = ops.import_file(wb, source, period=month, meter=meter, lang=st.lang)
         say(st, st.t("out.meters_imported", source=source.name, taken=len(result.taken),
                      rejected=len(result.rejected), already=result.already))
         if result.error_file is not None:
             for r in result.rejected[:10]:
                 say(st, f"  {r.sheet} · {st.t('loc.row', row=r.row)}: {r.reason}")
-            say(st, st.t("out.errors_file", path=str(result.error_file)))
+            if dry_run:  # a dry run says what it would write, and writes nothing at all
+                say(st, st.t("out.errors_file_dry", path=str(result.error_file)))
+            else:
+                write_output(st, ops.errors_csv(result, st.lang), result.error_file, announce=False)
+                say(st, st.t("out.errors_file", path=str(result.error_file)))
         if not result.taken:
             if result.rejected:
                 raise DataError("meter.nothing_taken", None, rejected=len(result.rejected))

@@ -96,16 +96,16 @@ def save(
     household_size: Household = None, status: Status = None, move_in_date: MoveIn = None,
     tenant_name: TenantName = None, tenant_phone: TenantPhone = None, parking: Parking = None, notes: Notes = None,
     building: Building = None, entrance: Entrance = None, room: Room = None,
-    dry_run: DryRunOpt = False, force: ForceOpt = False,
+    dry_run: DryRunOpt = False, force: ForceOpt = False, unmask: UnmaskOpt = False,
 ) -> None:
     """`owners add` and `owners update` (one function registered under both names): the options are
     named after the register's columns and staged and committed the same way."""
     st = state(ctx)
     verb = ctx.info_name or "update"
     values = {k: v for k, v in locals().items() if k in ops.EDITABLE and v is not None}
-    with Workbook(find_workbook(st), write=True, force=force) as wb:
+    with Workbook(find_workbook(st), write=not dry_run, force=force) as wb:  # a dry run only reads
         (ops.add if verb == "add" else ops.update)(wb, unit, values)
-        report_commit(st, wb, wb.commit(f"owners {verb} {unit}", dry_run=dry_run))
+        report_commit(st, wb, wb.commit(f"owners {verb} {unit}", dry_run=dry_run), unmask=unmask)
 
 
 app.command("add", help="登记新户.")(save)
@@ -124,13 +124,14 @@ def transfer(
     operator: Annotated[str, typer.Option("--operator", help="经办人")] = "",
     dry_run: DryRunOpt = False,
     force: ForceOpt = False,
+    unmask: UnmaskOpt = False,
 ) -> None:
     st = state(ctx)
     day = parse_date(date, option="--date")
-    with Workbook(find_workbook(st), write=True, force=force) as wb:
+    with Workbook(find_workbook(st), write=not dry_run, force=force) as wb:  # a dry run only reads
         ops.transfer(wb, unit, to=to, date=day, phone=phone, id_no=id_no,
                      settled=as_amount(settled, wb, zero_ok=True, option="--settled"), operator=operator)
-        report_commit(st, wb, wb.commit(f"owners transfer {unit}", dry_run=dry_run))
+        report_commit(st, wb, wb.commit(f"owners transfer {unit}", dry_run=dry_run), unmask=unmask)
 
 
 @app.command("move-in", help="入住：入住日期与水电燃气表底数.")
@@ -151,7 +152,7 @@ def move_in(
     options = (("水表", water, "--water"), ("电表", electricity, "--electricity"), ("燃气表", gas, "--gas"))
     readings = {meter: as_decimal(v, option=opt) for meter, v, opt in options
                 if v is not None}
-    with Workbook(find_workbook(st), write=True, force=force) as wb:
+    with Workbook(find_workbook(st), write=not dry_run, force=force) as wb:  # a dry run only reads
         ops.move_in(wb, unit, date=day, readings=readings, status=status, reader=reader)  # type: ignore[arg-type]
         report_commit(st, wb, wb.commit(f"owners move-in {unit}", dry_run=dry_run))
 
@@ -166,15 +167,16 @@ def import_(
     report: Annotated[Path | None, typer.Option("--report", help="write the report of rows not taken to FILE")] = None,
     dry_run: DryRunOpt = False,
     force: ForceOpt = False,
+    unmask: UnmaskOpt = False,
 ) -> None:
     st = state(ctx)
-    with Workbook(find_workbook(st), write=True, force=force) as wb:
+    with Workbook(find_workbook(st), write=not dry_run, force=force) as wb:  # a dry run only reads
         result = importer.import_owners(source, wb, sheet=sheet, mapping=importer.parse_map(mapping or []))
         if result.taken:
             commit = wb.commit(f"owners import {source.name}", dry_run=dry_run)
     issues = [("rejected", p) for p in result.rejected] + [("warning", p) for p in result.warnings]
     if issues:
-        emit(st, ledger_reports.rejected(issues, st.lang), fmt=fmt, output=report)
+        emit(st, ledger_reports.rejected(issues, st.lang, unmask=unmask), fmt=fmt, output=report)
     say(st, st.t("out.imported", source=result.source, sheet=result.sheet, taken=len(result.taken),
                  rejected=len(result.rejected), warnings=len(result.warnings)))
     if not result.taken:

@@ -42,7 +42,7 @@ def record(
         choose_format(output, None, RECEIPT_FORMATS, st)
     day = parse_date(date, option="--date") if date else dt.date.today()
     named = [b for b in (bills or "").replace("，", ",").split(",") if b.strip()] or None
-    with Workbook(find_workbook(st), write=True, force=force) as wb:
+    with Workbook(find_workbook(st), write=not dry_run, force=force) as wb:  # a dry run only reads
         pay = ops.record(wb, unit, as_amount(amount, wb), method=method, paid_on=day, bills=named, operator=operator,
                          notes=notes)
         commit = wb.commit(f"payments record {pay.unit} {pay.amount:.2f}", dry_run=dry_run)
@@ -67,11 +67,11 @@ def void(
 ) -> None:
     st = state(ctx)
     day = parse_date(date, option="--date") if date else dt.date.today()
-    with Workbook(find_workbook(st), write=True, force=force) as wb:
+    with Workbook(find_workbook(st), write=not dry_run, force=force) as wb:  # a dry run only reads
         payment, reopened = ops.void(wb, receipt, reason=reason, on=day)
         report_commit(st, wb, wb.commit(f"payments void {payment['receipt_no']}", dry_run=dry_run))
-    say(st, st.t("out.voided", receipt=payment["receipt_no"], amount=f"{payment['amount']:.2f}",
-                 bills=len(reopened)))
+    say(st, st.t("out.would_void" if dry_run else "out.voided", receipt=payment["receipt_no"],
+                 amount=f"{payment['amount']:.2f}", bills=len(reopened)))
 
 
 @app.command("receipt", help="收据 (HTML, from templates/receipt.html.j2; amount in 人民币大写).")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import operator
 import re
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -119,6 +120,46 @@ def unit_parts(unit: str, *, building: object = None, entrance: object = None, r
     return UnitParts(building_name(building) if building not in (None, "") else parsed.building,
                      str(entrance).strip() if entrance not in (None, "") else parsed.entrance,
                      str(room).strip() if room not in (None, "") else parsed.room)
+
+
+def _unit_key(unit: str) -> tuple[str, str, str] | None:
+    """A 房号 reduced to what a clerk means by it: 楼栋, 单元 and 室号 without suffixes or leading zeros
+    (`3栋2单元1201`, `3号楼2单元1201`, `03-02-1201` and `3-2-1201` are one key). None when it does not
+    split into parts."""
+    parts = unit_parts(str(unit).strip().upper())
+    if not parts.building:
+        return None
+
+    def bare(p: str) -> str:
+        p = building_name(p)
+        return p.lstrip("0") or p if p.isdigit() else p
+
+    return bare(parts.building), bare(parts.entrance), bare(parts.room)
+
+
+def same_units(typed: str, known: Iterable[str]) -> list[str]:
+    """The registered 房号 that `typed` means when written another way (see `_unit_key`): several when
+    the reading is ambiguous, none when nothing fits."""
+    key = _unit_key(typed)
+    if key is None:
+        return []
+    return [u for u in known if _unit_key(u) == key]
+
+
+def nearest_units(typed: str, known: Sequence[str], n: int = 3) -> list[str]:
+    """The registered 房号 closest to one that is not registered (a digit or a part off), for a
+    "did you mean" hint."""
+    import difflib
+
+    known = [str(u) for u in known]
+    typed_key = _unit_key(typed)
+    canon = "-".join(typed_key) if typed_key else str(typed)
+    by_canon: dict[str, str] = {}
+    for u in known:
+        k = _unit_key(u)
+        by_canon.setdefault("-".join(k) if k else u, u)
+    close = difflib.get_close_matches(canon, list(by_canon), n=n, cutoff=0.6)
+    return [by_canon[c] for c in close]
 
 
 def unit_sort_key(unit: str) -> tuple:

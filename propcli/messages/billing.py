@@ -3,6 +3,26 @@
 from __future__ import annotations
 
 MESSAGES: dict[str, tuple[str, str]] = {
+    # bills adjust / bills waive
+    "bill.unknown": ("找不到账单 {bill}", "bill {bill} not found"),
+    "bill.unknown.hint": ("用 propcli owners show 房号 查看该户的账单号", "look up the unit's bill numbers with propcli owners show UNIT"),
+    "bill.reason": ("没有写原因", "no reason given"),
+    "bill.reason.hint": ("加 --reason 说明为什么调整或减免（记入计算明细和操作日志）", "add --reason saying why (it goes into 计算明细 and the journal)"),
+    "bill.adjust_amount": ("调整后的金额 {value} 不对", "the new amount {value} cannot be used"),
+    "bill.adjust_amount.hint": ("填 0 到 9999999.99 之间、最多两位小数的金额", "give an amount from 0 to 9999999.99 with at most 2 decimals"),
+    "bill.adjust_same": ("账单 {bill} 的金额已经是 {value}", "bill {bill} is already {value}"),
+    "bill.adjust_same.hint": ("不需要调整", "nothing to adjust"),
+    "bill.adjust_below_paid": ("账单 {bill} 已收 {paid}，不能调到 {value}", "bill {bill} has {paid} paid on it; it cannot be set to {value}"),
+    "bill.adjust_below_paid.hint": ("先作废多收的收据（propcli payments void），或调到不低于已收的金额",
+                                    "void the payment first (propcli payments void), or adjust to at least what is paid"),
+    "bill.waived": ("账单 {bill} 已经减免", "bill {bill} is already waived"),
+    "bill.waived.hint": ("减免的账单不再调整；如属误操作，用 propcli undo 撤销", "a waived bill is not adjusted; if it was a mistake, propcli undo"),
+    "bill.waive_paid": ("账单 {bill} 已全额缴清（已收 {value}），没有可减免的欠费", "bill {bill} is paid in full ({value}); nothing to waive"),
+    "bill.waive_paid.hint": ("要退款请作废收据（propcli payments void）", "to refund, void the receipt (propcli payments void)"),
+    "out.bill_adjusted": ("账单 {bill} 金额 {old} → {amount}，状态 {status}", "bill {bill}: {old} → {amount}, status {status}"),
+    "out.bill_waived": ("账单 {bill} 已减免 {amount} 元", "bill {bill}: {amount} waived"),
+    "out.would_adjust": ("试运行：账单 {bill} 金额将由 {old} 调为 {amount}（未写入）", "dry run: bill {bill} would go from {old} to {amount} (not written)"),
+    "out.would_waive": ("试运行：账单 {bill} 将减免 {amount} 元（未写入）", "dry run: {amount} of bill {bill} would be waived (not written)"),
     "rate.none": ("收费标准是空的", "the rates sheet is empty"),
     "rate.none.hint": ("先在「收费标准」中填写收费项目", "fill in the rates (收费标准) first"),
     "tiers.syntax": ("阶梯 {value} 写法不对", "tiers {value} cannot be read"),

@@ -32,7 +32,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "check.bill_changed": ("账单 {bill} 金额 {value}，按现行收费标准与读数应为 {now}", "bill {bill} is {value}; the current rates and readings give {now}"),
     "check.bill_changed.hint": (
-        "收费标准或读数在出账后改过：核对后手工调整该账单或减免，propcli 不会自动重新出账（现行计算：{detail}）",
-        "the rates or readings changed after billing: check and adjust the bill by hand; propcli never re-bills (now: {detail})",
+        "收费标准或读数在出账后改过，propcli 不会自动重新出账：核对后用 propcli bills adjust {bill} --amount {now} --reason 原因 调整，"
+        "或用 propcli bills waive {bill} --reason 原因 减免（现行计算：{detail}）",
+        "the rates or readings changed after billing and propcli never re-bills: check, then run propcli bills adjust {bill} "
+        "--amount {now} --reason WHY, or propcli bills waive {bill} --reason WHY (now: {detail})",
     ),
 }

@@ -50,6 +50,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "out.meter_usage": ("{meter} 用量 {usage}（{period} 读数 {previous} → {reading}）", "{meter} usage {usage} ({period} reading {previous} → {reading})"),
     "out.meters_imported": ("{source}：可导入 {taken} 条，拒绝 {rejected} 条，已存在 {already} 条", "{source}: {taken} reading(s) to take, {rejected} rejected, {already} already recorded"),
     "out.errors_file": ("被拒绝的行及原因见 {path}", "rejected rows and reasons: {path}"),
+    "out.errors_file_dry": ("试运行：被拒绝的行及原因将写入 {path}（未写入）",
+                            "dry run: rejected rows and reasons would go to {path} (not written)"),
     "ask.import_anyway": ("有行被拒绝。仍然导入其余 {taken} 条？", "some rows were rejected. Take the other {taken}?"),
     "out.declined": ("未导入，工作簿未改动", "nothing imported; the workbook is unchanged"),
     "out.anomalies_title": ("{period} 读数异常（{count}）", "{period} reading anomalies ({count})"),

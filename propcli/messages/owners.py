@@ -4,6 +4,10 @@ from __future__ import annotations
 
 MESSAGES: dict[str, tuple[str, str]] = {
     "owner.unknown": ("找不到房号 {unit}", "unit {unit} not found"),
+    "owner.unknown_near": ("找不到房号 {unit}", "unit {unit} not found"),
+    "owner.unknown_near.hint": ("您是不是要找 {near}？", "did you mean {near}?"),
+    "owner.ambiguous": ("房号 {unit} 可能是 {units} 中的任一户", "unit {unit} could be any of {units}"),
+    "owner.ambiguous.hint": ("写出完整的房号，例如 {units}", "write the unit id in full, as one of {units}"),
     "owner.unknown.hint": ("用 propcli owners find 查找正确的房号", "look it up with propcli owners find"),
     "owner.exists": ("房号 {unit} 已存在（第 {row} 行）", "unit {unit} already exists (row {row})"),
     "owner.exists.hint": ("修改请用 propcli owners update {unit}", "use propcli owners update {unit} to change it"),

@@ -30,6 +30,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "out.payment_title": ("收据 {receipt} · {unit} · 收款 {amount} 元", "receipt {receipt} · {unit} · {amount} received"),
     "out.prepaid_balance": ("{unit} 预存余额 {amount} 元", "{unit} prepaid balance {amount}"),
     "out.receipt": ("收据号 {receipt}（打印：propcli payments receipt {receipt} -o 收据.html）", "receipt {receipt} (print: propcli payments receipt {receipt} -o receipt.html)"),
+    "out.would_void": ("试运行：收据 {receipt}（{amount} 元）将作废，{bills} 张账单将冲回（未写入）",
+                       "dry run: receipt {receipt} ({amount}) would be voided and {bills} bill(s) reopened (not written)"),
     "out.voided": ("收据 {receipt}（{amount} 元）已作废，{bills} 张账单已冲回", "receipt {receipt} ({amount}) voided; {bills} bill(s) reopened"),
     "out.payments_title": ("收款记录（{count} 笔，有效合计 {total} 元）", "payments ({count}, valid total {total})"),
 }

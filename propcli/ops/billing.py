@@ -85,6 +85,13 @@ def compute(units: Mapping[str, Unit], rates: list[Rate], period: str, rounding:
     return lines, skips
 
 
+def adjusted(row: Row) -> bool:
+    """A bill the clerk set by hand (`bills adjust`): its amount is a decision, not a stale computation."""
+    from .bills import ADJUSTED
+
+    return ADJUSTED in str(row.values.get("detail") or "")
+
+
 def compare(lines: Iterable[Line], billed: Iterable[Row]) -> tuple[list[Line], list[Changed], int]:
     """Lines not billed yet, bills that would now come out differently, and how many were billed."""
     have: dict[tuple[object, object], Row] = {}
@@ -98,7 +105,7 @@ def compare(lines: Iterable[Line], billed: Iterable[Row]) -> tuple[list[Line], l
             continue
         existing += 1
         amount = row.values.get("amount")
-        if row.values.get("status") != "减免" and amount != line.amount:
+        if row.values.get("status") != "减免" and not adjusted(row) and amount != line.amount:
             changed.append(Changed(str(row.values.get("bill_id") or ""), row.number, line.unit, line.item,
                                    amount if isinstance(amount, Decimal) else Decimal(0), line.amount, line.detail))
     return new, changed, existing

@@ -1,12 +1,18 @@
-"""Reports over the whole bills register (应收账单), read column by column: no Row per bill."""
+"""Reports over the whole bills register (应收账单), read column by column: no Row per bill; and the
+clerk's two changes to one bill, adjusting its amount and waiving it (减免)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from ..domain.allocation import bill_status
+from ..domain.money import is_cents
 from ..domain.people import building_name, unit_sort_key
+from ..errors import DataError
 from ..store import schema
+from ..store.reader import Row, Table
 from ..store.workbook import Workbook
 from .units import building_lookup
 
@@ -63,3 +69,76 @@ def summary(wb: Workbook, *, building: str | None = None, period: str | None = N
     total = Line("", "", sum(x.bills for x in lines), sum((x.amount for x in lines), ZERO),
                  sum((x.paid for x in lines), ZERO), sum((x.waived for x in lines), ZERO))
     return lines, total
+
+
+# -- adjusting and waiving one bill ------------------------------------------------------------------
+
+CEILING = Decimal(10_000_000)  # one bill of ten million 元 is a typing error
+ADJUSTED = "【调整】"  # in 计算明细: the clerk set this amount by hand; `check billing` leaves it alone
+WAIVED = "【减免】"
+
+
+def find_bill(wb: Workbook, bill_id: str) -> tuple[Table, Row]:
+    from .payments import typed_number
+
+    bill_id = typed_number(bill_id)
+    table = wb.read(schema.BILLS, only=("bill_id", bill_id))
+    row = table.index("bill_id").get(bill_id)
+    if row is None:
+        raise DataError("bill.unknown", None, bill=bill_id)
+    return table, row
+
+
+def _reason(reason: str) -> str:
+    reason = " ".join(reason.split())
+    if not reason:
+        raise DataError("bill.reason")
+    return reason
+
+
+def _history(row: Row, note: str) -> str:
+    """计算明细 keeps what the bill said before, then the change: the bill's history stays on its row."""
+    detail = str(row.values.get("detail") or "").strip()
+    return f"{detail}；{note}" if detail else note
+
+
+def adjust(wb: Workbook, bill_id: str, amount: Decimal, *, reason: str, on: dt.date) -> dict:
+    """Set a bill's 金额 by hand (a rate or reading corrected after billing). The row stays; 计算明细
+    records the old amount, the new one, the day and the reason; 状态 follows what is already paid. A
+    bill cannot be set below what has been paid on it (void the payment first)."""
+    reason = _reason(reason)
+    table, row = find_bill(wb, bill_id)
+    bill_id = str(row.values["bill_id"])
+    if not is_cents(amount) or amount < 0 or amount >= CEILING:
+        raise DataError("bill.adjust_amount", None, value=repr(format(amount, 'f')))
+    if row.values.get("status") == "减免":
+        raise DataError("bill.waived", table.location(row.number, "status"), bill=bill_id)
+    old = row.values.get("amount") if isinstance(row.values.get("amount"), Decimal) else Decimal(0)
+    paid = row.values.get("paid") if isinstance(row.values.get("paid"), Decimal) else Decimal(0)
+    if amount == old:
+        raise DataError("bill.adjust_same", table.location(row.number, "amount"), bill=bill_id, value=f"{old:.2f}")
+    if amount < paid:
+        raise DataError("bill.adjust_below_paid", table.location(row.number, "paid"), bill=bill_id,
+                        value=f"{amount:.2f}", paid=f"{paid:.2f}")
+    note = f"{ADJUSTED}{on.isoformat()} {old:.2f}→{amount:.2f}：{reason}"
+    wb.update(table, row, {"amount": amount, "status": bill_status(amount, paid), "detail": _history(row, note)},
+              key=bill_id)
+    return dict(row.values)
+
+
+def waive(wb: Workbook, bill_id: str, *, reason: str, on: dt.date) -> dict:
+    """减免: what is still owed on a bill is forgiven. The row stays with its 金额 and 已收; 状态 becomes
+    减免, so that arrears, allocations and `check billing` leave it alone; 计算明细 says when and why."""
+    reason = _reason(reason)
+    table, row = find_bill(wb, bill_id)
+    bill_id = str(row.values["bill_id"])
+    status = row.values.get("status")
+    if status == "减免":
+        raise DataError("bill.waived", table.location(row.number, "status"), bill=bill_id)
+    amount = row.values.get("amount") if isinstance(row.values.get("amount"), Decimal) else Decimal(0)
+    paid = row.values.get("paid") if isinstance(row.values.get("paid"), Decimal) else Decimal(0)
+    if paid >= amount:
+        raise DataError("bill.waive_paid", table.location(row.number, "paid"), bill=bill_id, value=f"{paid:.2f}")
+    note = f"{WAIVED}{on.isoformat()} 减免 {amount - paid:.2f}：{reason}"
+    wb.update(table, row, {"status": "减免", "detail": _history(row, note)}, key=bill_id)
+    return dict(row.values)

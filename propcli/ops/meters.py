@@ -234,21 +234,20 @@ def import_file(wb: Workbook, path: Path, *, period: str | None = None, meter: s
         wb.append(table, result.taken, journal=False)
         wb.log(table.name, path.name, "", f"导入 {len(result.taken)} 条读数")
     if result.rejected:
-        result.error_file = write_errors(path, result, lang)
+        result.error_file = path.with_name(f"{path.stem}.errors.csv")
     return result
 
 
-def write_errors(path: Path, result: ImportResult, lang: str) -> Path:
-    """`<file>.errors.csv` beside the input: every row not taken, as it was, with the reason."""
-    out = path.with_name(f"{path.stem}.errors.csv")
+def errors_csv(result: ImportResult, lang: str) -> str:
+    """What `<file>.errors.csv` beside the input holds: every row not taken, as it was, with the reason.
+    The command writes it (not a dry run, which writes nothing at all)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     heads = ("工作表", "行号", "原因") if lang == "zh" else ("sheet", "row", "reason")
     writer.writerow([*heads, *result.headers])
     for r in result.rejected:
         writer.writerow([r.sheet, r.row, r.reason, *("" if v is None else v for v in r.cells)])
-    out.write_text("\ufeff" + buf.getvalue(), encoding="utf-8", newline="")
-    return out
+    return "\ufeff" + buf.getvalue()
 
 
 # -- anomalies -------------------------------------------------------------------------------------

@@ -46,8 +46,8 @@ class Dossier:
 
 
 def dossier(wb: Workbook, unit: str) -> Dossier:
-    unit = to_identifier(unit)
     _, row = one_owner(wb, unit)
+    unit = str(row.values["unit_id"])  # as registered, however the clerk wrote it
     out = Dossier(unit, {c.key: row.values.get(c.key) for c in schema.OWNERS.columns})
     for spec in DOSSIER_REGISTERS:
         if not wb.has(spec):

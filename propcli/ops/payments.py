@@ -9,6 +9,7 @@ reopen. Receipt numbers (SJ + year + 6 digits) are never reused (`sequence.RECEI
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -117,7 +118,7 @@ def record(wb: Workbook, unit: str, amount: Decimal, *, method: str | None = Non
     if method is not None and method not in schema.METHODS:
         raise DataError("payment.method", None, value=repr(method), choices="/".join(schema.METHODS))
     table = wb.read(schema.BILLS, required=False, only=("unit_id", unit))
-    named = [to_identifier(b) for b in bills] if bills else None
+    named = [typed_number(b) for b in bills] if bills else None
     rows = table.index("bill_id")
     for bill_id in named or ():  # a 减免 bill is closed by the waiver: never paid, named or not
         row = rows.get(bill_id)
@@ -151,9 +152,19 @@ def record(wb: Workbook, unit: str, amount: Decimal, *, method: str | None = Non
 # -- void ------------------------------------------------------------------------------------------
 
 
+def typed_number(text: str) -> str:
+    """A 收据号 or 账单号 as the clerk may type it: `sj2026000123` is SJ2026000123 (the register's numbers
+    are upper-case; only the prefix's case is read generously)."""
+    text = to_identifier(text)
+    return text.upper() if _NUMBER.fullmatch(text) else text
+
+
+_NUMBER = re.compile(r"(?i:sj|zd)\d+")
+
+
 def _payment(wb: Workbook, receipt: str) -> tuple[Table, Row]:
     """收款记录 read for one receipt, and its row."""
-    receipt = to_identifier(receipt)
+    receipt = typed_number(receipt)
     payments = wb.read(schema.PAYMENTS, only=("receipt_no", receipt))
     row = payments.index("receipt_no").get(receipt)
     if row is None:

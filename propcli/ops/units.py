@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..domain.people import building_name, unit_parts
+from ..domain.people import building_name, nearest_units, same_units, unit_parts
 from ..errors import DataError
 from ..store import schema
 from ..store.normalize import to_identifier
@@ -18,13 +18,41 @@ def owner_row(table: Table, unit: str) -> Row:
     unit = to_identifier(unit)
     row = table.index("unit_id").get(unit)
     if row is None:
-        raise DataError("owner.unknown", None, unit=unit)
+        raise unknown_unit(unit, list(table.index("unit_id")))
     return row
+
+
+def unknown_unit(unit: str, known: list[str]) -> DataError:
+    """`找不到房号 9-2-1201`, with the nearest registered ids when there are any."""
+    near = nearest_units(unit, known)
+    if near:
+        return DataError("owner.unknown_near", None, unit=unit, near="、".join(near))
+    return DataError("owner.unknown", None, unit=unit)
+
+
+def resolve_unit(wb: Workbook, unit: str) -> str:
+    """The registered 房号 the clerk means: as typed, else written another way (`3栋2单元1201`,
+    `3号楼2单元1201`, `03-02-1201` for 3-2-1201) when that reading fits exactly one unit. An ambiguous
+    reading names the candidates; an unknown unit gets the nearest ids as suggestions."""
+    unit = to_identifier(unit)
+    known = [str(u) for u in wb.columns(schema.OWNERS, ("unit_id",))["unit_id"] if u not in (None, "")]
+    if unit in known:
+        return unit
+    same = same_units(unit, known)
+    if len(same) == 1:
+        return same[0]
+    if len(same) > 1:
+        raise DataError("owner.ambiguous", None, unit=unit, units="、".join(same[:10]))
+    raise unknown_unit(unit, known)
 
 
 def one_owner(wb: Workbook, unit: str) -> tuple[Table, Row]:
     """The register read for one unit only (a change to one unit need not type the whole register)."""
     table = wb.read(schema.OWNERS, only=("unit_id", to_identifier(unit)))
+    if to_identifier(unit) in table.index("unit_id"):
+        return table, owner_row(table, unit)
+    unit = resolve_unit(wb, unit)
+    table = wb.read(schema.OWNERS, only=("unit_id", unit))
     return table, owner_row(table, unit)
 
 

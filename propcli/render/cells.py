@@ -8,7 +8,7 @@ from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 
 from ..domain.people import mask_idno, mask_name, mask_phone
-from ..reports.model import Audience, Kind, Person, Report, Row, Section, Value
+from ..reports.model import Audience, Kind, Kinded, Person, Report, Row, Section, Value
 
 CENT = Decimal("0.01")
 RATIO = Decimal("0.0001")
@@ -98,6 +98,13 @@ def _masker(kind: Kind, audience: Audience, unmask: bool):  # type: ignore[no-un
     return None
 
 
+def mask_value(value: object, kind: Kind, audience: Audience = Audience.CLERK, unmask: bool = False) -> object:
+    """One value of this kind as this audience may see it (a problem's value in `check`, an import's
+    warning): the same rule as a column's."""
+    mask = _masker(kind, audience, unmask)
+    return mask(value) if mask is not None and value not in (None, "") else value
+
+
 def _mask_person(value: object) -> object:
     if isinstance(value, Person):
         return replace(value, name=mask_name(value.name))
@@ -113,7 +120,8 @@ def masked(report: Report, unmask: bool = False) -> Report:
 
 def _masked_section(section: Section, audience: Audience, unmask: bool) -> Section:
     maskers = {c.key: m for c in section.columns if (m := _masker(c.kind, audience, unmask)) is not None}
-    if not maskers:
+    kinded = any(isinstance(v, Kinded) for r in section.rows for v in r.values())
+    if not maskers and not kinded:
         return section
 
     def row(r: Row) -> Row:
@@ -121,6 +129,9 @@ def _masked_section(section: Section, audience: Audience, unmask: bool) -> Secti
         for key, mask in maskers.items():
             if out.get(key):
                 out[key] = mask(out[key])
+        for key, v in out.items():  # a cell that carries its own kind (a dry run's field)
+            if isinstance(v, Kinded):
+                out[key] = replace(v, value=mask_value(v.value, v.kind, audience, unmask))
         return out
 
     return replace(section, rows=[row(r) for r in section.rows])  # a 合计 row holds no one's data

@@ -83,6 +83,8 @@ def to_text(report: Report, opts: Options) -> str:
 
     from .table import natural_width, renderables
 
+    if report.lines is not None:  # a listing of lines (check): never folded, whatever the width
+        return "".join(line + "\n" for line in report.lines)
     parts = renderables(report, opts.lang, opts.width)
     buf = io.StringIO()
     console = Console(file=buf, width=opts.width or natural_width(parts), color_system=None, highlight=False,

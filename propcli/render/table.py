@@ -24,7 +24,7 @@ def renderables(report: Report, lang: str, width: int | None) -> list[Renderable
     """What a terminal shows of a report. `width` None: no limit (a pipe or a file)."""
     out: list[RenderableType] = []
     if report.lines is not None:
-        return [Text("\n".join(report.lines))] if report.lines else []
+        return [Text(line, no_wrap=True, overflow="ignore") for line in report.lines]
     for i, section in enumerate(report.sections):
         title = report.title if i == 0 and report.title else section.title(lang)
         if section.record:

@@ -13,7 +13,7 @@ from ..ops import billing as billing_ops
 from ..ops import bills as bills_ops
 from ..ops import payments as payments_ops
 from ..store.workbook import JournalEntry
-from .model import Kind, Report, Section, col
+from .model import Kind, Kinded, Report, Section, col
 
 MONEY, COUNT, NUMBER, ID = Kind.MONEY, Kind.COUNT, Kind.NUMBER, Kind.ID
 
@@ -77,11 +77,27 @@ def anomalies(found: Sequence[Anomaly], period: str, lang: str) -> Report:
                   [Section("anomalies", "读数异常", "anomalies", columns, rows)], {"period": period})
 
 
+_FIELD_KINDS = {"phone": Kind.PHONE, "idno": Kind.IDNO, "money": MONEY, "decimal": NUMBER, "int": COUNT,
+                "date": Kind.DATE, "datetime": Kind.DATETIME}
+
+
 def changes(entries: Iterable[JournalEntry]) -> Report:
-    """What a change would write (a dry run), as the journal would record it."""
-    columns = [col("sheet", "表", "sheet"), col("key", "主键", "key", ID), col("before", "变更前", "before"),
-               col("after", "变更后", "after")]
-    rows = [{"sheet": e.sheet, "key": e.key, "before": e.before, "after": e.after} for e in entries]
+    """What a change would write (a dry run): a row per changed field, each value with its column's kind
+    so that phones and ID numbers are masked like everywhere else (`--unmask` shows them); an entry
+    with no fields (an import's summary line, an undo) is one row as the journal records it."""
+    columns = [col("sheet", "表", "sheet"), col("key", "主键", "key", ID), col("field", "字段", "field"),
+               col("before", "变更前", "before"), col("after", "变更后", "after")]
+    rows: list[dict[str, object]] = []
+    for e in entries:
+        if not e.fields:
+            rows.append({"sheet": e.sheet, "key": e.key, "field": None, "before": e.before or None,
+                         "after": e.after or None})
+            continue
+        for f in e.fields:
+            kind = _FIELD_KINDS.get(f.kind, Kind.TEXT)
+            rows.append({"sheet": e.sheet, "key": e.key, "field": f.column,
+                         "before": Kinded(f.before, kind) if f.before is not None else None,
+                         "after": Kinded(f.after, kind) if f.after is not None else None})
     return Report("changes", "", [Section("changes", "变更", "changes", columns, rows)])
 
 
@@ -91,8 +107,42 @@ def _problem_columns() -> list:
             col("hint", "建议", "hint"), col("fixable", "可自动修复", "fixable"), col("fix", "修复为", "fix")]
 
 
-def problems(found: Sequence[Problem], lang: str, **params: object) -> Report:
-    """`check`: one line per problem on a terminal (file › sheet › row, column: message — hint)."""
+def _sensitive_kinds() -> dict[str, Kind]:
+    from ..store import schema
+
+    out: dict[str, Kind] = {}
+    for spec in schema.SHEETS:
+        for c in spec.columns:
+            if c.kind in (schema.Kind.PHONE, schema.Kind.IDNO):
+                out[c.key] = Kind.PHONE if c.kind == schema.Kind.PHONE else Kind.IDNO
+    return out
+
+
+def shown_problems(found: Sequence[Problem], unmask: bool = False) -> list[Problem]:
+    """Problems as the clerk's outputs may show them: the value (and the repair) of a phone or an ID
+    number column masked by its kind, in the text, the JSON and every message that quotes it."""
+    from dataclasses import replace
+
+    from ..render.cells import mask_value
+
+    kinds = _sensitive_kinds()
+    out = []
+    for p in found:
+        kind = kinds.get(p.column_key)
+        if kind is None or unmask:
+            out.append(p)
+            continue
+        params = {k: (mask_value(v, kind) if isinstance(v, str) and v == str(p.value) else v)
+                  for k, v in p.params.items()}
+        out.append(replace(p, value=mask_value(p.value, kind), params=params,
+                           fix=mask_value(p.fix, kind) if p.fix is not None else None))
+    return out
+
+
+def problems(found: Sequence[Problem], lang: str, unmask: bool = False, **params: object) -> Report:
+    """`check`: one line per problem on a terminal (file › sheet › row, column: message — hint); phones
+    and ID numbers masked unless `unmask`."""
+    found = shown_problems(found, unmask)
     rows = [p.as_dict(lang) for p in found]
     for r in rows:
         r["fix"] = r["fix"] if r["fixable"] else None
@@ -100,8 +150,9 @@ def problems(found: Sequence[Problem], lang: str, **params: object) -> Report:
                   lines=[p.format(lang) for p in found])
 
 
-def rejected(issues: Sequence[tuple[str, Problem]], lang: str) -> Report:
-    """Rows an import did not take (rejected) or took with a warning."""
+def rejected(issues: Sequence[tuple[str, Problem]], lang: str, unmask: bool = False) -> Report:
+    """Rows an import did not take (rejected) or took with a warning (phones and ID numbers masked)."""
+    issues = list(zip([k for k, _ in issues], shown_problems([p for _, p in issues], unmask)))
     rows = [{"row": p.location.row, "column": p.location.column, "value": p.as_dict(lang)["value"] or None,
              "what": kind, "message": p.message(lang), "hint": p.hint(lang) or None} for kind, p in issues]
     columns = [col("row", "行", "row", COUNT), col("column", "列", "column"), col("value", "值", "value"),

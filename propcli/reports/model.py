@@ -147,6 +147,31 @@ class Person:
 
 
 @dataclass(frozen=True)
+class Kinded:
+    """A cell whose kind is its own, not its column's: a dry run's before/after of one field, where one
+    row holds a phone and the next an area. Masking (`render.cells`) follows `kind` as it would a column's."""
+
+    value: object
+    kind: Kind = Kind.TEXT
+
+    def text(self, lang: str) -> str:
+        if self.value is None:
+            return ""
+        if isinstance(self.value, dt.date) and not isinstance(self.value, dt.datetime):
+            return self.value.isoformat()
+        if isinstance(self.value, dt.datetime):
+            return self.value.strftime("%Y-%m-%d %H:%M")
+        if self.kind == Kind.MONEY and isinstance(self.value, Decimal):
+            return f"{self.value:.2f}"
+        if isinstance(self.value, Decimal):
+            return format(self.value, "f")
+        return str(self.value)
+
+    def data(self) -> object:
+        return self.value
+
+
+@dataclass(frozen=True)
 class Promise:
     date: dt.date
     broken: bool

@@ -225,14 +225,19 @@ def empty_table(spec: Sheet, workbook: str) -> Table:
 
 
 def sheet_grids(path: Path) -> Iterator[tuple[str, list[list[object]]]]:
+    """Every sheet of a foreign xlsx/xls/ods (or the one grid of a csv). A file that is none of these
+    is a DataError naming it, not a reader's exception."""
     if path.suffix.lower() in (".csv", ".txt"):
         yield path.name, list(_read_csv(path))
         return
     from python_calamine import CalamineWorkbook
 
-    wb = CalamineWorkbook.from_path(str(path))
-    for name in wb.sheet_names:
-        yield name, wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+        grids = [(name, wb.get_sheet_by_name(name).to_python(skip_empty_area=False)) for name in wb.sheet_names]
+    except Exception as exc:  # the reader's own errors (not a spreadsheet, damaged, encrypted)
+        raise DataError("source.unreadable", None, path=path.name, reason=str(exc).strip()[:200]) from None
+    yield from grids
 
 
 def _read_csv(path: Path) -> Iterator[list[object]]:

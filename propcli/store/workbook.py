@@ -20,13 +20,13 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from ..errors import DataError, Location, WorkbookBusy, located
-from . import cache, schema
+from . import cache, schema, signals
 from .columns import SheetData, scan_data, scan_only, scan_rows, updated
 from .fastread import SharedStrings, SheetScan, Unsupported
 from .package import Package, PackageError, add_sheet_parts
 from .normalize import is_blank
 from .reader import Row, Table, build_table, empty_table
-from .safety import WriteLock, refuse_if_open, state_dir
+from .safety import STATE_DIR, WriteLock, refuse_if_open, state_dir
 from .sheetxml import MAX_ROWS, CellValue, SheetXml, col_letter, new_sheet_xml
 
 KEEP_BACKUPS = 30
@@ -57,6 +57,18 @@ class JournalEntry:
     key: str
     before: str
     after: str
+    fields: tuple[FieldChange, ...] = ()  # the same change field by field (for a dry run's masked rows)
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One cell of a journaled change, with its column's declared kind, so that whoever shows it can
+    mask a phone or an ID number as every other output does."""
+
+    column: str  # the header (联系电话)
+    kind: str  # schema.Kind of the column
+    before: object
+    after: object
 
 
 @dataclass
@@ -387,6 +399,7 @@ class Workbook:
         self._journal.append(JournalEntry(
             table.name, key, _describe(table.spec, {k: old.get(k) for k in diff}, empty=True),
             _describe(table.spec, diff, empty=True),
+            _fields(table.spec, {k: old.get(k) for k in diff}, diff),
         ))
         for k, v in diff.items():
             row.values[k] = v
@@ -400,7 +413,8 @@ class Workbook:
             edits.appends.append({self._column(edits, k): v for k, v in record.items() if v is not None})
             if journal:
                 key = display(record.get(key_column)) if key_column else ""
-                self._journal.append(JournalEntry(table.name, key, "", _describe(table.spec, record)))
+                self._journal.append(JournalEntry(table.name, key, "", _describe(table.spec, record),
+                                                  _fields(table.spec, {}, record)))
 
     def log(self, sheet: str, key: str, before: str, after: str) -> None:
         """Stage a journal row that goes with no cell change (e.g. an undo)."""
@@ -414,6 +428,11 @@ class Workbook:
         entries = list(self._journal)
         if dry_run or not (self._edits or self._journal):
             return CommitResult(entries, written=False)
+        with signals.deferred():  # once a commit starts it finishes, and the command says what it did
+            return self._commit(command, entries, operator, record_history)
+
+    def _commit(self, command: str, entries: list[JournalEntry], operator: str | None,
+                record_history: bool) -> CommitResult:
         if self.readonly:
             raise DataError("workbook.readonly", None, path=self.name)
         refuse_if_open(self.path, self.force)
@@ -655,6 +674,19 @@ def _describe(spec: schema.Sheet, values: Mapping[str, object], empty: bool = Fa
                      for k, v in values.items() if v is not None or empty)
 
 
+def _fields(spec: schema.Sheet, before: Mapping[str, object], after: Mapping[str, object]) -> tuple[FieldChange, ...]:
+    """The fields a change touches, each with its header and kind (a new row: the fields it fills)."""
+    columns = {c.key: c for c in spec.columns}
+    out = []
+    for k in dict.fromkeys([*before, *after]):
+        b, a = before.get(k), after.get(k)
+        if b is None and a is None:
+            continue
+        c = columns.get(k)
+        out.append(FieldChange(c.zh if c else k, c.kind.value if c else "text", b, a))
+    return tuple(out)
+
+
 def _short(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return (text[0] if text else type(exc).__name__)[:200]
@@ -726,8 +758,8 @@ def undo(path: Path, *, force: bool = False, dry_run: bool = False) -> dict:
     The undone version is itself kept as a backup, and the undo is journaled in the restored workbook.
     """
     path = Path(path)
-    state = state_dir(path)
-    with Workbook(path, write=True, force=force) as wb:
+    state = path.parent / STATE_DIR if dry_run else state_dir(path)  # a dry run creates nothing
+    with Workbook(path, write=not dry_run, force=force) as wb:
         live = [e for e in read_history(path) if not e.get("undone")]
         if not live:
             raise DataError("undo.nothing")
