@@ -441,6 +441,9 @@ class Workbook:
             try:
                 replace, add = self._render(pkg)
                 digest = self._write_tmp(pkg, tmp, replace, add)
+            except PackageError as exc:  # the parts copied as they are could not be: changed under us?
+                self._check_unchanged()
+                raise DataError("workbook.corrupt", None, path=self.name, reason=str(exc)) from None
             finally:
                 if pkg is not self._pkg:
                     pkg.close()
