@@ -297,3 +297,79 @@ def test_a_planted_cache_entry_never_runs(payload: str, command: str, owners_onl
     # the planted entry is gone or replaced by a sound one
     assert not entry.exists() or isinstance(cache.load(owners_only, entry.stem), SheetData)
     assert not trace.exists()
+
+
+# -- an exception at each step: nothing left behind ----------------------------------------------------------
+
+
+def _raise(exc: BaseException):  # type: ignore[no-untyped-def]
+    def raiser(*args: object, **kwargs: object) -> None:
+        raise exc
+    return raiser
+
+
+RAISE_POINTS = {  # the step → the method that raises there
+    "rendering": "_render", "writing the temporary file": "_write_tmp", "backing up": "_backup",
+    "replacing": "_replace",
+}
+
+
+@pytest.mark.parametrize("exc", [KeyboardInterrupt(), MemoryError(), RuntimeError("bug")], ids=type)
+@pytest.mark.parametrize("point", list(RAISE_POINTS))
+def test_an_exception_at_each_step_leaves_the_old_workbook_and_nothing_else(
+        point: str, exc: BaseException, owners_only: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C (before the replace), or any failure: the old workbook, no temporary file, no new backup, no
+    history entry, and the lock released."""
+    old = sha(owners_only)
+    with monkeypatch.context() as mp:
+        mp.setattr(Workbook, RAISE_POINTS[point], _raise(exc))
+        with pytest.raises(type(exc)):
+            with Workbook(owners_only, write=True) as wb:
+                owners = wb.read(schema.OWNERS)
+                wb.update(owners, owners.index("unit_id")[UNIT], {"notes": "x"}, key=UNIT)
+                wb.commit("raise test")
+    assert sha(owners_only) == old
+    assert leftovers(owners_only.parent) == [] and backups(owners_only) == [] and read_history(owners_only) == []
+    with Workbook(owners_only, write=True) as wb:  # the lock was released
+        owners = wb.read(schema.OWNERS)
+        wb.update(owners, owners.index("unit_id")[UNIT], {"notes": "after"}, key=UNIT)
+        wb.commit("after")
+    assert notes(owners_only) == "after"
+
+
+UNDO_FAULTS = {  # where undo fails → how
+    "copying the backup": ("shutil.copyfile", "write.disk_full"),
+    "fsync": ("os.fsync", "write.disk_full"),
+    "replacing": ("os.replace", "write.disk_full"),
+}
+
+
+@pytest.mark.parametrize("point", list(UNDO_FAULTS))
+def test_undo_that_fails_changes_nothing_and_can_be_run_again(point: str, owners_only: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from propcli.errors import DataError
+    from propcli.store import workbook as wbmod
+
+    with Workbook(owners_only, write=True) as wb:
+        owners = wb.read(schema.OWNERS)
+        wb.update(owners, owners.index("unit_id")[UNIT], {"notes": "to undo"}, key=UNIT)
+        wb.commit("undo test")
+    changed = sha(owners_only)
+    name, key = UNDO_FAULTS[point]
+    module, attr = name.split(".")
+    real = getattr(getattr(wbmod, module), attr)
+
+    def failing(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if any(str(a).endswith(".undo") or str(a) == str(owners_only) for a in args) or attr == "fsync":
+            raise OSError(28, os.strerror(28))
+        return real(*args, **kwargs)
+
+    with monkeypatch.context() as mp:
+        mp.setattr(getattr(wbmod, module), attr, failing)
+        with pytest.raises(DataError) as exc:
+            wbmod.undo(owners_only)
+    assert exc.value.key == key
+    assert sha(owners_only) == changed and leftovers(owners_only.parent) == []
+    assert not read_history(owners_only)[-1].get("undone")
+    wbmod.undo(owners_only)  # the disk has room again: the undo goes through
+    assert notes(owners_only) != "to undo"

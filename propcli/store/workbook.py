@@ -449,7 +449,7 @@ class Workbook:
                     pkg.close()
             self._check_unchanged()  # again, just before the replace: a change while we rendered
             backup = self._backup(state, now)
-            self._replace(tmp, backup)
+            self._install(tmp, backup)
         finally:
             tmp.unlink(missing_ok=True)
         _fsync_dir(self.path.parent)
@@ -508,16 +508,20 @@ class Workbook:
             shutil.copymode(self.path, tmp)  # a shared folder's group-writable workbook stays so
         return digest
 
-    def _replace(self, tmp: Path, backup: Path) -> None:
-        """The one atomic step: the new workbook takes the old one's name (of the real file). Then, and
-        only then, the oldest backups go; a failed replace takes back the backup it made."""
+    def _install(self, tmp: Path, backup: Path) -> None:
+        """The new workbook in place of the old; then, and only then, the oldest backups go. A replace
+        that fails (or is interrupted) takes back the backup made for it."""
         try:
-            with os_errors(self.path):
-                os.replace(tmp, self.path)
+            self._replace(tmp)
         except BaseException:
             backup.unlink(missing_ok=True)
             raise
         _prune(backup.parent, self.path, keep_backups())
+
+    def _replace(self, tmp: Path) -> None:
+        """The one atomic step: the new workbook takes the old one's name (of the real file)."""
+        with os_errors(self.path):
+            os.replace(tmp, self.path)
 
     def _check_unchanged(self) -> None:
         """Nobody changed the workbook since it was read: its size, time and inode, and its content (a
@@ -828,7 +832,7 @@ def undo(path: Path, *, force: bool = False, dry_run: bool = False) -> dict:
                 shutil.copymode(real, tmp)
             wb._check_unchanged()
             kept = wb._backup(state, dt.datetime.now().replace(microsecond=0))
-            wb._replace(tmp, kept)
+            wb._install(tmp, kept)
         finally:
             tmp.unlink(missing_ok=True)
         _fsync_dir(real.parent)
