@@ -65,8 +65,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "workbook.is_dir.hint": ("用 -w 指定其中的 .xlsx 文件", "name the .xlsx file inside it with -w"),
     "workbook.not_writable": ("工作簿 {path} 是只读的，未写入", "the workbook {path} is read-only; nothing was written"),
     "workbook.not_writable.hint": (
-        "去掉只读属性（文件属性里取消“只读”，或 chmod u+w）后重新运行",
-        "make it writable (untick read-only in its properties, or chmod u+w) and run again",
+        "去掉只读属性（文件属性里取消“只读”，或 chmod u+w；若设了不可改标志，chattr -i；只读挂载的磁盘先复制出来）后重新运行",
+        "make it writable (untick read-only in its properties, or chmod u+w; chattr -i if it is immutable; copy it off a read-only disk) and run again",
     ),
     "folder.not_writable": ("文件夹 {path} 是只读的，未写入", "the folder {path} is read-only; nothing was written"),
     "folder.not_writable.hint": (
