@@ -39,7 +39,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "busy.lock": ("另一个 propcli 正在写入该工作簿", "another propcli is writing this workbook"),
     "busy.lock.hint": ("稍后再试", "try again in a moment"),
-    "busy.changed": ("读取后工作簿被其他程序修改过，未写入", "the workbook changed since it was read; nothing was written"),
+    "busy.changed": ("读取后工作簿 {path} 被其他程序修改过，未写入", "{path} changed since it was read; nothing was written"),
     "busy.changed.hint": ("重新运行该命令", "run the command again"),
     "write.formula": ("单元格 {cell} 是公式，propcli 不覆盖公式", "cell {cell} holds a formula; propcli does not overwrite formulas"),
     "write.formula.hint": ("在 Excel 中把公式改为数值后再试", "replace the formula with a value in Excel first"),
@@ -51,6 +51,67 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "undo.changed.hint": ("如需还原，请手动从 {folder} 复制备份", "to restore anyway, copy a backup from {folder} by hand"),
     "undo.backup_missing": ("备份文件 {backup} 不存在", "backup {backup} is missing"),
+    "undo.backup_missing.hint": (
+        "无法自动撤销；如需还原，请从 .propcli/backups 中手动复制较早的备份",
+        "undo cannot restore it; to go back, copy an earlier backup from .propcli/backups by hand",
+    ),
+    "undo.history_corrupt": (
+        "修改记录 {path} 第 {line} 行无法读取，无法确定上一次修改，未撤销",
+        "line {line} of the change history {path} cannot be read, so the last change is unknown; nothing was undone",
+    ),
+    "undo.history_corrupt.hint": (
+        "其他命令照常可用。删除或修正该行后再撤销，或从 .propcli/backups 手动复制备份",
+        "other commands still work. Delete or fix that line and undo again, or copy a backup from .propcli/backups by hand",
+    ),
+    "undo.history_unreadable": ("无法读取修改记录 {path}（{reason}）", "cannot read the change history {path} ({reason})"),
+    "undo.history_unreadable.hint": (
+        "它应是一个文本文件；改名或移走后，propcli 会重新建立（此前的修改不能再撤销）",
+        "it should be a text file; rename or move it away and propcli starts a new one (earlier changes can then not be undone)",
+    ),
+    "workbook.is_dir": ("{path} 是文件夹，不是工作簿", "{path} is a folder, not a workbook"),
+    "workbook.is_dir.hint": ("用 -w 指定其中的 .xlsx 文件", "name the .xlsx file inside it with -w"),
+    "workbook.not_writable": ("工作簿 {path} 是只读的，未写入", "the workbook {path} is read-only; nothing was written"),
+    "workbook.not_writable.hint": (
+        "去掉只读属性（文件属性里取消“只读”，或 chmod u+w；若设了不可改标志，chattr -i；只读挂载的磁盘先复制出来）后重新运行",
+        "make it writable (untick read-only in its properties, or chmod u+w; chattr -i if it is immutable; copy it off a read-only disk) and run again",
+    ),
+    "folder.not_writable": ("文件夹 {path} 是只读的，未写入", "the folder {path} is read-only; nothing was written"),
+    "folder.not_writable.hint": (
+        "propcli 要在工作簿旁写入新文件和备份：让该文件夹可写（chmod u+w），或把工作簿复制到可写的文件夹",
+        "propcli writes the new workbook and its backup beside it: make the folder writable (chmod u+w) or copy the workbook to a writable folder",
+    ),
+    "state.not_dir": ("{path} 应是文件夹，但它（或它的上级）是一个文件", "{path} should be a folder, but it (or a folder above it) is a file"),
+    "state.not_dir.hint": (
+        "把这个文件改名或移走，propcli 会重新建立该文件夹",
+        "rename or move that file away; propcli creates the folder again",
+    ),
+    "state.not_file": ("{path} 应是文件，但它是一个文件夹", "{path} should be a file, but it is a folder"),
+    "state.not_file.hint": ("把这个文件夹改名或移走后重新运行", "rename or move that folder away and run again"),
+    "lock.not_file": ("写入锁 {path} 应是文件，但它是一个文件夹", "the write lock {path} should be a file, but it is a folder"),
+    "lock.not_file.hint": (
+        "确认没有 propcli 在运行后，删除该文件夹再重新运行",
+        "make sure no propcli is running, then remove that folder and run again",
+    ),
+    "write.disk_full": ("磁盘已满，无法写入 {path}；工作簿未改动", "the disk is full writing {path}; the workbook is unchanged"),
+    "write.disk_full.hint": (
+        "腾出磁盘空间（例如清理 .propcli/backups 里较早的备份）后重新运行",
+        "free some space (e.g. older backups in .propcli/backups) and run again",
+    ),
+    "write.denied": ("没有权限写入 {path}（{reason}）；工作簿未改动", "not allowed to write {path} ({reason}); the workbook is unchanged"),
+    "write.denied.hint": (
+        "检查该文件和文件夹的权限、只读属性（或 chattr +i），以及磁盘是否只读挂载",
+        "check the permissions and read-only flags of the file and its folder (or chattr +i), and whether the disk is mounted read-only",
+    ),
+    "write.failed": ("写入 {path} 失败（{reason}）；工作簿未改动", "writing {path} failed ({reason}); the workbook is unchanged"),
+    "write.failed.hint": ("排除原因后重新运行", "fix the cause and run again"),
+    "env.bad_number": (
+        "环境变量 {name} 的值 {value} 无效：应为 {low} 到 {high} 之间的数",
+        "the environment variable {name}={value} is not valid: expected a number from {low} to {high}",
+    ),
+    "env.bad_number.hint": (
+        "改正它，或删除它（unset {name}）以使用默认值",
+        "correct it, or unset it (unset {name}) to use the default",
+    ),
     "init.exists": ("{path} 已存在", "{path} already exists"),
     "init.exists.hint": ("换一个文件名，或先移走原文件", "choose another name or move the file away"),
 }

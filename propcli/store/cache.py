@@ -22,6 +22,7 @@ import hashlib
 import io
 import os
 import pickle
+import time
 from functools import lru_cache
 from pathlib import Path
 
@@ -79,16 +80,19 @@ class _Unpickler(pickle.Unpickler):
 
 
 def load(workbook: Path, cache_key: str) -> SheetData | None:
+    """The entry stored under `cache_key`, or None: missing, damaged, foreign, or a cache folder that
+    is not one (a file in its place) — a miss, never an error; the workbook is read instead."""
     path = folder(workbook) / f"{cache_key}.pickle"
     try:
         with open(path, "rb") as f:
             data = _Unpickler(io.BytesIO(f.read())).load()
-    except FileNotFoundError:
+    except OSError:  # missing, or the folder is not there or not a folder
         return None
     except Exception:  # a damaged or foreign entry: read the workbook instead
-        path.unlink(missing_ok=True)
+        _remove(path)
         return None
     if not isinstance(data, SheetData):
+        _remove(path)
         return None
     try:
         os.utime(path)  # recently used entries survive pruning
@@ -98,20 +102,38 @@ def load(workbook: Path, cache_key: str) -> SheetData | None:
 
 
 def store(workbook: Path, cache_key: str, data: SheetData) -> None:
-    """Keep `data` under `cache_key` (atomically); a folder that cannot be written is no error."""
+    """Keep `data` under `cache_key` (atomically); a folder that cannot be written is no error, and a
+    failed write (a full disk) leaves no temporary file behind."""
+    d = folder(workbook)
+    tmp = d / f".{cache_key}.{os.getpid()}.tmp"
     try:
-        d = folder(workbook)
         d.mkdir(parents=True, exist_ok=True)
-        tmp = d / f".{cache_key}.{os.getpid()}.tmp"
         with open(tmp, "wb") as f:
             pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, d / f"{cache_key}.pickle")
         _prune(d)
     except OSError:
+        _remove(tmp)
+
+
+def _remove(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
         pass
+
+
+STALE_TMP_SECONDS = 3600  # a temporary entry this old was left by a process that died writing it
 
 
 def _prune(d: Path) -> None:
     entries = sorted(d.glob("*.pickle"), key=lambda p: p.stat().st_mtime_ns)
     for old in entries[:-KEEP]:
         old.unlink(missing_ok=True)
+    now = time.time()
+    for tmp in d.glob(".*.tmp"):
+        try:
+            if now - tmp.stat().st_mtime > STALE_TMP_SECONDS:
+                tmp.unlink()
+        except OSError:
+            pass

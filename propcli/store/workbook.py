@@ -26,7 +26,8 @@ from .fastread import SharedStrings, SheetScan, Unsupported
 from .package import Package, PackageError, add_sheet_parts
 from .normalize import is_blank
 from .reader import Row, Table, build_table, empty_table
-from .safety import STATE_DIR, WriteLock, refuse_if_open, state_dir
+from .safety import (STATE_DIR, WriteLock, env_count, os_error, os_errors, prepare_state, refuse_if_open,
+                     state_dir, sweep_tmp)
 from .sheetxml import MAX_ROWS, CellValue, SheetXml, col_letter, new_sheet_xml
 
 KEEP_BACKUPS = 30
@@ -38,6 +39,18 @@ READ_ONLY_SUFFIXES = (".xls", ".ods", ".xlsb")
 def _fingerprint(path: Path) -> tuple[int, int, int]:
     st = path.stat()
     return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def keep_backups() -> int:
+    """How many backups of the workbook to keep (`PROPCLI_KEEP_BACKUPS`, at least one: undo needs it)."""
+    return env_count("PROPCLI_KEEP_BACKUPS", KEEP_BACKUPS, 1, 100_000)
+
+
+def check_env() -> None:
+    """Every `PROPCLI_*` value a write uses, checked before anything is done (the lock timeout is
+    checked by the lock itself)."""
+    keep_backups()
+    sheet_rows()
 
 
 def display(value: object) -> str:
@@ -91,19 +104,36 @@ class Workbook:
     context manager: the write lock is held from the first read to the replace)."""
 
     def __init__(self, path: Path, *, write: bool = False, force: bool = False) -> None:
-        self.path = Path(path)
-        self.name = self.path.name
+        given = Path(path)
+        # a symlinked workbook: resolved once, so that every read, lock, backup and replace is of the real
+        # file and the link stays a link; messages keep the name the clerk gave
+        self.path = Path(os.path.realpath(given))
+        self.name = given.name
         self.force = force
         self.readonly = self.path.suffix.lower() in READ_ONLY_SUFFIXES
         self._stack = ExitStack()
         if not self.path.exists():
             raise DataError("workbook.missing", None, path=str(path))
+        if self.path.is_dir():
+            raise DataError("workbook.is_dir", None, path=str(path))
+        self._sha: str | None = None
         if write:
             if self.readonly:
                 raise DataError("workbook.readonly", None, path=self.name)
             refuse_if_open(self.path, force)
+            if given.absolute() != self.path:
+                refuse_if_open(given, force)  # an office program may have opened it by the link
+            check_env()
+            state = prepare_state(self.path)
             self._stack.enter_context(WriteLock(self.path))
-        self._fingerprint = _fingerprint(self.path)
+            sweep_tmp(state / "tmp", self.path.name)  # left by a write that was killed: we hold the lock
+        try:
+            self._fingerprint = _fingerprint(self.path)
+            if write:  # what was read, by content: a rewrite in place can keep size, time and inode
+                self._sha = _sha256(self.path)
+        except OSError as exc:
+            self._stack.close()
+            raise DataError("workbook.corrupt", None, path=self.name, reason=os.strerror(exc.errno or 0)) from None
         self._calamine = None
         self._pkg: Package | None = None
         self._strings: SharedStrings | None = None
@@ -446,38 +476,36 @@ class Workbook:
             for e in entries
         ), journal=False)
 
-        state = state_dir(self.path)
-        tmp_dir = state / "tmp"
-        tmp_dir.mkdir(exist_ok=True)
-        tmp = tmp_dir / f"{self.name}.{os.getpid()}.tmp"
+        state = prepare_state(self.path)
+        tmp = state / "tmp" / f"{self.path.name}.{os.getpid()}.tmp"
         try:  # the package read so far: the file checked unchanged above, its parts already inflated
             pkg = self._pkg or Package(self.path)
         except PackageError as exc:
             raise DataError("workbook.corrupt", None, path=self.name, reason=str(exc)) from None
-        try:
-            replace, add = self._render(pkg)
-            with open(tmp, "wb") as out:
-                digest = pkg.write(out, replace, add)
-                out.flush()
-                os.fsync(out.fileno())
-        finally:
-            if pkg is not self._pkg:
-                pkg.close()
-        try:
-            shutil.copymode(self.path, tmp)  # a shared folder's group-writable workbook stays so
-            self._check_unchanged()
+        try:  # whatever fails before the replace leaves the workbook as it was and no temporary file
+            try:
+                replace, add = self._render(pkg)
+                digest = self._write_tmp(pkg, tmp, replace, add)
+            except PackageError as exc:  # the parts copied as they are could not be: changed under us?
+                self._check_unchanged()
+                raise DataError("workbook.corrupt", None, path=self.name, reason=str(exc)) from None
+            finally:
+                if pkg is not self._pkg:
+                    pkg.close()
+            self._check_unchanged()  # again, just before the replace: a change while we rendered
             for hook in self.before_replace:
                 hook()
             self.before_replace.clear()
             backup = self._backup(state, now)
-            os.replace(tmp, self.path)
+            self._install(tmp, backup)
         finally:
             tmp.unlink(missing_ok=True)
         _fsync_dir(self.path.parent)
         self._fingerprint = _fingerprint(self.path)
+        self._sha = digest
         if record_history:
             _append_history(state, {
-                "workbook": self.name, "time": now.isoformat(), "command": command, "operator": operator,
+                "workbook": self.path.name, "time": now.isoformat(), "command": command, "operator": operator,
                 "backup": backup.name, "sha256": digest, "changes": len(entries),
             })
         self._edits.clear()
@@ -518,9 +546,44 @@ class Workbook:
     def _strings_for_write_through(self) -> _LazyStrings:
         return _LazyStrings(self)
 
+    def _write_tmp(self, pkg: Package, tmp: Path, replace: dict[str, bytes], add: dict[str, bytes]) -> str:
+        """The new workbook, whole and on the disk, in the temporary file; its SHA-256."""
+        with os_errors(tmp):
+            with open(tmp, "wb") as out:
+                digest = pkg.write(out, replace, add)
+                out.flush()
+                os.fsync(out.fileno())
+            shutil.copymode(self.path, tmp)  # a shared folder's group-writable workbook stays so
+        return digest
+
+    def _install(self, tmp: Path, backup: Path) -> None:
+        """The new workbook in place of the old; then, and only then, the oldest backups go. A replace
+        that fails (or is interrupted) takes back the backup made for it."""
+        try:
+            self._replace(tmp)
+        except BaseException:
+            backup.unlink(missing_ok=True)
+            raise
+        _prune(backup.parent, self.path, keep_backups())
+
+    def _replace(self, tmp: Path) -> None:
+        """The one atomic step: the new workbook takes the old one's name (of the real file)."""
+        with os_errors(self.path):
+            os.replace(tmp, self.path)
+
     def _check_unchanged(self) -> None:
-        if _fingerprint(self.path) != self._fingerprint:
-            raise WorkbookBusy("busy.changed")
+        """Nobody changed the workbook since it was read: its size, time and inode, and its content (a
+        program that rewrites the file in place within the same second keeps the first three)."""
+        try:
+            same = _fingerprint(self.path) == self._fingerprint
+            if same and self._sha is not None:
+                same = _sha256(self.path) == self._sha
+            elif same:  # opened for reading only: from now on, at least, the content is held
+                self._sha = _sha256(self.path)
+        except OSError:
+            same = False
+        if not same:
+            raise WorkbookBusy("busy.changed", None, path=self.name)
 
     def _render(self, pkg: Package) -> tuple[dict[str, bytes], dict[str, bytes]]:
         replace: dict[str, bytes] = {}
@@ -597,19 +660,23 @@ class Workbook:
             rows = rows[per_sheet:]
 
     def _backup(self, state: Path, now: dt.datetime) -> Path:
-        folder = state / "backups"
-        folder.mkdir(exist_ok=True)
+        """The version about to be replaced, kept in `.propcli/backups/`: a hard link of the real file (its
+        bytes, without a copy) or, where links are not possible, a whole copy — never a half one."""
+        folder = state_dir(self.path, "backups")
         stamp = now.strftime("%Y%m%d-%H%M%S")
         backup = folder / f"{self.path.stem}.{stamp}{self.path.suffix}"
         n = 1
-        while backup.exists():
+        while backup.exists() or backup.is_symlink():
             n += 1
             backup = folder / f"{self.path.stem}.{stamp}-{n}{self.path.suffix}"
         try:
-            os.link(self.path, backup)  # the old version's bytes, kept without a copy
+            os.link(self.path, backup)
         except OSError:
-            shutil.copy2(self.path, backup)
-        _prune(folder, self.path, int(os.environ.get("PROPCLI_KEEP_BACKUPS", KEEP_BACKUPS)))
+            try:
+                shutil.copy2(self.path, backup)
+            except OSError as exc:
+                backup.unlink(missing_ok=True)
+                raise os_error(exc, backup) from None
         return backup
 
 
@@ -632,10 +699,7 @@ class _LazyStrings:
 def sheet_rows() -> int:
     """Rows a sheet may hold before a register continues in the next one: Excel's 1,048,576.
     `PROPCLI_SHEET_ROWS` lowers it, for tests that fill a sheet in a moment."""
-    try:
-        return min(MAX_ROWS, int(os.environ.get("PROPCLI_SHEET_ROWS", MAX_ROWS)))
-    except ValueError:
-        return MAX_ROWS
+    return env_count("PROPCLI_SHEET_ROWS", MAX_ROWS, 2, MAX_ROWS)
 
 
 def _part_of(table: Table, row: Row) -> Table:
@@ -718,26 +782,72 @@ def _prune(folder: Path, workbook: Path, keep: int) -> None:
 # -- history and undo ------------------------------------------------------------------------------
 
 HISTORY = "history.jsonl"
+_HEX = frozenset("0123456789abcdef")
 
 
 def _append_history(state: Path, entry: dict) -> None:
-    with open(state / HISTORY, "a", encoding="utf-8") as f:
-        f.write(json.dumps(entry, ensure_ascii=False) + "\n")
-        f.flush()
-        os.fsync(f.fileno())
+    """One line per change, after the replace. A failure here (the disk filled just then) must not report
+    the saved change as failed: it is only not undoable (undo finds the workbook's SHA-256 differs from
+    the last entry and refuses). A line left half-written is ended first, so it spoils only itself."""
+    path = state / HISTORY
+    line = (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8")
+    try:
+        with open(path, "ab+") as f:
+            if f.seek(0, os.SEEK_END):
+                f.seek(-1, os.SEEK_END)
+                if f.read(1) != b"\n":
+                    line = b"\n" + line
+            f.write(line)
+            f.flush()
+            os.fsync(f.fileno())
+    except OSError:
+        pass
 
 
-def read_history(workbook: Path) -> list[dict]:
+def _valid_entry(entry: dict) -> bool:
+    """An entry undo can act on: every field there and of its type, the backup a plain file name in the
+    backups folder (a planted `../../x` must not be restored over the workbook)."""
+    if not all(isinstance(entry.get(k), str) for k in ("workbook", "time", "command", "backup", "sha256")):
+        return False
+    backup = entry["backup"]
+    return (backup == Path(backup).name and backup not in ("", ".", "..") and "\\" not in backup
+            and len(entry["sha256"]) == 64 and set(entry["sha256"]) <= _HEX
+            and isinstance(entry.get("undone", False), bool))
+
+
+def read_history(workbook: Path, *, strict: bool = False) -> list[dict]:
+    """propcli's changes of this workbook, oldest first, from `.propcli/history.jsonl` beside the real file.
+
+    A line that cannot be read (not UTF-8, not JSON, not an entry, a field missing) is skipped — other
+    commands only append — unless `strict` (undo): then it is an error naming the line, since undo could
+    not know which change was the last."""
+    workbook = Path(os.path.realpath(workbook))
     path = workbook.parent / ".propcli" / HISTORY
-    if not path.exists():
+    try:
+        if not path.exists():
+            return []
+        data = path.read_bytes()
+    except OSError as exc:
+        if strict:
+            raise DataError("undo.history_unreadable", None, path=str(path),
+                            reason=os.strerror(exc.errno) if exc.errno else type(exc).__name__) from None
         return []
     entries = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            entry = json.loads(line)
-        except json.JSONDecodeError:
+    for number, raw in enumerate(data.split(b"\n"), 1):
+        if not raw.strip():
             continue
-        if entry.get("workbook") == workbook.name:
+        try:
+            entry = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            entry = None
+        ok = isinstance(entry, dict) and isinstance(entry.get("workbook"), str)
+        if ok and entry["workbook"] == workbook.name:
+            ok = _valid_entry(entry)
+        if not ok:
+            if strict:
+                raise DataError("undo.history_corrupt", None, path=str(path), line=number)
+            continue
+        if entry["workbook"] == workbook.name:
             entries.append(entry)
     return entries
 
@@ -757,31 +867,37 @@ def undo(path: Path, *, force: bool = False, dry_run: bool = False) -> dict:
 
     The undone version is itself kept as a backup, and the undo is journaled in the restored workbook.
     """
-    path = Path(path)
-    state = path.parent / STATE_DIR if dry_run else state_dir(path)  # a dry run creates nothing
     with Workbook(path, write=not dry_run, force=force) as wb:
-        live = [e for e in read_history(path) if not e.get("undone")]
+        real = wb.path
+        state = real.parent / STATE_DIR if dry_run else state_dir(real)  # a dry run creates nothing
+        live = [e for e in read_history(real, strict=True) if not e.get("undone")]
         if not live:
             raise DataError("undo.nothing")
         last = live[-1]
         folder = state / "backups"
-        if _sha256(path) != last["sha256"]:
+        current = wb._sha if wb._sha is not None else _sha256(real)  # a dry run opens it only to read
+        if current != last["sha256"]:
             raise DataError("undo.changed", None, command=last["command"], time=last["time"], folder=str(folder))
         backup = folder / last["backup"]
-        if not backup.exists():
+        if not backup.is_file():
             raise DataError("undo.backup_missing", None, backup=str(backup))
         if dry_run:
             return last
-        restored_sha = _sha256(backup)
-        tmp = state / "tmp" / f"{path.name}.{os.getpid()}.undo"
-        tmp.parent.mkdir(exist_ok=True)
-        shutil.copyfile(backup, tmp)
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
-        wb._check_unchanged()
-        kept = wb._backup(state, dt.datetime.now().replace(microsecond=0))
-        os.replace(tmp, path)
-        _fsync_dir(path.parent)
+        with os_errors(backup):
+            restored_sha = _sha256(backup)
+        tmp = state_dir(real, "tmp") / f"{real.name}.{os.getpid()}.undo"
+        try:
+            with os_errors(tmp):
+                shutil.copyfile(backup, tmp)
+                with open(tmp, "rb+") as f:
+                    os.fsync(f.fileno())
+                shutil.copymode(real, tmp)
+            wb._check_unchanged()
+            kept = wb._backup(state, dt.datetime.now().replace(microsecond=0))
+            wb._install(tmp, kept)
+        finally:
+            tmp.unlink(missing_ok=True)
+        _fsync_dir(real.parent)
         _rewrite_history(state, lambda e: {**e, "undone": True} if e == last else e)
     with Workbook(path, write=True, force=force) as wb:  # journal the undo in the restored workbook
         wb.log("", "", f"{last['command']} @ {last['time']}", f"backup {kept.name}")
@@ -789,7 +905,7 @@ def undo(path: Path, *, force: bool = False, dry_run: bool = False) -> dict:
     previous = live[-2] if len(live) > 1 else None
     if previous is not None and previous["sha256"] == restored_sha:
         # nothing else had changed between the two propcli changes: the previous one stays undoable
-        new_sha = _sha256(path)
+        new_sha = _sha256(wb.path)
         _rewrite_history(state, lambda e: {**e, "sha256": new_sha} if e == previous else e)
     return last
 
@@ -797,13 +913,19 @@ def undo(path: Path, *, force: bool = False, dry_run: bool = False) -> dict:
 def _rewrite_history(state: Path, change) -> None:  # type: ignore[no-untyped-def]
     path = state / HISTORY
     out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    with os_errors(path):
+        text = path.read_bytes().decode("utf-8", errors="surrogateescape")
+    for line in text.splitlines():
         if not line.strip():
             continue
         try:
             out.append(json.dumps(change(json.loads(line)), ensure_ascii=False))
-        except json.JSONDecodeError:
+        except ValueError:
             out.append(line)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text("\n".join(out) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        with os_errors(tmp):
+            tmp.write_bytes(("\n".join(out) + "\n").encode("utf-8", errors="surrogateescape"))
+            os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
