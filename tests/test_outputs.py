@@ -242,3 +242,13 @@ def test_a_write_command_checks_its_output_before_it_writes(cli, sample, tmp_pat
     result = cli("-w", sample, "payments", "record", "1-1-0802", "--amount", "10", "--date", AS_OF, "-o", link)
     assert result.exit_code == 2, result.output
     assert sha(sample) == before
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_an_output_ending_in_a_slash_is_a_folder_not_a_file(cli, sample, monkeypatch, lang) -> None:
+    monkeypatch.chdir(sample.parent)
+    for args in (("owners", "list"), ("arrears", "report", "--as-of", AS_OF)):
+        result = cli("-w", sample, "--lang", lang, *args, "-o", "reports/")
+        assert result.exit_code == 2
+        assert ("是文件夹" if lang == "zh" else "is a folder") in result.output
+        assert not (sample.parent / "reports").exists()

@@ -17,7 +17,7 @@ from ..reports import arrears as reports
 from ..store.workbook import Workbook
 from .common import (
     DryRunOpt, ForceOpt, FormatOpt, OutputOpt, State, UnmaskOpt, emit, estate_of, find_workbook, parse_date,
-    report_commit, say, state,
+    output_path, report_commit, say, state,
 )
 
 app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
@@ -26,7 +26,7 @@ AsOf = Annotated[str | None, typer.Option("--as-of", help="计算日期 YYYY-MM-
 Building = Annotated[str | None, typer.Option("--building", "-b", help="只看一个楼栋")]
 Items = Annotated[list[str] | None, typer.Option("--item", help="只看这些收费项目 (repeat, or 物业费,停车费)")]
 Dated = Annotated[Path | None, typer.Option(
-    "--output", "-o", help="write to FILE (format from its extension); {date} becomes the --as-of date")]
+    "--output", "-o", parser=output_path, help="write to FILE (format from its extension); {date} becomes the --as-of date")]
 
 
 def _as_of(value: str | None) -> dt.date:
@@ -39,7 +39,7 @@ def _items(values: Sequence[str] | None) -> list[str] | None:
 
 
 def _target(output: Path | None, as_of: dt.date) -> Path | None:
-    return Path(str(output).replace("{date}", as_of.isoformat())) if output is not None else None
+    return type(output)(str(output).replace("{date}", as_of.isoformat())) if output is not None else None
 
 
 def _report(st: State, as_of: dt.date, **filters) -> tuple[ops.Report, dict[str, str]]:  # type: ignore[no-untyped-def]

@@ -223,7 +223,18 @@ FormatOpt = Annotated[
     str | None,
     typer.Option("--format", "-f", help="table | csv | json | xlsx | html (default: from -o, else table)"),
 ]
-OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="write to FILE; the format follows its extension")]
+class FolderArg(type(Path())):  # type: ignore[misc]
+    """-o typed with a trailing slash (`reports/`): a folder by the clerk's own words."""
+
+
+def output_path(value: str) -> Path:
+    """-o as typed: Path() would drop a trailing slash, and a file named `reports` be written for
+    `-o reports/`; the slash is kept as the type, and `choose_format` refuses a folder."""
+    return FolderArg(value) if value.endswith(("/", os.sep)) else Path(value)
+
+
+OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", parser=output_path,
+                                                help="write to FILE; the format follows its extension")]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="show what would change, write nothing")]
 ForceOpt = Annotated[bool, typer.Option("--force", help="write although an office lock marker exists (a stale one)")]
 UnmaskOpt = Annotated[bool, typer.Option("--unmask", help="show phones and ID numbers in full (for your own eyes)")]
@@ -252,7 +263,7 @@ def choose_format(output: Path | None, fmt: str | None, allowed: tuple[str, ...]
                   st: State | None = None) -> formats.Renderer:
     """The renderer for --format or -o FILE; a usage error (exit 2) before anything is done or written
     when none serves it, or when -o names a folder (with `st`: or the workbook, or .propcli/)."""
-    if output is not None and output.is_dir():
+    if output is not None and (output.is_dir() or isinstance(output, FolderArg)):
         raise UsageError("output.is_dir", path=str(output))
     if output is not None and st is not None:
         find_workbook(st)

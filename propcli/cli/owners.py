@@ -14,8 +14,9 @@ from ..reports import ledger as ledger_reports
 from ..reports import registers as reports
 from ..store.workbook import Workbook
 from .common import (
-    DryRunOpt, ForceOpt, FormatOpt, OutputOpt, UnmaskOpt, as_amount, as_decimal, emit, estate_of, find_workbook, parse_date,
-    report_commit, say, state,
+    DryRunOpt, ForceOpt, FormatOpt, OutputOpt, UnmaskOpt, as_amount, as_decimal, emit, estate_of, find_workbook,
+    parse_date,
+    output_path, report_commit, say, state,
 )
 
 app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
@@ -164,7 +165,7 @@ def import_(
     sheet: Annotated[str | None, typer.Option("--sheet", help="the sheet to read (default: the best match)")] = None,
     mapping: Annotated[list[str] | None, typer.Option("--map", help="SOURCE=TARGET column, e.g. 单元名称=室号")] = None,
     fmt: Annotated[str | None, typer.Option("--format", "-f", help="table | csv | json (the report)")] = None,
-    report: Annotated[Path | None, typer.Option("--report", help="write the report of rows not taken to FILE")] = None,
+    report: Annotated[Path | None, typer.Option("--report", parser=output_path, help="write the report of rows not taken to FILE")] = None,
     dry_run: DryRunOpt = False,
     force: ForceOpt = False,
     unmask: UnmaskOpt = False,

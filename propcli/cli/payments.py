@@ -15,7 +15,7 @@ from ..store import schema
 from ..store.workbook import Workbook
 from .common import (
     DryRunOpt, ForceOpt, FormatOpt, OutputOpt, State, as_amount, choose_format, emit, find_workbook, parse_date,
-    report_commit, say, state, write_output,
+    output_path, report_commit, say, state, write_output,
 )
 
 app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
@@ -33,7 +33,7 @@ def record(
     date: Day = None,
     operator: Annotated[str, typer.Option("--operator", help="经办人 (default: PROPCLI_OPERATOR or the login)")] = "",
     notes: Annotated[str | None, typer.Option("--notes", help="备注")] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="also write the receipt (收据 .html) to FILE")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", parser=output_path, help="also write the receipt (收据 .html) to FILE")] = None,
     dry_run: DryRunOpt = False,
     force: ForceOpt = False,
 ) -> None:
@@ -78,7 +78,7 @@ def void(
 def receipt(
     ctx: typer.Context,
     receipt_no: Annotated[str, typer.Argument(help="收据号")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="the receipt file (.html)")],
+    output: Annotated[Path, typer.Option("--output", "-o", parser=output_path, help="the receipt file (.html)")],
 ) -> None:
     _write_receipt(state(ctx), receipt_no, output)
 
