@@ -88,6 +88,7 @@ class SheetXml:
         self._order: list[int] = []
         self._indexed = False
         self._absent: set[int] = set()
+        self._cursor = (0, self._sd_open_end)  # (number, end) of the furthest row located so far
         self._last_number = self._find_last_number()
         self._col_styles = self._read_col_styles()
         self._new: dict[int, bytes] = {}  # row number → replacement (or new) row XML
@@ -122,14 +123,31 @@ class SheetXml:
         if number > self._last_number:
             return None
         needle = b"<" + self.prefix + b'row r="' + str(number).encode() + b'"'
-        pos = self.data.find(needle, self._sd_open_end, self._sd_close)
+        # rows are in order: a row is searched for from the row before it, or the furthest row found when
+        # it lies beyond, so that rows looked up one after another (an append filling blank formatted
+        # rows, after a walk back from the end) cost one pass over the part, not one pass each
+        before = self.rows.get(number - 1)
+        if before is not None:
+            start = before.end
+        else:
+            start = self._cursor[1] if number > self._cursor[0] else self._sd_open_end
+        pos = self.data.find(needle, start, self._sd_close)
         m = _ROW.match(self.data, pos) if pos >= 0 else None
         if m is None:  # not there, or written another way: index every row to be sure
             self._index_rows()
             return self.rows.get(number)
-        closing = b"</" + self.prefix + b"row>"
-        end = m.end() if m.group(3) == b"/" else self.data.index(closing, m.end()) + len(closing)
+        return self._located(number, m)
+
+    def _located(self, number: int, m: re.Match) -> _Row:
+        """Remember the row element `m` (a match of _ROW) as row `number`."""
+        if m.group(3) == b"/":
+            end = m.end()
+        else:
+            closing = b"</" + self.prefix + b"row>"
+            end = self.data.index(closing, m.end()) + len(closing)
         row = self.rows[number] = _Row(number, m.start(), end, m.group(2), m.group(3) == b"/")
+        if number > self._cursor[0]:
+            self._cursor = (number, end)
         return row
 
     def _index_rows(self) -> None:
@@ -184,26 +202,10 @@ class SheetXml:
     def last_used_row(self) -> int:
         """The last row holding a value or formula (styled empty rows below the data do not count)."""
         newest = max(self._new, default=0)
-        if not self._indexed and self._last_number >= 0:  # walk back from the end: no index needed
-            tag = b"<" + self.prefix + b"row"
-            end = self._sd_close
-            while True:
-                pos = self.data.rfind(tag, self._sd_open_end, end)
-                if pos < 0:
-                    return newest
-                m = _ROW.match(self.data, pos)
-                end = pos
-                if not m:
-                    continue
-                r = _attrs(m.group(2)).get(b"r")
-                if not r:
-                    break  # rows without numbers: use the index
-                number = int(r)
-                if number <= newest:
-                    return newest
-                row = self._row(number)
-                if row is not None and not row.self_closing and _HAS_VALUE.search(self.data, row.start, row.end):
-                    return number
+        if not self._indexed and self._last_number >= 0:  # from the last value in the part: no index needed
+            found = self._last_value_row()
+            if found is not None:
+                return max(found, newest)
         if not self._indexed:
             self._index_rows()
         for number in reversed(self._order):
@@ -213,6 +215,31 @@ class SheetXml:
             if not row.self_closing and _HAS_VALUE.search(self.data, row.start, row.end):
                 return number
         return newest
+
+    _VALUE_TAGS = (b"v>", b"v ", b"v/", b"is>", b"is ", b"f>", b"f ", b"f/")
+
+    def _last_value_row(self) -> int | None:
+        """The number of the row holding the part's last value or formula (0: none), found from the last
+        value tag backwards, in a few C-level searches however many formatted blank rows follow it (a
+        clerk who formats whole columns leaves 100,000s of them). None when that row has no number."""
+        data, p, lo, hi = self.data, self.prefix, self._sd_open_end, self._sd_close
+        at = max(data.rfind(b"<" + p + tag, lo, hi) for tag in self._VALUE_TAGS)
+        if at < 0:
+            return 0
+        tag = b"<" + p + b"row"
+        pos = data.rfind(tag, lo, at)
+        while pos >= 0:
+            m = _ROW.match(data, pos)
+            if m:
+                r = _attrs(m.group(2)).get(b"r")
+                if not r:
+                    return None
+                number = int(r)
+                if number not in self.rows:
+                    self._located(number, m)
+                return number
+            pos = data.rfind(tag, lo, pos)
+        return None
 
     def is_formula(self, number: int, col: int) -> bool:
         return any(c.col == col and _HAS_FORMULA.search(c.raw) for c in self._current_cells(number))
@@ -352,18 +379,20 @@ class SheetXml:
             return b"".join(pieces)
         if not self._indexed:
             self._index_rows()
+        i = 0  # the next pending (new) row: rows are merged in one pass
         for number in self._order:
             row = self.rows[number]
-            while pending and pending[0] < number:
+            while i < len(pending) and pending[i] < number:
                 pieces.append(data[pos : row.start])
                 pos = row.start
-                pieces.append(self._new[pending.pop(0)])
+                pieces.append(self._new[pending[i]])
+                i += 1
             if number in self._new:
                 pieces.append(data[pos : row.start])
                 pieces.append(self._new[number])
                 pos = row.end
         pieces.append(data[pos : self._sd_close])
-        pieces.extend(self._new[n] for n in pending)
+        pieces.extend(self._new[n] for n in pending[i:])
         pieces.append(data[self._sd_close :])
         return b"".join(pieces)
 
