@@ -46,6 +46,27 @@ def col_index(letters: str) -> int:
     return n - 1
 
 
+_NO_REF = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:row|c)(?=[\s/>])(?![^>]*\sr=)[^>]*>")
+
+
+def _numbered_cells(body: bytes, number: int, prefix: bytes) -> bytes:
+    """The cells of row `number`, each given its `r` (a cell without one is the one after the cell before)."""
+    out, pos, col = [], 0, -1
+    for m in _CELL.finditer(body):
+        a = _attrs(m.group(1))
+        ref = a.get(b"r")
+        col = col_index(_REF.match(ref.decode()).group(1)) if ref else col + 1
+        out.append(body[pos : m.start()])
+        if ref:
+            out.append(m.group(0))
+        else:
+            head = len(b"<" + prefix + b"c")
+            out.append(m.group(0)[:head] + f' r="{col_letter(col)}{number}"'.encode() + m.group(0)[head:])
+        pos = m.end()
+    out.append(body[pos:])
+    return b"".join(out)
+
+
 def _attrs(raw: bytes) -> dict[bytes, bytes]:
     return dict(_ATTR.findall(raw))
 
@@ -75,8 +96,15 @@ class SheetXml:
     """One worksheet part being edited. `to_bytes()` gives the new part."""
 
     def __init__(self, data: bytes, date_styles: set[int] | None = None) -> None:
-        self.data = data
         self.date_styles = date_styles or set()
+        self._new: dict[int, bytes] = {}  # row number → replacement (or new) row XML
+        self._max_col = 0  # the rightmost column written, for <dimension>
+        self._parse(data)
+        if self._last_number < 0 or self._lacks_refs():
+            self._number_all()
+
+    def _parse(self, data: bytes) -> None:
+        self.data = data
         m = _SHEETDATA_OPEN.search(data)
         if not m:
             raise ValueError("worksheet has no sheetData")
@@ -91,8 +119,46 @@ class SheetXml:
         self._cursor = (0, self._sd_open_end)  # (number, end) of the furthest row located so far
         self._last_number = self._find_last_number()
         self._col_styles = self._read_col_styles()
-        self._new: dict[int, bytes] = {}  # row number → replacement (or new) row XML
-        self._max_col = 0  # the rightmost column written, for <dimension>
+
+    # Rows and cells may leave out their `r` (the format allows it; some generators do): a row is then the
+    # one after the row before it, a cell the one after the cell before it. An edit of such a sheet would
+    # mix numbered and unnumbered rows, which readers number differently (calamine read an updated row as
+    # another row, and the unit "vanished"). So a sheet that lacks them is first given every `r` (one
+    # pass; the values, styles and everything else stay as they are), then edited like any other.
+
+    _PROBE = 1 << 16
+
+    def _lacks_refs(self) -> bool:
+        """Whether a row or cell start tag near the top or the end of sheetData has no `r`."""
+        lo, hi = self._sd_open_end, self._sd_close
+        windows = ((lo, min(hi, lo + self._PROBE)), (max(lo, hi - self._PROBE), hi))
+        return any(_NO_REF.search(self.data, a, b) for a, b in windows)
+
+    def _number_all(self) -> None:
+        """Give every row and cell of the part its `r`; nothing else changes."""
+        if self._empty_sheetdata:
+            return
+        data, p = self.data, self.prefix
+        closing = b"</" + p + b"row>"
+        out = [data[: self._sd_open_end]]
+        pos, number = self._sd_open_end, 0
+        while True:
+            m = _ROW.search(data, pos, self._sd_close)
+            if not m:
+                break
+            out.append(data[pos : m.start()])
+            r = _attrs(m.group(2)).get(b"r")
+            number = int(r) if r else number + 1
+            attrs = m.group(2) if r else b' r="%d"' % number + m.group(2)
+            if m.group(3) == b"/":
+                out.append(b"<" + p + b"row" + attrs + b"/>")
+                pos = m.end()
+                continue
+            end = data.index(closing, m.end())
+            out.append(b"<" + p + b"row" + attrs + b">" + _numbered_cells(data[m.end() : end], number, p) + closing)
+            pos = end + len(closing)
+        out.append(data[pos:])
+        self._parse(b"".join(out))
 
     # Rows are found one at a time (a search for `<row r="N"`), so an edit of a few rows of a 240,000-row
     # sheet does not index them all. A sheet whose rows do not start with their `r` (no writer we know)
@@ -163,7 +229,10 @@ class SheetXml:
             if not m:
                 break
             r = _attrs(m.group(2)).get(b"r")
-            number = int(r) if r else number + 1
+            if not r:  # met in the middle of the part: number every row and cell, then index
+                self._number_all()
+                return self._index_rows()
+            number = int(r)
             if m.group(3) == b"/":
                 end = m.end()
             else:
@@ -258,7 +327,11 @@ class SheetXml:
 
     def _set(self, number: int, values: Mapping[int, CellValue], template_row: int | None,
              template: dict[int, _Cell]) -> None:
-        existing = {c.col: c for c in self._current_cells(number)}
+        current = self._current_cells(number)
+        if any(b"r" not in c.attrs for c in current):
+            self._number_all()
+            current = self._current_cells(number)
+        existing = {c.col: c for c in current}
         merged: dict[int, bytes] = {c: cell.raw for c, cell in existing.items()}
         for col, value in values.items():
             if col in existing:
