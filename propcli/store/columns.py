@@ -14,7 +14,7 @@ from itertools import compress, repeat
 
 from ..errors import DataError, Location, Problem
 from .fastread import SheetScan, Unsupported
-from .normalize import CONVERTERS, ValueProblem
+from .normalize import CONVERTERS, ValueProblem, raw_cell
 from .reader import HEADER_SCAN_ROWS, SUBTOTAL_WORDS, Row, Table, _first_nonblank, find_header, is_subtotal
 from .schema import Sheet
 
@@ -127,7 +127,7 @@ def _convert_column(scan: SheetScan, cells: list[bytes], convert):  # type: igno
         if _blank(v):
             raw_of[k] = typed_of[k] = None
             continue
-        raw_of[k] = v
+        raw_of[k] = raw_cell(v)
         try:
             typed_of[k] = convert(v)
         except ValueProblem as exc:
