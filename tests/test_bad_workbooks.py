@@ -16,6 +16,7 @@ from python_calamine import CalamineWorkbook
 
 from propcli.errors import DataError
 from propcli.store import schema
+from propcli.store.sheetxml import col_letter
 from propcli.store.workbook import Workbook
 from tests.fixtures.badfiles import (add_sheet_copy, ole_file, part_of, read_part, rename_sheet, rewrite, set_cell,
                                      to_strict, without_refs)
@@ -342,3 +343,78 @@ def test_an_error_amount_stops_the_arrears_report_with_its_row(sample: Path, cli
     assert r.exit_code == 3 and "应收账单 › 第 5 行，金额" in r.output and "#N/A" in r.output, r.output
     out = refused(cli, sample, "应收账单 › 第 5 行", "arrears", "report", "--as-of", "2026-11-30")
     assert "金额" in out
+
+
+MIDDLE = {  # which rows of 200 owners (rows 2–201) lose their `r`, and what loses it
+    "rows 90–149, rows and cells": (range(90, 150), True, True),
+    "rows 90–149, cells only": (range(90, 150), False, True),
+    "rows 90–149, rows only": (range(90, 150), True, False),
+    "the last row": (range(201, 202), True, True),
+    "one row in the middle": (range(120, 121), True, True),
+}
+
+
+@pytest.mark.parametrize("case", list(MIDDLE))
+def test_rows_without_r_below_the_first_rows_are_read_not_skipped(tmp_path: Path, case: str, cli) -> None:  # type: ignore[no-untyped-def]
+    """The column reader looks for `<c r="A…`: a sheet numbered at the top but not further down must
+    not lose the unnumbered rows (they were read as if absent)."""
+    path = build(tmp_path / "estate.xlsx", owners=[owner(f"1-1-{i:04d}", name=f"业主{i}") for i in range(1, 201)])
+    numbers, rows, cells = MIDDLE[case]
+
+    def number_cells(row: bytes, n: int) -> bytes:  # dense cells: the i-th is column i
+        count = iter(range(1000))
+        return re.sub(rb"<c(?=[ >/])", lambda _: b'<c r="%s%d"' % (col_letter(next(count)).encode(), n), row)
+
+    def edit(xml: bytes) -> bytes:
+        xml = without_refs(xml, rows=False, cells=True)  # every row's cells dense, without r
+
+        def one(m: re.Match) -> bytes:
+            n = int(m.group(1))
+            if n not in numbers:
+                return b'<row r="%d"%s>%s</row>' % (n, m.group(2), number_cells(m.group(3), n))
+            body = m.group(3) if cells else number_cells(m.group(3), n)
+            return b"<row%s>%s</row>" % (m.group(2), body) if rows else b'<row r="%d"%s>%s</row>' % (n, m.group(2), body)
+
+        return re.sub(rb'<row r="(\d+)"([^>]*)>(.*?)</row>', one, xml, flags=re.S)
+
+    rewrite(path, {part_of(path, "业主档案"): edit})
+    with Workbook(path) as wb:
+        t = wb.read(schema.OWNERS)
+    assert [(r.number, r["unit_id"], r["owner_name"]) for r in t.rows] == [
+        (i + 1, f"1-1-{i:04d}", f"业主{i}") for i in range(1, 201)]
+    r = cli("-w", path, "owners", "update", "1-1-0119", "--phone", "13912345678")  # row 120
+    assert r.exit_code == 0, r.output
+    with Workbook(path) as wb:
+        t = wb.read(schema.OWNERS)
+    assert len(t.rows) == 200 and t.rows[118].number == 120 and t.rows[118]["phone"] == "13912345678"
+    assert [r.number for r in t.rows if r["phone"]] == [120]
+
+
+def _mixed_sheet() -> bytes:
+    """6,000 rows `uN` | N; rows 2001–3999 (beyond the first and last 64 KB) written without any `r`."""
+    rows = []
+    for n in range(1, 6001):
+        if 2000 < n < 4000:
+            rows.append(b'<row><c t="inlineStr"><is><t>u%d</t></is></c><c><v>%d</v></c></row>' % (n, n))
+        else:
+            rows.append(b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>u%d</t></is></c><c r="B%d"><v>%d</v></c></row>'
+                        % (n, n, n, n, n))
+    return (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+            + b"".join(rows) + b"</sheetData></worksheet>")
+
+
+@pytest.mark.parametrize("edits", [[3000], [100, 3000], [3000, 5999], [2001, 3999, 4000], [1, 6000]])
+def test_edits_of_a_sheet_unnumbered_in_the_middle(edits: list[int]) -> None:
+    from propcli.store.sheetxml import SheetXml
+
+    xml = SheetXml(_mixed_sheet())
+    for n in edits:
+        xml.set_cells(n, {1: -n})
+    out = xml.to_bytes()
+    numbers = [int(v) for v in re.findall(rb'<row r="(\d+)"', out)]
+    assert numbers == sorted(set(numbers))
+    for n in edits:  # the edited row holds its new value and kept its text, whichever way it was written
+        row = re.search(rb'<row r="%d">(.*?)</row>' % n, out).group(1)
+        assert b'<c r="B%d"><v>%d</v></c>' % (n, -n) in row and b">u%d<" % n in row
+    for m in re.finditer(rb'<row r="(\d+)">.*?>u(\d+)<.*?<v>(-?\d+)</v>', out):  # every numbered row is itself
+        assert m.group(1) == m.group(2) and abs(int(m.group(3))) == int(m.group(1))

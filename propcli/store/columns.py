@@ -91,6 +91,7 @@ class SheetData:
 
 def header_of(scan: SheetScan, spec: Sheet, name: str, workbook: str):  # type: ignore[no-untyped-def]
     """(header row, columns, headers, width) of a scanned sheet, or None for a blank sheet."""
+    scan.check_refs()
     grid = scan.top(HEADER_SCAN_ROWS)
     h, columns, headers, width = find_header(grid, spec)
     missing = [c for c in spec.required if c.key not in columns]

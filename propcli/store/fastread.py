@@ -257,6 +257,15 @@ class SheetScan:
             cells[col] = self.value(m.group(1), m.group(2))
         return cells
 
+    def check_refs(self) -> None:
+        """Every row and cell carries its `r` first (the column search relies on `<c r="`): a sheet whose
+        rows or cells leave some out, anywhere, goes to the general reader. A few byte counts."""
+        d, a, b = self.data, self.start, self.end
+        if d.count(b"<row", a, b) != d.count(b'<row r="', a, b):
+            raise Unsupported("row without r")
+        if d.count(b"<c ", a, b) + d.count(b"<c>", a, b) + d.count(b"<c/>", a, b) != d.count(b'<c r="', a, b):
+            raise Unsupported("cell without r")
+
     def row_numbers(self) -> list[int]:
         """The number of every row element, in sheet order."""
         if self._rows is None:

@@ -436,11 +436,15 @@ class SheetXml:
             pieces.append(b"</" + p + b"sheetData>")
             pieces.append(data[m.end():])
             return self._fix_dimension(b"".join(pieces))
+        pending = sorted(n for n in self._new if self._row(n) is None)
+        usual = not self._indexed and (not pending or pending[0] > self._last_number)
+        if not usual and not self._indexed:
+            self._index_rows()  # before the bytes are taken: indexing may number a sheet's rows first
+        data = self.data
         # the head (before sheetData, where <dimension> is) is rewritten alone: a 100 MB part is copied once
         pieces.append(self._fix_dimension(data[: self._sd_open_end]))
         pos = self._sd_open_end
-        pending = sorted(n for n in self._new if self._row(n) is None)
-        if not self._indexed and (not pending or pending[0] > self._last_number):
+        if usual:
             # the usual edit: some rows replaced where they are, new rows after the last one
             for row in sorted((self.rows[n] for n in self._new if n in self.rows), key=lambda r: r.start):
                 pieces.append(data[pos : row.start])
@@ -450,8 +454,6 @@ class SheetXml:
             pieces.extend(self._new[n] for n in pending)
             pieces.append(data[self._sd_close :])
             return b"".join(pieces)
-        if not self._indexed:
-            self._index_rows()
         i = 0  # the next pending (new) row: rows are merged in one pass
         for number in self._order:
             row = self.rows[number]
