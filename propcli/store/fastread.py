@@ -32,6 +32,7 @@ _ATTR_S = re.compile(rb'\bs="(\d+)"')
 _ROW = re.compile(rb"<row\b([^>]*?)(/?)>", re.S)
 _ROW_R = re.compile(rb'\br="(\d+)"')
 _ROW_NUMBER = re.compile(rb'<row r="(\d+)"')
+_UNNUMBERED = re.compile(rb'<(row|c)(?=[\s/>])(?! r=")')
 _CELL_ANY = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
 _CELL_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
 _DIMENSION = re.compile(rb'<dimension\b[^>]*?\bref="([^"]*)"')
@@ -259,12 +260,10 @@ class SheetScan:
 
     def check_refs(self) -> None:
         """Every row and cell carries its `r` first (the column search relies on `<c r="`): a sheet whose
-        rows or cells leave some out, anywhere, goes to the general reader. A few byte counts."""
-        d, a, b = self.data, self.start, self.end
-        if d.count(b"<row", a, b) != d.count(b'<row r="', a, b):
-            raise Unsupported("row without r")
-        if d.count(b"<c ", a, b) + d.count(b"<c>", a, b) + d.count(b"<c/>", a, b) != d.count(b'<c r="', a, b):
-            raise Unsupported("cell without r")
+        rows or cells leave some out, anywhere, goes to the general reader. One regex pass, no match."""
+        m = _UNNUMBERED.search(self.data, self.start, self.end)
+        if m:
+            raise Unsupported(f"{m.group(1).decode()} without r first")
 
     def row_numbers(self) -> list[int]:
         """The number of every row element, in sheet order."""
