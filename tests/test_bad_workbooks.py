@@ -92,6 +92,17 @@ def test_every_register_refuses_a_lookalike(estate: Path, register: schema.Sheet
     assert exc.value.key == "sheet.ambiguous" and zh in exc.value.message("zh")
 
 
+@pytest.mark.parametrize("first, second", [("应收账单2", "应收账单 2"), ("应收账单2", "应收账单２"),
+                                           ("bills2", "应收账单2"), ("应收账单3", "BILLS 3")])
+def test_two_continuation_sheets_of_one_number_are_an_error(estate: Path, first: str, second: str) -> None:
+    add_sheet_copy(estate, "应收账单", first, before=False, rows=False, n=98)
+    add_sheet_copy(estate, first, second, before=False, rows=False, n=99)
+    with Workbook(estate) as wb, pytest.raises(DataError) as exc:
+        wb.read(schema.BILLS)
+    assert exc.value.key == "sheet.ambiguous"
+    assert f"「{first}」" in exc.value.message("zh") and f"「{second}」" in exc.value.message("zh")
+
+
 @pytest.mark.parametrize("name", LOOKALIKES, ids=repr)
 def test_a_single_oddly_named_sheet_is_still_found(estate: Path, name: str, cli) -> None:  # type: ignore[no-untyped-def]
     rename_sheet(estate, "业主档案", name)

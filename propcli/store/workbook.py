@@ -180,6 +180,10 @@ class Workbook:
             return []
         more = sorted((found[1], n) for n in self.sheet_names
                       if (found := schema.continuation_of(n)) is not None and found[0] is spec and n != first)
+        for (a, name_a), (b, name_b) in zip(more, more[1:]):  # 应收账单2 and 应收账单 2: which holds the rows?
+            if a == b:
+                raise DataError("sheet.ambiguous", Location(self.name), sheet=name_a, count=2,
+                                names=f"「{name_a}」、「{name_b}」")
         return [first, *(n for _, n in more)]
 
     def read(self, spec: schema.Sheet, *, required: bool = True, only: tuple[str, str] | None = None) -> Table:
