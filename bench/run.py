@@ -296,6 +296,30 @@ def readings_csv(path: Path, out: Path) -> int:
     return len(units) * 2
 
 
+FORMATTED_ROWS = 100_000
+
+
+def with_formatted_rows(src: Path, dst: Path, sheets: tuple[str, ...], count: int = FORMATTED_ROWS) -> None:
+    """`src` with `count` empty formatted rows below the last row of each of `sheets`: what a clerk who
+    formats whole columns leaves (appends and updates must not grow with them)."""
+    from propcli.store.package import Package
+
+    pkg = Package(src)
+    try:
+        parts = {pkg.sheet(name).part for name in sheets if pkg.sheet(name) is not None}  # type: ignore[union-attr]
+    finally:
+        pkg.close()
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename in parts:
+                last = max(map(int, re.findall(rb'<row r="(\d+)"', data)))
+                blanks = b"".join(b'<row r="%d" s="1" customFormat="1"/>' % n
+                                  for n in range(last + 1, last + 1 + count))
+                data = data.replace(b"</sheetData>", blanks + b"</sheetData>")
+            zout.writestr(info, data)
+
+
 def bench_size(size: str, runs: int, log, results: list, notes: list) -> None:  # type: ignore[no-untyped-def]
     src = estate(size, log)
     work = OUT / f"work-{size}"
@@ -362,6 +386,16 @@ def bench_size(size: str, runs: int, log, results: list, notes: list) -> None:  
         base = measure([py, "-c", OPENPYXL_PAYMENT, str(wb), unit, "100"], work, runs, before=fresh_plain,
                        warmup=False)
     results.append((size, "payments record UNIT --amount 100", t_pay, base))
+    formatted = work / "formatted.xlsx"
+    with_formatted_rows(before, formatted, ("应收账单", "收款记录"))
+
+    def fresh_formatted() -> None:
+        shutil.copyfile(formatted, wb)
+
+    fresh_formatted()
+    run(pay, work)  # warm-up: the read cache of the formatted sheets
+    results.append((size, f"payments record, {FORMATTED_ROWS:,} formatted rows", measure(
+        pay, work, runs, before=fresh_formatted, warmup=False), None))
 
     # the next month: readings, then bills
     readings = work / f"readings-{NEXT}.csv"

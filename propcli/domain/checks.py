@@ -145,11 +145,23 @@ def whitespace(tables: Tables) -> Iterator[Problem]:
 _DATE_KINDS = (Kind.DATE, Kind.DATETIME, Kind.PERIOD)
 
 
+ERROR_CELL = "value.error_cell"
+
+
+def error_cells(tables: Tables) -> Iterator[Problem]:
+    """Cells showing an error (`#N/A`, `#REF!`, `#DIV/0!`…) in any column: a broken formula or reference.
+    Read as blank, so every command goes on without the value: the check names each one."""
+    for table in tables.values():
+        for p in table.problems:
+            if p.key == ERROR_CELL:
+                yield replace(p, check="error-cells")
+
+
 def dates(tables: Tables) -> Iterator[Problem]:
     """Cells of date or period columns that are not dates."""
     for table in tables.values():
         for p in table.problems:
-            if table.spec.column(p.column_key).kind in _DATE_KINDS:
+            if table.spec.column(p.column_key).kind in _DATE_KINDS and p.key != ERROR_CELL:
                 yield replace(p, check="dates")
 
 
@@ -158,7 +170,7 @@ def types(tables: Tables) -> Iterator[Problem]:
     number that Excel turned into a number and so lost its last digits)."""
     for table in tables.values():
         for p in table.problems:
-            if table.spec.column(p.column_key).kind not in _DATE_KINDS:
+            if table.spec.column(p.column_key).kind not in _DATE_KINDS and p.key != ERROR_CELL:
                 yield p
 
 
@@ -205,6 +217,7 @@ CHECKS: dict[str, Check] = {
     "unknown-unit": unknown_unit,
     "fullwidth": fullwidth,
     "whitespace": whitespace,
+    "error-cells": error_cells,
     "dates": dates,
     "types": types,
     "choices": choices,

@@ -20,12 +20,65 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "用 Excel/WPS 打开后另存为 .xlsx，或从 .propcli/backups 恢复",
         "open it in Excel/WPS and save as .xlsx, or restore from .propcli/backups",
     ),
+    "workbook.encrypted": (
+        "{path} 设置了打开密码（文件已加密），propcli 无法读取",
+        "{path} is password-protected (encrypted); propcli cannot read it",
+    ),
+    "workbook.encrypted.hint": (
+        "在 Excel 中打开：文件 › 信息 › 保护工作簿 › 用密码进行加密，清空密码后保存"
+        "（WPS：文件 › 文档加密 › 密码加密，清除打开密码）；需要保密时请把文件放在受保护的文件夹里",
+        "open it in Excel, File › Info › Protect Workbook › Encrypt with Password, clear the password and save "
+        "(WPS: File › Document Encryption › Password); keep the file in a protected folder instead",
+    ),
+    "workbook.legacy": (
+        "{path} 其实是旧版 .xls 文件（Excel 97–2003 格式），只是扩展名为 .xlsx",
+        "{path} is really a legacy .xls file (Excel 97–2003), only named .xlsx",
+    ),
+    "workbook.legacy.hint": (
+        "用 Excel/WPS 打开，另存为「Excel 工作簿 (*.xlsx)」",
+        "open it in Excel/WPS and save it as 'Excel Workbook (*.xlsx)'",
+    ),
+    "workbook.strict": (
+        "{path} 是「Strict Open XML 电子表格」格式，propcli 不支持这种变体",
+        "{path} is a 'Strict Open XML Spreadsheet'; propcli does not support this variant",
+    ),
+    "workbook.strict.hint": (
+        "在 Excel 中打开：文件 › 另存为，保存类型选「Excel 工作簿 (*.xlsx)」（不要选「Strict Open XML 电子表格」）",
+        "open it in Excel, File › Save As, and choose 'Excel Workbook (*.xlsx)' (not 'Strict Open XML Spreadsheet')",
+    ),
+    "workbook.shared_string": (
+        "单元格 {cell} 引用第 {index} 个共享字符串，但工作簿只有 {count} 个：这格的文字已丢失",
+        "cell {cell} refers to shared string {index}, but the workbook has only {count}: its text is lost",
+    ),
+    "workbook.shared_string.hint": (
+        "用 Excel/WPS 打开（按提示修复）后重新保存并核对这格，或从 .propcli/backups 恢复之前的版本",
+        "open it in Excel/WPS (let it repair the file), save it and check that cell, or restore an earlier "
+        "version from .propcli/backups",
+    ),
+    "workbook.no_shared_strings": (
+        "单元格 {cell} 的文字应在共享字符串表中，但工作簿缺少这部分（xl/sharedStrings.xml）：文字已丢失",
+        "cell {cell} keeps its text in the shared-strings part, but the workbook has none "
+        "(xl/sharedStrings.xml): the text is lost",
+    ),
+    "workbook.no_shared_strings.hint": (
+        "用 Excel/WPS 打开（按提示修复）后重新保存并核对文字，或从 .propcli/backups 恢复之前的版本",
+        "open it in Excel/WPS (let it repair the file), save it and check the text, or restore an earlier "
+        "version from .propcli/backups",
+    ),
     "workbook.readonly": ("{path} 是旧版 .xls 文件，只能读取", "{path} is a legacy .xls file and can only be read"),
     "workbook.readonly.hint": ("用 Excel/WPS 另存为 .xlsx 后再修改", "save it as .xlsx in Excel/WPS to change it"),
     "sheet.missing": ("缺少工作表「{sheet}」", "sheet '{sheet}' is missing"),
     "sheet.missing.hint": (
         "现有工作表：{found}。请把对应的表改名为「{sheet}」（或英文名 {english}）",
         "sheets found: {found}. Rename the right one to '{sheet}' (or '{english}')",
+    ),
+    "sheet.ambiguous": (
+        "有 {count} 个工作表都是「{sheet}」：{names}（表名只差空格、全角/半角或中英文）",
+        "{count} sheets are all '{sheet}': {names} (the names differ only in spaces, width or language)",
+    ),
+    "sheet.ambiguous.hint": (
+        "只保留一个：把其余的表改名（例如「{sheet}-旧」）或删除后再运行",
+        "keep one: rename the others (e.g. '{sheet}-old') or delete them, then run again",
     ),
     "header.missing": ("找不到必需的表头：{missing}", "required header(s) not found: {missing}"),
     "header.missing.hint": (

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 MESSAGES: dict[str, tuple[str, str]] = {
+    "value.error_cell": ("单元格显示错误值 {value}（公式出错或引用失效）", "the cell shows the error {value} (a broken formula or reference)"),
+    "value.error_cell.hint": ("在 Excel 中修正公式，或改填正确的值", "fix the formula in Excel, or type the right value"),
     "value.not_number": ("{value} 不是数字", "{value} is not a number"),
     "value.not_number.hint": ("只填数字，例如 89.5", "enter digits only, e.g. 89.5"),
     "value.not_whole": ("{value} 不是整数", "{value} is not a whole number"),

@@ -14,8 +14,8 @@ from itertools import compress, repeat
 
 from ..errors import DataError, Location, Problem
 from .fastread import SheetScan, Unsupported
-from .normalize import CONVERTERS, ValueProblem
-from .reader import HEADER_SCAN_ROWS, SUBTOTAL_WORDS, Row, Table, _first_nonblank, find_header, is_subtotal
+from .normalize import CONVERTERS, ValueProblem, raw_cell
+from .reader import HEADER_SCAN_ROWS, SUBTOTAL_WORDS, Row, Table, _first_nonblank, find_header
 from .schema import Sheet
 
 _get1 = operator.itemgetter(0)
@@ -91,6 +91,7 @@ class SheetData:
 
 def header_of(scan: SheetScan, spec: Sheet, name: str, workbook: str):  # type: ignore[no-untyped-def]
     """(header row, columns, headers, width) of a scanned sheet, or None for a blank sheet."""
+    scan.check_refs()
     grid = scan.top(HEADER_SCAN_ROWS)
     h, columns, headers, width = find_header(grid, spec)
     missing = [c for c in spec.required if c.key not in columns]
@@ -127,7 +128,7 @@ def _convert_column(scan: SheetScan, cells: list[bytes], convert):  # type: igno
         if _blank(v):
             raw_of[k] = typed_of[k] = None
             continue
-        raw_of[k] = v
+        raw_of[k] = raw_cell(v)
         try:
             typed_of[k] = convert(v)
         except ValueProblem as exc:

@@ -19,6 +19,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 
+from .normalize import CellError
 from .sheetxml import col_index, col_letter
 
 _SI = re.compile(rb"<si(?:\s*/>|>(.*?)</si>)", re.S)
@@ -31,6 +32,7 @@ _ATTR_S = re.compile(rb'\bs="(\d+)"')
 _ROW = re.compile(rb"<row\b([^>]*?)(/?)>", re.S)
 _ROW_R = re.compile(rb'\br="(\d+)"')
 _ROW_NUMBER = re.compile(rb'<row r="(\d+)"')
+_UNNUMBERED = re.compile(rb'<(row|c)(?=[\s/>])(?! r=")')
 _CELL_ANY = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
 _CELL_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
 _DIMENSION = re.compile(rb'<dimension\b[^>]*?\bref="([^"]*)"')
@@ -43,6 +45,19 @@ _MS_PER_DAY = 86_400_000
 
 class Unsupported(Exception):
     """The part is not in the plain form this reader handles; read it with calamine."""
+
+
+class MissingString(Exception):
+    """A cell refers to a shared string the workbook does not have (no shared-strings part, or an index
+    past its end): the cell's text is lost, and no reader can say what it was."""
+
+    def __init__(self, index: int, count: int) -> None:
+        super().__init__(f"shared string {index} of {count}")
+        self.index = index
+        self.count = count
+
+
+ERROR_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?\bt="e"[^>]*>(.*?)</c>', re.S)
 
 
 def _entity(m: re.Match) -> str:
@@ -89,6 +104,8 @@ class SharedStrings:
     def __getitem__(self, i: int) -> str:
         s = self._text.get(i)
         if s is None:
+            if not 0 <= i < len(self._items):
+                raise MissingString(i, len(self._items))
             item = self._items[i]
             end = item.rfind(b"</si>")
             s = self._text[i] = rich_text(item[:end] if end >= 0 else item)
@@ -160,7 +177,7 @@ class SheetScan:
             t = _ATTR_T.search(attrs)
             s = _ATTR_S.search(attrs)
             t_value = t.group(1) if t else b"n"
-            if t_value in (b"e", b"d"):
+            if t_value == b"d":
                 raise Unsupported(f"cell type {t_value.decode()}")
             kind = self._attrs[attrs] = (t_value, bool(s) and int(s.group(1)) in self.date_styles)
         return kind
@@ -179,15 +196,23 @@ class SheetScan:
         v = m.group(1)
         if t == b"s":
             if self.strings is None:
-                raise Unsupported("shared string without a table")
+                raise MissingString(int(v), 0)
             return self.strings[int(v)]
+        if t == b"e":
+            return CellError(unescape(v.decode("utf-8")).strip())
         if t == b"str":
             return unescape(v.decode("utf-8"))
         if t == b"b":
             return v.strip() == b"1"
         if t != b"n":
             raise Unsupported(f"cell type {t.decode()}")
-        x = float(v)
+        try:
+            x = float(v)
+        except ValueError:  # a number cell holding text: an error Excel wrote so, or a broken file
+            text = unescape(v.decode("utf-8", "replace")).strip()
+            if text.startswith("#"):
+                return CellError(text)
+            raise Unsupported("number cell holding text") from None
         return serial_to_python(x) if is_date else x
 
     def top(self, limit: int) -> list[list[object]]:
@@ -232,6 +257,13 @@ class SheetScan:
                 cells.append("")
             cells[col] = self.value(m.group(1), m.group(2))
         return cells
+
+    def check_refs(self) -> None:
+        """Every row and cell carries its `r` first (the column search relies on `<c r="`): a sheet whose
+        rows or cells leave some out, anywhere, goes to the general reader. One regex pass, no match."""
+        m = _UNNUMBERED.search(self.data, self.start, self.end)
+        if m:
+            raise Unsupported(f"{m.group(1).decode()} without r first")
 
     def row_numbers(self) -> list[int]:
         """The number of every row element, in sheet order."""

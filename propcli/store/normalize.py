@@ -30,6 +30,21 @@ class ValueProblem(RuleError):
         return self
 
 
+class CellError(str):
+    """An error cell as Excel shows it (`#N/A`, `#REF!`, `#DIV/0!`…), as a reader gives it: never a
+    value of its column (every converter refuses it), kept as plain text once read."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"CellError({str(self)!r})"
+
+
+def raw_cell(value: object) -> object:
+    """A raw cell as a table keeps it (and the read cache stores it): an error cell as its plain text."""
+    return str(value) if type(value) is CellError else value
+
+
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 _WS_INSIDE = re.compile(r"[\s\u3000]+")
 _DATE_PATTERNS = (
@@ -193,6 +208,17 @@ def to_period(value: object) -> str:
     return f"{d.year:04d}-{d.month:02d}"
 
 
+def _refusing_error_cells(convert):  # type: ignore[no-untyped-def]
+    def convert_cell(value: object) -> object:
+        if type(value) is CellError:
+            raise ValueProblem("value.error_cell", str(value))
+        return convert(value)
+
+    convert_cell.__name__ = convert.__name__
+    convert_cell.__doc__ = convert.__doc__
+    return convert_cell
+
+
 CONVERTERS = {
     Kind.TEXT: clean_text,
     Kind.ENUM: clean_text,
@@ -206,6 +232,7 @@ CONVERTERS = {
     Kind.DATETIME: to_datetime,
     Kind.PERIOD: to_period,
 }
+CONVERTERS = {kind: _refusing_error_cells(convert) for kind, convert in CONVERTERS.items()}
 
 
 def coerce(value: object, kind: Kind) -> object:

@@ -30,6 +30,37 @@ class PackageError(Exception):
     """The file is not a readable xlsx package."""
 
 
+class EncryptedPackage(PackageError):
+    """A password-protected workbook: Office keeps it as an OLE compound file holding the encrypted zip."""
+
+
+class LegacyPackage(PackageError):
+    """An OLE compound file that is not encrypted: a binary .xls (Excel 97–2003) under another name."""
+
+
+class StrictPackage(PackageError):
+    """An ISO/IEC 29500 Strict workbook (Excel's "Strict Open XML Spreadsheet"): other namespaces."""
+
+
+OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
+NS_STRICT_MAIN = "http://purl.oclc.org/ooxml/spreadsheetml/main"
+
+
+def _not_a_zip(path: Path) -> PackageError | None:
+    """What a file that is no zip is, when it is something we can name."""
+    try:
+        with open(path, "rb") as f:
+            if f.read(8) != OLE_MAGIC:
+                return None
+            f.seek(0)
+            data = f.read(64 << 20)
+    except OSError:
+        return None
+    if "EncryptedPackage".encode("utf-16-le") in data or "EncryptionInfo".encode("utf-16-le") in data:
+        return EncryptedPackage("password-protected")
+    return LegacyPackage("binary .xls")
+
+
 @dataclass(frozen=True)
 class SheetRef:
     name: str
@@ -62,7 +93,7 @@ class Package:
         try:
             self._zip = zipfile.ZipFile(path)
         except (zipfile.BadZipFile, OSError) as exc:
-            raise PackageError(str(exc)) from exc
+            raise (_not_a_zip(path) or PackageError(str(exc))) from exc
         self.infos = {info.filename: info for info in self._zip.infolist()}
         self._parts: dict[str, bytes] = {}
         if "xl/workbook.xml" not in self.infos:
@@ -125,6 +156,8 @@ class Package:
             wb_root = ET.fromstring(self.read("xl/workbook.xml"))
         except ET.ParseError as exc:
             raise PackageError(f"workbook.xml: {exc}") from exc
+        if wb_root.tag.startswith("{" + NS_STRICT_MAIN + "}"):
+            raise StrictPackage("strict")
         targets = {
             rel.get("Id"): _resolve("xl", rel.get("Target", ""))
             for rel in rels_root

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import DataError, Location, Problem
-from .normalize import CONVERTERS, ValueProblem, is_blank, to_identifier
+from .normalize import CONVERTERS, ValueProblem, is_blank, raw_cell, to_identifier
 from .schema import Sheet, header_index, norm_header
 
 HEADER_SCAN_ROWS = 30
@@ -185,13 +185,13 @@ def build_table(grid: Sequence[Sequence[object]], spec: Sheet, name: str, workbo
             if v is None or v == "" or (type(v) is str and v.isspace()):
                 values[key] = None
                 continue
-            raw[key] = v
+            raw[key] = raw_cell(v)
             try:
                 values[key] = convert(v)
             except ValueProblem as exc:
                 values[key] = None
                 table.problems.append(
-                    Problem("types", exc.key, table.location(number, key), v, column_key=key)
+                    Problem("types", exc.key, table.location(number, key), raw[key], column_key=key)
                 )
         table.rows.append(Row(number, values, raw))
     table.last_row = last

@@ -46,6 +46,27 @@ def col_index(letters: str) -> int:
     return n - 1
 
 
+_NO_REF = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:row|c)(?=[\s/>])(?![^>]*\sr=)[^>]*>")
+
+
+def _numbered_cells(body: bytes, number: int, prefix: bytes) -> bytes:
+    """The cells of row `number`, each given its `r` (a cell without one is the one after the cell before)."""
+    out, pos, col = [], 0, -1
+    for m in _CELL.finditer(body):
+        a = _attrs(m.group(1))
+        ref = a.get(b"r")
+        col = col_index(_REF.match(ref.decode()).group(1)) if ref else col + 1
+        out.append(body[pos : m.start()])
+        if ref:
+            out.append(m.group(0))
+        else:
+            head = len(b"<" + prefix + b"c")
+            out.append(m.group(0)[:head] + f' r="{col_letter(col)}{number}"'.encode() + m.group(0)[head:])
+        pos = m.end()
+    out.append(body[pos:])
+    return b"".join(out)
+
+
 def _attrs(raw: bytes) -> dict[bytes, bytes]:
     return dict(_ATTR.findall(raw))
 
@@ -75,8 +96,15 @@ class SheetXml:
     """One worksheet part being edited. `to_bytes()` gives the new part."""
 
     def __init__(self, data: bytes, date_styles: set[int] | None = None) -> None:
-        self.data = data
         self.date_styles = date_styles or set()
+        self._new: dict[int, bytes] = {}  # row number → replacement (or new) row XML
+        self._max_col = 0  # the rightmost column written, for <dimension>
+        self._parse(data)
+        if self._last_number < 0 or self._lacks_refs():
+            self._number_all()
+
+    def _parse(self, data: bytes) -> None:
+        self.data = data
         m = _SHEETDATA_OPEN.search(data)
         if not m:
             raise ValueError("worksheet has no sheetData")
@@ -88,10 +116,49 @@ class SheetXml:
         self._order: list[int] = []
         self._indexed = False
         self._absent: set[int] = set()
+        self._cursor = (0, self._sd_open_end)  # (number, end) of the furthest row located so far
         self._last_number = self._find_last_number()
         self._col_styles = self._read_col_styles()
-        self._new: dict[int, bytes] = {}  # row number → replacement (or new) row XML
-        self._max_col = 0  # the rightmost column written, for <dimension>
+
+    # Rows and cells may leave out their `r` (the format allows it; some generators do): a row is then the
+    # one after the row before it, a cell the one after the cell before it. An edit of such a sheet would
+    # mix numbered and unnumbered rows, which readers number differently (calamine read an updated row as
+    # another row, and the unit "vanished"). So a sheet that lacks them is first given every `r` (one
+    # pass; the values, styles and everything else stay as they are), then edited like any other.
+
+    _PROBE = 1 << 16
+
+    def _lacks_refs(self) -> bool:
+        """Whether a row or cell start tag near the top or the end of sheetData has no `r`."""
+        lo, hi = self._sd_open_end, self._sd_close
+        windows = ((lo, min(hi, lo + self._PROBE)), (max(lo, hi - self._PROBE), hi))
+        return any(_NO_REF.search(self.data, a, b) for a, b in windows)
+
+    def _number_all(self) -> None:
+        """Give every row and cell of the part its `r`; nothing else changes."""
+        if self._empty_sheetdata:
+            return
+        data, p = self.data, self.prefix
+        closing = b"</" + p + b"row>"
+        out = [data[: self._sd_open_end]]
+        pos, number = self._sd_open_end, 0
+        while True:
+            m = _ROW.search(data, pos, self._sd_close)
+            if not m:
+                break
+            out.append(data[pos : m.start()])
+            r = _attrs(m.group(2)).get(b"r")
+            number = int(r) if r else number + 1
+            attrs = m.group(2) if r else b' r="%d"' % number + m.group(2)
+            if m.group(3) == b"/":
+                out.append(b"<" + p + b"row" + attrs + b"/>")
+                pos = m.end()
+                continue
+            end = data.index(closing, m.end())
+            out.append(b"<" + p + b"row" + attrs + b">" + _numbered_cells(data[m.end() : end], number, p) + closing)
+            pos = end + len(closing)
+        out.append(data[pos:])
+        self._parse(b"".join(out))
 
     # Rows are found one at a time (a search for `<row r="N"`), so an edit of a few rows of a 240,000-row
     # sheet does not index them all. A sheet whose rows do not start with their `r` (no writer we know)
@@ -122,14 +189,31 @@ class SheetXml:
         if number > self._last_number:
             return None
         needle = b"<" + self.prefix + b'row r="' + str(number).encode() + b'"'
-        pos = self.data.find(needle, self._sd_open_end, self._sd_close)
+        # rows are in order: a row is searched for from the row before it, or the furthest row found when
+        # it lies beyond, so that rows looked up one after another (an append filling blank formatted
+        # rows, after a walk back from the end) cost one pass over the part, not one pass each
+        before = self.rows.get(number - 1)
+        if before is not None:
+            start = before.end
+        else:
+            start = self._cursor[1] if number > self._cursor[0] else self._sd_open_end
+        pos = self.data.find(needle, start, self._sd_close)
         m = _ROW.match(self.data, pos) if pos >= 0 else None
         if m is None:  # not there, or written another way: index every row to be sure
             self._index_rows()
             return self.rows.get(number)
-        closing = b"</" + self.prefix + b"row>"
-        end = m.end() if m.group(3) == b"/" else self.data.index(closing, m.end()) + len(closing)
+        return self._located(number, m)
+
+    def _located(self, number: int, m: re.Match) -> _Row:
+        """Remember the row element `m` (a match of _ROW) as row `number`."""
+        if m.group(3) == b"/":
+            end = m.end()
+        else:
+            closing = b"</" + self.prefix + b"row>"
+            end = self.data.index(closing, m.end()) + len(closing)
         row = self.rows[number] = _Row(number, m.start(), end, m.group(2), m.group(3) == b"/")
+        if number > self._cursor[0]:
+            self._cursor = (number, end)
         return row
 
     def _index_rows(self) -> None:
@@ -145,7 +229,10 @@ class SheetXml:
             if not m:
                 break
             r = _attrs(m.group(2)).get(b"r")
-            number = int(r) if r else number + 1
+            if not r:  # met in the middle of the part: number every row and cell, then index
+                self._number_all()
+                return self._index_rows()
+            number = int(r)
             if m.group(3) == b"/":
                 end = m.end()
             else:
@@ -184,26 +271,10 @@ class SheetXml:
     def last_used_row(self) -> int:
         """The last row holding a value or formula (styled empty rows below the data do not count)."""
         newest = max(self._new, default=0)
-        if not self._indexed and self._last_number >= 0:  # walk back from the end: no index needed
-            tag = b"<" + self.prefix + b"row"
-            end = self._sd_close
-            while True:
-                pos = self.data.rfind(tag, self._sd_open_end, end)
-                if pos < 0:
-                    return newest
-                m = _ROW.match(self.data, pos)
-                end = pos
-                if not m:
-                    continue
-                r = _attrs(m.group(2)).get(b"r")
-                if not r:
-                    break  # rows without numbers: use the index
-                number = int(r)
-                if number <= newest:
-                    return newest
-                row = self._row(number)
-                if row is not None and not row.self_closing and _HAS_VALUE.search(self.data, row.start, row.end):
-                    return number
+        if not self._indexed and self._last_number >= 0:  # from the last value in the part: no index needed
+            found = self._last_value_row()
+            if found is not None:
+                return max(found, newest)
         if not self._indexed:
             self._index_rows()
         for number in reversed(self._order):
@@ -213,6 +284,31 @@ class SheetXml:
             if not row.self_closing and _HAS_VALUE.search(self.data, row.start, row.end):
                 return number
         return newest
+
+    _VALUE_TAGS = (b"v>", b"v ", b"v/", b"is>", b"is ", b"f>", b"f ", b"f/")
+
+    def _last_value_row(self) -> int | None:
+        """The number of the row holding the part's last value or formula (0: none), found from the last
+        value tag backwards, in a few C-level searches however many formatted blank rows follow it (a
+        clerk who formats whole columns leaves 100,000s of them). None when that row has no number."""
+        data, p, lo, hi = self.data, self.prefix, self._sd_open_end, self._sd_close
+        at = max(data.rfind(b"<" + p + tag, lo, hi) for tag in self._VALUE_TAGS)
+        if at < 0:
+            return 0
+        tag = b"<" + p + b"row"
+        pos = data.rfind(tag, lo, at)
+        while pos >= 0:
+            m = _ROW.match(data, pos)
+            if m:
+                r = _attrs(m.group(2)).get(b"r")
+                if not r:
+                    return None
+                number = int(r)
+                if number not in self.rows:
+                    self._located(number, m)
+                return number
+            pos = data.rfind(tag, lo, pos)
+        return None
 
     def is_formula(self, number: int, col: int) -> bool:
         return any(c.col == col and _HAS_FORMULA.search(c.raw) for c in self._current_cells(number))
@@ -231,7 +327,11 @@ class SheetXml:
 
     def _set(self, number: int, values: Mapping[int, CellValue], template_row: int | None,
              template: dict[int, _Cell]) -> None:
-        existing = {c.col: c for c in self._current_cells(number)}
+        current = self._current_cells(number)
+        if any(b"r" not in c.attrs for c in current):
+            self._number_all()
+            current = self._current_cells(number)
+        existing = {c.col: c for c in current}
         merged: dict[int, bytes] = {c: cell.raw for c, cell in existing.items()}
         for col, value in values.items():
             if col in existing:
@@ -336,11 +436,15 @@ class SheetXml:
             pieces.append(b"</" + p + b"sheetData>")
             pieces.append(data[m.end():])
             return self._fix_dimension(b"".join(pieces))
+        pending = sorted(n for n in self._new if self._row(n) is None)
+        usual = not self._indexed and (not pending or pending[0] > self._last_number)
+        if not usual and not self._indexed:
+            self._index_rows()  # before the bytes are taken: indexing may number a sheet's rows first
+        data = self.data
         # the head (before sheetData, where <dimension> is) is rewritten alone: a 100 MB part is copied once
         pieces.append(self._fix_dimension(data[: self._sd_open_end]))
         pos = self._sd_open_end
-        pending = sorted(n for n in self._new if self._row(n) is None)
-        if not self._indexed and (not pending or pending[0] > self._last_number):
+        if usual:
             # the usual edit: some rows replaced where they are, new rows after the last one
             for row in sorted((self.rows[n] for n in self._new if n in self.rows), key=lambda r: r.start):
                 pieces.append(data[pos : row.start])
@@ -350,20 +454,20 @@ class SheetXml:
             pieces.extend(self._new[n] for n in pending)
             pieces.append(data[self._sd_close :])
             return b"".join(pieces)
-        if not self._indexed:
-            self._index_rows()
+        i = 0  # the next pending (new) row: rows are merged in one pass
         for number in self._order:
             row = self.rows[number]
-            while pending and pending[0] < number:
+            while i < len(pending) and pending[i] < number:
                 pieces.append(data[pos : row.start])
                 pos = row.start
-                pieces.append(self._new[pending.pop(0)])
+                pieces.append(self._new[pending[i]])
+                i += 1
             if number in self._new:
                 pieces.append(data[pos : row.start])
                 pieces.append(self._new[number])
                 pos = row.end
         pieces.append(data[pos : self._sd_close])
-        pieces.extend(self._new[n] for n in pending)
+        pieces.extend(self._new[n] for n in pending[i:])
         pieces.append(data[self._sd_close :])
         return b"".join(pieces)
 

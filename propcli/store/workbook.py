@@ -11,6 +11,7 @@ import datetime as dt
 import getpass
 import json
 import os
+import re
 import shutil
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import ExitStack
@@ -22,18 +23,23 @@ from xml.etree import ElementTree as ET
 from ..errors import DataError, Location, WorkbookBusy, located
 from . import cache, schema, signals
 from .columns import SheetData, scan_data, scan_only, scan_rows, updated
-from .fastread import SharedStrings, SheetScan, Unsupported
-from .package import Package, PackageError, add_sheet_parts
-from .normalize import is_blank
+from .fastread import ERROR_CELL, MissingString, SharedStrings, SheetScan, Unsupported
+from .package import (EncryptedPackage, LegacyPackage, Package, PackageError, StrictPackage, _not_a_zip,
+                      add_sheet_parts)
+from .normalize import CellError, is_blank
 from .reader import Row, Table, build_table, empty_table
 from .safety import (STATE_DIR, WriteLock, env_count, os_error, os_errors, prepare_state, refuse_if_open,
                      state_dir, sweep_tmp)
-from .sheetxml import MAX_ROWS, CellValue, SheetXml, col_letter, new_sheet_xml
+from .sheetxml import MAX_ROWS, CellValue, SheetXml, col_index, col_letter, new_sheet_xml
 
 KEEP_BACKUPS = 30
 HEADER_ONLY = ("", "")  # `read(only=…)` that keeps no row: the header, for appending
 ROW_NUMBER = "_row"  # `columns(…, keys)`: the rows' numbers in their sheets
 READ_ONLY_SUFFIXES = (".xls", ".ods", ".xlsb")
+
+
+_SHARED_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?\bt="s"[^>]*>\s*<v>\s*(\d+)\s*</v>')
+_V_TEXT = re.compile(rb"<v(?:\s[^>]*)?>([^<]*)</v>")
 
 
 def _fingerprint(path: Path) -> tuple[int, int, int]:
@@ -171,6 +177,12 @@ class Workbook:
             return
         try:
             self._pkg = Package(self.path)
+        except EncryptedPackage:
+            raise DataError("workbook.encrypted", None, path=self.name) from None
+        except LegacyPackage:
+            raise DataError("workbook.legacy", None, path=self.name) from None
+        except StrictPackage:
+            raise DataError("workbook.strict", None, path=self.name) from None
         except PackageError as exc:
             raise DataError("workbook.corrupt", None, path=self.name, reason=str(exc)) from None
         except Exception as exc:
@@ -183,15 +195,23 @@ class Workbook:
         try:
             self._calamine = CalamineWorkbook.from_path(str(self.path))
         except Exception as exc:  # calamine raises its own error types for every kind of bad file
+            if isinstance(_not_a_zip(self.path), EncryptedPackage):
+                raise DataError("workbook.encrypted", None, path=self.name) from None
             raise DataError("workbook.corrupt", None, path=self.name, reason=_short(exc)) from None
         self.sheet_names = list(self._calamine.sheet_names)
 
     # -- reading -------------------------------------------------------------------------------
 
     def sheet_name(self, spec: schema.Sheet) -> str | None:
-        """The workbook's name for a register, by its Chinese name, English key or an alias."""
+        """The workbook's name for a register, by its Chinese name, English key or an alias, compared
+        ignoring spaces, width and case (`业主档案 `, `ｏｗｎｅｒｓ`). Two sheets that both match are an
+        error naming both: reading either one silently could make a register's rows vanish."""
         wanted = {schema.norm_header(n) for n in spec.names()}
-        return next((n for n in self.sheet_names if schema.norm_header(n) in wanted), None)
+        found = [n for n in self.sheet_names if schema.norm_header(n) in wanted]
+        if len(found) > 1:
+            raise DataError("sheet.ambiguous", Location(self.name), sheet=spec.zh, count=len(found),
+                            names="、".join(f"「{n}」" for n in found))
+        return found[0] if found else None
 
     def has(self, spec: schema.Sheet) -> bool:
         return self.sheet_name(spec) is not None
@@ -203,6 +223,10 @@ class Workbook:
             return []
         more = sorted((found[1], n) for n in self.sheet_names
                       if (found := schema.continuation_of(n)) is not None and found[0] is spec and n != first)
+        for (a, name_a), (b, name_b) in zip(more, more[1:]):  # 应收账单2 and 应收账单 2: which holds the rows?
+            if a == b:
+                raise DataError("sheet.ambiguous", Location(self.name), sheet=name_a, count=2,
+                                names=f"「{name_a}」、「{name_b}」")
         return [first, *(n for _, n in more)]
 
     def read(self, spec: schema.Sheet, *, required: bool = True, only: tuple[str, str] | None = None) -> Table:
@@ -281,6 +305,8 @@ class Workbook:
                 return scan_rows(self._scan(names[0]), spec, names[0], self.name, numbers)
             except Unsupported:
                 pass
+            except MissingString as exc:
+                raise self._missing_string(names[0], exc.count) from None
         wanted = set(numbers)
         table = self.read(spec, required=False)
         first = names[0] if names else None
@@ -303,6 +329,8 @@ class Workbook:
                     return scan_only(self._scan(name), spec, name, self.name, *only)
                 except Unsupported:
                     pass
+                except MissingString as exc:
+                    raise self._missing_string(name, exc.count) from None
         return self._read_calamine(spec, name, only)
 
     def _cache_key(self, spec: schema.Sheet, name: str) -> str | None:
@@ -345,6 +373,8 @@ class Workbook:
                 data = scan_data(self._scan(name), spec, name, self.name, keys)
             except Unsupported:
                 data = None
+            except MissingString as exc:
+                raise self._missing_string(name, exc.count) from None
         if data is None:
             table = self._read_calamine(spec, name, None)
             if table.header_row == 0:
@@ -377,10 +407,65 @@ class Workbook:
         try:
             grid = self._calamine.get_sheet_by_name(name).to_python(skip_empty_area=False)
         except Exception as exc:
+            if "shared string" in str(exc).lower() and self._pkg is not None:
+                raise self._missing_string(name, None) from None
+            if "error value" in str(exc).lower() and self._pkg is not None:  # #SPILL!, #CALC!: newer than calamine
+                raise self._error_cell(name, str(exc)) from None
             raise DataError("workbook.corrupt", None, path=self.name, reason=_short(exc)) from None
+        grid = self._with_error_cells(name, grid)
         if all(is_blank(v) for cells in grid for v in cells):  # an empty sheet: the first write heads it
             return replace(empty_table(spec, self.name), name=name)
         return build_table(grid, spec, name, self.name, only=only)
+
+    def _with_error_cells(self, name: str, grid: list[list[object]]) -> list[list[object]]:
+        """calamine reads an error cell (`#N/A`, `#REF!`) as blank; put it back from the sheet XML, so that
+        both readers give the same and `check` can name it."""
+        ref = self._pkg.sheet(name) if self._pkg is not None else None
+        if ref is None or ref.part not in self._pkg.infos:  # type: ignore[union-attr]
+            return grid
+        data = self._pkg.read(ref.part)  # type: ignore[union-attr]
+        if b't="e"' not in data:
+            return grid
+        for m in ERROR_CELL.finditer(data):
+            v = _V_TEXT.search(m.group(3))
+            if v is None:
+                continue
+            row, col = int(m.group(2)) - 1, col_index(m.group(1).decode())
+            while len(grid) <= row:
+                grid.append([])
+            cells = grid[row]
+            if len(cells) <= col:
+                cells.extend([""] * (col + 1 - len(cells)))
+            cells[col] = CellError(v.group(1).decode("utf-8", "replace").strip())
+        return grid
+
+    def _error_cell(self, name: str, reason: str) -> DataError:
+        """The error cell the general reader (calamine) could not read, located from the sheet XML."""
+        ref = self._pkg.sheet(name) if self._pkg is not None else None
+        data = self._pkg.read(ref.part) if ref is not None else b""  # type: ignore[union-attr]
+        for m in ERROR_CELL.finditer(data):
+            v = _V_TEXT.search(m.group(3))
+            text = v.group(1).decode("utf-8", "replace").strip() if v else ""
+            if text and f"'{text}'" in reason:
+                return DataError("value.error_cell", Location(self.name, name, int(m.group(2)),
+                                                              (m.group(1) + m.group(2)).decode()), value=repr(text))
+        return DataError("workbook.corrupt", None, path=self.name, reason=_short(Exception(reason)))
+
+    def _missing_string(self, name: str, count: int | None) -> DataError:
+        """The error for a sheet's cell whose shared string is not there: no shared-strings part, or an
+        index past its end. Located at the first such cell."""
+        pkg = self._pkg
+        assert pkg is not None
+        present = bool(pkg.shared_strings_part) and pkg.shared_strings_part in pkg.infos
+        if count is None:
+            count = len(SharedStrings(pkg.read(pkg.shared_strings_part))) if present else 0
+        key = "workbook.shared_string" if present else "workbook.no_shared_strings"
+        ref = pkg.sheet(name)
+        for m in _SHARED_CELL.finditer(pkg.read(ref.part) if ref is not None else b""):
+            if int(m.group(3)) >= count:
+                return DataError(key, Location(self.name, name, int(m.group(2))), cell=(m.group(1) + m.group(2)).decode(),
+                                 index=int(m.group(3)), count=count)
+        return DataError(key, Location(self.name, name), cell="—", index="—", count=count)
 
     def settings(self) -> dict[str, str]:
         """小区信息 as key → text value (keys of schema.ESTATE_SETTINGS; unknown labels kept as written)."""
@@ -534,7 +619,7 @@ class Workbook:
                 continue
             try:
                 new = updated(data, spec, xml, self._strings_for_write_through())
-            except Unsupported:
+            except (Unsupported, MissingString):
                 continue
             if new is None:
                 continue
