@@ -252,3 +252,21 @@ def test_an_output_ending_in_a_slash_is_a_folder_not_a_file(cli, sample, monkeyp
         assert result.exit_code == 2
         assert ("是文件夹" if lang == "zh" else "is a folder") in result.output
         assert not (sample.parent / "reports").exists()
+
+
+@pytest.mark.parametrize(("args", "text"), [
+    (("owners", "transfer", "1-1-0201", "--to", "王五", "--date", "{future}"), "过户日期"),
+    (("billing", "run", "--period", "{month}"), "账期"),
+])
+def test_a_future_transfer_or_period_needs_yes_when_no_one_can_be_asked(cli, sample, args, text) -> None:
+    """Within the window but after today: cron (no terminal) changes nothing without --yes; with it, it goes."""
+    import datetime as dt
+
+    ahead = dt.date.today() + dt.timedelta(days=62)
+    args = [a.replace("{future}", ahead.isoformat()).replace("{month}", f"{ahead:%Y-%m}") for a in args]
+    before = sha(sample)
+    result = cli("-w", sample, *args)
+    assert result.exit_code == 1 and text in result.stderr and "--yes" in result.stderr
+    assert sha(sample) == before
+    assert cli("-w", sample, *args, "--yes").exit_code == 0
+    assert sha(sample) != before

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 from typing import Annotated
@@ -12,7 +13,10 @@ from ..ops import billing as ops
 from ..ops.units import building_lookup
 from ..reports import ledger as reports
 from ..store.workbook import Workbook
-from .common import DryRunOpt, ForceOpt, FormatOpt, OutputOpt, choose_format, emit, find_workbook, parse_period, say, state
+from .common import (
+    DryRunOpt, ForceOpt, FormatOpt, OutputOpt, YesOpt, choose_format, confirm_future, emit, find_workbook, parse_period,
+    say, state,
+)
 
 app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
 
@@ -23,11 +27,15 @@ def run(
     period: Annotated[str, typer.Option("--period", "-p", help="账期 YYYY-MM")],
     fmt: FormatOpt = None,
     output: OutputOpt = None,
+    yes: YesOpt = False,
     dry_run: DryRunOpt = False,
     force: ForceOpt = False,
 ) -> None:
     st = state(ctx)
     month = parse_period(period)
+    if month > f"{dt.date.today():%Y-%m}":
+        confirm_future(st, yes or dry_run, "billing.future_period", "billing.future_period.refused",
+                       period=month)
     choose_format(output, fmt, st=st)  # an unknown format stops before anything is billed
     with Workbook(find_workbook(st), write=not dry_run, force=force) as wb:  # a dry run only reads
         result = ops.run(wb, month)

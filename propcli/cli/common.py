@@ -217,6 +217,16 @@ def check_arguments(args: Sequence[str]) -> None:
 EXCEL_CELL_MAX = 32767
 
 
+def confirm_future(st: State, yes: bool, ask: str, refused: str, **params: object) -> None:
+    """A date in the future where the past is meant (a transfer, a bill period) is asked about on a
+    terminal; without one (cron) it needs --yes, or nothing is done."""
+    if yes:
+        return
+    if sys.stdin.isatty() and typer.confirm(st.t(ask, **params), default=False):
+        return
+    raise DataError(refused, None, **params)
+
+
 # -- options declared once -----------------------------------------------------------------------
 
 FormatOpt = Annotated[
@@ -236,6 +246,7 @@ def output_path(value: str) -> Path:
 OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", parser=output_path,
                                                 help="write to FILE; the format follows its extension")]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="show what would change, write nothing")]
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="do not ask: a date in the future is meant")]
 ForceOpt = Annotated[bool, typer.Option("--force", help="write although an office lock marker exists (a stale one)")]
 UnmaskOpt = Annotated[bool, typer.Option("--unmask", help="show phones and ID numbers in full (for your own eyes)")]
 

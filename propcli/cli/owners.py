@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +15,7 @@ from ..reports import ledger as ledger_reports
 from ..reports import registers as reports
 from ..store.workbook import Workbook
 from .common import (
+    YesOpt, confirm_future,
     DryRunOpt, ForceOpt, FormatOpt, OutputOpt, UnmaskOpt, as_amount, as_decimal, emit, estate_of, find_workbook,
     parse_date,
     output_path, report_commit, say, state,
@@ -123,12 +125,16 @@ def transfer(
     id_no: IdNo = None,
     settled: Annotated[str | None, typer.Option("--settled", help="结清金额 (what the old owner paid off)")] = None,
     operator: Annotated[str, typer.Option("--operator", help="经办人")] = "",
+    yes: YesOpt = False,
     dry_run: DryRunOpt = False,
     force: ForceOpt = False,
     unmask: UnmaskOpt = False,
 ) -> None:
     st = state(ctx)
     day = parse_date(date, option="--date")
+    if day > dt.date.today():
+        confirm_future(st, yes or dry_run, "owner.transfer_future", "owner.transfer_future.refused",
+                       date=day.isoformat())
     with Workbook(find_workbook(st), write=not dry_run, force=force) as wb:  # a dry run only reads
         ops.transfer(wb, unit, to=to, date=day, phone=phone, id_no=id_no,
                      settled=as_amount(settled, wb, zero_ok=True, option="--settled"), operator=operator)

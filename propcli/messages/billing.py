@@ -64,4 +64,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "out.skip_base": ("{count} 块表本期是底数，没有用量", "{count} meter(s) have only a base reading this period"),
     "out.skip_error": ("{count} 块表读数有误，未出账（见 propcli meters anomalies）", "{count} meter(s) have wrong readings and were not billed (see propcli meters anomalies)"),
     "out.skip_no_area": ("{count} 户没有建筑面积，未出物业费", "{count} unit(s) have no area and got no area-based bill"),
+    "billing.future_period": ("账期 {period} 还没到，确定现在出账吗？", "the period {period} has not begun. Bill it now?"),
+    "billing.future_period.refused": ("账期 {period} 还没到，未出账", "the period {period} has not begun; nothing was billed"),
+    "billing.future_period.refused.hint": ("核对账期；确要提前出账就加 --yes", "check the period; to bill it ahead, add --yes"),
 }

@@ -40,4 +40,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "import.bad_map": ("--map {value} 无效", "--map {value} is not valid"),
     "import.bad_map.hint": ("写成 源表头=目标列，如 姓名=业主姓名", "write SOURCE=TARGET, e.g. 姓名=owner_name"),
     "import.no_sheet": ("{path} 中没有名为 {sheet} 的工作表", "{path} has no sheet {sheet}"),
+    "owner.transfer_future": ("过户日期 {date} 在今天之后，确定吗？", "the transfer date {date} is after today. Go ahead?"),
+    "owner.transfer_future.refused": ("过户日期 {date} 在今天之后，未过户", "the transfer date {date} is after today; nothing was changed"),
+    "owner.transfer_future.refused.hint": ("核对日期；确是以后的日期就加 --yes", "check the date; if it is meant, add --yes"),
 }
