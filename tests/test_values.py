@@ -258,13 +258,23 @@ def test_a_value_typed_that_no_clerk_means_is_refused_named(cli, small: Path, ar
     assert sha(small) == before
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("digits", ["0", "-1", "13", "99999"])
-def test_a_rollover_with_absurd_digits_is_a_usage_error(cli, small: Path, digits: str) -> None:
+def test_a_rollover_with_absurd_digits_is_refused_in_the_clerks_language(cli, small: Path, digits: str,
+                                                                         lang: str) -> None:
     before = sha(small)
-    r = cli("-w", small, "meters", "record", "1-1-101", "--meter", "水表", "--reading", "5", "--rollover",
-            "--digits", digits)
-    assert r.exit_code == 2 and "--digits" in r.stderr
+    r = cli("-w", small, "--lang", lang, "meters", "record", "1-1-101", "--meter", "水表", "--reading", "5",
+            "--rollover", "--digits", digits)
+    assert r.exit_code == 1 and "--digits" in r.stderr and f"'{digits}'" in r.stderr
+    assert ("1 至 12" if lang == "zh" else "between 1 and 12") in r.stderr
     assert sha(small) == before
+
+
+@pytest.mark.parametrize("months", ["0", "-3"])
+def test_min_months_below_one_is_refused_in_the_clerks_language(cli, small: Path, months: str) -> None:
+    for lang, text in (("zh", "小于 1"), ("en", "below 1")):
+        r = cli("-w", small, "--lang", lang, "arrears", "report", "--min-months", months)
+        assert r.exit_code == 1 and "--min-months" in r.stderr and text in r.stderr
 
 
 ARGUMENTS = [

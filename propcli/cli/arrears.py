@@ -17,7 +17,7 @@ from ..reports import arrears as reports
 from ..store.workbook import Workbook
 from .common import (
     DryRunOpt, ForceOpt, FormatOpt, OutputOpt, State, UnmaskOpt, emit, estate_of, find_workbook, parse_date,
-    output_path, report_commit, say, state,
+    in_range, output_path, report_commit, say, state,
 )
 
 app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
@@ -60,7 +60,7 @@ def _log_line(st: State, command: str, rep: ops.Report, target: Path | None) -> 
 def report(
     ctx: typer.Context,
     as_of: AsOf = None,
-    min_months: Annotated[int, typer.Option("--min-months", min=1, help="只列欠费满 N 个月的户")] = 1,
+    min_months: Annotated[int, typer.Option("--min-months", help="只列欠费满 N 个月的户")] = 1,
     building: Building = None,
     item: Items = None,
     unmask: UnmaskOpt = False,
@@ -68,6 +68,7 @@ def report(
     output: Dated = None,
 ) -> None:
     st = state(ctx)
+    in_range(min_months, 1, None, "--min-months")
     day = _as_of(as_of)
     items = _items(item)
     rep, estate = _report(st, day, building=building, items=items, min_months=min_months)
@@ -99,12 +100,13 @@ def due(
 def public(
     ctx: typer.Context,
     as_of: AsOf = None,
-    min_months: Annotated[int, typer.Option("--min-months", min=1, help="欠费满 N 个月的户 (default 3)")] = 3,
+    min_months: Annotated[int, typer.Option("--min-months", help="欠费满 N 个月的户 (default 3)")] = 3,
     building: Building = None,
     fmt: FormatOpt = None,
     output: Dated = None,
 ) -> None:
     st = state(ctx)
+    in_range(min_months, 1, None, "--min-months")
     day = _as_of(as_of)
     rep, estate = _report(st, day, building=building, min_months=min_months)
     target = _target(output, day)

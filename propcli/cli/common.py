@@ -217,6 +217,16 @@ def check_arguments(args: Sequence[str]) -> None:
 EXCEL_CELL_MAX = 32767
 
 
+def in_range(value: int | None, low: int, high: int | None, option: str) -> int | None:
+    """A whole number typed for `option` within low…high (exit 1 naming it, in the clerk's language;
+    Typer's own range check would answer in English)."""
+    if value is not None and high is None and value < low:
+        raise DataError("value.below", _where(option), value=repr(str(value)), low=low)
+    if value is not None and high is not None and not low <= value <= high:
+        raise DataError("value.out_of_range", _where(option), value=repr(str(value)), low=low, high=high)
+    return value
+
+
 def confirm_future(st: State, yes: bool, ask: str, refused: str, **params: object) -> None:
     """A date in the future where the past is meant (a transfer, a bill period) is asked about on a
     terminal; without one (cron) it needs --yes, or nothing is done."""

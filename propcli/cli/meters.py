@@ -16,7 +16,7 @@ from ..reports import ledger as reports
 from ..store.workbook import Workbook
 from .common import (
     DryRunOpt, ForceOpt, FormatOpt, OutputOpt, as_decimal, emit, find_workbook, parse_date, parse_period,
-    report_commit, say, state, write_output,
+    in_range, report_commit, say, state, write_output,
 )
 
 app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
@@ -35,7 +35,7 @@ def record(
     reader: Annotated[str | None, typer.Option("--reader", help="抄表人")] = None,
     replaced: Annotated[str | None, typer.Option("--replaced", help="换表: 旧表止数/新表起数, e.g. 1234.5/0")] = None,
     rollover: Annotated[bool, typer.Option("--rollover", help="the meter passed 99…9 and restarted at 0")] = False,
-    digits: Annotated[int | None, typer.Option("--digits", min=1, max=12, help="with --rollover: the meter's digits (1-12)")] = None,
+    digits: Annotated[int | None, typer.Option("--digits", help="with --rollover: the meter's digits (1-12)")] = None,
     correct: Annotated[bool, typer.Option("--correct", help="change the reading already recorded for the period")] = False,
     dry_run: DryRunOpt = False,
     force: ForceOpt = False,
@@ -46,7 +46,7 @@ def record(
     if replaced and rollover:
         raise typer.BadParameter("--replaced or --rollover, not both", param_hint="--rollover")
     try:
-        mark = parse_mark(replaced) if replaced else (Rollover(digits) if rollover else None)
+        mark = parse_mark(replaced) if replaced else (Rollover(in_range(digits, 1, 12, "--digits")) if rollover else None)
     except ReadingError as exc:
         raise located(exc) from None
     with Workbook(find_workbook(st), write=not dry_run, force=force) as wb:  # a dry run only reads

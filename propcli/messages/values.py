@@ -102,4 +102,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "检查磁盘空间和文件夹权限后重试；工作簿未被修改",
         "check the disk space and the folder's permissions, then try again; the workbook was not changed",
     ),
+    "value.out_of_range": ("{value} 不在 {low} 至 {high} 之间", "{value} is not between {low} and {high}"),
+    "value.out_of_range.hint": ("填 {low} 至 {high} 之间的整数", "enter a whole number from {low} to {high}"),
+    "value.below": ("{value} 小于 {low}", "{value} is below {low}"),
+    "value.below.hint": ("填不小于 {low} 的整数", "enter a whole number of {low} or more"),
 }
