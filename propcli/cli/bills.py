@@ -12,7 +12,7 @@ from ..ops import bills as ops
 from ..reports import ledger as reports
 from ..store.workbook import Workbook
 from .common import (
-    DryRunOpt, ForceOpt, FormatOpt, OutputOpt, as_decimal, emit, estate_of, find_workbook, parse_date, parse_period,
+    DryRunOpt, ForceOpt, FormatOpt, OutputOpt, as_amount, emit, estate_of, find_workbook, parse_date, parse_period,
     report_commit, say, state,
 )
 
@@ -52,9 +52,9 @@ def adjust(
     force: ForceOpt = False,
 ) -> None:
     st = state(ctx)
-    day = parse_date(date) if date else dt.date.today()
-    new = as_decimal(amount)
+    day = parse_date(date, option="--date") if date else dt.date.today()
     with Workbook(find_workbook(st), write=not dry_run, force=force) as wb:  # a dry run only reads
+        new = as_amount(amount, wb, zero_ok=True)
         table, row = ops.find_bill(wb, bill)
         old = row.values.get("amount") if isinstance(row.values.get("amount"), Decimal) else Decimal(0)
         after = ops.adjust(wb, bill, new, reason=reason, on=day)
@@ -73,7 +73,7 @@ def waive(
     force: ForceOpt = False,
 ) -> None:
     st = state(ctx)
-    day = parse_date(date) if date else dt.date.today()
+    day = parse_date(date, option="--date") if date else dt.date.today()
     with Workbook(find_workbook(st), write=not dry_run, force=force) as wb:  # a dry run only reads
         table, row = ops.find_bill(wb, bill)
         owing = (row.values.get("amount") or Decimal(0)) - (row.values.get("paid") or Decimal(0))

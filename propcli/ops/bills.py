@@ -73,7 +73,6 @@ def summary(wb: Workbook, *, building: str | None = None, period: str | None = N
 
 # -- adjusting and waiving one bill ------------------------------------------------------------------
 
-CEILING = Decimal(10_000_000)  # one bill of ten million 元 is a typing error
 ADJUSTED = "【调整】"  # in 计算明细: the clerk set this amount by hand; `check billing` leaves it alone
 WAIVED = "【减免】"
 
@@ -109,7 +108,7 @@ def adjust(wb: Workbook, bill_id: str, amount: Decimal, *, reason: str, on: dt.d
     reason = _reason(reason)
     table, row = find_bill(wb, bill_id)
     bill_id = str(row.values["bill_id"])
-    if not is_cents(amount) or amount < 0 or amount >= CEILING:
+    if not is_cents(amount) or amount < 0:  # the estate's 金额上限 is the caller's (cli: as_amount)
         raise DataError("bill.adjust_amount", None, value=repr(format(amount, 'f')))
     if row.values.get("status") == "减免":
         raise DataError("bill.waived", table.location(row.number, "status"), bill=bill_id)
