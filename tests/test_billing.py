@@ -299,3 +299,27 @@ def test_unknown_unit_payment_is_refused(cli, tmp_path):
     result = cli("-w", path, "payments", "record", "9-9-999", "--amount", "100")
     assert result.exit_code == 1 and "找不到房号 9-9-999" in result.output
     assert sha(path) == before
+
+
+def test_a_line_above_the_ceiling_bills_nothing_until_put_right(cli, tmp_path):
+    """A reading typed with digits too many: 1,000 → 2,001,001 is 2,000,001 kWh at a flat 5.00 =
+    10,000,005.00 元, above the default 金额上限 of 10,000,000.00. Nothing is billed and the unit and item
+    are named; corrected to 2,000 (1,000 kWh × 5.00 = 5,000.00) it bills, with 1-1-102's 10 × 5.00 = 50.00."""
+    path = build(tmp_path / "c.xlsx", owners=[owner("1-1-101"), owner("1-1-102")],
+                 rates=[rate("电费", "按用量", "5.00", meter="电表")],
+                 readings=[reading("1-1-101", "电表", "2025-01", "1000"), reading("1-1-102", "电表", "2025-01", "1000"),
+                           reading("1-1-101", "电表", "2025-02", "2001001"),
+                           reading("1-1-102", "电表", "2025-02", "1010")])
+    before = sha(path)
+    result = run(cli, path, "2025-02")
+    assert result.exit_code == 1
+    assert "1-1-101 电费" in result.stderr and "10,000,005.00" in result.stderr and "10,000,000.00" in result.stderr
+    assert sha(path) == before and bills(path, "2025-02") == {}
+    with Workbook(path, write=True) as wb:
+        table = wb.read(schema.READINGS)
+        row = next(r for r in table.rows if r.values["unit_id"] == "1-1-101" and r.values["period"] == "2025-02")
+        wb.update(table, row, {"reading": D("2000")}, key="1-1-101")
+        wb.commit("test")
+    assert run(cli, path, "2025-02").exit_code == 0
+    got = bills(path, "2025-02")
+    assert got[("1-1-101", "电费")]["amount"] == D("5000.00") and got[("1-1-102", "电费")]["amount"] == D("50.00")

@@ -67,4 +67,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "billing.future_period": ("账期 {period} 还没到，确定现在出账吗？", "the period {period} has not begun. Bill it now?"),
     "billing.future_period.refused": ("账期 {period} 还没到，未出账", "the period {period} has not begun; nothing was billed"),
     "billing.future_period.refused.hint": ("核对账期；确要提前出账就加 --yes", "check the period; to bill it ahead, add --yes"),
+    "billing.absurd_line": (
+        "{unit} {item} 算出 {amount} 元，超过金额上限 {ceiling} 元（{detail}），本期未出账",
+        "{unit} {item} comes to {amount} 元, above the ceiling of {ceiling} 元 ({detail}); nothing was billed",
+    ),
+    "billing.absurd_line.hint": (
+        "多半是读数或单价打错：用 propcli meters anomalies 查看，改正后重新出账；确属实情就提高 小区信息 › 金额上限",
+        "most likely a mistyped reading or price: see propcli meters anomalies, correct it and bill again; if it is "
+        "real, raise 小区信息 › 金额上限",
+    ),
 }

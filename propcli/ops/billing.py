@@ -17,7 +17,9 @@ from ..domain.billing import Line, Rate, Skip, Unit, bill_unit, last_day
 from ..domain.money import Rounding
 from ..domain.people import unit_parts, unit_sort_key
 from ..domain.readings import Usage
+from ..errors import DataError, located
 from ..store import schema
+from ..store.normalize import ValueProblem, money_ceiling
 from ..store.reader import Row
 from ..store.workbook import Workbook
 from . import ledger, sequence
@@ -120,6 +122,7 @@ def run(wb: Workbook, period: str) -> BillingRun:
     result = BillingRun(period, existing=existing, changed=changed, skips=skips)
     if not new:
         return result
+    _refuse_absurd(wb, new)
     due = last_day(period) + dt.timedelta(days=ledger.due_days(wb))
     ids = sequence.next_numbers(wb, sequence.BILLS, sequence.BILLS.scope(period), len(new),
                                 issued=(r.values.get("bill_id") for r in bills.rows))
@@ -138,6 +141,19 @@ def run(wb: Workbook, period: str) -> BillingRun:
     wb.log(bills.name, period, "", f"新增 {len(result.new)} 张账单 {first}–{last}，合计 {result.total:.2f} 元"
            + (f"，预存抵扣 {used:.2f} 元" if used else ""))
     return result
+
+
+def _refuse_absurd(wb: Workbook, lines: list[Line]) -> None:
+    """A line above 小区信息 › 金额上限 comes from a mistyped reading or rate, not from a month's use:
+    nothing is billed until it is put right (`meters anomalies` shows the reading)."""
+    try:
+        ceiling = money_ceiling(wb.settings().get("money_ceiling"))
+    except ValueProblem as exc:
+        raise located(exc, ledger.setting_location(wb, "money_ceiling")) from None
+    for line in lines:
+        if line.amount > ceiling:
+            raise DataError("billing.absurd_line", None, unit=line.unit, item=line.item, amount=f"{line.amount:,.2f}",
+                            ceiling=f"{ceiling:,.2f}", detail=line.detail)
 
 
 def _use_prepaid(wb: Workbook, result: BillingRun) -> None:
