@@ -62,6 +62,7 @@ def test_every_real_file_gives_what_it_should(realdata: Path, tmp_path: Path, cl
                     importer.read_owners(path, wb)
                 assert exc.value.key == REFUSES[rel], rel
                 assert path.name in exc.value.message("zh") and exc.value.message("en"), rel
+                assert exc.value.params["found"] != "—", rel  # the clerk is shown what the file's header says
                 continue
             sheet, taken, rejected, first, last = TAKES[rel]
             result = importer.read_owners(path, wb)
@@ -74,6 +75,16 @@ def test_every_real_file_gives_what_it_should(realdata: Path, tmp_path: Path, cl
             assert len(set(units)) == len(units), rel
             for problem in result.rejected + result.warnings:
                 assert problem.location.row and problem.location.sheet, rel  # every report is located
+
+
+def test_a_file_without_units_shows_its_header(realdata: Path, tmp_path: Path) -> None:
+    estate = tmp_path / "estate.xlsx"
+    from propcli.store.template import create_workbook
+
+    create_workbook(estate, name="测试")
+    with Workbook(estate) as wb, pytest.raises(DataError) as exc:
+        importer.read_owners(realdata / "JerryForNet_wuye" / "feenotice.xls", wb)
+    assert exc.value.params["found"] == "账单编号、账单单位、账单日期、账单金额、对方帐号、用途、账单备注"
 
 
 def test_real_files_values(realdata: Path, tmp_path: Path) -> None:

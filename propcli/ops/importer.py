@@ -45,10 +45,12 @@ def parse_map(items: list[str]) -> dict[str, str]:
 
 
 def _choose_sheet(path: Path, sheet: str | None, extra: dict[str, str]):
-    best = None
+    best, first = None, ""
     for name, grid in sheet_grids(path):
         if sheet is not None and name != sheet:
             continue
+        first = first or "、".join(str(v) for v in next((r for r in grid if any(not is_blank(c) for c in r)), [])
+                                  if not is_blank(v))
         h, columns, headers, _ = find_header(grid, schema.OWNERS, extra)
         rows = sum(1 for cells in grid[h + 1:] if any(not is_blank(v) for v in cells))
         score = ("unit_id" in columns or "room" in columns, len(columns), rows)
@@ -57,7 +59,7 @@ def _choose_sheet(path: Path, sheet: str | None, extra: dict[str, str]):
     if best is None:
         if sheet is not None:
             raise DataError("import.no_sheet", None, path=path.name, sheet=sheet)
-        raise DataError("import.no_unit_column", Location(path.name), found="—")
+        raise DataError("import.no_unit_column", Location(path.name), found=first or "—")  # what the file starts with
     return best[1:]
 
 
