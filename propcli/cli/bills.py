@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Annotated
 
 import typer
@@ -55,9 +54,7 @@ def adjust(
     day = parse_date(date, option="--date") if date else dt.date.today()
     with Workbook(find_workbook(st), write=not dry_run, force=force) as wb:  # a dry run only reads
         new = as_amount(amount, wb, zero_ok=True)
-        table, row = ops.find_bill(wb, bill)
-        old = row.values.get("amount") if isinstance(row.values.get("amount"), Decimal) else Decimal(0)
-        after = ops.adjust(wb, bill, new, reason=reason, on=day)
+        old, after = ops.adjust(wb, bill, new, reason=reason, on=day)
         report_commit(st, wb, wb.commit(f"bills adjust {after['bill_id']}", dry_run=dry_run))
     say(st, st.t("out.would_adjust" if dry_run else "out.bill_adjusted", bill=after["bill_id"], old=f"{old:.2f}",
                  amount=f"{new:.2f}", status=after.get("status")))
@@ -75,8 +72,6 @@ def waive(
     st = state(ctx)
     day = parse_date(date, option="--date") if date else dt.date.today()
     with Workbook(find_workbook(st), write=not dry_run, force=force) as wb:  # a dry run only reads
-        table, row = ops.find_bill(wb, bill)
-        owing = (row.values.get("amount") or Decimal(0)) - (row.values.get("paid") or Decimal(0))
-        after = ops.waive(wb, bill, reason=reason, on=day)
+        owing, after = ops.waive(wb, bill, reason=reason, on=day)
         report_commit(st, wb, wb.commit(f"bills waive {after['bill_id']}", dry_run=dry_run))
     say(st, st.t("out.would_waive" if dry_run else "out.bill_waived", bill=after["bill_id"], amount=f"{owing:.2f}"))

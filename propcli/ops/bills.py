@@ -101,10 +101,11 @@ def _history(row: Row, note: str) -> str:
     return f"{detail}；{note}" if detail else note
 
 
-def adjust(wb: Workbook, bill_id: str, amount: Decimal, *, reason: str, on: dt.date) -> dict:
-    """Set a bill's 金额 by hand (a rate or reading corrected after billing). The row stays; 计算明细
-    records the old amount, the new one, the day and the reason; 状态 follows what is already paid. A
-    bill cannot be set below what has been paid on it (void the payment first)."""
+def adjust(wb: Workbook, bill_id: str, amount: Decimal, *, reason: str, on: dt.date) -> tuple[Decimal, dict]:
+    """Set a bill's 金额 by hand (a rate or reading corrected after billing); returns the old amount and
+    the row after. The row stays; 计算明细 records the old amount, the new one, the day and the reason;
+    状态 follows what is already paid. A bill cannot be set below what has been paid on it (void the
+    payment first)."""
     reason = _reason(reason)
     table, row = find_bill(wb, bill_id)
     bill_id = str(row.values["bill_id"])
@@ -122,11 +123,11 @@ def adjust(wb: Workbook, bill_id: str, amount: Decimal, *, reason: str, on: dt.d
     note = f"{ADJUSTED}{on.isoformat()} {old:.2f}→{amount:.2f}：{reason}"
     wb.update(table, row, {"amount": amount, "status": bill_status(amount, paid), "detail": _history(row, note)},
               key=bill_id)
-    return dict(row.values)
+    return old, dict(row.values)
 
 
-def waive(wb: Workbook, bill_id: str, *, reason: str, on: dt.date) -> dict:
-    """减免: what is still owed on a bill is forgiven. The row stays with its 金额 and 已收; 状态 becomes
+def waive(wb: Workbook, bill_id: str, *, reason: str, on: dt.date) -> tuple[Decimal, dict]:
+    """减免: what is still owed on a bill is forgiven (returns that amount and the row after). The row stays with its 金额 and 已收; 状态 becomes
     减免, so that arrears, allocations and `check billing` leave it alone; 计算明细 says when and why."""
     reason = _reason(reason)
     table, row = find_bill(wb, bill_id)
@@ -140,4 +141,4 @@ def waive(wb: Workbook, bill_id: str, *, reason: str, on: dt.date) -> dict:
         raise DataError("bill.waive_paid", table.location(row.number, "paid"), bill=bill_id, value=f"{paid:.2f}")
     note = f"{WAIVED}{on.isoformat()} 减免 {amount - paid:.2f}：{reason}"
     wb.update(table, row, {"status": "减免", "detail": _history(row, note)}, key=bill_id)
-    return dict(row.values)
+    return amount - paid, dict(row.values)
