@@ -23,7 +23,7 @@ from ..store.normalize import ValueProblem, money_ceiling
 from ..store.reader import Row
 from ..store.workbook import Workbook
 from . import ledger, sequence
-from .bills import NONE
+from .bills import ADJUSTED, NONE
 from .payments import holding_prepaid, prepaid_sources, rewrite_prepaid
 
 
@@ -89,8 +89,6 @@ def compute(units: Mapping[str, Unit], rates: list[Rate], period: str, rounding:
 
 def adjusted(row: Row) -> bool:
     """A bill the clerk set by hand (`bills adjust`): its amount is a decision, not a stale computation."""
-    from .bills import ADJUSTED
-
     return ADJUSTED in str(row.values.get("detail") or "")
 
 

@@ -14,7 +14,7 @@ from ..errors import DataError
 from ..store import schema
 from ..store.reader import Row, Table
 from ..store.workbook import Workbook
-from .units import building_lookup
+from .units import building_lookup, numbered_row
 
 ZERO = Decimal(0)
 NONE = "—"  # the 楼栋 of a unit whose 房号 and owner record do not say
@@ -78,14 +78,7 @@ WAIVED = "【减免】"
 
 
 def find_bill(wb: Workbook, bill_id: str) -> tuple[Table, Row]:
-    from .payments import typed_number
-
-    bill_id = typed_number(bill_id)
-    table = wb.read(schema.BILLS, only=("bill_id", bill_id))
-    row = table.index("bill_id").get(bill_id)
-    if row is None:
-        raise DataError("bill.unknown", None, bill=bill_id)
-    return table, row
+    return numbered_row(wb, schema.BILLS, "bill_id", bill_id, "bill.unknown", "bill")
 
 
 def _reason(reason: str) -> str:

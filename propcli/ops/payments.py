@@ -9,7 +9,6 @@ reopen. Receipt numbers (SJ + year + 6 digits) are never reused (`sequence.RECEI
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -22,11 +21,10 @@ from ..domain.money import rmb_upper
 from ..errors import DataError, Location, located
 from ..render.contexts import ReceiptLine, ReceiptPage
 from ..store import schema
-from ..store.normalize import to_identifier
 from ..store.reader import Row, Table
 from ..store.workbook import ROW_NUMBER, Workbook, current_operator
 from . import sequence
-from .units import one_owner
+from .units import numbered_row, one_owner, typed_number
 
 # -- prepaid ---------------------------------------------------------------------------------------
 
@@ -152,24 +150,9 @@ def record(wb: Workbook, unit: str, amount: Decimal, *, method: str | None = Non
 # -- void ------------------------------------------------------------------------------------------
 
 
-def typed_number(text: str) -> str:
-    """A 收据号 or 账单号 as the clerk may type it: `sj2026000123` is SJ2026000123 (the register's numbers
-    are upper-case; only the prefix's case is read generously)."""
-    text = to_identifier(text)
-    return text.upper() if _NUMBER.fullmatch(text) else text
-
-
-_NUMBER = re.compile(r"(?i:sj|zd)\d+")
-
-
 def _payment(wb: Workbook, receipt: str) -> tuple[Table, Row]:
     """收款记录 read for one receipt, and its row."""
-    receipt = typed_number(receipt)
-    payments = wb.read(schema.PAYMENTS, only=("receipt_no", receipt))
-    row = payments.index("receipt_no").get(receipt)
-    if row is None:
-        raise DataError("payment.unknown", None, receipt=receipt)
-    return payments, row
+    return numbered_row(wb, schema.PAYMENTS, "receipt_no", receipt, "payment.unknown", "receipt")
 
 
 def void(wb: Workbook, receipt: str, *, reason: str, on: dt.date) -> tuple[dict, list[dict]]:

@@ -4,6 +4,7 @@ them imports another for these."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from ..domain.people import building_name, nearest_units, same_units, unit_parts
@@ -20,6 +21,27 @@ def owner_row(table: Table, unit: str) -> Row:
     if row is None:
         raise unknown_unit(unit, list(table.index("unit_id")))
     return row
+
+
+_NUMBER = re.compile(r"(?i:sj|zd)\d+")
+
+
+def typed_number(text: str) -> str:
+    """A 收据号 or 账单号 as the clerk may type it: `sj2026000123` is SJ2026000123 (the register's numbers
+    are upper-case; only the prefix's case is read generously)."""
+    text = to_identifier(text)
+    return text.upper() if _NUMBER.fullmatch(text) else text
+
+
+def numbered_row(wb: Workbook, spec: schema.Sheet, column: str, number: str, missing: str,
+                 param: str) -> tuple[Table, Row]:
+    """The row of a 收据号 or 账单号 (read for that number only), or the DataError `missing` naming it."""
+    number = typed_number(number)
+    table = wb.read(spec, only=(column, number))
+    row = table.index(column).get(number)
+    if row is None:
+        raise DataError(missing, None, **{param: number})
+    return table, row
 
 
 def unknown_unit(unit: str, known: list[str]) -> DataError:
