@@ -180,21 +180,3 @@ def initials(name: str) -> frozenset[str]:
         if len(spellings) > 64:  # a pathological name; the common spelling is enough
             spellings = set(list(spellings)[:64])
     return frozenset(s for s in spellings if s)
-
-
-PHONE_FIELDS = ("phone", "tenant_phone")
-IDNO_FIELDS = ("id_no",)
-
-
-def masked(record: dict, unmask: bool = False) -> dict:
-    """A copy of a record with phones and ID numbers masked, as every output for others shows them."""
-    if unmask:
-        return dict(record)
-    out = dict(record)
-    for key in PHONE_FIELDS:
-        if out.get(key):
-            out[key] = mask_phone(out[key])
-    for key in IDNO_FIELDS:
-        if out.get(key):
-            out[key] = mask_idno(out[key])
-    return out

@@ -118,9 +118,6 @@ class Report:
     lines: list[str] | None = None  # a plain listing shown instead of a grid on a terminal (check)
     empty_note: str = ""  # said instead of an empty grid on a terminal
 
-    def section(self, key: str) -> Section:
-        return next(s for s in self.sections if s.key == key)
-
 
 # -- structured values ---------------------------------------------------------------------------
 
