@@ -173,16 +173,11 @@ def as_amount(value: str | None, wb: Workbook | None = None, *, zero_ok: bool = 
               option: str = "--amount"):  # type: ignore[no-untyped-def]
     """An amount in 元 typed on the command line: above 0 (or 0 with `zero_ok`), at most 2 decimals, not
     above the estate's ceiling (小区信息 › 金额上限, 10,000,000 by default)."""
-    from ..store.normalize import MONEY_CEILING, ValueProblem, check_amount, money_ceiling
+    from ..store.normalize import MONEY_CEILING, ValueProblem, check_amount
 
     if value is None:
         return None
-    ceiling = MONEY_CEILING
-    if wb is not None:
-        try:
-            ceiling = money_ceiling(wb.settings().get("money_ceiling"))
-        except ValueProblem as exc:
-            raise located(exc, Location(wb.name, "小区信息", column="金额上限")) from None
+    ceiling = wb.money_ceiling() if wb is not None else MONEY_CEILING
     try:
         return check_amount(value, ceiling, zero_ok=zero_ok)
     except ValueProblem as exc:

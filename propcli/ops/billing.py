@@ -17,9 +17,8 @@ from ..domain.billing import Line, Rate, Skip, Unit, bill_unit, last_day
 from ..domain.money import Rounding
 from ..domain.people import unit_parts, unit_sort_key
 from ..domain.readings import Usage
-from ..errors import DataError, located
+from ..errors import DataError
 from ..store import schema
-from ..store.normalize import ValueProblem, money_ceiling
 from ..store.reader import Row
 from ..store.workbook import Workbook
 from . import ledger, sequence
@@ -144,10 +143,7 @@ def run(wb: Workbook, period: str) -> BillingRun:
 def _refuse_absurd(wb: Workbook, lines: list[Line]) -> None:
     """A line above 小区信息 › 金额上限 comes from a mistyped reading or rate, not from a month's use:
     nothing is billed until it is put right (`meters anomalies` shows the reading)."""
-    try:
-        ceiling = money_ceiling(wb.settings().get("money_ceiling"))
-    except ValueProblem as exc:
-        raise located(exc, ledger.setting_location(wb, "money_ceiling")) from None
+    ceiling = wb.money_ceiling()
     for line in lines:
         if line.amount > ceiling:
             raise DataError("billing.absurd_line", None, unit=line.unit, item=line.item, amount=f"{line.amount:,.2f}",

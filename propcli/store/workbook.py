@@ -16,6 +16,7 @@ import shutil
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from pathlib import Path
 
 from xml.etree import ElementTree as ET
@@ -273,21 +274,25 @@ class Workbook:
                 out[k].extend(data.numbers if k == ROW_NUMBER else data.values.get(k) or [None] * n)
         return out
 
+    def money_ceiling(self) -> Decimal:
+        """小区信息 › 金额上限: no amount typed, billed or summed may be above it (a bad setting is named)."""
+        from .normalize import ValueProblem, money_ceiling
+
+        try:
+            return money_ceiling(self.settings().get("money_ceiling"))
+        except ValueProblem as exc:
+            raise located(exc, Location(self.name, schema.ESTATE.zh, column="金额上限")) from None
+
     def _refuse_bad_money(self, spec: schema.Sheet, data: SheetData, money: set[str]) -> None:
         """A sum over an amount that is not one (NaN, 1e309, 1.234, text, above 小区信息 › 金额上限) would be
         a wrong total or a crash: the first such cell stops the report, named."""
-        from .normalize import ValueProblem, money_ceiling
-
         def where(row: int, key: str) -> Location:
             return Location(self.name, data.name, row, data.headers.get(key) or spec.column(key).zh)
 
         bad = next((p for p in data.problems if p[1] in money), None)
         if bad is not None:
             raise DataError(bad[2], where(bad[0], bad[1]), value=repr(str(bad[3])))
-        try:
-            ceiling = money_ceiling(self.settings().get("money_ceiling"))
-        except ValueProblem as exc:
-            raise located(exc, Location(self.name, schema.ESTATE.zh, column="金额上限")) from None
+        ceiling = self.money_ceiling()
         for key in money:
             values = data.values.get(key) or []
             if values and max((abs(v) for v in values if v is not None), default=0) > ceiling:
