@@ -90,8 +90,9 @@ class SheetData:
 
 
 def header_of(scan: SheetScan, spec: Sheet, name: str, workbook: str):  # type: ignore[no-untyped-def]
-    """(header row, columns, headers, width) of a scanned sheet, or None for a blank sheet."""
-    scan.check_refs()
+    """(header row, columns, headers, width) of a scanned sheet, or None for a blank sheet. A read of
+    columns then checks that every row and cell carries its reference (`SheetScan.check_refs`), unless
+    one pass over the rows (`SheetScan.by_rows`) has read them all."""
     grid = scan.top(HEADER_SCAN_ROWS)
     h, columns, headers, width = find_header(grid, spec)
     missing = [c for c in spec.required if c.key not in columns]
@@ -175,15 +176,26 @@ def scan_data(scan: SheetScan, spec: Sheet, name: str, workbook: str,
     subtotals = _may_have_subtotal(scan, header_row)
     wanted = dict(columns) if keys is None or subtotals else {k: columns[k] for k in keys if k in columns}
     complete = len(wanted) == len(columns)
-    all_rows = scan.row_numbers()
     ncols = max([width, scan.dimension_cols, *(i + 1 for i in columns.values())])
     by_col = {i: k for k, i in wanted.items()}
+    read = list(range(ncols)) if complete else sorted(by_col)
     scanned: dict[int, _Column] = {}
-    for c in (range(ncols) if complete else sorted(by_col)):
-        key = by_col.get(c)
-        col = _scan_column(scan, c, all_rows, CONVERTERS[spec.column(key).kind] if key else str)
-        if col is not None:
-            scanned[c] = col
+    by_rows = scan.by_rows(read, ncols)
+    if by_rows is not None:  # the usual form: one pass over the rows
+        all_rows, cells_of = by_rows
+        for c in read:
+            cells = cells_of[c]
+            key = by_col.get(c)
+            scanned[c] = _Column(all_rows, cells, *_convert_column(scan, cells, CONVERTERS[spec.column(key).kind]
+                                                                   if key else str))
+    else:  # column by column: every row and cell must carry its reference
+        scan.check_refs()
+        all_rows = scan.row_numbers()
+        for c in read:
+            key = by_col.get(c)
+            col = _scan_column(scan, c, all_rows, CONVERTERS[spec.column(key).kind] if key else str)
+            if col is not None:
+                scanned[c] = col
     # which rows hold anything: usually a column filled in every row says it at once
     if any(col.rows is all_rows and all(v is not None for v in col.raw_of.values()) for col in scanned.values()):
         nonblank = all_rows
@@ -257,6 +269,7 @@ def _may_have_subtotal(scan: SheetScan, header_row: int) -> bool:
 def scan_rows(scan: SheetScan, spec: Sheet, name: str, workbook: str, numbers: list[int]) -> Table:
     """Just the rows with these numbers, typed, as a partial table (what a column read pointed at)."""
     head = header_of(scan, spec, name, workbook)
+    scan.check_refs()
     if head is None:
         raise Unsupported("blank sheet")
     header_row, columns, headers, width = head
@@ -289,6 +302,7 @@ def _typed_rows(scan: SheetScan, spec: Sheet, name: str, workbook: str, header_r
 def scan_only(scan: SheetScan, spec: Sheet, name: str, workbook: str, key: str, wanted: str) -> Table:
     """Just the rows whose `key` column holds `wanted`: that column is scanned, then only those rows read."""
     head = header_of(scan, spec, name, workbook)
+    scan.check_refs()
     if head is None:
         raise Unsupported("blank sheet")
     header_row, columns, headers, width = head
