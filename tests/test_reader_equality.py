@@ -53,6 +53,7 @@ KEYS = {schema.BILLS.key: [None, ("unit_id", "period", "item", "amount", "paid",
 def test_row_reader_equals_the_column_reader(workbook: str, request: pytest.FixtureRequest,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     path = request.getfixturevalue(workbook)
+    monkeypatch.setattr("propcli.store.fastread._SLICE", 4096)  # many slices: rows cut anywhere in between
     compared = 0
     with Workbook(path) as wb:
         for spec in schema.SHEETS:
@@ -128,3 +129,37 @@ def test_a_row_out_of_the_usual_form_is_read_column_by_column() -> None:
     assert scan(b'<row r="1"><c r="A2"><v>1</v></c></row>').by_rows([0], 1) is None
     blank = scan(b'<row r="1"><c r="B1"><v>3</v></c></row><row r="2"/>').by_rows([0, 1], 2)
     assert blank == ([1, 2], {0: [b"", b""], 1: [b"><v>3</v></c>", b""]})
+
+
+def test_parts_inflated_ahead_are_the_parts_read(sample_readonly: Path, tmp_path: Path) -> None:
+    """`Package.prefetch` inflates on a second thread what `read` would: the same bytes; a member whose
+    stored bytes are damaged is the same PackageError when it is read, not an error on the thread."""
+    import shutil
+    import zipfile
+
+    from propcli.store.package import PackageError
+
+    plain, ahead = Package(sample_readonly), Package(sample_readonly)
+    try:
+        parts = [s.part for s in plain.sheets]
+        ahead.prefetch(parts[::-1])
+        assert all(ahead.read(p) == plain.read(p) for p in parts)
+    finally:
+        plain.close()
+        ahead.close()
+    damaged = tmp_path / "damaged.xlsx"
+    shutil.copyfile(sample_readonly, damaged)
+    with zipfile.ZipFile(damaged) as z:
+        info = max(z.infolist(), key=lambda i: i.compress_size)
+    with open(damaged, "r+b") as f:  # one byte in the middle of the biggest member's stored data
+        f.seek(info.header_offset + 30 + len(info.filename.encode()) + len(info.extra) + info.compress_size // 2)
+        byte = f.read(1)
+        f.seek(-1, 1)
+        f.write(bytes([byte[0] ^ 0xFF]))
+    pkg = Package(damaged)
+    try:
+        pkg.prefetch([info.filename])
+        with pytest.raises(PackageError, match=info.filename):
+            pkg.read(info.filename)
+    finally:
+        pkg.close()

@@ -195,6 +195,9 @@ ITEM_ORDER = ("物业费", "水费", "电费", "燃气费", "停车费")
 def report(wb: Workbook, as_of: dt.date, *, building: str | None = None, items: Iterable[str] | None = None,
            min_months: int = 1) -> Report:
     """The debtors as of `as_of`: bills overdue on that day and unpaid, with their ladder plans."""
+    # the registers read below, in that order (their columns: CONTACT_KEYS, PAYMENT_KEYS, BILL_KEYS; the
+    # owners' unit_id and building, then every column of the owners and transfers for the names)
+    wb.prefetch(schema.REMINDERS, schema.OWNERS, schema.PAYMENTS, schema.BILLS, schema.TRANSFERS)
     pol = policy(wb)
     contacts = _contacts(wb, as_of)
     building_of = building_lookup(wb)

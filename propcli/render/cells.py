@@ -19,6 +19,8 @@ def text(value: object, kind: Kind | str = Kind.TEXT, lang: str = "zh") -> str:
     """A cell as the clerk reads it: money always to the 分 (1234.5 → 1234.50), a ratio as 95.12%."""
     if value is None:
         return ""
+    if type(value) is str:  # most cells; before the Protocol check, which costs ~20 µs a cell
+        return value
     if isinstance(value, Value):
         return value.text(lang)
     if isinstance(value, Decimal):

@@ -39,6 +39,7 @@ _CELL_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
 # The rest of a cell after its reference: attributes, then `/>` or its content up to its own `</c>` (the
 # usual `<v>` first). Atomic: a cell never reaches into the next one to make a row fit.
 _REST = rb"[^>/]*+(?>/>|><v>[^<]*+</v></c>|>.*?</c>)"
+_SLICE = 16 << 20  # bytes of sheet XML matched at a time by `by_rows`
 _DIMENSION = re.compile(rb'<dimension\b[^>]*?\bref="([^"]*)"')
 _ENTITY = re.compile(r"&(#x[0-9A-Fa-f]+|#\d+|amp|lt|gt|quot|apos);")
 _XESC = re.compile(r"_x([0-9A-Fa-f]{4})_")
@@ -161,7 +162,7 @@ class SheetScan:
             self.start = self.end = j + 1
         else:
             self.start = j + 1
-            self.end = data.find(b"</sheetData>", self.start)
+            self.end = data.rfind(b"</sheetData>", self.start)  # from the end: it closes the part
             if self.end < 0:
                 raise Unsupported("unclosed sheetData")
         m = _DIMENSION.search(data, 0, i)
@@ -301,12 +302,23 @@ class SheetScan:
             rest = b"(" + _REST + b")" if c in want else _REST
             parts.append(b'(?:<c r="' + letter + rb'\1"' + rest + b")?")
         pattern = re.compile(rb'<row r="(\d+)"[^>]*?(?:/>|>' + b"".join(parts) + rb"</row>)|(<row)", re.S)
-        found = pattern.findall(self.data, self.start, self.end)
-        if any(map(operator.itemgetter(-1), found)):  # a row the form does not fit
-            return None
-        rows = list(map(int, map(operator.itemgetter(0), found)))
         order = sorted(want)
-        return rows, {c: list(map(operator.itemgetter(i + 1), found)) for i, c in enumerate(order)}
+        rows: list[int] = []
+        cells: dict[int, list[bytes]] = {c: [] for c in order}
+        same: dict[int, dict[bytes, bytes]] = {c: {} for c in order}  # each distinct cell kept once
+        data, pos = self.data, self.start
+        while pos < self.end:  # a slice of rows at a time: a million rows' matches never held at once
+            cut = data.find(b"</row>", min(pos + _SLICE, self.end), self.end)
+            cut = self.end if cut < 0 else cut + 6
+            found = pattern.findall(data, pos, cut)
+            if any(map(operator.itemgetter(-1), found)):  # a row the form does not fit
+                return None
+            rows.extend(map(int, map(operator.itemgetter(0), found)))
+            for i, c in enumerate(order):
+                column = list(map(operator.itemgetter(i + 1), found))
+                cells[c].extend(map(same[c].setdefault, column, column))
+            pos = cut
+        return rows, cells
 
     def column_cells(self, col: int) -> list[bytes]:
         """Every cell of one column, the rest of each cell as stored, without the row numbers."""
