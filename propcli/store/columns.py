@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from itertools import compress, repeat
 
 from ..errors import DataError, Location, Problem
-from .fastread import SheetScan, Unsupported
+from .fastread import SUBTOTAL_NEEDLES, SheetScan, Unsupported
 from .normalize import CONVERTERS, ValueProblem, raw_cell
 from .reader import HEADER_SCAN_ROWS, SUBTOTAL_WORDS, Row, Table, _first_nonblank, find_header
 from .schema import Sheet
@@ -249,7 +249,7 @@ def scan_data(scan: SheetScan, spec: Sheet, name: str, workbook: str,
     return data
 
 
-_SUBTOTAL_NEEDLES = tuple(w.encode() for w in SUBTOTAL_WORDS if w != "total") + (b"otal", b"OTAL")
+_SUBTOTAL_NEEDLES = SUBTOTAL_NEEDLES
 
 
 def _may_have_subtotal(scan: SheetScan, header_row: int) -> bool:
@@ -257,7 +257,7 @@ def _may_have_subtotal(scan: SheetScan, header_row: int) -> bool:
     so that a report reads only its columns when there is none (the usual register). A label written
     with a space inside (`合 计`) is not seen by this search: a report over such a sheet reads its row."""
     needles = _SUBTOTAL_NEEDLES
-    if scan.strings is not None and scan.strings.contains(needles):
+    if scan.strings is not None and scan.strings.may_hold_subtotal():
         return True
     data, end = scan.data, scan.end
     start = scan.row_ends.get(header_row, scan.start)  # below the header: 计算明细 is no label

@@ -39,6 +39,8 @@ _CELL_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
 # The rest of a cell after its reference: attributes, then `/>` or its content up to its own `</c>` (the
 # usual `<v>` first). Atomic: a cell never reaches into the next one to make a row fit.
 _REST = rb"[^>/]*+(?>/>|><v>[^<]*+</v></c>|>.*?</c>)"
+# Bytes that a 合计/小计/总计/total label holds (`reader.SUBTOTAL_WORDS`), as stored in UTF-8 XML.
+SUBTOTAL_NEEDLES = ("合计".encode(), "小计".encode(), "总计".encode(), b"otal", b"OTAL")
 _SLICE = 16 << 20  # bytes of sheet XML matched at a time by `by_rows`
 _DIMENSION = re.compile(rb'<dimension\b[^>]*?\bref="([^"]*)"')
 _ENTITY = re.compile(r"&(#x[0-9A-Fa-f]+|#\d+|amp|lt|gt|quot|apos);")
@@ -104,7 +106,8 @@ class SharedStrings:
         else:  # a split is ten times faster than the regex; each piece ends with `</si>` (and more)
             self._items = data.split(b"<si>")[1:]
         self._text: dict[int, str] = {}
-        self._contains: dict[tuple[bytes, ...], bool] = {}
+        first = data.find(b"<si") if data else -1  # every entry's text as stored, and its tags: no label
+        self._labels = first >= 0 and any(data.find(n, first) >= 0 for n in SUBTOTAL_NEEDLES)  # type: ignore[union-attr]
 
     def __getitem__(self, i: int) -> str:
         s = self._text.get(i)
@@ -119,14 +122,10 @@ class SharedStrings:
     def __len__(self) -> int:
         return len(self._items)
 
-    def contains(self, needles: tuple[bytes, ...]) -> bool:
-        """Whether any entry's stored text holds one of `needles` (bytes, as stored); asked once per
-        workbook, since every sheet read asks the same."""
-        found = self._contains.get(needles)
-        if found is None:
-            joined = b"\0".join(self._items)
-            found = self._contains[needles] = any(joined.find(n) >= 0 for n in needles)
-        return found
+    def may_hold_subtotal(self) -> bool:
+        """Whether any entry may be a 合计/小计/总计/total label (SUBTOTAL_NEEDLES found in its stored text):
+        searched once, in the shared-strings XML as read, for every sheet that asks."""
+        return self._labels
 
 
 def serial_to_python(serial: float) -> dt.date | dt.datetime | dt.time:

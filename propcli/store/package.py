@@ -88,6 +88,11 @@ def _is_date_code(code: str) -> bool:
     return any(ch in bare for ch in "ymdh") and "general" not in bare
 
 
+# A member bigger than this is inflated when it is read, not ahead: held beside the one being scanned, two
+# registers of an L estate (442 MB and 129 MB of XML) would take the memory a command may use.
+PREFETCH_LIMIT = 160 << 20
+
+
 class Package:
     """An open xlsx file: its members, its sheets in order, and the date styles of its cells."""
 
@@ -99,7 +104,8 @@ class Package:
             raise (_not_a_zip(path) or PackageError(str(exc))) from exc
         self.infos = {info.filename: info for info in self._zip.infolist()}
         self._parts: dict[str, bytes] = {}
-        self._ahead: dict[str, Future[bytes]] = {}  # members being inflated on the second thread
+        self._ahead: dict[str, Future[bytes]] = {}  # the member being inflated on the second thread
+        self._queue: list[str] = []  # the members to inflate after it, in order
         self._pool: ThreadPoolExecutor | None = None
         if "xl/workbook.xml" not in self.infos:
             raise PackageError("no xl/workbook.xml part")
@@ -113,6 +119,7 @@ class Package:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
         self._ahead.clear()
+        self._queue.clear()
         self._zip.close()
 
     def read(self, name: str) -> bytes:
@@ -121,6 +128,9 @@ class Package:
         if data is None:
             try:
                 ahead = self._ahead.pop(name, None)
+                if name in self._queue:
+                    self._queue.remove(name)
+                self._advance()
                 if ahead is not None:
                     data = ahead.result()
                 elif self.infos[name].compress_type == zipfile.ZIP_DEFLATED:
@@ -145,17 +155,25 @@ class Package:
         ones before them: a cold read of several registers uses both cores. `read` takes each when it
         comes to it (and meets any error there). Positional reads (`os.pread`) leave the zip's own file
         position alone."""
-        todo = [n for n in names if n in self.infos and n not in self._parts and n not in self._ahead
-                and self.infos[n].compress_type == zipfile.ZIP_DEFLATED]
+        todo = [n for n in dict.fromkeys(names) if n in self.infos and n not in self._parts and n not in self._ahead
+                and n not in self._queue and self.infos[n].compress_type == zipfile.ZIP_DEFLATED
+                and self.infos[n].file_size <= PREFETCH_LIMIT]
         if not todo or not hasattr(os, "pread"):
+            return
+        self._queue.extend(todo)
+        self._advance()
+
+    def _advance(self) -> None:
+        """Start inflating the next queued member once the one ahead has been taken: one member ahead at
+        most, so that L's 442 MB 应收账单 and 230 MB 应收账单2 are not both held while the first is scanned."""
+        if self._ahead or not self._queue:
             return
         if self._pool is None:
             from concurrent.futures import ThreadPoolExecutor
 
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="propcli-inflate")
-        fd = self._zip.fp.fileno()  # type: ignore[union-attr]
-        for name in todo:
-            self._ahead[name] = self._pool.submit(self._inflate_at, fd, name)
+        name = self._queue.pop(0)
+        self._ahead[name] = self._pool.submit(self._inflate_at, self._zip.fp.fileno(), name)  # type: ignore[union-attr]
 
     def _inflate_at(self, fd: int, name: str) -> bytes:
         info = self.infos[name]
