@@ -465,6 +465,8 @@ def reader_check(path: Path) -> str:
     cells = 0
     declined: list[str] = []
     by_rows = SheetScan.by_rows
+    columns.ROW_PASS_COLUMNS = 1  # the one-pass read wherever the form allows it
+    SheetScan.dense = lambda self, ncols: True  # type: ignore[method-assign]
     with Workbook(path) as wb:
         for spec in schema.SHEETS:
             for name in wb.sheets_of(spec):

@@ -28,6 +28,12 @@ def _column_by_column(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(SheetScan, "by_rows", lambda self, wanted, ncols: None)
 
 
+def _one_pass_always(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The one-pass row read whenever the form allows, whatever the number of columns or blank rows."""
+    monkeypatch.setattr(columns, "ROW_PASS_COLUMNS", 1)
+    monkeypatch.setattr(SheetScan, "dense", lambda self, ncols: True)
+
+
 def _data(wb: Workbook, spec: schema.Sheet, name: str, keys: tuple[str, ...] | None) -> columns.SheetData:
     return columns.scan_data(wb._scan(name), spec, name, wb.name, keys)
 
@@ -54,6 +60,7 @@ def test_row_reader_equals_the_column_reader(workbook: str, request: pytest.Fixt
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     path = request.getfixturevalue(workbook)
     monkeypatch.setattr("propcli.store.fastread._SLICE", 4096)  # many slices: rows cut anywhere in between
+    _one_pass_always(monkeypatch)
     compared = 0
     with Workbook(path) as wb:
         for spec in schema.SHEETS:
@@ -163,3 +170,65 @@ def test_parts_inflated_ahead_are_the_parts_read(sample_readonly: Path, tmp_path
             pkg.read(info.filename)
     finally:
         pkg.close()
+
+
+def test_one_unit_read_through_a_report_cache_equals_the_column_search(estate_s: Path, tmp_path: Path) -> None:
+    """`read(only=(房号, unit))` of a register a report has cached (its 房号 among the columns) takes the
+    rows the cache names, then reads just those: the same rows, values and problems as the column search."""
+    import shutil
+
+    from propcli.store import cache
+
+    path = tmp_path / "estate.xlsx"
+    shutil.copyfile(estate_s, path)
+    registers = (schema.BILLS, schema.PAYMENTS, schema.READINGS, schema.REMINDERS)
+    with Workbook(path) as wb:
+        unit = str(wb.columns(schema.REMINDERS, ("unit_id",))["unit_id"][-1])  # a debtor: rows in all four
+        searched = {s.key: wb.read(s, only=("unit_id", unit)) for s in registers}
+        for spec in registers:
+            wb.columns(spec, ("unit_id", "amount") if spec is schema.BILLS else ("unit_id",))
+    assert len(list(cache.folder(path).glob("*.pickle"))) >= len(registers)
+    with Workbook(path) as wb:
+        wb._scan = _no_column_search(wb._scan)  # type: ignore[method-assign]
+        for spec in registers:
+            got = wb.read(spec, only=("unit_id", unit))
+            want = searched[spec.key]
+            assert got.rows and [(r.number, r.values, r.raw) for r in got.rows] == \
+                   [(r.number, r.values, r.raw) for r in want.rows], spec.key
+            assert (got.header_row, got.columns, got.last_row, got.partial) == \
+                   (want.header_row, want.columns, want.last_row, want.partial)
+
+
+def _no_column_search(scan):  # type: ignore[no-untyped-def]
+    def wrapped(name: str) -> SheetScan:
+        s = scan(name)
+        s.column = lambda col: pytest.fail(f"{name}: searched column {col}")  # type: ignore[method-assign]
+        return s
+
+    return wrapped
+
+
+@pytest.mark.parametrize("kind", ["row style", "two styled empty cells"])
+def test_formatted_blank_rows_read_the_same_both_ways(kind: str, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Formatted blank rows below the owners (a clerk who formats whole columns): the one-pass read and the
+    column search give the same three owners; left to choose, the reader searches column by column there
+    (the rows are not dense)."""
+    from tests.fixtures.badfiles import part_of, rewrite
+    from tests.fixtures.ledger import build, owner
+    from tests.test_scale_formatted_rows import _blank_rows
+
+    path = build(tmp_path / "estate.xlsx", owners=[owner("1-1-0101"), owner("0012", name="李四"),
+                                                    owner("1-1-0103", name="王五")])
+    rows = _blank_rows(kind, 5, 3000)
+    rewrite(path, {part_of(path, "业主档案"): lambda b: b.replace(b"</sheetData>", rows + b"</sheetData>")})
+    with Workbook(path) as wb:
+        name = wb.sheet_name(schema.OWNERS) or ""
+        scan = wb._scan(name)
+        assert not scan.dense(15)
+        chosen = _data(wb, schema.OWNERS, name, None)
+        with monkeypatch.context() as m:
+            _one_pass_always(m)
+            fast = _data(wb, schema.OWNERS, name, None)
+    _same(fast, chosen)
+    assert chosen.values["unit_id"] == ["1-1-0101", "0012", "1-1-0103"]  # 0012 stays text

@@ -19,6 +19,7 @@ from .reader import HEADER_SCAN_ROWS, SUBTOTAL_WORDS, Row, Table, _first_nonblan
 from .schema import Sheet
 
 _get1 = operator.itemgetter(0)
+ROW_PASS_COLUMNS = 4  # columns wanted from which one pass over the rows beats a search per column
 
 
 @dataclass
@@ -180,7 +181,9 @@ def scan_data(scan: SheetScan, spec: Sheet, name: str, workbook: str,
     by_col = {i: k for k, i in wanted.items()}
     read = list(range(ncols)) if complete else sorted(by_col)
     scanned: dict[int, _Column] = {}
-    by_rows = scan.by_rows(read, ncols)
+    # one pass over the rows when it costs less than a search per column (a regex pass over the rows costs
+    # about what four column searches do), and the rows are not mostly blank
+    by_rows = scan.by_rows(read, ncols) if len(read) >= ROW_PASS_COLUMNS and scan.dense(ncols) else None
     if by_rows is not None:  # the usual form: one pass over the rows
         all_rows, cells_of = by_rows
         for c in read:
@@ -268,8 +271,7 @@ def _may_have_subtotal(scan: SheetScan, header_row: int) -> bool:
 
 def scan_rows(scan: SheetScan, spec: Sheet, name: str, workbook: str, numbers: list[int]) -> Table:
     """Just the rows with these numbers, typed, as a partial table (what a column read pointed at)."""
-    head = header_of(scan, spec, name, workbook)
-    scan.check_refs()
+    head = header_of(scan, spec, name, workbook)  # rows found by their `r` (`rows_with`): no check_refs
     if head is None:
         raise Unsupported("blank sheet")
     header_row, columns, headers, width = head

@@ -347,6 +347,9 @@ class Workbook:
                 if cached is not None and cached.complete:
                     return cached.only(spec, self.name, *only)
                 try:
+                    if cached is not None and only[0] in cached.values:  # a report's columns name the rows
+                        numbers = [cached.numbers[i] for i in cached.subset(*only)]
+                        return scan_rows(self._scan(name), spec, name, self.name, numbers)
                     return scan_only(self._scan(name), spec, name, self.name, *only)
                 except Unsupported:
                     pass
