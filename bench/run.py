@@ -4,8 +4,10 @@
 
 Estates (bench/estates.py, generated once into bench/out/, not committed): S 500 units × 12 months,
 M 3,000 units × 24 months (≈240,000 bills), L 20,000 units × 24 months (≈1.6 million bills: 应收账单
-continues in 应收账单2). Every command runs in a new process; a figure is the median wall time of
---runs runs and the peak resident memory of the largest. In one run, per estate:
+continues in 应收账单2). Every command runs in a new process (forked by a small one, so that its peak
+memory is its own); a figure is the median wall time of --runs runs and the peak resident memory of the
+largest. "cold" runs find no read cache (the morning after the clerk saved in Excel: every part
+rewritten), "warm" ones the cache of the same workbook. In one run, per estate:
 
   read    owners show UNIT          cold (no read cache) and warm; baseline: pandas.read_excel (calamine
                                     engine) of the registers a dossier shows, filtered to the unit
@@ -118,17 +120,32 @@ wb.save(path)
 """
 
 
+# The command is started by a small process of its own: Linux counts, in a child's peak RSS, what its parent
+# held when it forked, and this bench holds whole registers (pick_unit, the reader check) — gigabytes on L.
+SPAWN = """
+import os, sys, time
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as f:
+    f.write(f"{time.perf_counter() - start} {usage.ru_maxrss}")
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def run(cmd: list[str], cwd: Path) -> tuple[float, int]:
     """Wall seconds and peak RSS (MiB) of one command in its own process."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV)
-    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    code = os.waitstatus_to_exitcode(status)
-    if code not in (0, 3):
-        raise SystemExit(f"{' '.join(map(str, cmd))} failed ({code}): {err[-2000:]}")
-    return elapsed, usage.ru_maxrss // 1024
+    with tempfile.NamedTemporaryFile("r", suffix=".usage") as usage:
+        proc = subprocess.Popen([sys.executable, "-S", "-c", SPAWN, usage.name, *map(str, cmd)], cwd=cwd,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV)
+        err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+        code = proc.wait()
+        if code not in (0, 3):
+            raise SystemExit(f"{' '.join(map(str, cmd))} failed ({code}): {err[-2000:]}")
+        elapsed, peak = usage.read().split()
+    return float(elapsed), int(peak) // 1024
 
 
 def measure(cmd: list[str], cwd: Path, runs: int, before=None, warmup: bool = True) -> tuple[float, int]:  # type: ignore[no-untyped-def]
