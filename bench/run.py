@@ -579,16 +579,22 @@ def main() -> None:
     results: list = []
     notes: list = []
     started = time.perf_counter()
-    for size in args.sizes.split(","):
-        t = time.perf_counter()
-        bench_size(size.strip().upper(), runs, log, results, notes)
-        log(f"{size}: {time.perf_counter() - t:.0f} s")
-    print(f"{'size':<5}{'command':<40}{'propcli s':>10}{'MiB':>6}{'baseline s':>12}{'MiB':>6}{'ratio':>9}")
-    for size, task, mine, base in results:
+    def line(size: str, task: str, mine, base) -> str:  # type: ignore[no-untyped-def]
         m = f"{mine[0]:>10.2f}{mine[1]:>6}" if mine else f"{'':>10}{'':>6}"
         b = f"{base[0]:>12.2f}{base[1]:>6}" if base else f"{'—':>12}{'':>6}"
         r = f"{base[0] / mine[0]:>8.1f}×" if mine and base else f"{'':>9}"
-        print(f"{size:<5}{task:<40}{m}{b}{r}")
+        return f"{size:<5}{task:<40}{m}{b}{r}"
+
+    for size in args.sizes.split(","):
+        t = time.perf_counter()
+        done = len(results)
+        bench_size(size.strip().upper(), runs, log, results, notes)
+        log(f"{size}: {time.perf_counter() - t:.0f} s")
+        for row in results[done:]:  # each estate's figures as soon as they are there (L takes half an hour)
+            log(line(*row))
+    print(f"{'size':<5}{'command':<40}{'propcli s':>10}{'MiB':>6}{'baseline s':>12}{'MiB':>6}{'ratio':>9}")
+    for row in results:
+        print(line(*row))
     print(f"(median of {runs} runs, each in a new process; MiB = peak RSS; ratio = baseline / propcli; "
           f"read baselines: pandas with the calamine engine; update baseline: openpyxl load → edit → save)")
     print("\nfidelity after each write:")
