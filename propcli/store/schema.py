@@ -309,6 +309,26 @@ COMPLAINTS = Sheet(
     primary=("complaint_no",),
 )
 
+NOTICE_CHANNELS = ("纸质", "短信", "EMS")
+
+# Every notice issued (propcli notices render): a second run of the same kind and period skips these.
+NOTICES = Sheet(
+    "notices",
+    "通知记录",
+    (
+        C("batch", "批次", Kind.ID, True, width=14),
+        C("time", "时间", Kind.DATETIME, True, width=17),
+        C("kind", "类型", Kind.TEXT, True, width=10),
+        C("ref_period", "账期/日期", Kind.ID, aliases=("账期", "日期"), width=20),
+        C("unit_id", "房号", Kind.ID, True, width=12),
+        C("channel", "渠道", Kind.ENUM, True, choices=NOTICE_CHANNELS, width=6),
+        C("file", "文件", width=28),
+        C("page", "页码", Kind.INT, width=6),
+        C("digest", "内容摘要", Kind.ID, aliases=("hash", "摘要"), width=18),
+    ),
+    primary=("batch", "unit_id", "kind", "ref_period"),
+)
+
 JOURNAL = Sheet(
     "journal",
     "操作日志",
@@ -325,7 +345,7 @@ JOURNAL = Sheet(
 
 SHEETS: tuple[Sheet, ...] = (
     ESTATE, OWNERS, TRANSFERS, RATES, READINGS, BILLS, PAYMENTS, REMINDERS, DUNNING, WORK_ORDERS, COMPLAINTS,
-    JOURNAL,
+    NOTICES, JOURNAL,
 )
 BY_KEY: dict[str, Sheet] = {s.key: s for s in SHEETS}
 
