@@ -20,7 +20,7 @@ from decimal import Decimal
 from ..domain.money import rmb_upper
 from ..domain.people import building_name, unit_parts, unit_sort_key
 from ..errors import DataError, UsageError
-from ..render.contexts import BillLine, Notice
+from ..render.contexts import BillLine, Notice, PeriodLine
 from ..store import schema
 from ..store.workbook import Workbook
 from . import arrears as arrears_ops
@@ -174,7 +174,8 @@ def payment(wb: Workbook, period: str, as_of: dt.date, scope: Scope, estate: dic
             prepaid=sum((amt for _, amt in held.get(unit, [])), ZERO), total_due=total, total_upper=rmb_upper(total),
             due_date=max(dues) if dues else None, by_item=by_item))
     notices = _numbered(notices, batch)
-    return Batch("payment", notices, _recipients(notices, homes), period)
+    owing = [n for n in notices if n.total_due > 0]  # an SMS saying 0.00 is owed is noise
+    return Batch("payment", notices, _recipients(owing, homes), period)
 
 
 # -- reminder and demand -----------------------------------------------------------------------------
@@ -196,14 +197,28 @@ def arrears(wb: Workbook, kind: str, as_of: dt.date, scope: Scope, estate: dict[
         lines = [BillLine(x.bill_id, x.period, x.item, None, x.amount, x.amount - x.outstanding, x.outstanding,
                           x.due, "", x.late_fee) for x in d.debts]
         total = d.total + d.late_fee
+        by_item = dict(sorted(d.by_item().items(), key=lambda kv: arrears_ops._item_key(kv[0])))
         notices.append(_notice(
             kind, estate, homes[d.unit], as_of, lang, lines=lines, current_total=d.total, current_owing=d.total,
             late_fee=d.late_fee, total_due=total, total_upper=rmb_upper(total), months=d.months,
-            due_date=as_of + dt.timedelta(days=days), by_item=d.by_item()))
+            due_date=as_of + dt.timedelta(days=days), by_item=by_item, by_period=by_period(lines)))
     if not notices:
         raise DataError("notice.no_debtors", None, date=as_of.isoformat(), months=min_months, scope=_describe(scope))
     notices = _numbered(notices, batch)
     return Batch(kind, notices, _recipients(notices, homes), as_of.isoformat(), skipped_former=former)
+
+
+def by_period(lines: Sequence[BillLine]) -> list[PeriodLine]:
+    """The debts as a table of 账期 × 收费项目: 24 months of four items fit a page as 24 rows."""
+    out: dict[str, PeriodLine] = {}
+    for b in sorted(lines, key=lambda b: b.period):
+        row = out.setdefault(b.period, PeriodLine(b.period, b.due_date, {}, ZERO, ZERO))
+        row.items[b.item] = row.items.get(b.item, ZERO) + b.owing
+        row.late_fee += b.late_fee
+        row.total += b.owing
+        if b.due_date and (row.due_date is None or b.due_date < row.due_date):
+            row.due_date = b.due_date
+    return list(out.values())
 
 
 # -- outage ------------------------------------------------------------------------------------------

@@ -96,6 +96,17 @@ class BillLine:
 
 
 @dataclass
+class PeriodLine:
+    """One 账期 of the arrears on a 催缴通知/催缴函: what is owed per 收费项目 (a row of the table)."""
+
+    period: str  #: 账期 YYYY-MM
+    due_date: dt.date | None  #: the earliest 应缴日期 of its bills
+    items: dict[str, Decimal]  #: 收费项目 → owing (only the items owed in this period)
+    late_fee: Decimal  #: 滞纳金 of the period's bills
+    total: Decimal  #: owing of the period (late fee apart)
+
+
+@dataclass
 class Notice:
     """What every notice template (`notices/KIND/letter.html.j2`, `letter.typ.j2`, `sms.txt.j2`) receives.
     Fields a kind does not use are empty. Amounts are Decimal: format them with `cell('money')` (HTML) or
@@ -124,6 +135,7 @@ class Notice:
     due_date: dt.date | None = None  #: 应缴日期 (payment) or the deadline to pay (reminder, demand)
     months: int = 0  #: months overdue of the oldest debt (reminder, demand)
     by_item: dict[str, Decimal] = field(default_factory=dict)  #: owing per 收费项目
+    by_period: list[PeriodLine] = field(default_factory=list)  #: reminder, demand: the debts by 账期 (rows) and item (`by_item` keys: columns)
     outage: dict[str, str] = field(default_factory=dict)  #: outage: what (停水/停电/停气), start, end, reason, scope
     households: int = 0  #: outage: households behind this stairwell
     receipt: ReceiptPage | None = None  #: receipt: the 收据 as receipt.html.j2 receives it
@@ -241,7 +253,7 @@ def markdown() -> str:
 
 def _type_name(hint: object) -> str:
     text = str(hint).replace("typing.", "").replace("datetime.", "dt.").replace("decimal.", "")
-    for cls in (ColumnView, SectionView, ReceiptLine, ReceiptPage, BillLine, SignoffRow, PackGroup):
+    for cls in (ColumnView, SectionView, ReceiptLine, ReceiptPage, BillLine, PeriodLine, SignoffRow, PackGroup):
         text = text.replace(f"{cls.__module__}.{cls.__qualname__}", cls.__name__)
     return text.replace("<class '", "").replace("'>", "")
 
