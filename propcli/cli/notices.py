@@ -50,6 +50,7 @@ class Files:
         tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         payload = data.encode("utf-8") if isinstance(data, str) else data
         try:
+            target.parent.mkdir(parents=True, exist_ok=True)
             with open(tmp, "wb") as f:
                 f.write(payload)
                 f.flush()

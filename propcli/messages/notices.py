@@ -43,6 +43,4 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "out.notice_dry_run": ("试运行：未写入任何文件，工作簿未改动", "dry run: no file written, the workbook unchanged"),
     "out.sms_phones": ("注意：{path} 含完整手机号，仅供上传短信平台，用后请删除，勿外传", "note: {path} holds full phone numbers; upload it to the SMS platform, then delete it; do not pass it on"),
     "out.sms_long": ("{count} 条短信超过 {limit} 条计费（最长 {chars} 字，{unit}）：请精简模板", "{count} message(s) run over {limit} segments (longest {chars} characters, {unit}): shorten the template"),
-    "out.sms_no_phone": ("{count} 户没有手机号，未发短信", "{count} unit(s) have no phone; no SMS for them"),
-    "out.dry_notice": ("{unit}\t{ref}\t{addressee}\t{total}", "{unit}\t{ref}\t{addressee}\t{total}"),
 }

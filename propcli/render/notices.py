@@ -37,6 +37,10 @@ FONT_DIRS = ("/usr/share/fonts/opentype/noto", "/usr/share/fonts/noto-cjk", "/us
 CJK_FONTS = ("NotoSerifCJK", "NotoSansCJK", "SourceHanSerif", "SourceHanSans")
 
 
+LETTERS = {"html": "letter.html.j2", "typ": "letter.typ.j2"}  # a notice's own page, per pack markup
+PACKS = {"html": "notices/pack.html.j2", "typ": "notices/pack.typ.j2"}
+
+
 @dataclass
 class Rendered:
     """One notice as printed: its text in the pack's markup (for the 内容摘要) and its building."""
@@ -58,7 +62,7 @@ def pack(kind: str, title: str, notices: Sequence[Notice], *, batch: str, estate
          lang: str = "zh") -> tuple[str, list[Rendered], list[NoticePack]]:
     """The pack (`target` html or typ) as one text per building group set: the whole pack first, and the
     per-building packs (for --split building) built from the same rendered notices."""
-    letter = _templates(kind, f"letter.{target}.j2", user_dir, workbook)
+    letter = _templates(kind, LETTERS[target], user_dir, workbook)
     wrap = Markup if target == "html" else TypstMarkup
     rendered = [Rendered(n, letter(n)) for n in notices]
     groups: dict[str, PackGroup] = {}
@@ -71,12 +75,12 @@ def pack(kind: str, title: str, notices: Sequence[Notice], *, batch: str, estate
     whole = NoticePack(kind, title, estate, batch, issued_on, list(groups.values()), len(notices), signoff, lang)
     parts = [NoticePack(kind, title, estate, batch, issued_on, [g], len(g.notices), signoff, lang)
              for g in groups.values()]
-    outer = renderer(f"notices/pack.{target}.j2", user_dir=user_dir, workbook=workbook)
+    outer = renderer(PACKS[target], user_dir=user_dir, workbook=workbook)
     return outer(whole), rendered, parts
 
 
 def pack_text(part: NoticePack, target: str, user_dir: Path | None, workbook: Path | None) -> str:
-    return renderer(f"notices/pack.{target}.j2", user_dir=user_dir, workbook=workbook)(part)
+    return renderer(PACKS[target], user_dir=user_dir, workbook=workbook)(part)
 
 
 # -- PDF ---------------------------------------------------------------------------------------------
@@ -115,7 +119,7 @@ def pdf(source: str) -> tuple[bytes, list[int]]:
     # From a file in a folder of its own (the document's root: a template can read nothing else), so that
     # the query for the page marks reuses the compiled document instead of compiling it again.
     with tempfile.TemporaryDirectory(prefix="propcli-pdf-") as folder:
-        main = Path(folder) / "pack.typ"
+        main = Path(folder) / "main.typ"
         main.write_text(source, encoding="utf-8")
         try:
             compiler = typst.Compiler(str(main), root=folder, font_paths=fonts, ignore_system_fonts=True)
