@@ -119,7 +119,7 @@ def pdf(source: str) -> tuple[bytes, list[int]]:
     # From a file in a folder of its own (the document's root: a template can read nothing else), so that
     # the query for the page marks reuses the compiled document instead of compiling it again.
     with tempfile.TemporaryDirectory(prefix="propcli-pdf-") as folder:
-        main = Path(folder) / "main.typ"
+        main = Path(folder) / "notices-pack.typ"
         main.write_text(source, encoding="utf-8")
         try:
             compiler = typst.Compiler(str(main), root=folder, font_paths=fonts, ignore_system_fonts=True)
