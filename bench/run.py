@@ -456,6 +456,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="S,M")
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--notices", type=int, default=1000, help="notices in the notices bench (bench/notices.py); 0 skips it")
     args = ap.parse_args()
     runs = max(3, args.runs)
 
@@ -495,6 +496,10 @@ def main() -> None:
         reports = [mine[0] for task, mine in l_rows if "(cold)" in task]
         print(f"\nL: every command ran; {'✓' if max(reports) <= 8 else '✗'} reports ≤ 8 s cold "
               f"(slowest {max(reports):.2f} s)")
+    if args.notices:
+        from bench import notices
+
+        notices.report(notices.run(args.notices, runs, log), args.notices)
     print(f"\nbench time: {time.perf_counter() - started:.0f} s")
 
 

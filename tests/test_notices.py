@@ -235,8 +235,11 @@ def test_log_records_the_demand_letter_for_the_dunning_ladder(cli, estate, tmp_p
     r = cli("-w", estate, "arrears", "log", "1-1-0101", "--channel", "催缴函", "--outcome", "EMS 已寄出",
             "--tracking-no", "EA123456789CN", "--date", "2026-11-24")
     assert r.exit_code == 0, r.output
-    with Workbook(estate) as wb:
-        assert "EA123456789CN" in [x.values["tracking_no"] for x in wb.read(schema.REMINDERS).rows]
+    with Workbook(estate) as wb:  # the letter's own row got its number: still one 催缴函 contact for the ladder
+        logged = [x.values for x in wb.read(schema.REMINDERS).rows]
+    assert [(x["unit_id"], x["date"], x["tracking_no"], x["outcome"]) for x in logged][0] == (
+        "1-1-0101", dt.date(2026, 11, 23), "EA123456789CN", "已发催缴函（批次 TZ20261123-01）；EMS 已寄出")
+    assert len(logged) == 2
 
 
 # -- bad input ---------------------------------------------------------------------------------------
@@ -314,3 +317,18 @@ def _visual_lines(pdf: Path) -> list[str]:
         for x, y, word in re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>([^<]*)</word>', page):
             lines.setdefault((n, round(float(y))), []).append((float(x), word))
     return ["".join(w for _, w in sorted(words)) for _, words in sorted(lines.items())]
+
+
+@needs_pdftotext
+def test_split_building_writes_one_pdf_per_building_and_one_html(cli, estate, tmp_path) -> None:
+    out = tmp_path / "n.pdf"
+    r = cli("-w", estate, "notices", "render", "payment", "--period", "2026-10", "--split", "building", "-o", out)
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in tmp_path.glob("n*")) == ["n-1栋.pdf", "n-2栋.pdf", "n.html"]
+    one, two = _text(tmp_path / "n-1栋.pdf"), _text(tmp_path / "n-2栋.pdf")
+    assert "1-1-0101" in one and "1-1-0102" in one and "2-1-0101" not in one
+    assert "2-1-0101" in two and "2-1-0201" in two and "1-1-0101" not in two
+    rows = _issued(estate)
+    assert [(x["unit_id"], x["file"], x["page"]) for x in rows] == [
+        ("1-1-0101", "n-1栋.pdf", 3), ("1-1-0102", "n-1栋.pdf", 4), ("2-1-0101", "n-2栋.pdf", 3),
+        ("2-1-0201", "n-2栋.pdf", 4)]

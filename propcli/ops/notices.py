@@ -22,6 +22,7 @@ from ..domain.people import building_name, unit_parts, unit_sort_key
 from ..errors import DataError, UsageError
 from ..render.contexts import BillLine, Notice, PeriodLine
 from ..store import schema
+from ..store.normalize import to_identifier
 from ..store.workbook import Workbook
 from . import arrears as arrears_ops
 from .payments import holding_prepaid, prepaid_sources, receipt
@@ -83,8 +84,8 @@ def households(wb: Workbook, scope: Scope) -> dict[str, Household]:
         parts = unit_parts(str(unit), building=b, entrance=e, room=r)
         phones = [str(p) for p in (phone, tenant) if p not in (None, "")]
         out[str(unit)] = Household(str(unit), parts.building, parts.entrance, parts.room, str(name or ""), phones)
-    if scope.units:
-        wanted = [resolve_unit(wb, u) for u in scope.units]
+    if scope.units:  # as registered, else as the clerk may write them (3栋2单元1201), else an error
+        wanted = [u if u in out else resolve_unit(wb, u) for u in (to_identifier(u) for u in scope.units)]
         out = {u: out[u] for u in wanted}
     if scope.building is not None:
         b = building_name(scope.building)
@@ -270,7 +271,7 @@ def outage(wb: Workbook, o: Outage, as_of: dt.date, estate: dict[str, str], batc
             by_unit[h.unit_id] = (h, n)
     notices = _numbered(notices, batch)
     recipients = [(phone, _sms_notice(n, h)) for h, n in by_unit.values() for phone in dict.fromkeys(h.phones)]
-    return Batch("outage", notices, recipients, f"{o.what} {o.start}")
+    return Batch("outage", notices, recipients, f"{o.what}@{'_'.join(o.start.split())}")  # an identifier: no spaces
 
 
 def _sms_notice(posted: Notice, h: Household) -> Notice:
