@@ -45,6 +45,7 @@ def prepare(estate: Path, n: int, folder: Path) -> tuple[Path, list[str]]:
         raise SystemExit(f"only {len(chosen)} one-page notices in {estate.name}")
     path = folder / "contexts.pickle"
     path.write_bytes(pickle.dumps(chosen))
+    (folder / "units.txt").write_text(",".join(x.unit_id for x in chosen), encoding="utf-8")
     return path, [x.unit_id for x in chosen]
 
 
@@ -56,11 +57,11 @@ def stage(name: str, contexts: Path, out: Path) -> float:
     start = time.perf_counter()
     options = {"batch": "TZ20260101-01", "estate": chosen[0].estate}
     if name == "html":
-        html, _, _ = render.pack("payment", "缴费通知单", chosen, target="html", **options)
+        (html,), _ = render.pack("payment", "缴费通知单", chosen, target="html", **options)
         out.write_text(html, encoding="utf-8")
-    elif name == "pdf":
-        source, _, _ = render.pack("payment", "缴费通知单", chosen, target="typ", **options)
-        data, _ = render.pdf(source)
+    elif name == "pdf":  # a building at a time on both cores, then joined (as the command does)
+        sources, _ = render.pack("payment", "缴费通知单", chosen, target="typ", **options)
+        data, _ = render.join(render.pdfs(sources))
         out.write_bytes(data)
     else:  # WeasyPrint on the HTML pack the html stage wrote
         import weasyprint
@@ -90,7 +91,9 @@ def run(n: int, runs: int, log) -> list[tuple[str, tuple[float, int] | None, str
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     log(f"notices: preparing {n} one-page payment notices of {PERIOD} …")
-    contexts, units = prepare(src, n, work)
+    # in a process of its own: a child's peak RSS starts from its parent's, which must stay small
+    subprocess.run([sys.executable, __file__, "--prepare", str(src), str(n), str(work)], check=True)
+    contexts, units = work / "contexts.pickle", (work / "units.txt").read_text(encoding="utf-8").split(",")
     rows: list[tuple[str, tuple[float, int] | None, str]] = []
     out = work / "pack.pdf"
     for name, label in (("html", f"{n} notices → HTML (render)"), ("pdf", f"{n} notices → PDF, Typst (render)"),
@@ -144,6 +147,9 @@ def report(rows, n: int) -> None:  # type: ignore[no-untyped-def]
 
 
 def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--prepare":
+        prepare(Path(sys.argv[2]), int(sys.argv[3]), Path(sys.argv[4]))
+        return
     if len(sys.argv) > 1 and sys.argv[1] == "--stage":
         import resource
 

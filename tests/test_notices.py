@@ -97,7 +97,8 @@ def test_payment_notice_states_the_hand_computed_amounts(cli, estate, tmp_path) 
         assert "2026-11-15" in page  # 应缴日期
         for unit in NAMES:
             assert unit in page
-    assert "签收单" in text and re.search(r"第\s*2\s*页\s*/\s*共\s*8\s*页", text)  # separator, 签收单, 2 notices × 2 buildings
+    assert "签收单" in text and re.search(r"2\s*栋\s*·\s*第\s*4\s*页\s*/\s*共\s*4\s*页", text)
+    # each building: separator, 签收单 and its 2 notices, numbered within the building; the PDF is the two joined
     rows = _issued(estate)
     assert [(x["kind"], x["ref_period"], x["unit_id"], x["channel"]) for x in rows] == [
         ("缴费通知单", "2026-10", u, "纸质") for u in ("1-1-0101", "1-1-0102", "2-1-0101", "2-1-0201")]

@@ -262,45 +262,35 @@ class _Run:
         kind, notices = self.batch.kind, self.batch.notices
         common = {"batch": self.batch_no, "estate": notices[0].estate, "signoff": kind not in ("outage", "receipt"),
                   "lang": self.st.lang, **self._opts()}
+        html_file = self.output.with_suffix(".html")
+        files_of = [html_file.name] * len(notices)
         with _progress(self.st, len(notices)) as tick:
-            html, shown, _ = render.pack(kind, self.title, notices, target="html", **common)
-            tick(len(notices) // 2)
-            html_file = self.output.with_suffix(".html")
+            (html,), shown = render.pack(kind, self.title, notices, target="html", **common)
             files.stage(html_file, html)
+            self.written.append((html_file, len(notices), 0))
             pages = list(range(1, len(notices) + 1))  # in the HTML: the notice's place in the pack
-            written = html_file
             if self.target == "pdf":
-                source, _, parts = render.pack(kind, self.title, notices, target="typ", **common)
+                sources, _ = render.pack(kind, self.title, notices, target="typ", **common)
+                parts = render.pdfs(sources, lambda n: tick(n * len(notices) // len(sources)))
                 if split:
-                    pages, written = self._split(files, parts, tick)
+                    pages, files_of = [], []
+                    for (data, mine), building in zip(parts, dict.fromkeys(n.building or "—" for n in notices)):
+                        name = self._split_name(building)
+                        files.stage(name, data)
+                        self.written.append((name, len(mine), _page_count(data)))
+                        pages.extend(mine)
+                        files_of.extend([name.name] * len(mine))
                 else:
-                    data, pages = render.pdf(source)
+                    data, pages = render.join(parts)
                     files.stage(self.output, data)
                     self.written.append((self.output, len(notices), _page_count(data)))
-                    written = self.output
-            self.written.insert(0, (html_file, len(notices), 0))
-            tick(len(notices))
-        return [record_ops.Issue(self.title, self._ref_period(r.notice), r.notice.unit_id, self.channel,
-                                 written.name if not split else self._file_of(r.notice), pages[i] if i < len(pages) else None,
-                                 record_ops.digest(r.text)) for i, r in enumerate(shown)]
+                    files_of = [self.output.name] * len(notices)
+        return [record_ops.Issue(self.title, self._ref_period(r.notice), r.notice.unit_id, self.channel, files_of[i],
+                                 pages[i] if i < len(pages) else None, record_ops.digest(r.text))
+                for i, r in enumerate(shown)]
 
     def _split_name(self, building: str) -> Path:
         return self.output.with_name(f"{self.output.stem}-{_safe_name(building)}栋{self.output.suffix}")
-
-    def _file_of(self, n) -> str:  # type: ignore[no-untyped-def]
-        return self._split_name(n.building or "—").name
-
-    def _split(self, files: Files, parts, tick) -> tuple[list[int], Path]:  # type: ignore[no-untyped-def]
-        """--split building: one PDF per 楼栋 (its separator page, 签收单 and notices)."""
-        pages: list[int] = []
-        for part in parts:
-            data, mine = render.pdf(render.pack_text(part, "typ", **self._opts()))
-            name = self._split_name(part.groups[0].building)
-            files.stage(name, data)
-            self.written.append((name, part.count, _page_count(data)))
-            pages.extend(mine)
-            tick(len(pages))
-        return pages, self.output
 
     def _sms(self, files: Files) -> list[record_ops.Issue]:
         messages = render.sms(self.batch.kind, self.batch.recipients, **self._opts())

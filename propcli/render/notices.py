@@ -24,7 +24,7 @@ from markupsafe import Markup
 from ..domain.people import mask_name
 from ..errors import DataError
 from .cells import neutralise
-from .contexts import Notice, NoticePack, PackGroup, SignoffRow
+from .contexts import Notice, NoticePack, PackGroup, SignoffRow  # noqa: F401
 from .templating import TypstMarkup, renderer
 
 SMS_SEGMENT = 70  # characters per SMS segment, as the platforms bill a Chinese message
@@ -59,9 +59,9 @@ def _building(n: Notice) -> str:
 
 def pack(kind: str, title: str, notices: Sequence[Notice], *, batch: str, estate: dict[str, str], target: str,
          user_dir: Path | None = None, workbook: Path | None = None, signoff: bool = True,
-         lang: str = "zh") -> tuple[str, list[Rendered], list[NoticePack]]:
-    """The pack (`target` html or typ) as one text per building group set: the whole pack first, and the
-    per-building packs (for --split building) built from the same rendered notices."""
+         lang: str = "zh") -> tuple[list[str], list[Rendered]]:
+    """The pack in `target` markup (html: one text for the whole run; typ: one text per 楼栋, each compiled on
+    its own and the PDFs joined — a building's pages are numbered within it), and every notice as rendered."""
     letter = _templates(kind, LETTERS[target], user_dir, workbook)
     wrap = Markup if target == "html" else TypstMarkup
     rendered = [Rendered(n, letter(n)) for n in notices]
@@ -72,15 +72,12 @@ def pack(kind: str, title: str, notices: Sequence[Notice], *, batch: str, estate
         g.signoff.append(SignoffRow(r.notice.unit_id, mask_name(r.notice.addressee) if r.notice.addressee else "",
                                     r.notice.ref))
     issued_on = notices[0].issued_on
-    whole = NoticePack(kind, title, estate, batch, issued_on, list(groups.values()), len(notices), signoff, lang)
-    parts = [NoticePack(kind, title, estate, batch, issued_on, [g], len(g.notices), signoff, lang)
-             for g in groups.values()]
     outer = renderer(PACKS[target], user_dir=user_dir, workbook=workbook)
-    return outer(whole), rendered, parts
-
-
-def pack_text(part: NoticePack, target: str, user_dir: Path | None, workbook: Path | None) -> str:
-    return renderer(PACKS[target], user_dir=user_dir, workbook=workbook)(part)
+    if target == "html":
+        return [outer(NoticePack(kind, title, estate, batch, issued_on, list(groups.values()), len(notices), signoff,
+                                 lang))], rendered
+    return [outer(NoticePack(kind, title, estate, batch, issued_on, [g], len(g.notices), signoff, lang))
+            for g in groups.values()], rendered
 
 
 # -- PDF ---------------------------------------------------------------------------------------------
@@ -128,6 +125,36 @@ def pdf(source: str) -> tuple[bytes, list[int]]:
         except Exception as exc:  # TypstError: the estate's own letter.typ.j2 most likely
             raise DataError("notice.typst", None, reason=_first_line(exc)) from exc
     return data, [int(p) for p in pages if isinstance(p, int)]
+
+
+def pdfs(sources: Sequence[str], done: Callable[[int], None] = lambda n: None) -> list[tuple[bytes, list[int]]]:
+    """Each building's Typst source → its PDF and notice pages, compiled on every core (the compiler releases
+    the GIL): a building at a time keeps the memory of a 3,000-notice month to that of ~100 pages."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    out: list[tuple[bytes, list[int]]] = []
+    with ThreadPoolExecutor(max_workers=max(1, min(len(sources), os.cpu_count() or 1, 4))) as pool:
+        for result in pool.map(pdf, sources):
+            out.append(result)
+            done(len(out))
+    return out
+
+
+def join(parts: Sequence[tuple[bytes, list[int]]]) -> tuple[bytes, list[int]]:
+    """The buildings' PDFs as one, and every notice's page in it."""
+    if len(parts) == 1:
+        return parts[0]
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    pages: list[int] = []
+    for data, mine in parts:
+        offset = len(writer.pages)
+        writer.append(PdfReader(io.BytesIO(data)))
+        pages.extend(offset + p for p in mine)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue(), pages
 
 
 def _first_line(exc: BaseException) -> str:
