@@ -23,7 +23,7 @@ from ..errors import DataError, UsageError
 from ..render.contexts import BillLine, Notice, PeriodLine
 from ..store import schema
 from ..store.normalize import to_identifier
-from ..store.workbook import Workbook
+from ..store.workbook import ROW_NUMBER, Workbook
 from . import arrears as arrears_ops
 from .payments import holding_prepaid, prepaid_sources, receipt
 from .units import resolve_unit
@@ -126,6 +126,35 @@ def _recipients(notices: Iterable[Notice], homes: dict[str, Household]) -> list[
 # -- payment ------------------------------------------------------------------------------------------
 
 
+def _bills(wb: Workbook, period: str, homes: dict[str, Household]) -> list[dict]:
+    """The bills of `period` and before for the households, as dicts of BILL_KEYS. 账单号, 用量 and 计算明细
+    (long texts, each unique) are read only for the period's own bills: on a register of 240,000 bills they
+    cost more than all the other columns together, and the earlier bills do not show them."""
+    one_sheet = len(wb.sheets_of(schema.BILLS)) <= 1
+    keys = (*(k for k in BILL_KEYS if k not in _PERIOD_ONLY or not one_sheet), ROW_NUMBER)
+    cols = wb.columns(schema.BILLS, keys)
+    out, numbers = [], []
+    for values in zip(*(cols[k] for k in keys)):
+        v = dict(zip(keys, values))
+        if v["unit_id"] not in homes or not v["period"] or v["period"] > period or v["amount"] is None:
+            continue
+        out.append(v)
+        if v["period"] == period:
+            numbers.append(v[ROW_NUMBER])
+    if one_sheet and numbers:
+        rows = {r.number: r.values for r in wb.rows(schema.BILLS, numbers).rows}
+        for v in out:
+            extra = rows.get(v[ROW_NUMBER], {}) if v["period"] == period else {}
+            v.update({k: extra.get(k) for k in _PERIOD_ONLY})
+    for v in out:
+        for k in _PERIOD_ONLY:
+            v.setdefault(k, None)
+    return out
+
+
+_PERIOD_ONLY = ("bill_id", "quantity", "detail")
+
+
 def _line(v: dict) -> BillLine:
     amount = v["amount"] or ZERO
     paid = v["paid"] or ZERO
@@ -138,20 +167,14 @@ def payment(wb: Workbook, period: str, as_of: dt.date, scope: Scope, estate: dic
             lang: str = "zh") -> Batch:
     """A 缴费通知单 for every household in scope with a bill in `period`."""
     homes = households(wb, scope)
-    cols = wb.columns(schema.BILLS, BILL_KEYS)
     current: dict[str, list[BillLine]] = {}
     earlier: dict[str, list[BillLine]] = {}
-    for values in zip(*(cols[k] for k in BILL_KEYS)):
-        v = dict(zip(BILL_KEYS, values))
-        unit, month = v["unit_id"], v["period"]
-        if unit not in homes or not month or v["amount"] is None:
-            continue
-        if month == period:
-            current.setdefault(unit, []).append(_line(v))
-        elif month < period and v["status"] not in ("减免", "已缴"):
-            line = _line(v)
-            if line.owing > 0:
-                earlier.setdefault(unit, []).append(line)
+    for v in _bills(wb, period, homes):
+        line = _line(v)
+        if v["period"] == period:
+            current.setdefault(v["unit_id"], []).append(line)
+        elif v["status"] not in ("减免", "已缴") and line.owing > 0:
+            earlier.setdefault(v["unit_id"], []).append(line)
     if not current:
         raise DataError("notice.no_bills", None, period=period, scope=_describe(scope))
     held = prepaid_sources(holding_prepaid(wb))
@@ -161,7 +184,7 @@ def payment(wb: Workbook, period: str, as_of: dt.date, scope: Scope, estate: dic
         if not lines:
             continue
         lines.sort(key=lambda b: (arrears_ops._item_key(b.item), b.bill_id))
-        old = sorted(earlier.get(unit, []), key=lambda b: (b.period, arrears_ops._item_key(b.item), b.bill_id))
+        old = sorted(earlier.get(unit, []), key=lambda b: (b.period, arrears_ops._item_key(b.item)))
         owing = sum((b.owing for b in lines), ZERO)
         before = sum((b.owing for b in old), ZERO)
         total = owing + before

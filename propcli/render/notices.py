@@ -83,21 +83,28 @@ def pack(kind: str, title: str, notices: Sequence[Notice], *, batch: str, estate
 # -- PDF ---------------------------------------------------------------------------------------------
 
 
-def font_dirs() -> list[str]:
-    """The folder(s) holding a CJK font for the PDF: PROPCLI_FONTS, else the usual system places. None
-    found is an error saying what to install (Debian: fonts-noto-cjk)."""
+def font_files() -> list[Path]:
+    """The CJK font files the PDF uses: every font in PROPCLI_FONTS, else one family found in the usual system
+    places (Noto Serif CJK first: a letter's face). Only these are loaded — each worker would otherwise read
+    every CJK collection on the machine (90 MB and more). None found is an error saying what to install."""
     env = os.environ.get(FONT_ENV)
-    candidates = [env] if env else list(FONT_DIRS)
-    for folder in candidates:
-        p = Path(folder)
-        if p.is_dir() and any(f.name.startswith(CJK_FONTS) for f in _fonts_in(p)):
-            return [str(p)]
+    if env:
+        found = _fonts_in(Path(env))
+        if found:
+            return found
+    else:
+        for folder in (Path(f) for f in FONT_DIRS):
+            fonts = _fonts_in(folder) if folder.is_dir() else []
+            for family in CJK_FONTS:
+                mine = [f for f in fonts if f.name.startswith(family)]
+                if mine:
+                    return mine
     raise DataError("notice.no_font", None, where=env or "、".join(FONT_DIRS[:3]))
 
 
 def _fonts_in(folder: Path) -> list[Path]:
     try:
-        return [f for f in folder.rglob("*") if f.suffix.lower() in (".ttc", ".otf", ".ttf")]
+        return sorted(f for f in folder.rglob("*") if f.suffix.lower() in (".ttc", ".otf", ".ttf"))
     except OSError:
         return []
 
@@ -112,14 +119,18 @@ def pdf(source: str) -> tuple[bytes, list[int]]:
 
     import typst
 
-    fonts = font_dirs()
+    fonts = font_files()
     # From a file in a folder of its own (the document's root: a template can read nothing else), so that
     # the query for the page marks reuses the compiled document instead of compiling it again.
     with tempfile.TemporaryDirectory(prefix="propcli-pdf-") as folder:
         main = Path(folder) / "notices-pack.typ"
         main.write_text(source, encoding="utf-8")
+        chosen = Path(folder) / "fonts"
+        chosen.mkdir()
+        for i, font in enumerate(fonts):  # a folder of just these (Typst takes folders)
+            (chosen / f"{i}-{font.name}").symlink_to(font.resolve())
         try:
-            compiler = typst.Compiler(str(main), root=folder, font_paths=fonts, ignore_system_fonts=True)
+            compiler = typst.Compiler(str(main), root=folder, font_paths=[str(chosen)], ignore_system_fonts=True)
             data = compiler.compile(format="pdf", pdf_tags=False)
             pages = json.loads(compiler.query(f"<{PAGE_MARK}>", field="value"))
         except Exception as exc:  # TypstError: the estate's own letter.typ.j2 most likely
@@ -127,33 +138,64 @@ def pdf(source: str) -> tuple[bytes, list[int]]:
     return data, [int(p) for p in pages if isinstance(p, int)]
 
 
-def pdfs(sources: Sequence[str], done: Callable[[int], None] = lambda n: None) -> list[tuple[bytes, list[int]]]:
-    """Each building's Typst source → its PDF and notice pages, compiled on every core (the compiler releases
-    the GIL): a building at a time keeps the memory of a 3,000-notice month to that of ~100 pages."""
-    from concurrent.futures import ThreadPoolExecutor
+WORKER_BUILDINGS = 1  # buildings a worker compiles before it is replaced: Typst's caches grow ~85 MB a building
 
+
+def pdfs(sources: Sequence[str], done: Callable[[int], None] = lambda n: None) -> list[tuple[bytes, list[int]]]:
+    """Each building's Typst source → its PDF and notice pages. One building compiles in this process; more
+    go to worker processes on every core, each replaced after a few buildings: Typst keeps its layout caches
+    for the life of a process, so a 3,000-notice month in one process would take gigabytes."""
+    if len(sources) == 1:
+        result = pdf(sources[0])
+        done(1)
+        return [result]
+    import multiprocessing
+
+    workers = max(1, min(len(sources), os.cpu_count() or 1, 4))
+    context = multiprocessing.get_context("forkserver")  # small workers, not copies of a process that read the workbook
+    context.set_forkserver_preload(["propcli.render.notices", "typst"])  # each worker starts with them loaded
     out: list[tuple[bytes, list[int]]] = []
-    with ThreadPoolExecutor(max_workers=max(1, min(len(sources), os.cpu_count() or 1, 4))) as pool:
-        for result in pool.map(pdf, sources):
+    # multiprocessing.Pool, not ProcessPoolExecutor: the latter's max_tasks_per_child hangs on Python 3.11
+    with context.Pool(workers, maxtasksperchild=WORKER_BUILDINGS) as pool:
+        for result, peak in pool.imap(_pdf_job, sources):
+            if isinstance(result, str):
+                raise DataError("notice.typst", None, reason=result)
+            WORKER_PEAK_MIB[0] = max(WORKER_PEAK_MIB[0], peak)
             out.append(result)
             done(len(out))
     return out
 
 
+WORKER_PEAK_MIB = [0]  # the largest peak RSS a PDF worker reported (the bench adds it to its own)
+
+
+def _pdf_job(source: str) -> tuple[tuple[bytes, list[int]] | str, int]:
+    """pdf() in a worker, and the worker's peak RSS in MiB so far; a failure comes back as its reason (an
+    error's parameters do not survive pickling)."""
+    import resource
+
+    try:
+        result: tuple[bytes, list[int]] | str = pdf(source)
+    except DataError as exc:
+        result = str(exc.params.get("reason", exc.key))
+    return result, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+
+
 def join(parts: Sequence[tuple[bytes, list[int]]]) -> tuple[bytes, list[int]]:
-    """The buildings' PDFs as one, and every notice's page in it."""
+    """The buildings' PDFs as one (qpdf, through pikepdf: a month of 4,000 pages in about a second), and
+    every notice's page in it."""
     if len(parts) == 1:
         return parts[0]
-    from pypdf import PdfReader, PdfWriter
+    import pikepdf
 
-    writer = PdfWriter()
+    joined = pikepdf.Pdf.new()
     pages: list[int] = []
     for data, mine in parts:
-        offset = len(writer.pages)
-        writer.append(PdfReader(io.BytesIO(data)))
+        offset = len(joined.pages)
+        joined.pages.extend(pikepdf.Pdf.open(io.BytesIO(data)).pages)
         pages.extend(offset + p for p in mine)
     buffer = io.BytesIO()
-    writer.write(buffer)
+    joined.save(buffer)
     return buffer.getvalue(), pages
 
 
