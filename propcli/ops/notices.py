@@ -189,14 +189,14 @@ def payment(wb: Workbook, period: str, as_of: dt.date, scope: Scope, estate: dic
         before = sum((b.owing for b in old), ZERO)
         total = owing + before
         by_item: dict[str, Decimal] = {}
-        for b in [*old, *lines]:
+        for b in sorted(old, key=lambda b: arrears_ops._item_key(b.item)):
             by_item[b.item] = by_item.get(b.item, ZERO) + b.owing
         dues = [b.due_date for b in lines if b.due_date]
         notices.append(_notice(
             "payment", estate, h, as_of, lang, period=period, lines=lines, earlier=old,
             current_total=sum((b.amount for b in lines), ZERO), current_owing=owing, earlier_total=before,
             prepaid=sum((amt for _, amt in held.get(unit, [])), ZERO), total_due=total, total_upper=rmb_upper(total),
-            due_date=max(dues) if dues else None, by_item=by_item))
+            due_date=max(dues) if dues else None, by_item=by_item, by_period=by_period(old)))
     notices = _numbered(notices, batch)
     owing = [n for n in notices if n.total_due > 0]  # an SMS saying 0.00 is owed is noise
     return Batch("payment", notices, _recipients(owing, homes), period)

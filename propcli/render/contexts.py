@@ -134,8 +134,8 @@ class Notice:
     total_upper: str = ""  #: total_due in 人民币大写
     due_date: dt.date | None = None  #: 应缴日期 (payment) or the deadline to pay (reminder, demand)
     months: int = 0  #: months overdue of the oldest debt (reminder, demand)
-    by_item: dict[str, Decimal] = field(default_factory=dict)  #: owing per 收费项目
-    by_period: list[PeriodLine] = field(default_factory=list)  #: reminder, demand: the debts by 账期 (rows) and item (`by_item` keys: columns)
+    by_item: dict[str, Decimal] = field(default_factory=dict)  #: owing per 收费项目 (payment: of the earlier periods)
+    by_period: list[PeriodLine] = field(default_factory=list)  #: the debts (payment: the earlier ones) by 账期 (rows) and item (`by_item` keys: columns)
     outage: dict[str, str] = field(default_factory=dict)  #: outage: what (停水/停电/停气), start, end, reason, scope
     households: int = 0  #: outage: households behind this stairwell
     receipt: ReceiptPage | None = None  #: receipt: the 收据 as receipt.html.j2 receives it
