@@ -27,7 +27,7 @@ from ..render import notices as render
 from ..store.workbook import Workbook
 from .common import (
     DryRunOpt, ForceOpt, State, err_console, estate_of, find_workbook, in_range, output_path, parse_date, parse_period, safe_target,
-    say, state,
+    say, state, write_beside,
 )
 
 app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
@@ -47,18 +47,11 @@ class Files:
     staged: list[tuple[Path, Path]] = field(default_factory=list)  # (temporary, target)
 
     def stage(self, target: Path, data: str | bytes) -> None:
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        payload = data.encode("utf-8") if isinstance(data, str) else data
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with open(tmp, "wb") as f:
-                f.write(payload)
-                f.flush()
-                os.fsync(f.fileno())
-        except OSError as exc:
-            tmp.unlink(missing_ok=True)
+            tmp = write_beside(target, data.encode("utf-8") if isinstance(data, str) else data)
+        except BaseException:
             self.discard()
-            raise DataError("output.write_failed", None, path=str(target), reason=exc.strerror or str(exc)) from None
+            raise
         self.staged.append((tmp, target))
 
     def discard(self) -> None:
