@@ -333,3 +333,26 @@ def test_split_building_writes_one_pdf_per_building_and_one_html(cli, estate, tm
     assert [(x["unit_id"], x["file"], x["page"]) for x in rows] == [
         ("1-1-0101", "n-1栋.pdf", 3), ("1-1-0102", "n-1栋.pdf", 4), ("2-1-0101", "n-2栋.pdf", 3),
         ("2-1-0201", "n-2栋.pdf", 4)]
+
+
+def test_a_sheet_is_added_to_a_workbook_declaring_r_on_each_sheet(estate, tmp_path) -> None:
+    """openpyxl with lxml writes `<sheet xmlns:r="…" r:id=…>` (no xmlns:r on <workbook>): a sheet added on first
+    use (通知记录 in an older workbook) must declare the prefix too, or the workbook no longer opens."""
+    import zipfile
+
+    ns = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
+    moved = tmp_path / "moved.xlsx"
+    with zipfile.ZipFile(estate) as src, zipfile.ZipFile(moved, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/workbook.xml":
+                text = data.decode().replace(" " + ns, "", 1)
+                assert ns not in text
+                data = text.replace("<sheet ", f"<sheet {ns} ").encode()
+            dst.writestr(info, data)
+    from xml.etree import ElementTree
+
+    from propcli.store.package import Package, add_sheet_parts
+
+    replace, _ = add_sheet_parts(Package(moved), "新表", b"<worksheet/>", {}, {})
+    ElementTree.fromstring(replace["xl/workbook.xml"])  # well-formed: every prefix bound
