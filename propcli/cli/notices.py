@@ -24,6 +24,7 @@ from ..errors import DataError, UsageError
 from ..ops import issued as record_ops
 from ..ops import notices as ops
 from ..render import notices as render
+from ..render.contexts import Notice
 from ..store.workbook import Workbook
 from .common import (
     DryRunOpt, ForceOpt, State, err_console, estate_of, find_workbook, in_range, output_path, parse_date, parse_period, safe_target,
@@ -206,31 +207,26 @@ class _Run:
         self.channel = "短信" if target == "sms" else ("EMS" if batch.kind == "demand" else "纸质")
         self.written: list[tuple[Path, int, int]] = []
 
-    def _ref_period(self, n) -> str:  # type: ignore[no-untyped-def]
+    def _ref_period(self, n: Notice) -> str:
         return n.period if self.batch.kind == "receipt" else self.batch.ref_period
 
-    def _key(self, n) -> tuple[str, str, str, str]:  # type: ignore[no-untyped-def]
+    def _key(self, n: Notice) -> tuple[str, str, str, str]:
         return (self.title, self._ref_period(n), n.unit_id, self.channel)
 
     def choose(self) -> bool:
         """Keep the notices (or SMS recipients) not issued before; say how many were skipped."""
         done = record_ops.issued(self.wb)
-        if self.target == "sms":
-            items = self.batch.recipients
-            fresh = [(p, n) for p, n in items if self._key(n) not in done]
-        else:
-            items = self.batch.notices  # type: ignore[assignment]
-            fresh = [n for n in items if self._key(n) not in done]  # type: ignore[misc]
-        skipped = len(items) - len(fresh)
-        if self.reissue:
-            fresh = list(items)
+        sms = self.target == "sms"
+        items = self.batch.recipients if sms else [("", n) for n in self.batch.notices]
+        fresh = items if self.reissue else [(p, n) for p, n in items if self._key(n) not in done]
+        skipped = len(items) - len([1 for _, n in items if self._key(n) not in done])
         if not fresh:
             say(self.st, self.st.t("out.notice_none", kind=self.title, skipped=skipped))
             return False
-        if self.target == "sms":
-            self.batch.recipients = fresh  # type: ignore[assignment]
+        if sms:
+            self.batch.recipients = fresh
         else:
-            self.batch.notices = fresh  # type: ignore[assignment]
+            self.batch.notices = [n for _, n in fresh]
         key = "out.notice_plan_reissue" if self.reissue else "out.notice_plan"
         say(self.st, self.st.t(key, kind=self.title, count=len(fresh), skipped=skipped))
         return True
@@ -294,7 +290,6 @@ class _Run:
             worst = max(long, key=lambda m: m.chars)
             say(self.st, self.st.t("out.sms_long", count=len(long), limit=render.SMS_WARN_SEGMENTS, chars=worst.chars,
                                    unit=worst.unit_id))
-        self.sms_note = True
         return [record_ops.Issue(self.title, self._ref_period(n), n.unit_id, self.channel, self.output.name, row,
                                  record_ops.digest(m.text))
                 for row, ((_, n), m) in enumerate(zip(self.batch.recipients, messages), 2)]
