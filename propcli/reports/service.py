@@ -123,10 +123,9 @@ def listing(cases: Sequence[Case], as_of: dt.date, now: dt.datetime, estate: dic
     reg = cases[0].register if cases else ORDERS
     keys = ("number", "unit_id", "opened", "subject", "what", "staff", "status", "step", "due", "late", "calendar",
             "person", "phone")
-    key = "workorders.list" if reg is ORDERS else "complaints.list"
-    title = tr(f"out.{key.replace('.', '_')}_title", lang, name=estate.get("name", ""), date=as_of.isoformat(),
-               count=len(rows))
-    return Report(key, title, [Section(reg.spec.key, reg.spec.zh, reg.spec.key, [COLS[k] for k in keys], rows)],
+    title = tr("out.workorders_list_title" if reg is ORDERS else "out.complaints_list_title", lang,
+               name=estate.get("name", ""), date=as_of.isoformat(), count=len(rows))
+    return Report(f"{reg.check}.list", title, [Section(reg.spec.key, reg.spec.zh, reg.spec.key, [COLS[k] for k in keys], rows)],
                   {"as_of": as_of, "status": status, "overdue": overdue, "building": building, "subject": subject},
                   estate=estate, empty_note=tr("out.service_none", lang))
 
@@ -145,8 +144,7 @@ def show(case: Case, as_of: dt.date, now: dt.datetime, lang: str) -> Report:
                       ("" if on_time is None else tr("out.service_on_time" if on_time else "out.service_late", lang))})
     columns = [COLS["step"], col("start", "起算", "counted from"), col("started", "起算时间", "started", Kind.DATETIME),
                COLS["due"], COLS["calendar"], col("done", "完成时间", "done", Kind.DATETIME), COLS["late"]]
-    key = "workorders.show" if reg is ORDERS else "complaints.show"
-    return Report(key, case.number, [record, Section("steps", "时限", "steps", columns, steps)], {"number": case.number})
+    return Report(f"{reg.check}.show", case.number, [record, Section("steps", "时限", "steps", columns, steps)], {"number": case.number})
 
 
 def policy(rules: Sequence[d.Rule], from_workbook: bool, lang: str) -> Report:
