@@ -92,16 +92,17 @@ def due_rows(cases: Sequence[Case], as_of: dt.date, now: dt.datetime, lang: str)
 
 def due(orders: Sequence[Case], complaints: Sequence[Case], as_of: dt.date, now: dt.datetime, estate: dict[str, str],
         lang: str) -> Report:
-    """`workorders due`: the morning list, work orders then complaints."""
-    keys = ("number", "unit_id", "subject", "what", "step", "due", "late", "calendar", "person", "phone", "staff")
-    columns = [COLS[k] for k in keys]
+    """`workorders due`: the morning list in one table (CSV for cron holds it all), work orders then
+    complaints, each most overdue first."""
+    keys = ("kind", "number", "unit_id", "subject", "what", "step", "due", "late", "calendar", "person", "phone", "staff")
+    columns = [col("kind", "类型", "kind"), *(COLS[k] for k in keys[1:])]
     o_rows, c_rows = due_rows(orders, as_of, now, lang), due_rows(complaints, as_of, now, lang)
+    kinds = (("报修", "repair"), ("投诉", "complaint"))
+    rows = [{**r, "kind": kinds[0][lang != "zh"]} for r in o_rows] + [{**r, "kind": kinds[1][lang != "zh"]} for r in c_rows]
     title = tr("out.service_due_title", lang, name=estate.get("name", ""), date=as_of.isoformat(),
                orders=len(o_rows), complaints=len(c_rows))
-    sections = [Section("work_orders", schema.WORK_ORDERS.zh, "work orders", columns, o_rows),
-                Section("complaints", schema.COMPLAINTS.zh, "complaints", columns, c_rows)]
-    return Report("workorders.due", title, sections, {"as_of": as_of}, estate=estate,
-                  empty_note=tr("out.service_nothing_due", lang, date=as_of.isoformat()))
+    return Report("workorders.due", title, [Section("due", "今日应办", "due", columns, rows)], {"as_of": as_of},
+                  estate=estate, empty_note=tr("out.service_nothing_due", lang, date=as_of.isoformat()))
 
 
 def listing(cases: Sequence[Case], as_of: dt.date, now: dt.datetime, estate: dict[str, str], lang: str,
