@@ -36,7 +36,8 @@ def test_golden_due_and_overdue_complaints(cli, golden, sample_readonly):
     # Hand-checked against the sample's morning (generate.py _morning and the year's unvisited orders):
     # GD2026110021 reported Sun 11-22 19:05, 派工 2小时 → 21:05, not dispatched: 逾期 1天 (judged at 23:59);
     # GD2026110022 dispatched Fri 11-20 16:40, 完工 3天 → Mon 11-23 23:59: due today;
-    # GD2026110023 安全设施 done Sat 11-21 15:00, 回访 2天 → 11-23 23:59; GD2026110017 a leak awaiting its test;
+    # GD2026110023 安全设施 done Sat 11-21 15:00, 回访 2天 → 11-23 23:59; GD2026110024 a Friday-evening leak
+    # fixed on Saturday 11-21 10:00, awaiting its leak test (no visit deadline yet);
     # TS2026110004 一般 received Thu 11-19 10:15, 解决 2天 → Sat 11-21 23:59: 逾期 2天.
     for name, args in (("workorders_due.csv", ("workorders", "due")),
                        ("complaints_overdue.csv", ("complaints", "list", "--overdue"))):
