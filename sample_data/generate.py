@@ -782,15 +782,18 @@ def _morning(rules, units: list[Unit], orders: list[dict], complaints: list[dict
     """The desk's open cases on the README's morning (2026-11-23, a Monday), written by hand-picked times so
     that the due list shows each kind: not dispatched, a completion due today, a visit due today, a
     complaint forwarded late and one past its 解决 deadline."""
-    u = units
     T = dt.datetime
+
+    def u_(i: int) -> Unit:
+        return units[i % len(units)]
+
     n = sum(1 for o in orders if str(o["order_no"]).startswith("GD202611"))
     cases = [  # unit, category, content, reported, assigned, done
-        (u[5], "水电", "厨房下水道返水", T(2026, 11, 22, 19, 5), None, None),
-        (u[40], "门窗", "入户门锁芯损坏，钥匙拧不动", T(2026, 11, 20, 16, 10), T(2026, 11, 20, 16, 40), None),
-        (u[77], "安全设施", "消防通道应急灯不亮", T(2026, 11, 21, 9, 20), T(2026, 11, 21, 9, 50), T(2026, 11, 21, 15, 0)),
+        (u_(5), "水电", "厨房下水道返水", T(2026, 11, 22, 19, 5), None, None),
+        (u_(40), "门窗", "入户门锁芯损坏，钥匙拧不动", T(2026, 11, 20, 16, 10), T(2026, 11, 20, 16, 40), None),
+        (u_(77), "安全设施", "消防通道应急灯不亮", T(2026, 11, 21, 9, 20), T(2026, 11, 21, 9, 50), T(2026, 11, 21, 15, 0)),
         # a Friday-evening leak, fixed on Saturday; the leak test (试漏) is due on Monday, the visit 3 days after it
-        (u[150], "渗漏", "卫生间楼板渗水到楼下", T(2026, 11, 20, 18, 40), T(2026, 11, 20, 19, 10), T(2026, 11, 21, 10, 0)),
+        (u_(150), "渗漏", "卫生间楼板渗水到楼下", T(2026, 11, 20, 18, 40), T(2026, 11, 20, 19, 10), T(2026, 11, 21, 10, 0)),
     ]
     for i, (unit, cat, content, reported, assigned, done) in enumerate(cases, start=n + 1):
         o: dict[str, object] = {"order_no": f"GD202611{i:04d}", "unit_id": unit.unit_id, "reported_at": reported,
@@ -806,8 +809,8 @@ def _morning(rules, units: list[Unit], orders: list[dict], complaints: list[dict
         orders.append(o)
     m = sum(1 for c in complaints if str(c["complaint_no"]).startswith("TS202611"))
     for i, (unit, sev, subject, received, forwarded) in enumerate((
-            (u[120], "重要", "维修师傅未按约定时间上门", T(2026, 11, 20, 17, 30), T(2026, 11, 20, 19, 0)),
-            (u[200], "一般", "快递堆放在楼道", T(2026, 11, 19, 10, 15), None)), start=m + 1):
+            (u_(120), "重要", "维修师傅未按约定时间上门", T(2026, 11, 20, 17, 30), T(2026, 11, 20, 19, 0)),
+            (u_(200), "一般", "快递堆放在楼道", T(2026, 11, 19, 10, 15), None)), start=m + 1):
         c: dict[str, object] = {"complaint_no": f"TS202611{i:04d}", "unit_id": unit.unit_id, "received_at": received,
                                 "complainant": unit.owner_name, "phone": unit.phone, "severity": sev, "subject": subject,
                                 "department": DEPARTMENTS[sev], "status": "已受理",
