@@ -181,3 +181,63 @@ def test_monthly_figures_worked_by_hand():
     assert fig.by_category == {"水电": 2, "门窗": 1, "渗漏": 1} and fig.by_building == {"1": 2, "2": 2}
     assert fig.paid_income == Decimal("80")
     assert r["complaints_重要_转呈"].value == Decimal("0") and r["complaints_重要_解决"].value == Decimal("1")
+
+
+def test_init_writes_the_policy_and_old_workbooks_get_it_with_init(cli, tmp_path):
+    new = tmp_path / "new.xlsx"
+    assert cli("init", str(new), "--name", "测试小区").exit_code == 0
+    with Workbook(new) as wb:
+        read = service.policy_read(wb)
+    assert read.from_workbook and len(read.rules) == len(schema.DEADLINES_DEFAULTS) and not read.problems
+    assert cli("-w", new, "workorders", "policy", "--init").exit_code == 1  # already there: nothing changed
+
+
+def test_a_working_day_deadline_beyond_the_calendar_is_said_beside_it(cli, sample):
+    from openpyxl import load_workbook
+
+    wb = load_workbook(sample)
+    ws = wb["时限规则"]
+    for row in ws.iter_rows(min_row=2):
+        if (row[0].value, row[1].value) == ("全部", "完工"):
+            row[3].value = "30工作日"  # from a dispatch on 2026-11-23, 30 working days reach into 2027
+    wb.save(sample)
+    number = cli("-w", sample, "workorders", "open", "1-1-0101", "--content", "换灯", "--at", "2026-11-23 09:00").stdout.strip()
+    assert cli("-w", sample, "workorders", "assign", number, "--to", "李师傅", "--at", "2026-11-23 09:30").exit_code == 0
+    due = rows(sample, schema.WORK_ORDERS)[number]["done_due"]
+    # Nov 24–30: 5 working days; December 2026: 23 (Dec 1–31 weekdays) → 28; 2027 unknown: Fri 1 Jan (29),
+    # Mon 4 Jan (30): Monday–Friday counting gives 2027-01-04 23:59.
+    assert due == dt.datetime(2027, 1, 4, 23, 59)
+    shown = cli("-w", sample, "workorders", "list", "--as-of", "2026-11-28", "-f", "csv").stdout
+    line = next(x for x in shown.splitlines() if x.startswith(number))
+    assert "2027-01-04 23:59" in line and "按周一至周五计（2027年官方日历未发布）" in line
+
+
+def test_unmask_shows_the_phone(cli, sample_readonly):
+    masked = cli("-w", sample_readonly, "workorders", "due", "--as-of", AS_OF, "-f", "csv").stdout
+    full = cli("-w", sample_readonly, "workorders", "due", "--as-of", AS_OF, "-f", "csv", "--unmask").stdout
+    assert "151****4737" in masked and "151****4737" not in full and "****" not in full
+
+
+def test_check_names_each_unusable_hand_typed_row(cli, sample):
+    from openpyxl import load_workbook
+
+    wb = load_workbook(sample)
+    ws = wb["报修工单"]
+    head = [c.value for c in ws[1]]
+    at = {h: i for i, h in enumerate(head)}
+    first = ws.max_row + 1
+    for values in ({"工单号": "GD2026119001", "报修时间": "昨天上午", "类别": "水电"},
+                   {"工单号": "GD2026119002", "报修时间": "2026-11-20 09:00", "类别": "电梯"},
+                   {"工单号": "GD2026119003", "报修时间": "2026-11-20 09:00", "完成时间": "2026-11-19 09:00"},
+                   {"报修时间": "2026-11-20 09:00", "内容": "没有编号"}):
+        row = [None] * len(head)
+        for k, v in values.items():
+            row[at[k]] = v
+        ws.append(row)
+    wb.save(sample)
+    out = cli("-w", sample, "check", "workorders", "-f", "json")
+    assert out.exit_code == 3
+    found = [(p["row"], p["column"]) for p in json.loads(out.stdout)["problems"]["rows"]]
+    assert found == [(first, "报修时间"), (first + 1, "类别"), (first + 2, "完成时间"), (first + 3, "工单号")]
+    due = cli("-w", sample, "workorders", "due", "--as-of", AS_OF)
+    assert due.exit_code == 0  # the morning list still comes: the unusable rows are left out, check names them
