@@ -9,11 +9,9 @@ import typer
 
 from ..ops import complaints as ops
 from ..ops import service
-from ..ops.units import building_lookup
-from ..reports import service as reports
-from ..store.workbook import Workbook
-from .common import DryRunOpt, ForceOpt, FormatOpt, OutputOpt, UnmaskOpt, emit, estate_of, find_workbook, parse_date, say, state
-from .workorders import AsOf, At, Dated, as_of_day, dated, now, parse_time, write
+from ..store import schema
+from .common import DryRunOpt, ForceOpt, FormatOpt, OutputOpt, UnmaskOpt, parse_date, say, state
+from .workorders import AsOf, At, Dated, as_of_day, dated, list_cases, now, parse_time, show_case, write
 
 app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
 
@@ -83,19 +81,14 @@ def list_(
     building: Annotated[str | None, typer.Option("--building", "-b", help="楼栋")] = None,
     unmask: UnmaskOpt = False, fmt: FormatOpt = None, output: Dated = None,
 ) -> None:
-    st = state(ctx)
     day = as_of_day(as_of)
-    with Workbook(find_workbook(st)) as wb:
-        found, _ = service.cases(wb, service.COMPLAINTS)
-        estate, building_of = estate_of(wb), building_lookup(wb)
-    emit(st, reports.listing(found, day, now(), estate, st.lang, building_of, status=status, overdue=overdue,
-                             building=building, subject=severity), fmt=fmt, output=dated(output, day), unmask=unmask)
+    status = service.choice_arg(status, schema.COMPLAINT_STATUSES, "--status")
+    severity = service.choice_arg(severity, schema.SEVERITIES, "--severity")
+    list_cases(state(ctx), service.COMPLAINTS, day, fmt, dated(output, day), unmask, status=status, overdue=overdue,
+               building=building, subject=severity)
 
 
 @app.command("show", help="一件投诉：各环节的起算、期限、完成与是否及时.")
 def show(ctx: typer.Context, number: Number, as_of: AsOf = None, unmask: UnmaskOpt = False, fmt: FormatOpt = None,
          output: OutputOpt = None) -> None:
-    st = state(ctx)
-    with Workbook(find_workbook(st)) as wb:
-        _, _, case = service.find(wb, service.COMPLAINTS, number, service.rules(wb))
-    emit(st, reports.show(case, as_of_day(as_of), now(), st.lang), fmt=fmt, output=output, unmask=unmask)
+    show_case(state(ctx), service.COMPLAINTS, number, as_of, fmt, output, unmask)

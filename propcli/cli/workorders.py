@@ -15,6 +15,7 @@ from ..ops import workorders as ops
 from ..ops.units import building_lookup
 from ..reports import figures as figure_reports
 from ..reports import service as reports
+from ..store import schema
 from ..store.workbook import Workbook
 from .common import (
     DryRunOpt, ForceOpt, FormatOpt, OutputOpt, State, UnmaskOpt, as_amount, emit, estate_of, find_workbook,
@@ -152,19 +153,32 @@ def list_(
     st = state(ctx)
     day = as_of_day(as_of)
     subject = ops.category_arg(category) if category else None
+    status = service.choice_arg(status, (*schema.WORK_ORDER_STATUSES[:4], service.CLOSED), "--status")
+    list_cases(st, service.ORDERS, day, fmt, dated(output, day), unmask, status=status, overdue=overdue,
+               building=building, subject=subject)
+
+
+def list_cases(st: State, reg: service.Register, day: dt.date, fmt: str | None, output: Path | None, unmask: bool,
+               **filters) -> None:  # type: ignore[no-untyped-def]
+    """`workorders list` and `complaints list`: one line a case, filtered."""
     with Workbook(find_workbook(st)) as wb:
-        found, _ = service.cases(wb, service.ORDERS)
+        found, _ = service.cases(wb, reg)
         estate, building_of = estate_of(wb), building_lookup(wb)
-    emit(st, reports.listing(found, day, now(), estate, st.lang, building_of, status=status, overdue=overdue,
-                             building=building, subject=subject), fmt=fmt, output=dated(output, day), unmask=unmask)
+    emit(st, reports.listing(found, day, now(), estate, st.lang, building_of, **filters), fmt=fmt, output=output,
+         unmask=unmask)
 
 
 @app.command("show", help="一张工单：各环节的起算、期限、完成与是否及时.")
 def show(ctx: typer.Context, number: Number, as_of: AsOf = None, unmask: UnmaskOpt = False, fmt: FormatOpt = None,
          output: OutputOpt = None) -> None:
-    st = state(ctx)
+    show_case(state(ctx), service.ORDERS, number, as_of, fmt, output, unmask)
+
+
+def show_case(st: State, reg: service.Register, number: str, as_of: str | None, fmt: str | None,
+              output: Path | None, unmask: bool) -> None:
+    """`workorders show` and `complaints show`: the row, then each step and its deadline."""
     with Workbook(find_workbook(st)) as wb:
-        _, _, case = service.find(wb, service.ORDERS, number, service.rules(wb))
+        _, _, case = service.find(wb, reg, number, service.rules(wb))
     emit(st, reports.show(case, as_of_day(as_of), now(), st.lang), fmt=fmt, output=output, unmask=unmask)
 
 

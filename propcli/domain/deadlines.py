@@ -110,6 +110,7 @@ def working_day(day: dt.date) -> tuple[bool, bool]:
     return day.weekday() < 5, False
 
 
+@lru_cache(maxsize=1)
 def known_until() -> int:
     """The last year the official calendar knows (0 without the package)."""
     cal = _calendar()

@@ -73,6 +73,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "service.fee_no_unit.hint": ("先在报修工单里填上房号", "fill in its 房号 in the register first"),
     "service.step_done": ("投诉 {value} 已于 {when} {step}", "complaint {value}: {step} already recorded at {when}"),
     "service.step_done.hint": ("每个环节记一次；记错了请在工作簿里改正", "each step is recorded once; correct a mistake in the workbook"),
+    "service.choice": ("{value} 不在 {choices} 之中", "{value} is not one of {choices}"),
+    "service.choice.hint": ("写其中之一，或不写（全部）", "give one of them, or leave the option out (all)"),
     "service.figure": ("没有指标 {value}", "no figure {value}"),
     "service.figure.hint": ("可选：{choices}", "one of: {choices}"),
     "out.service_assumed": ("按周一至周五计（{year}年官方日历未发布）", "counted Mon–Fri (no official {year} calendar yet)"),

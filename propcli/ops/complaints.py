@@ -9,8 +9,7 @@ from ..domain import deadlines as d
 from ..errors import DataError, Location
 from ..store import schema
 from ..store.workbook import Workbook
-from . import sequence
-from .service import COMPLAINTS, Case, check_time, find, fmt_time, rules, stamp, typed_phone
+from .service import COMPLAINTS, Case, check_time, find, fmt_time, issue, rules, stamp, typed_phone
 from .units import one_owner
 
 
@@ -31,10 +30,7 @@ def open_complaint(wb: Workbook, *, unit: str | None, severity: str, subject: st
     owner = one_owner(wb, unit)[1].values if unit else {}
     phone = typed_phone(phone)
     rules_ = rules(wb)
-    table = wb.read(schema.COMPLAINTS, required=False)
-    number = sequence.next_number(wb, sequence.COMPLAINTS, sequence.COMPLAINTS.scope(at.date()),
-                                  issued=(r.values.get("complaint_no") for r in table.rows))
-    sequence.remember(wb, sequence.COMPLAINTS, number)
+    table, number = issue(wb, COMPLAINTS, at)
     dues = stamp(rules_, severity, COMPLAINTS, d.RECEIVED, at)
     if requested_by is not None and "resolve_due" in dues:
         dues["resolve_due"] = d.end_of(requested_by)

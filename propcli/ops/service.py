@@ -240,6 +240,25 @@ def check_time(at: dt.datetime, now: dt.datetime, option: str, after: Sequence[t
             raise DataError("service.too_early", where, value=fmt_time(at), event=event, when=fmt_time(when))
 
 
+def choice_arg(value: str | None, choices: Sequence[str], option: str) -> str | None:
+    """A list filter typed on the command line (--status, --severity): one of `choices`, or None."""
+    if value is None:
+        return None
+    value = value.strip()
+    if value not in choices:
+        raise DataError("service.choice", Location(column=option), value=repr(value), choices="/".join(choices))
+    return value
+
+
+def issue(wb: Workbook, reg: Register, at: dt.datetime) -> tuple[Table, str]:
+    """The register and the next 工单号/投诉号 of `at`'s month, marked issued once the change commits."""
+    table = wb.read(reg.spec, required=False)
+    number = sequence.next_number(wb, reg.series, reg.series.scope(at.date()),
+                                  issued=(r.values.get(reg.number) for r in table.rows))
+    sequence.remember(wb, reg.series, number)
+    return table, number
+
+
 def typed_phone(phone: str | None) -> str | None:
     """A contact phone typed on the command line, checked like the owners register's."""
     if phone is None:

@@ -16,7 +16,7 @@ from ..store.workbook import Workbook
 from . import ledger, sequence
 from .billing import BillingRun
 from .billing import _use_prepaid as use_prepaid
-from .service import ORDERS, Case, check_time, find, fmt_time, rules, stamp, typed_phone
+from .service import ORDERS, Case, check_time, find, fmt_time, issue, rules, stamp, typed_phone
 from .units import one_owner
 
 REPAIR_ITEM = "有偿维修费"
@@ -49,10 +49,7 @@ def open_order(wb: Workbook, unit: str, *, content: str, category: str | None, r
     unit_id = str(owner.values["unit_id"])
     phone = typed_phone(phone)
     rules_ = rules(wb)
-    table = wb.read(schema.WORK_ORDERS, required=False)
-    number = sequence.next_number(wb, sequence.WORK_ORDERS, sequence.WORK_ORDERS.scope(at.date()),
-                                  issued=(r.values.get("order_no") for r in table.rows))
-    sequence.remember(wb, sequence.WORK_ORDERS, number)
+    table, number = issue(wb, ORDERS, at)
     record = {"order_no": number, "unit_id": unit_id, "reported_at": at,
               "reporter": reporter or owner.values.get("owner_name"), "phone": phone or owner.values.get("phone"),
               "category": cat, "content": content.strip(), "convenient_time": convenient, "paid": "是" if paid else None,
