@@ -181,6 +181,8 @@ def test_monthly_figures_worked_by_hand():
     assert fig.by_category == {"水电": 2, "门窗": 1, "渗漏": 1} and fig.by_building == {"1": 2, "2": 2}
     assert fig.paid_income == Decimal("80")
     assert r["complaints_重要_转呈"].value == Decimal("0") and r["complaints_重要_解决"].value == Decimal("1")
+    # 答复 counts from 解决 (11-25 15:00) 当天 → due 11-25 23:59, not made by 11-30: 0 of 1
+    assert (r["complaints_重要_答复"].numerator, r["complaints_重要_答复"].denominator) == ((), ("X",))
 
 
 def test_init_writes_the_policy_and_old_workbooks_get_it_with_init(cli, tmp_path):
@@ -241,3 +243,4 @@ def test_check_names_each_unusable_hand_typed_row(cli, sample):
     assert found == [(first, "报修时间"), (first + 1, "类别"), (first + 2, "完成时间"), (first + 3, "工单号")]
     due = cli("-w", sample, "workorders", "due", "--as-of", AS_OF)
     assert due.exit_code == 0  # the morning list still comes: the unusable rows are left out, check names them
+    assert "4 处登记无法使用" in due.output

@@ -189,11 +189,19 @@ def due(ctx: typer.Context, as_of: AsOf = None, unmask: UnmaskOpt = False, fmt: 
     day = as_of_day(as_of)
     with Workbook(find_workbook(st)) as wb:
         rules = service.rules(wb)
-        orders, _ = service.cases(wb, service.ORDERS, rules)
-        complaints, _ = service.cases(wb, service.COMPLAINTS, rules)
+        orders, bad_orders = service.cases(wb, service.ORDERS, rules)
+        complaints, bad_complaints = service.cases(wb, service.COMPLAINTS, rules)
         estate = estate_of(wb)
-    emit(st, reports.due(orders, complaints, day, now(), estate, st.lang), fmt=fmt, output=dated(output, day),
-         unmask=unmask, announce=False)
+    if bad_orders or bad_complaints:  # left out of the list, never silently: check names each one
+        say(st, st.t("out.service_skipped", count=len(bad_orders) + len(bad_complaints)))
+    report = reports.due(orders, complaints, day, now(), estate, st.lang)
+    target = dated(output, day)
+    emit(st, report, fmt=fmt, output=target, unmask=unmask, announce=False)
+    numbers = {c.number for c in orders}
+    rows = report.sections[0].rows
+    n_orders = sum(1 for r in rows if r["number"] in numbers)
+    say(st, st.t("out.service_due_log", now=dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S"), date=day.isoformat(),
+                 orders=n_orders, complaints=len(rows) - n_orders, target=f" → {target}" if target else ""))
 
 
 @app.command("summary", help="月度服务统计：报修数、完成数、及时完成率、回访率、及时回访率、满意度、分类与楼栋、有偿收入、投诉及时率.")

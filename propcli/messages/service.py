@@ -80,6 +80,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "out.service_assumed": ("按周一至周五计（{year}年官方日历未发布）", "counted Mon–Fri (no official {year} calendar yet)"),
     "out.service_leak_test": ("待试漏（完工 {done}）", "awaiting leak test (done {done})"),
     "out.service_due_title": ("{name} 今日应办 {date}：工单 {orders} 项，投诉 {complaints} 项", "{name} due {date}: {orders} work-order step(s), {complaints} complaint step(s)"),
+    "out.service_due_log": ("{now} workorders due --as-of {date}：工单 {orders} 项，投诉 {complaints} 项{target}", "{now} workorders due --as-of {date}: {orders} work-order step(s), {complaints} complaint step(s){target}"),
+    "out.service_skipped": ("有 {count} 处登记无法使用，未列入：propcli check workorders complaints 逐行说明", "{count} problem(s) keep rows out of this list: propcli check workorders complaints names each"),
     "out.service_nothing_due": ("{date} 没有应办的工单和投诉", "nothing due on {date}"),
     "out.workorders_list_title": ("{name} 报修工单 {date}（{count} 张）", "{name} work orders {date} ({count})"),
     "out.complaints_list_title": ("{name} 投诉记录 {date}（{count} 件）", "{name} complaints {date} ({count})"),

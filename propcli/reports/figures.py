@@ -8,8 +8,8 @@ numerator and denominator (the drill-down `stats explain` will show). A month `P
 - 及时回访率 = visited within the visit deadline / the same denominator as 回访率.
 - 满意度 = (满意 + 基本满意) / visited (the 回访率 numerator).
 - 有偿服务收入: the fees (有偿金额) of orders completed in P.
-- complaints received in P, by severity, and per severity and step: 及时率 = steps done within the
-  deadline / steps done (答复 and 解决 as well as 转呈).
+- complaints received in P, by severity, and per severity and step (转呈, 答复, 解决): 及时率 = steps done
+  within the deadline / steps due by the as-of day or done (a step overdue and still open counts against it).
 Rows typed by hand count exactly like those opened by the command: both are `service.Case`s.
 """
 
@@ -100,13 +100,14 @@ def figures(orders: Sequence[service.Case], complaints: Sequence[service.Case], 
     for severity in d.SEVERITIES:
         mine = [c for c in received if c.subject == severity]
         for step in d.COMPLAINT_STEPS:
-            done = [c for c in mine if (t := c.track(step)) is not None and t.due is not None and t.done is not None
-                    and t.done <= end]
-            if not done and not any(c.track(step) for c in mine):
+            # due by the as-of day (done or not) or done: an overdue step still open counts against the rate
+            due = [c for c in mine if (t := c.track(step)) is not None and t.due is not None and (
+                (t.done is not None and t.done <= end) or t.due <= end)]
+            if not due:
                 continue
-            good = [c for c in done if c.track(step).on_time]  # type: ignore[union-attr]
+            good = [c for c in due if c.track(step).on_time and c.track(step).done <= end]  # type: ignore[union-attr,operator]
             ratios.append(Ratio(f"complaints_{severity}_{step}", f"{severity}投诉{step}及时率",
-                                f"{severity} complaints: on-time {step}", nums(good), nums(done)))
+                                f"{severity} complaints: on-time {step}", nums(good), nums(due)))
     return ServiceFigures(
         period, as_of, nums(reported), nums(completed), ratios,
         dict(Counter(c.subject for c in reported).most_common()),
