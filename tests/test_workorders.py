@@ -59,6 +59,8 @@ def test_a_repair_from_report_to_visit_and_its_bill(cli, sample):
     number = before.stdout.strip()
     assert number.startswith("GD202611")
     assert cli("-w", sample, "workorders", "assign", number, "--to", "李师傅", "--at", "2026-11-23T10:00").exit_code == 0
+    assert cli("-w", sample, "workorders", "assign", number, "--to", "王师傅", "--at", "2026-11-23T12:00").exit_code == 0
+    assert rows(sample, schema.WORK_ORDERS)[number]["assigned_at"] == dt.datetime(2026, 11, 23, 10, 0)  # handed over
     assert cli("-w", sample, "workorders", "done", number, "--at", "2026-11-23 15:00", "--fee", "80").exit_code == 0
     row = rows(sample, schema.WORK_ORDERS)[number]
     # 派工 2小时 from 09:30 → 11:30; 完工 3天 from 10:00 → 11-26 23:59; 回访 2天 from 15:00 → 11-25 23:59

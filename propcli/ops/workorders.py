@@ -59,7 +59,8 @@ def open_order(wb: Workbook, unit: str, *, content: str, category: str | None, r
 
 
 def assign(wb: Workbook, number: str, *, to: str, at: dt.datetime, now: dt.datetime) -> Case:
-    """Dispatch (派工) to a member of the maintenance staff; starts the 完工 deadline."""
+    """Dispatch (派工) to a member of the maintenance staff; starts the 完工 deadline. An order dispatched
+    before only changes hands: its dispatch time and deadline stay (a new name does not buy time)."""
     if not to.strip():
         raise DataError("service.no_staff", Location(column="--to"), value="''")
     rules_ = rules(wb)
@@ -67,6 +68,9 @@ def assign(wb: Workbook, number: str, *, to: str, at: dt.datetime, now: dt.datet
     if case.values.get("done_at") is not None:
         raise DataError("service.already_done", table.location(row.number, "done_at"), value=case.number,
                         when=fmt_time(case.values["done_at"]))
+    if case.values.get("assigned_at") is not None:  # handed to someone else: the dispatch and its deadline stay
+        wb.update(table, row, {"assigned_to": to.strip()}, key=case.number)
+        return case
     check_time(at, now, "--at", [("报修", case.opened)])
     wb.update(table, row, {"assigned_to": to.strip(), "assigned_at": at, "status": "处理中",
                            **stamp(rules_, case.subject, ORDERS, "派工", at)}, key=case.number)
