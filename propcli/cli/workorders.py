@@ -164,7 +164,7 @@ def list_cases(st: State, reg: service.Register, day: dt.date, fmt: str | None, 
     with Workbook(find_workbook(st)) as wb:
         found, _ = service.cases(wb, reg)
         estate, building_of = estate_of(wb), building_lookup(wb)
-    emit(st, reports.listing(found, day, now(), estate, st.lang, building_of, **filters), fmt=fmt, output=output,
+    emit(st, reports.listing(reg, found, day, now(), estate, st.lang, building_of, **filters), fmt=fmt, output=output,
          unmask=unmask)
 
 

@@ -7,7 +7,6 @@ import datetime as dt
 
 from ..domain import deadlines as d
 from ..errors import DataError, Location
-from ..store import schema
 from ..store.workbook import Workbook
 from .service import COMPLAINTS, Case, check_time, find, fmt_time, issue, rules, stamp, typed_phone
 from .units import one_owner

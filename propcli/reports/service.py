@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 
 from ..domain import deadlines as d
 from ..i18n import tr
-from ..ops.service import COMPLAINTS, ORDERS, Case
+from ..ops.service import ORDERS, Case, Register
 from ..store import schema
 from .model import Kind, Report, Section, col, schema_columns
 
@@ -105,7 +105,7 @@ def due(orders: Sequence[Case], complaints: Sequence[Case], as_of: dt.date, now:
                   estate=estate, empty_note=tr("out.service_nothing_due", lang, date=as_of.isoformat()))
 
 
-def listing(cases: Sequence[Case], as_of: dt.date, now: dt.datetime, estate: dict[str, str], lang: str,
+def listing(reg: Register, cases: Sequence[Case], as_of: dt.date, now: dt.datetime, estate: dict[str, str], lang: str,
             building_of: Callable[[str], str], *, status: str | None = None, overdue: bool = False,
             building: str | None = None, subject: str | None = None) -> Report:
     """`workorders list` / `complaints list`: one line a case, its next step and how late it is."""
@@ -121,7 +121,6 @@ def listing(cases: Sequence[Case], as_of: dt.date, now: dt.datetime, estate: dic
             continue
         track = late[0] if late else next(iter(case.pending()), None)
         rows.append(_row(case, track, at, lang))
-    reg = cases[0].register if cases else ORDERS
     keys = ("number", "unit_id", "opened", "subject", "what", "staff", "status", "step", "due", "late", "calendar",
             "person", "phone")
     title = tr("out.workorders_list_title" if reg is ORDERS else "out.complaints_list_title", lang,
