@@ -246,3 +246,25 @@ def test_check_names_each_unusable_hand_typed_row(cli, sample):
     due = cli("-w", sample, "workorders", "due", "--as-of", AS_OF)
     assert due.exit_code == 0  # the morning list still comes: the unusable rows are left out, check names them
     assert "4 处登记无法使用" in due.output
+
+
+def test_dry_runs_change_nothing(cli, sample):
+    before = sha(sample)
+    for args in (("workorders", "open", "1-1-0101", "--content", "换灯", "--at", "2026-11-23 09:00"),
+                 ("workorders", "assign", "GD2026110021", "--to", "李师傅", "--at", "2026-11-23 08:00"),
+                 ("complaints", "resolve", "TS2026110004", "--result", "已清理", "--at", "2026-11-23 10:00"),
+                 ("workorders", "policy", "--init")):
+        result = cli("-w", sample, *args, "--dry-run")
+        assert result.exit_code in (0, 1), (args, result.output)  # policy --init: the sheet is there already
+        assert sha(sample) == before, args
+
+
+def test_summary_drill_down_lists_the_rows_behind_a_figure(cli, sample_readonly):
+    fig = json.loads(cli("-w", sample_readonly, "workorders", "summary", "--period", "2026-10", "-f", "json").stdout)
+    visit = next(r for r in fig["figures"]["rows"] if r["key"] == "visit_rate")
+    rows_ = json.loads(cli("-w", sample_readonly, "workorders", "summary", "--period", "2026-10", "--explain", "回访率",
+                           "-f", "json").stdout)["rows"]["rows"]
+    assert len(rows_) == visit["of"] and sum(r["counted"] == "✓" for r in rows_) == visit["count"]
+    assert Decimal(visit["rate"]) == (Decimal(visit["count"]) / Decimal(visit["of"])).quantize(Decimal("0.0001"))
+    bad = cli("-w", sample_readonly, "workorders", "summary", "--period", "2026-10", "--explain", "好评率")
+    assert bad.exit_code == 1 and "--explain" in bad.output
