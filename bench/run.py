@@ -438,6 +438,9 @@ def bench_size(size: str, runs: int, log, results: list, notes: list) -> None:  
             results.append((size, "soffice --convert-to csv (baseline)", None, measure(cmd, work, runs, warmup=not big)))
     if size in ("S", "M"):
         notes.append((size, "LibreOffice round trip", libreoffice_check(wb)))
+    if not big:  # issue 11: a year of work orders and complaints added, their lists and steps timed
+        from bench import service
+        service.bench(size, src, work, runs, log, results)
 
 
 TARGETS = [
@@ -491,6 +494,8 @@ def main() -> None:
                     ratio = f", {base[0] / mine[0]:.0f}×" if base else ""
                     print(f"  {'✓' if ok(mine, base) else '✗'} {label:<50} {mine[0]:.2f} s{ratio}  ({task})")
         print(f"  {'✓' if peak <= 600 else '✗'} {'peak memory ≤ 600 MB':<50} {peak} MiB")
+    from bench import service
+    service.report([r for r in results if r[1].startswith(("workorders", "complaints", "owners show UNIT (warm, w"))])
     l_rows = [(task, mine) for size, task, mine, base in results if size == "L" and mine]
     if l_rows:
         reports = [mine[0] for task, mine in l_rows if "(cold)" in task]
