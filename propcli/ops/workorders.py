@@ -15,7 +15,7 @@ from ..store import schema
 from ..store.workbook import Workbook
 from . import ledger, sequence
 from .billing import BillingRun
-from .billing import _use_prepaid as use_prepaid
+from .billing import use_prepaid
 from .service import ORDERS, Case, check_time, find, fmt_time, issue, rules, stamp, typed_phone
 from .units import one_owner
 
