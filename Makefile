@@ -38,6 +38,20 @@ demo: install
 	cd $(DEMO) && ../../$(BIN)/propcli arrears log 3-1-0201 --channel 电话 --outcome 承诺月底缴清 --promise 2026-11-30 --date 2026-11-23
 	cd $(DEMO) && ../../$(BIN)/propcli arrears report --as-of 2026-11-23 -o 'arrears-{date}.xlsx'
 	cd $(DEMO) && ../../$(BIN)/propcli arrears public --as-of 2026-11-23 -o 欠费公示.html
+	@echo "-- the front desk's morning: repairs and complaints due, a leak from report to return visit, the unit's file"
+	cd $(DEMO) && ../../$(BIN)/propcli workorders due --as-of 2026-11-23 -o 'workorders-due-{date}.csv'
+	cd $(DEMO) && ../../$(BIN)/propcli complaints list --overdue --as-of 2026-11-23
+	cd $(DEMO) && ../../$(BIN)/propcli workorders open 1-1-0802 --content 卫生间楼板渗水到楼下 --category 渗漏 --phone 13800001111 --at "2026-11-20 18:40"
+	cd $(DEMO) && ../../$(BIN)/propcli workorders assign GD2026110025 --to 李师傅 --at "2026-11-20 19:10"
+	cd $(DEMO) && ../../$(BIN)/propcli workorders done GD2026110025 --at "2026-11-21 10:00" --leak-test-at "2026-11-23 10:00"
+	cd $(DEMO) && ../../$(BIN)/propcli workorders visit GD2026110025 --result 满意 --by 前台小王 --at "2026-11-24 09:00"
+	cd $(DEMO) && ../../$(BIN)/propcli workorders show GD2026110025
+	cd $(DEMO) && ../../$(BIN)/propcli workorders summary --period 2026-10
+	@echo "-- notices: the month's payment notices (PDF + HTML, SMS), demand letters logged for the dunning ladder"
+	cd $(DEMO) && ../../$(BIN)/propcli notices render payment --period 2026-11 -o 缴费通知-2026-11.pdf
+	cd $(DEMO) && ../../$(BIN)/propcli notices render payment --period 2026-11 -o 缴费短信-2026-11.csv
+	cd $(DEMO) && ../../$(BIN)/propcli notices render payment --period 2026-11 -o 缴费通知-2026-11.pdf
+	cd $(DEMO) && ../../$(BIN)/propcli notices render demand --as-of 2026-11-23 --min-months 12 --log -o 催缴函.pdf
 	@echo "demo: outputs in $(DEMO)/"
 
 # Two workers on a 2-core machine (pytest-xdist; --dist loadgroup from pyproject keeps the LibreOffice and

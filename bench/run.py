@@ -470,6 +470,9 @@ def bench_size(size: str, runs: int, log, results: list, notes: list) -> None:  
         notes.append((size, "LibreOffice round trip", libreoffice_check(wb)))
     if size in ("M", "L"):
         notes.append((size, "reader equality", reader_check(src)))
+    if not big:  # issue 11: a year of work orders and complaints added, their lists and steps timed
+        from bench import service
+        service.bench(size, src, work, runs, log, results)
 
 
 def reader_check(path: Path) -> str:
@@ -569,6 +572,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--out", type=Path, default=OUT, help="where the estates are generated and the runs work")
     ap.add_argument("--no-openpyxl", action="store_true", help="leave out the openpyxl update baseline")
+    ap.add_argument("--notices", type=int, default=1000, help="notices in the notices bench (bench/notices.py); 0 skips it")
     args = ap.parse_args()
     runs = max(3, args.runs)
     OUT, SKIP_OPENPYXL = args.out.resolve(), args.no_openpyxl
@@ -611,11 +615,17 @@ def main() -> None:
                     print(f"  {'✓' if ok(mine, base) else '✗'} {label:<50} {mine[0]:.2f} s{ratio}  ({task})")
         print(f"  {'✓' if peak <= 600 else '✗'} {'peak memory ≤ 600 MB':<50} {peak} MiB")
     cold_targets(results)
+    from bench import service
+    service.report([r for r in results if r[1].startswith(("workorders", "complaints", "owners show UNIT (warm, w"))])
     l_rows = [(task, mine) for size, task, mine, base in results if size == "L" and mine]
     if l_rows:
         reports = [mine[0] for task, mine in l_rows if "(cold)" in task]
         print(f"\nL: every command ran; {'✓' if max(reports) <= 8 else '✗'} reports ≤ 8 s cold "
               f"(slowest {max(reports):.2f} s)")
+    if args.notices:
+        from bench import notices
+
+        notices.report(notices.run(args.notices, runs, log), args.notices)
     print(f"\nbench time: {time.perf_counter() - started:.0f} s")
 
 

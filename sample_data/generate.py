@@ -353,7 +353,11 @@ def make_ledger(rng: random.Random, fake: _Faker, units: list[Unit], rates: list
     from propcli.domain.billing import Unit as BillUnit, last_day, parse_rate
     from propcli.domain.money import DEFAULT_ROUNDING
     from propcli.domain.readings import Reading, parse_mark, usages
-    from propcli.ops.billing import bill_id, compute
+    from propcli.ops.billing import compute
+    from propcli.ops.sequence import BILLS
+
+    def bill_id(period: str, seq: int) -> str:
+        return BILLS.format(BILLS.scope(period), seq)
 
     periods = history(months)
     readings, notes = make_readings(rng, units, periods)
@@ -510,7 +514,11 @@ def add_legacy_debts(rng: random.Random, units: list[Unit], rates: list[dict], l
     """
     from propcli.domain.billing import Unit as BillUnit, last_day, parse_rate
     from propcli.domain.money import DEFAULT_ROUNDING
-    from propcli.ops.billing import bill_id, compute
+    from propcli.ops.billing import compute
+    from propcli.ops.sequence import BILLS
+
+    def bill_id(period: str, seq: int) -> str:
+        return BILLS.format(BILLS.scope(period), seq)
 
     taken = set(ledger.notes.values()) | {r["unit_id"] for r in ledger.reminders}
     owing = {b["unit_id"] for b in ledger.bills if b["status"] != "已缴"}
@@ -609,6 +617,210 @@ def _cell_value(column: schema.Column, value: object) -> object:
     return value
 
 
+# -- repairs and complaints: a year at the front desk ----------------------------------------------
+
+SERVICE_NOW = dt.datetime(2026, 11, 23, 8, 30)  # the sample's morning: the README's `workorders due`
+REPAIRS: dict[str, tuple[tuple[str, ...], int]] = {  # category: (what residents report, weight)
+    "水电": (("厨房水龙头漏水", "卫生间马桶水箱不止水", "客厅插座没电", "空开频繁跳闸", "热水器进水阀漏水", "下水道堵塞"), 35),
+    "渗漏": (("卫生间楼板渗水到楼下", "外墙渗水，卧室墙面发霉", "阳台顶部滴水", "窗台雨后渗水"), 15),
+    "门窗": (("入户门锁芯损坏", "推拉窗滑轮脱落", "防盗门闭门器漏油", "纱窗破损"), 15),
+    "公共设施": (("楼道声控灯不亮", "单元门禁刷卡无反应", "电梯按钮失灵", "地库排水沟堵塞"), 15),
+    "安全设施": (("楼道消防栓箱门损坏", "烟感报警器误报", "消防通道应急灯不亮", "天台护栏松动"), 8),
+    "其他": (("信报箱锁坏了", "晾衣架无法升降", "空调冷凝水管脱落"), 12),
+}
+STAFF = ("李师傅", "王师傅", "赵师傅", "陈师傅")
+VISITORS = ("前台小王", "前台小刘")
+COMPLAINT_SUBJECTS = {
+    "一般": ("楼下夜间装修噪音", "宠物狗在小区内随地便溺", "快递堆放在楼道", "垃圾清运不及时", "绿化修剪不及时"),
+    "重要": ("维修师傅未按约定时间上门", "保安态度恶劣", "车位被占用，值班人员未处理", "物业费账单金额有误"),
+    "重大": ("电梯困人超过30分钟", "地库积水淹没车辆"),
+}
+DEPARTMENTS = {"一般": "客服部", "重要": "工程部", "重大": "物业经理"}
+
+
+def _stamp(rules, subject: str, step: str, at: dt.datetime) -> dt.datetime | None:  # type: ignore[no-untyped-def]
+    from propcli.domain.deadlines import compute_due
+
+    return compute_due(rules, subject, step, at)
+
+
+def make_service(rng: random.Random, units: list[Unit], bills: list[dict]) -> tuple[list[dict], list[dict], list[dict]]:
+    """A year of work orders (about one per unit) and complaints up to SERVICE_NOW, made as the commands
+    would make them (deadlines stored per step), except some rows typed by hand (no deadlines, no 派工时间).
+    On purpose: every category; some completions and visits late; some orders never visited; a reopened
+    order; paid repairs billed as 有偿维修费; open orders and complaints for the morning's due list."""
+    from propcli.domain.deadlines import parse_rule
+
+    rules = [parse_rule(r) for r in schema.DEADLINES_DEFAULTS]
+    start = SERVICE_NOW - dt.timedelta(days=358)
+    cats, weights = list(REPAIRS), [w for _, w in REPAIRS.values()]
+    times = sorted(start + dt.timedelta(minutes=rng.randint(0, 358 * 24 * 60)) for _ in range(len(units)))
+    times = [t.replace(hour=max(8, min(t.hour, 20))) for t in times]
+    bill_seq: dict[str, int] = {}
+    for b in bills:
+        bill_seq[b["period"]] = max(bill_seq.get(b["period"], 0), int(b["bill_id"][-6:]))
+    orders, repair_bills = [], []
+    seq: dict[str, int] = {}
+    reopened = False
+
+    def h(lo: float, hi: float) -> dt.timedelta:
+        return dt.timedelta(hours=rng.uniform(lo, hi))
+
+    def day(t: dt.datetime) -> dt.datetime:
+        """Staff work 8:00–19:00: a time outside moves to the next morning."""
+        if 8 <= t.hour < 19:
+            return t.replace(second=0, microsecond=0)
+        nxt = t.date() + dt.timedelta(days=1) if t.hour >= 19 else t.date()
+        return dt.datetime.combine(nxt, dt.time(8 + rng.randint(0, 2), rng.randint(0, 59)))
+
+    for when in times:
+        unit = rng.choice(units)
+        cat = rng.choices(cats, weights)[0]
+        scope = f"{when:%Y%m}"
+        seq[scope] = seq.get(scope, 0) + 1
+        by_hand = rng.random() < 0.08
+        o: dict[str, object] = {"order_no": f"GD{scope}{seq[scope]:04d}", "unit_id": unit.unit_id, "reported_at": when,
+                                "reporter": unit.owner_name, "phone": unit.phone, "category": cat,
+                                "content": rng.choice(REPAIRS[cat][0]),
+                                "convenient_time": rng.choice(("上午", "下午", "晚上7点后", "周末", None))}
+        paid = cat in ("水电", "门窗", "其他") and when > dt.datetime(2026, 9, 1) and rng.random() < 0.1
+        if paid:
+            o["paid"] = "是"
+        if not by_hand:
+            o["assign_due"] = _stamp(rules, cat, "派工", when)
+        assigned = (when + (h(3, 6) if rng.random() < 0.05 else h(0.15, 1.8))).replace(second=0, microsecond=0)
+        done = day(assigned + (h(2, 20) if cat == "安全设施" else h(6, 60)) + (h(96, 140) if rng.random() < 0.07 else h(0, 0)))
+        leak = day(done + h(24, 72)) if cat == "渗漏" else None
+        visit_from = leak or done
+        late_visit = rng.random() < 0.08
+        visited = day(visit_from + (h(76, 120) if late_visit else h(3, 40)))
+        never = rng.random() < 0.03
+        if assigned > SERVICE_NOW:
+            o["status"] = "待派工"
+            orders.append(o)
+            continue
+        o.update({"assigned_to": rng.choice(STAFF), "status": "处理中"})
+        if not by_hand:
+            o.update({"assigned_at": assigned, "done_due": _stamp(rules, cat, "完工", assigned)})
+        if done > SERVICE_NOW:
+            orders.append(o)
+            continue
+        o.update({"done_at": done, "status": "已完成"})
+        if not by_hand and cat != "渗漏":
+            o["visit_due"] = _stamp(rules, cat, "回访", done)
+        if leak is not None and leak <= SERVICE_NOW:
+            o["leak_test_at"] = leak
+            if not by_hand:
+                o["visit_due"] = _stamp(rules, cat, "回访", leak)
+        if paid:
+            fee = Decimal(rng.choice((30, 50, 80, 120, 150, 200)))
+            period = f"{done:%Y-%m}"
+            bill_seq[period] = bill_seq.get(period, 0) + 1
+            bill_id = f"ZD{period.replace('-', '')}{bill_seq[period]:06d}"
+            o.update({"charge": fee, "bill_id": bill_id})
+            repair_bills.append({"bill_id": bill_id, "unit_id": unit.unit_id, "period": period, "item": "有偿维修费",
+                                 "quantity": Decimal(1), "unit_price": fee, "amount": fee,
+                                 "due_date": done.date() + dt.timedelta(days=15), "paid": Decimal(0), "status": "未缴",
+                                 "detail": f"工单 {o['order_no']} 有偿维修：{o['content']}"})
+        if never or visited > SERVICE_NOW or (leak is not None and leak > SERVICE_NOW):
+            orders.append(o)
+            continue
+        result = rng.choices(("满意", "基本满意", "不满意"), (75, 20, 5))[0]
+        if result == "不满意" and not reopened and not by_hand and visited < SERVICE_NOW - dt.timedelta(days=40):
+            reopened = True  # sent back, redone two days later, visited again
+            first = f"{visited:%Y-%m-%d} 不满意：问题未解决（返修）"
+            redo = day(visited + h(30, 50))
+            o.update({"assigned_at": visited, "done_due": _stamp(rules, cat, "完工", visited), "done_at": redo,
+                      "reopened": 1, "visit_result": first})
+            if cat == "渗漏":
+                o["leak_test_at"] = day(redo + h(20, 30))
+                redo = o["leak_test_at"]  # type: ignore[assignment]
+            o["visit_due"] = _stamp(rules, cat, "回访", redo)  # type: ignore[arg-type]
+            visited, result = day(redo + h(3, 20)), "满意"  # type: ignore[operator]
+            o["visit_result"] = f"{first}；{visited:%Y-%m-%d} 满意：返修后问题已解决"
+        o.update({"visited_at": visited, "visited_by": rng.choice(VISITORS), "satisfaction": result, "status": "已回访"})
+        o.setdefault("visit_result", f"{visited:%Y-%m-%d} {result}" + ("：维修及时，态度好" if result == "满意" else ""))
+        orders.append(o)
+    complaints = []
+    cseq: dict[str, int] = {}
+    for when in sorted(start + dt.timedelta(minutes=rng.randint(0, 358 * 24 * 60)) for _ in range(max(4, len(units) // 12))):
+        when = when.replace(hour=max(8, min(when.hour, 20)))
+        sev = rng.choices(("一般", "重要", "重大"), (70, 25, 5))[0]
+        unit = rng.choice(units)
+        scope = f"{when:%Y%m}"
+        cseq[scope] = cseq.get(scope, 0) + 1
+        c: dict[str, object] = {"complaint_no": f"TS{scope}{cseq[scope]:04d}", "unit_id": unit.unit_id,
+                                "received_at": when, "complainant": unit.owner_name, "phone": unit.phone,
+                                "severity": sev, "subject": rng.choice(COMPLAINT_SUBJECTS[sev]),
+                                "department": DEPARTMENTS[sev], "status": "已受理"}
+        c.update({col: _stamp(rules, sev, step, when) for step, col in (("转呈", "forward_due"), ("答复", "answer_due"),
+                                                                       ("解决", "resolve_due"))})
+        late = rng.random() < 0.12
+        steps = []
+        if sev != "一般":
+            steps.append(("转呈", "forwarded_at", (when + (h(1.5, 4) if late else h(0.1, 0.9))).replace(second=0, microsecond=0)))
+        resolved = day(when + (h(80, 200) if late else h(4, 40)))
+        steps.append(("解决", "resolved_at", resolved))
+        steps.append(("答复", "answered_at", day(when + h(20, 40)) if sev == "重大" else (resolved + h(0.5, 3)).replace(second=0, microsecond=0)))
+        for step, col, at in sorted(steps, key=lambda s: s[2]):
+            if at > SERVICE_NOW:
+                break
+            c[col] = at
+            c["status"] = {"转呈": "已转呈", "答复": "已答复", "解决": "已解决"}[step]
+            if step == "解决":
+                c["result"] = "已处理，住户认可"
+                if sev != "重大":
+                    c["answer_due"] = _stamp(rules, sev, "答复", at)
+            if step == "转呈":
+                c["forwarded_to"] = "部门负责人"
+        complaints.append({k: v for k, v in c.items() if v is not None})
+    _morning(rules, units, orders, complaints)
+    return orders, complaints, repair_bills
+
+
+def _morning(rules, units: list[Unit], orders: list[dict], complaints: list[dict]) -> None:  # type: ignore[no-untyped-def]
+    """The desk's open cases on the README's morning (2026-11-23, a Monday), written by hand-picked times so
+    that the due list shows each kind: not dispatched, a completion due today, a visit due today, a
+    complaint forwarded late and one past its 解决 deadline."""
+    T = dt.datetime
+
+    def u_(i: int) -> Unit:
+        return units[i % len(units)]
+
+    n = sum(1 for o in orders if str(o["order_no"]).startswith("GD202611"))
+    cases = [  # unit, category, content, reported, assigned, done
+        (u_(5), "水电", "厨房下水道返水", T(2026, 11, 22, 19, 5), None, None),
+        (u_(40), "门窗", "入户门锁芯损坏，钥匙拧不动", T(2026, 11, 20, 16, 10), T(2026, 11, 20, 16, 40), None),
+        (u_(77), "安全设施", "消防通道应急灯不亮", T(2026, 11, 21, 9, 20), T(2026, 11, 21, 9, 50), T(2026, 11, 21, 15, 0)),
+        # a Friday-evening leak, fixed on Saturday; the leak test (试漏) is due on Monday, the visit 3 days after it
+        (u_(150), "渗漏", "卫生间楼板渗水到楼下", T(2026, 11, 20, 18, 40), T(2026, 11, 20, 19, 10), T(2026, 11, 21, 10, 0)),
+    ]
+    for i, (unit, cat, content, reported, assigned, done) in enumerate(cases, start=n + 1):
+        o: dict[str, object] = {"order_no": f"GD202611{i:04d}", "unit_id": unit.unit_id, "reported_at": reported,
+                                "reporter": unit.owner_name, "phone": unit.phone, "category": cat, "content": content,
+                                "assign_due": _stamp(rules, cat, "派工", reported), "status": "待派工"}
+        if assigned:
+            o.update({"assigned_to": STAFF[i % len(STAFF)], "assigned_at": assigned, "status": "处理中",
+                      "done_due": _stamp(rules, cat, "完工", assigned)})
+        if done:
+            o.update({"done_at": done, "status": "已完成", "visit_due": _stamp(rules, cat, "回访", done)})
+            if cat == "渗漏":
+                del o["visit_due"]  # counted from the leak test, not yet made
+        orders.append(o)
+    m = sum(1 for c in complaints if str(c["complaint_no"]).startswith("TS202611"))
+    for i, (unit, sev, subject, received, forwarded) in enumerate((
+            (u_(120), "重要", "维修师傅未按约定时间上门", T(2026, 11, 20, 17, 30), T(2026, 11, 20, 19, 0)),
+            (u_(200), "一般", "快递堆放在楼道", T(2026, 11, 19, 10, 15), None)), start=m + 1):
+        c: dict[str, object] = {"complaint_no": f"TS202611{i:04d}", "unit_id": unit.unit_id, "received_at": received,
+                                "complainant": unit.owner_name, "phone": unit.phone, "severity": sev, "subject": subject,
+                                "department": DEPARTMENTS[sev], "status": "已受理",
+                                "forward_due": _stamp(rules, sev, "转呈", received),
+                                "resolve_due": _stamp(rules, sev, "解决", received)}
+        if forwarded:
+            c.update({"forwarded_at": forwarded, "forwarded_to": "工程部经理", "status": "已转呈"})
+        complaints.append({k: v for k, v in c.items() if v is not None})
+
+
 def generate(
     path: Path = DEFAULT_OUT, *, units: int = DEFAULT_UNITS, seed: int = DEFAULT_SEED, name: str = DEFAULT_NAME,
     months: int = 0, reader: Path | None = None,
@@ -645,8 +857,11 @@ def generate(
         _append(wb[schema.TRANSFERS.zh], schema.TRANSFERS, transfers)
         _append(wb[schema.RATES.zh], schema.RATES, rates)
         if ledger is not None:
+            orders, complaints, repair_bills = make_service(random.Random(seed + 4), owners, ledger.bills)
+            _append(wb[schema.WORK_ORDERS.zh], schema.WORK_ORDERS, orders)
+            _append(wb[schema.COMPLAINTS.zh], schema.COMPLAINTS, complaints)
             _append(wb[schema.READINGS.zh], schema.READINGS, ledger.readings)
-            _append(wb[schema.BILLS.zh], schema.BILLS, ledger.bills)
+            _append(wb[schema.BILLS.zh], schema.BILLS, ledger.bills + repair_bills)
             _append(wb[schema.PAYMENTS.zh], schema.PAYMENTS, ledger.payments)
             _append(wb[schema.REMINDERS.zh], schema.REMINDERS, ledger.reminders)
             last = max((p["receipt_no"] for p in ledger.payments), default="")

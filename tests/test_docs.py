@@ -59,6 +59,10 @@ REPORT_COMMANDS = [
     ("arrears", "report", "--as-of", "2026-11-23"), ("arrears", "due", "--as-of", "2026-11-23"),
     ("arrears", "public", "--as-of", "2026-11-23"), ("arrears", "policy"),
     ("owners", "update", "1-1-0101", "--notes", "x", "--dry-run"),
+    ("workorders", "due", "--as-of", "2026-11-23"), ("workorders", "list", "--as-of", "2026-11-23"),
+    ("workorders", "show", "GD2026110017"), ("workorders", "policy"), ("workorders", "summary", "--period", "2026-10"),
+    ("workorders", "summary", "--period", "2026-10", "--explain", "回访率"),
+    ("complaints", "list", "--as-of", "2026-11-23"), ("complaints", "show", "TS2026110003"),
 ]
 HEAD = """# Reports and their JSON
 

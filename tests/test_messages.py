@@ -36,11 +36,12 @@ def _skip_reasons() -> set[str]:
 # f-string key families: the literal head → the values that follow it
 DYNAMIC: dict[str, set[str]] = {
     "out.skip_": _skip_reasons(),  # cli/billing.py: st.t(f"out.skip_{reason}", ...)
+    "service.unknown.": {"workorders", "complaints"},  # ops/service.py find: f"service.unknown.{reg.check}"
 }
 
 
 # keys built from a sheet's key: ops/policy.py init_policy says f"{spec.key}.exists" for each policy sheet
-POLICY_SHEET_KEYS = {"dunning.exists"}
+POLICY_SHEET_KEYS = {"dunning.exists", "deadlines.exists"}
 
 
 def _sources() -> list[Path]:

@@ -139,7 +139,7 @@ def log(
     report_commit(st, wb, result)
     if result.written:
         unit = str(record["unit_id"])
-        say(st, st.t("out.logged", unit=unit, date=day.isoformat(), channel=channel, outcome=record["outcome"]))
+        say(st, st.t("out.logged", unit=unit, date=record["date"].isoformat(), channel=channel, outcome=record["outcome"]))
         rep, _ = _report(st, day, building=unit_parts(unit).building)
         for d in (d for d in rep.debtors if d.unit == unit and d.plan.next):
             say(st, st.t("out.next_step", action="+".join(a.step.channel for a in d.plan.next),

@@ -337,6 +337,19 @@ def write_output(st: State, data: str | bytes, output: Path | None, *, announce:
         except OSError as exc:
             raise DataError("output.write_failed", None, path=str(output), reason=exc.strerror or str(exc)) from None
         return
+    tmp = write_beside(target, payload, shown=output)
+    try:
+        os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise DataError("output.write_failed", None, path=str(output), reason=exc.strerror or str(exc)) from None
+    if announce:
+        say(st, st.t("out.written", path=str(output)))
+
+
+def write_beside(target: Path, payload: bytes, *, shown: Path | None = None) -> Path:
+    """`payload` in a temporary file beside `target` (its folder made if missing), on disk, for the caller to
+    rename into place; a failure (exit 1, naming `shown`) or Ctrl-C leaves no temporary file behind."""
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -344,15 +357,13 @@ def write_output(st: State, data: str | bytes, output: Path | None, *, announce:
             f.write(payload)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, target)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise DataError("output.write_failed", None, path=str(output), reason=exc.strerror or str(exc)) from None
+        raise DataError("output.write_failed", None, path=str(shown or target), reason=exc.strerror or str(exc)) from None
     except BaseException:  # Ctrl-C while writing: no temporary file is left beside the outputs
         tmp.unlink(missing_ok=True)
         raise
-    if announce:
-        say(st, st.t("out.written", path=str(output)))
+    return tmp
 
 
 def safe_target(st: State, output: Path) -> Path:

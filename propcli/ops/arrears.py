@@ -426,11 +426,26 @@ def log(wb: Workbook, unit: str, *, channel: str, outcome: str, on: dt.date, pro
         raise DataError("reminder.outcome", None)
     if promise is not None and promise < on:
         raise DataError("reminder.promise", None, value=promise.isoformat(), date=on.isoformat())
+    table = wb.read(schema.REMINDERS, required=False)
+    letter = _unsent_letter(table, unit, channel) if tracking_no else None
+    if letter is not None:  # the EMS number of a letter printed earlier (notices render demand --log)
+        changes = {"tracking_no": to_identifier(tracking_no), "outcome": f"{letter.values.get('outcome') or ''}；{outcome}".lstrip("；")}
+        wb.update(table, letter, changes, key=unit)
+        return dict(letter.values)
     record = {"unit_id": unit, "date": on, "channel": channel, "outcome": outcome, "promise_date": promise,
               "tracking_no": to_identifier(tracking_no) if tracking_no else None,
               "operator": operator or current_operator(), "notes": notes}
-    wb.append(wb.read(schema.REMINDERS, required=False), [record], key_column="unit_id")
+    wb.append(table, [record], key_column="unit_id")
     return record
+
+
+def _unsent_letter(table, unit: str, channel: str):  # type: ignore[no-untyped-def]
+    """The unit's latest 催缴函/律师函 without a 快递单号 (one contact, its number filled in later), or None."""
+    if channel not in ("催缴函", "律师函"):
+        return None
+    mine = [r for r in table.rows if r.values.get("unit_id") == unit and r.values.get("channel") == channel]
+    latest = max(mine, key=lambda r: (r.values.get("date") or dt.date.min, r.number), default=None)
+    return latest if latest is not None and not latest.values.get("tracking_no") else None
 
 
 def due_actions(rep: Report) -> list[tuple[Debtor, list]]:

@@ -131,7 +131,7 @@ def run(wb: Workbook, period: str) -> BillingRun:
             "unit_price": line.unit_price, "amount": line.amount, "due_date": due, "paid": Decimal(0),
             "status": bill_status(line.amount, Decimal(0)), "detail": line.detail,
         })
-    _use_prepaid(wb, result)
+    use_prepaid(wb, result)
     wb.append(bills, result.new, journal=False)
     first, last = result.new[0]["bill_id"], result.new[-1]["bill_id"]
     used = sum((m[2] for m in result.prepaid), Decimal(0))
@@ -150,7 +150,7 @@ def _refuse_absurd(wb: Workbook, lines: list[Line]) -> None:
                             ceiling=f"{ceiling:,.2f}", detail=line.detail)
 
 
-def _use_prepaid(wb: Workbook, result: BillingRun) -> None:
+def use_prepaid(wb: Workbook, result: BillingRun) -> None:
     """Units holding 预存 pay their new bills from it, oldest receipt first."""
     payments = holding_prepaid(wb)
     sources = prepaid_sources(payments)

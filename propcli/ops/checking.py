@@ -8,7 +8,7 @@ from ..domain import checks
 from ..errors import DataError, Location, Problem
 from ..store import schema
 from ..store.workbook import Workbook
-from . import arrears, billing, ledger
+from . import arrears, billing, ledger, service
 
 
 def read_registers(wb: Workbook) -> dict[str, object]:
@@ -53,7 +53,9 @@ def dunning_policy(wb: Workbook) -> list[Problem]:
 
 
 # Checks that need more than the typed tables (the billing rules over several registers, the ladder).
-WORKBOOK_CHECKS = {"billing": billed_amounts, "dunning": dunning_policy}
+WORKBOOK_CHECKS = {"billing": billed_amounts, "dunning": dunning_policy,
+                   "workorders": lambda wb: service.check(wb, service.ORDERS),  # and 时限规则
+                   "complaints": lambda wb: service.check(wb, service.COMPLAINTS)}
 NAMES = (*checks.CHECKS, *WORKBOOK_CHECKS)
 
 

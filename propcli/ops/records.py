@@ -78,15 +78,22 @@ class WorkOrder(Record):
     category: str | None = None
     content: str | None = None
     convenient_time: str | None = None
+    paid: str | None = None
+    assign_due: dt.datetime | None = None
     assigned_to: str | None = None
+    assigned_at: dt.datetime | None = None
     status: str | None = None
+    done_due: dt.datetime | None = None
     done_at: dt.datetime | None = None
     leak_test_at: dt.datetime | None = None
     visit_due: dt.datetime | None = None
     visited_at: dt.datetime | None = None
+    visited_by: str | None = None
     visit_result: str | None = None
     satisfaction: str | None = None
+    reopened: int | None = None
     charge: Decimal | None = None
+    bill_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,10 +105,17 @@ class Complaint(Record):
     unit_id: str | None = None
     received_at: dt.datetime | None = None
     complainant: str | None = None
+    phone: str | None = None
     severity: str | None = None
     subject: str | None = None
     department: str | None = None
+    requested_by: dt.date | None = None
     status: str | None = None
+    forward_due: dt.datetime | None = None
+    forwarded_to: str | None = None
     forwarded_at: dt.datetime | None = None
+    answer_due: dt.datetime | None = None
     answered_at: dt.datetime | None = None
+    resolve_due: dt.datetime | None = None
     resolved_at: dt.datetime | None = None
+    result: str | None = None

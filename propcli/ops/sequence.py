@@ -1,4 +1,4 @@
-"""Sequence numbers that are never issued twice: 账单号, 收据号, and the 工单号/投诉号 to come.
+"""Sequence numbers that are never issued twice: 账单号, 收据号, 工单号 and 投诉号.
 
 A number is prefix + scope (the year, or year and month) + a zero-padded sequence within the scope:
 ZD202501000001, SJ2025000001. A `Series` declares one kind. The next number of a scope is above the
@@ -59,6 +59,8 @@ class Series:
 
 BILLS = Series("ZD", True, 6, schema.BILLS, "bill_id")
 RECEIPTS = Series("SJ", False, 6, schema.PAYMENTS, "receipt_no", setting="last_receipt")
+WORK_ORDERS = Series("GD", True, 4, schema.WORK_ORDERS, "order_no")  # GD2026110001
+COMPLAINTS = Series("TS", True, 4, schema.COMPLAINTS, "complaint_no")  # TS2026110001
 
 
 def remembered(wb: Workbook, series: Series) -> dict[str, int]:

@@ -79,11 +79,111 @@ class ReceiptPage:
     lang: str = "zh"  #: zh or en
 
 
+@dataclass
+class BillLine:
+    """One bill on a notice."""
+
+    bill_id: str  #: 账单号
+    period: str  #: 账期 YYYY-MM
+    item: str  #: 收费项目
+    quantity: Decimal | None  #: 用量 (㎡ for 物业费, m³/kWh for utilities), None when the bill has none
+    amount: Decimal  #: 金额 as billed
+    paid: Decimal  #: 已收 (预存 already used included)
+    owing: Decimal  #: 金额 − 已收 (0 for a 减免 bill)
+    due_date: dt.date | None  #: 应缴日期
+    detail: str  #: 计算明细 (readings, usage, tiers) as the billing run wrote it
+    late_fee: Decimal = Decimal("0.00")  #: 滞纳金 as of the notice's date (催缴 only; 0 when the estate charges none)
+
+
+@dataclass
+class PeriodLine:
+    """One 账期 of the arrears on a 催缴通知/催缴函: what is owed per 收费项目 (a row of the table)."""
+
+    period: str  #: 账期 YYYY-MM
+    due_date: dt.date | None  #: the earliest 应缴日期 of its bills
+    items: dict[str, Decimal]  #: 收费项目 → owing (only the items owed in this period)
+    late_fee: Decimal  #: 滞纳金 of the period's bills
+    total: Decimal  #: owing of the period (late fee apart)
+
+
+@dataclass
+class Notice:
+    """What every notice template (`notices/KIND/letter.html.j2`, `letter.typ.j2`, `sms.txt.j2`) receives.
+    Fields a kind does not use are empty. Amounts are Decimal: format them with `cell('money')` (HTML) or
+    `money` (thousands separators)."""
+
+    kind: str  #: payment, reminder, demand, outage or receipt
+    title: str  #: 缴费通知单, 催缴通知, 催缴函, 停水通知 …, 收据
+    estate: dict[str, str]  #: 小区信息: name, company, phone, address, bank_account … ('' when unset)
+    unit_id: str  #: 房号 (for a posted outage notice: the stairwell, e.g. 3-2)
+    building: str  #: 楼栋
+    entrance: str  #: 单元
+    room: str  #: 室号
+    addressee: str  #: 业主姓名 as the letter is addressed ('' on a posted notice)
+    issued_on: dt.date  #: the notice's date (--as-of)
+    ref: str  #: the notice's number: batch and sequence, e.g. TZ20261123-01-0007
+    period: str = ""  #: 账期 YYYY-MM (payment)
+    lines: list[BillLine] = field(default_factory=list)  #: this period's bills (payment) or the debts (reminder, demand)
+    earlier: list[BillLine] = field(default_factory=list)  #: earlier periods still unpaid (payment)
+    current_total: Decimal = Decimal("0.00")  #: sum of `lines` amounts (payment) or outstanding (reminder, demand)
+    current_owing: Decimal = Decimal("0.00")  #: what of `lines` is still owed
+    earlier_total: Decimal = Decimal("0.00")  #: sum of `earlier` owing
+    prepaid: Decimal = Decimal("0.00")  #: 预存 balance left for later bills
+    late_fee: Decimal = Decimal("0.00")  #: 滞纳金 total (reminder, demand; 0 when the estate charges none)
+    total_due: Decimal = Decimal("0.00")  #: what to pay now: current_owing + earlier_total (+ late_fee)
+    total_upper: str = ""  #: total_due in 人民币大写
+    due_date: dt.date | None = None  #: 应缴日期 (payment) or the deadline to pay (reminder, demand)
+    months: int = 0  #: months overdue of the oldest debt (reminder, demand)
+    by_item: dict[str, Decimal] = field(default_factory=dict)  #: owing per 收费项目 (payment: of the earlier periods)
+    by_period: list[PeriodLine] = field(default_factory=list)  #: the debts (payment: the earlier ones) by 账期 (rows) and item (`by_item` keys: columns)
+    outage: dict[str, str] = field(default_factory=dict)  #: outage: what (停水/停电/停气), start, end, reason, scope
+    households: int = 0  #: outage: households behind this stairwell
+    receipt: ReceiptPage | None = None  #: receipt: the 收据 as receipt.html.j2 receives it
+    lang: str = "zh"  #: zh or en
+
+
+@dataclass
+class SignoffRow:
+    """One line of a 签收单."""
+
+    unit_id: str  #: 房号
+    addressee: str  #: 收件人, masked (张*)
+    ref: str  #: the notice's number
+
+
+@dataclass
+class PackGroup:
+    """One 楼栋 of a print pack: its separator page, its notices and its 签收单."""
+
+    building: str  #: 楼栋 ('—' when the 房号 does not say)
+    notices: list[str]  #: each notice as rendered by letter.html.j2 / letter.typ.j2 (already escaped)
+    signoff: list[SignoffRow]  #: the 签收单 rows, in print order
+
+
+@dataclass
+class NoticePack:
+    """notices/pack.html.j2 and notices/pack.typ.j2: a whole print run (A4)."""
+
+    kind: str  #: payment, reminder, demand, outage or receipt
+    title: str  #: the kind's title, e.g. 缴费通知单
+    estate: dict[str, str]  #: 小区信息
+    batch: str  #: the run's batch id (通知记录 › 批次)
+    issued_on: dt.date  #: the notices' date
+    groups: list[PackGroup]  #: the buildings, in order 楼栋 → 单元 → 室号
+    count: int  #: notices in the pack
+    signoff: bool = True  #: print a 签收单 per building (not for posted notices)
+    lang: str = "zh"  #: zh or en
+
+
 TEMPLATES: dict[str, type] = {
     "table.html.j2": ReportPage,
     "arrears.html.j2": ReportPage,
     "public.html.j2": ReportPage,
     "receipt.html.j2": ReceiptPage,
+    **{f"notices/{kind}/{name}": Notice for kind in ("payment", "reminder", "demand", "outage", "receipt")
+       for name in ("letter.html.j2", "letter.typ.j2", "sms.txt.j2") if not (kind == "receipt" and name == "sms.txt.j2")},
+    "notices/pack.html.j2": NoticePack,
+    "notices/pack.typ.j2": NoticePack,
 }
 
 
@@ -153,7 +253,7 @@ def markdown() -> str:
 
 def _type_name(hint: object) -> str:
     text = str(hint).replace("typing.", "").replace("datetime.", "dt.").replace("decimal.", "")
-    for cls in (ColumnView, SectionView, ReceiptLine):
+    for cls in (ColumnView, SectionView, ReceiptLine, ReceiptPage, BillLine, PeriodLine, SignoffRow, PackGroup):
         text = text.replace(f"{cls.__module__}.{cls.__qualname__}", cls.__name__)
     return text.replace("<class '", "").replace("'>", "")
 

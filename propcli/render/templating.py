@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -70,8 +70,11 @@ def _autoescape(name: str | None) -> bool:
     return not (name or "").lower().endswith((".txt.j2", ".txt"))
 
 
+TYPST_SUFFIX = ".typ.j2"  # Typst markup (the PDF engine's): data escaped for Typst, not for HTML
+
+
 @lru_cache(maxsize=16)  # a process uses one or two search paths; tests use many
-def _environment(dirs: tuple[Path, ...]) -> Environment:
+def _environment(dirs: tuple[Path, ...], typst: bool = False) -> Environment:
     from .cells import text
 
     shipped = FileSystemLoader(str(dirs[-1]))
@@ -81,17 +84,52 @@ def _environment(dirs: tuple[Path, ...]) -> Environment:
             *(FileSystemLoader(str(d)) for d in dirs[:-1]),
             shipped,
         ]),
-        autoescape=_autoescape,
+        autoescape=False if typst else _autoescape,
         undefined=StrictUndefined,
         keep_trailing_newline=True,
+        **({"finalize": typst_finalize} if typst else {}),
     )
     env.filters["cell"] = text
+    env.filters["money"] = money_text
     return env
 
 
-def environment(user_dir: Path | None = None, workbook: Path | None = None) -> Environment:
-    """The environment for these folders, built on first use and then reused."""
-    return _environment(tuple(template_dirs(user_dir, workbook)))
+def environment(user_dir: Path | None = None, workbook: Path | None = None, *, typst: bool = False) -> Environment:
+    """The environment for these folders, built on first use and then reused (`typst`: the one for
+    `*.typ.j2`, whose every `{{ … }}` is escaped for Typst markup)."""
+    return _environment(tuple(template_dirs(user_dir, workbook)), typst)
+
+
+def money_text(value: object) -> str:
+    """An amount with thousands separators, to the 分: 12345.6 → 12,345.60 (a notice's figures)."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    if value is None or value == "":
+        return ""
+    return f"{Decimal(str(value)).quantize(Decimal('0.01'), ROUND_HALF_UP):,}"
+
+
+class TypstMarkup(str):
+    """Typst source that is already markup (a rendered notice inside the pack): not escaped again."""
+
+
+_TYPST_PUNCT = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+
+
+def typst_escape(value: object) -> str:
+    """Data as literal text in Typst markup: every ASCII punctuation mark backslash-escaped (`#`, `$`, `*`,
+    `_`, `<`, `@`, `//`, `=`, `-`, `1.` … would otherwise be code, math, emphasis, labels, comments,
+    headings or lists), line breaks as spaces. `张*三` and `{{7*7}}` print as typed."""
+    text = str(value)
+    return "".join("\\" + c if c in _TYPST_PUNCT else (" " if c in "\r\n\t\v\f" else c) for c in text)
+
+
+def typst_finalize(value: object) -> str:
+    if isinstance(value, TypstMarkup):
+        return value
+    if value is None:
+        return ""
+    return typst_escape(value)
 
 
 def _variables(context: Any) -> dict[str, Any]:
@@ -105,16 +143,29 @@ def _variables(context: Any) -> dict[str, Any]:
 def render(name: str, context: Any, *, user_dir: Path | None = None, workbook: Path | None = None) -> str:
     """Render template `name` with `context` (a mapping, or a dataclass whose fields become the variables).
     A template that cannot render (the clerk's own, most likely) stops with its file, line and reason."""
+    return renderer(name, user_dir=user_dir, workbook=workbook)(context)
+
+
+def renderer(name: str, *, user_dir: Path | None = None, workbook: Path | None = None) -> Callable[[Any], str]:
+    """Template `name` compiled once, as a function of a context: a batch renders thousands with it."""
     try:
-        template = environment(user_dir, workbook).get_template(name)
-        return template.render(**_variables(context))
+        template = environment(user_dir, workbook, typst=name.endswith(TYPST_SUFFIX)).get_template(name)
     except TemplateSyntaxError as exc:
         raise DataError("template.error", None, template=exc.filename or name, line=exc.lineno,
                         reason=exc.message) from exc
     except TemplateError as exc:
-        where = getattr(locals().get("template"), "filename", None) or name
-        raise DataError("template.error", None, template=where, line=_line(exc, where) or "?",
+        raise DataError("template.error", None, template=name, line="?",
                         reason=exc.message or type(exc).__name__) from exc
+
+    def run(context: Any) -> str:
+        try:
+            return template.render(**_variables(context))
+        except TemplateError as exc:
+            where = template.filename or name
+            raise DataError("template.error", None, template=where, line=_line(exc, where) or "?",
+                            reason=exc.message or type(exc).__name__) from exc
+
+    return run
 
 
 def _line(exc: BaseException, filename: str) -> int | None:

@@ -25,12 +25,20 @@ def owners(rows: list[dict], estate: dict[str, str], lang: str, *, building: str
                   estate=estate)
 
 
+# The registers whose rows are long: the desk's table shows these columns (files keep every one).
+DOSSIER_BRIEF = {
+    "work_orders": ("order_no", "reported_at", "category", "content", "assigned_to", "done_at", "visited_at",
+                    "satisfaction", "charge"),
+    "complaints": ("complaint_no", "received_at", "severity", "subject", "department", "resolved_at", "result"),
+}
+
+
 def dossier(d: ops.Dossier, lang: str) -> Report:
     """A unit's file at the desk: its profile, then every register's rows for it."""
     sections = [Section("profile", schema.OWNERS.zh, "profile", schema_columns(schema.OWNERS), [d.profile], record=True)]
     for spec in ops.DOSSIER_REGISTERS:
         rows = d.registers.get(spec.key, [])
-        columns = [c for c in schema_columns(spec) if c.key != "unit_id"]
+        columns = [c for c in schema_columns(spec, brief=DOSSIER_BRIEF.get(spec.key)) if c.key != "unit_id"]
         counted = (f"{spec.zh}（{len(rows)}）", f"{spec.key} ({len(rows)})") if rows else (spec.zh, spec.key)
         sections.append(Section(spec.key, *counted, columns, rows))
     return Report("owners.show", d.unit, sections, {"unit": d.unit})

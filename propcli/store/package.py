@@ -398,7 +398,9 @@ def add_sheet_parts(pkg: Package, name: str, sheet_xml: bytes, replace: dict[str
     sheet_id = max([0, *(int(x) for x in re.findall(r'sheetId="(\d+)"', wb))]) + 1
     prefix = _rel_prefix(wb)
     main_prefix = _element_prefix(wb, "sheets")
-    el = f'<{main_prefix}sheet name="{_xml_attr(name)}" sheetId="{sheet_id}" {prefix}:id="{rid}"/>'
+    # openpyxl with lxml declares the relationships prefix on each <sheet>, not on <workbook>: then so must ours
+    own = "" if f"xmlns:{prefix}=" in wb[:wb.find(f"<{main_prefix}sheets")] else f' xmlns:{prefix}="{NS_REL}"'
+    el = f'<{main_prefix}sheet name="{_xml_attr(name)}" sheetId="{sheet_id}"{own} {prefix}:id="{rid}"/>'
     wb = _insert_before_last(wb, f"</{main_prefix}sheets>", el)
 
     ct = current("[Content_Types].xml")

@@ -81,6 +81,7 @@ SEVERITIES = ("重大", "重要", "一般")
 WORK_ORDER_STATUSES = ("待派工", "处理中", "已完成", "已回访", "已关闭")
 COMPLAINT_STATUSES = ("已受理", "已转呈", "已答复", "已解决")
 SATISFACTION = ("满意", "基本满意", "不满意")
+CATEGORIES = ("安全设施", "渗漏", "水电", "门窗", "公共设施", "其他")
 
 C = Column
 
@@ -271,21 +272,28 @@ WORK_ORDERS = Sheet(
     (
         C("order_no", "工单号", Kind.ID, True, width=14),
         C("unit_id", "房号", Kind.ID, False, ("房屋",), width=12),
-        C("reported_at", "报修时间", Kind.DATETIME, True, width=17),
+        C("reported_at", "报修时间", Kind.DATETIME, True, ("受理时间",), width=17),
         C("reporter", "报修人", width=10),
         C("phone", "联系电话", Kind.PHONE, width=14),
-        C("category", "类别", width=10),
-        C("content", "内容", width=30),
+        C("category", "类别", Kind.ENUM, choices=CATEGORIES, width=10),
+        C("content", "内容", aliases=("报修内容",), width=30),
         C("convenient_time", "方便时间", width=14),
-        C("assigned_to", "派工", width=10),
+        C("paid", "有偿", Kind.ENUM, choices=("是", "否"), width=6),
+        C("assign_due", "派工期限", Kind.DATETIME, width=17),
+        C("assigned_to", "派工", aliases=("维修人员", "维修人"), width=10),
+        C("assigned_at", "派工时间", Kind.DATETIME, width=17),
         C("status", "状态", Kind.ENUM, choices=WORK_ORDER_STATUSES, width=8),
-        C("done_at", "完成时间", Kind.DATETIME, width=17),
+        C("done_due", "完工期限", Kind.DATETIME, width=17),
+        C("done_at", "完成时间", Kind.DATETIME, aliases=("完工时间",), width=17),
         C("leak_test_at", "试漏时间", Kind.DATETIME, width=17),
         C("visit_due", "回访期限", Kind.DATETIME, width=17),
         C("visited_at", "回访时间", Kind.DATETIME, width=17),
+        C("visited_by", "回访人", width=10),
         C("visit_result", "回访结果", width=20),
         C("satisfaction", "满意度", Kind.ENUM, choices=SATISFACTION, width=8),
+        C("reopened", "返修次数", Kind.INT, width=8),
         C("charge", "有偿金额", Kind.MONEY, width=10),
+        C("bill_id", "账单号", Kind.ID, width=16),
     ),
     primary=("order_no",),
 )
@@ -298,15 +306,74 @@ COMPLAINTS = Sheet(
         C("unit_id", "房号", Kind.ID, False, width=12),
         C("received_at", "受理时间", Kind.DATETIME, True, width=17),
         C("complainant", "投诉人", width=10),
+        C("phone", "联系电话", Kind.PHONE, width=14),
         C("severity", "等级", Kind.ENUM, True, choices=SEVERITIES, width=6),
         C("subject", "事由", width=30),
         C("department", "责任部门", width=10),
+        C("requested_by", "要求解决日期", Kind.DATE, width=12),
         C("status", "状态", Kind.ENUM, choices=COMPLAINT_STATUSES, width=8),
+        C("forward_due", "转呈期限", Kind.DATETIME, width=17),
+        C("forwarded_to", "转呈对象", width=10),
         C("forwarded_at", "转呈时间", Kind.DATETIME, width=17),
+        C("answer_due", "答复期限", Kind.DATETIME, width=17),
         C("answered_at", "答复时间", Kind.DATETIME, width=17),
+        C("resolve_due", "解决期限", Kind.DATETIME, width=17),
         C("resolved_at", "解决时间", Kind.DATETIME, width=17),
+        C("result", "处理结果", width=24),
     ),
     primary=("complaint_no",),
+)
+
+NOTICE_CHANNELS = ("纸质", "短信", "EMS")
+
+# Every notice issued (propcli notices render): a second run of the same kind and period skips these.
+NOTICES = Sheet(
+    "notices",
+    "通知记录",
+    (
+        C("batch", "批次", Kind.ID, True, width=14),
+        C("time", "时间", Kind.DATETIME, True, width=17),
+        C("kind", "类型", Kind.TEXT, True, width=10),
+        C("ref_period", "账期/日期", Kind.ID, aliases=("账期", "日期"), width=20),
+        C("unit_id", "房号", Kind.ID, True, width=12),
+        C("channel", "渠道", Kind.ENUM, True, choices=NOTICE_CHANNELS, width=6),
+        C("file", "文件", width=28),
+        C("page", "页码", Kind.INT, width=6),
+        C("digest", "内容摘要", Kind.ID, aliases=("hash", "摘要"), width=18),
+    ),
+    primary=("batch", "unit_id", "kind", "ref_period"),
+)
+
+DEADLINES = Sheet(
+    "deadlines",
+    "时限规则",
+    (
+        C("subject", "类别或等级", Kind.TEXT, True, ("类别", "等级"), width=10),
+        C("step", "环节", Kind.ENUM, True, choices=("派工", "完工", "回访", "转呈", "答复", "解决"), width=8),
+        C("start", "起算", width=8),
+        C("limit", "时限", Kind.TEXT, True, width=10),
+        NOTES,
+    ),
+    primary=("subject", "step"),
+)
+
+# The default limits of a new workbook (DESIGN §3, the clerk's duty descriptions): `全部` holds for every
+# category or severity without a row of its own. The estate changes these rows to change its policy.
+DEADLINES_DEFAULTS: tuple[dict[str, object], ...] = (
+    {"subject": "全部", "step": "派工", "start": "受理", "limit": "2小时", "notes": "接报后通知维修人员按约定时间上门"},
+    {"subject": "全部", "step": "完工", "start": "派工", "limit": "3天"},
+    {"subject": "安全设施", "step": "完工", "start": "派工", "limit": "1天", "notes": "安全设施优先处理"},
+    {"subject": "安全设施", "step": "回访", "start": "完工", "limit": "2天", "notes": "安全设施：2天内回访"},
+    {"subject": "渗漏", "step": "回访", "start": "试漏", "limit": "3天", "notes": "房屋渗漏水：试漏后3天内回访"},
+    {"subject": "全部", "step": "回访", "start": "完工", "limit": "2天", "notes": "其他维修：2天内回访"},
+    {"subject": "重大", "step": "转呈", "start": "受理", "limit": "当天", "notes": "当天报告部门负责人"},
+    {"subject": "重大", "step": "答复", "start": "受理", "limit": "2天", "notes": "2天内给住户明确答复"},
+    {"subject": "重大", "step": "解决", "start": "受理", "limit": "10天", "notes": "10天内解决"},
+    {"subject": "重要", "step": "转呈", "start": "受理", "limit": "1小时", "notes": "1小时内转呈部门负责人"},
+    {"subject": "重要", "step": "解决", "start": "受理", "limit": "3天", "notes": "3天内处理完毕"},
+    {"subject": "重要", "step": "答复", "start": "解决", "limit": "当天", "notes": "结果当天告知住户"},
+    {"subject": "一般", "step": "解决", "start": "受理", "limit": "2天", "notes": "2天内或住户要求的日期前解决"},
+    {"subject": "一般", "step": "答复", "start": "解决", "limit": "当天", "notes": "结果当天告知住户"},
 )
 
 JOURNAL = Sheet(
@@ -325,7 +392,7 @@ JOURNAL = Sheet(
 
 SHEETS: tuple[Sheet, ...] = (
     ESTATE, OWNERS, TRANSFERS, RATES, READINGS, BILLS, PAYMENTS, REMINDERS, DUNNING, WORK_ORDERS, COMPLAINTS,
-    JOURNAL,
+    DEADLINES, NOTICES, JOURNAL,
 )
 BY_KEY: dict[str, Sheet] = {s.key: s for s in SHEETS}
 

@@ -18,7 +18,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
-from propcli.store.schema import DUNNING, DUNNING_DEFAULTS, ESTATE_SETTINGS, SHEETS, Column, Kind, Sheet
+from propcli.store.schema import DEADLINES, DEADLINES_DEFAULTS, DUNNING, DUNNING_DEFAULTS, ESTATE_SETTINGS, SHEETS, Column, Kind, Sheet
 
 __all__ = ["FIXED_TIMESTAMP", "create_workbook", "number_format", "workbook_bytes"]
 
@@ -84,9 +84,8 @@ def create_workbook(path: Path, *, name: str, company: str = "", phone: str = ""
         if sheet.key_value:
             for key, label, default in ESTATE_SETTINGS:
                 ws.append([label, given.get(key) or default])
-        if sheet is DUNNING:
-            for step in DUNNING_DEFAULTS:
-                ws.append([step.get(c.key) for c in sheet.columns])
+        for step in {DUNNING.key: DUNNING_DEFAULTS, DEADLINES.key: DEADLINES_DEFAULTS}.get(sheet.key, ()):
+            ws.append([step.get(c.key) for c in sheet.columns])
     wb.active = 0
     props = wb.properties
     props.creator = CREATOR
