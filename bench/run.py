@@ -4,8 +4,10 @@
 
 Estates (bench/estates.py, generated once into bench/out/, not committed): S 500 units × 12 months,
 M 3,000 units × 24 months (≈240,000 bills), L 20,000 units × 24 months (≈1.6 million bills: 应收账单
-continues in 应收账单2). Every command runs in a new process; a figure is the median wall time of
---runs runs and the peak resident memory of the largest. In one run, per estate:
+continues in 应收账单2). Every command runs in a new process (forked by a small one, so that its peak
+memory is its own); a figure is the median wall time of --runs runs and the peak resident memory of the
+largest. "cold" runs find no read cache (the morning after the clerk saved in Excel: every part
+rewritten), "warm" ones the cache of the same workbook. In one run, per estate:
 
   read    owners show UNIT          cold (no read cache) and warm; baseline: pandas.read_excel (calamine
                                     engine) of the registers a dossier shows, filtered to the unit
@@ -13,6 +15,8 @@ continues in 应收账单2). Every command runs in a new process; a figure is th
                                     groupby
           arrears report -f csv     debtors with ageing, ladder, limitation, cold and warm; baseline:
                                     pandas (calamine): overdue 金额 − 已收 summed per unit
+          arrears report --as-of 2025-06-30
+                                    the same half a year back (payments since then undone), cold and warm
   write   payments record UNIT      one payment, oldest bills first; baseline: openpyxl load → the same
                                     edit → save (not on L: it needs tens of minutes and gigabytes)
           meters import + billing run --period 2026-01
@@ -22,7 +26,11 @@ continues in 应收账单2). Every command runs in a new process; a figure is th
 After each write the bench checks fidelity: every part of the package the write did not mean to change
 is byte-identical (raw compressed bytes), and in the sheets it changed every row it did not touch is
 byte-identical. Then LibreOffice converts the written M (or S) workbook to CSV and every cell of every
-register must equal what propcli reads. Targets of issue 3 are checked on M.
+register must equal what propcli reads. On M and L the one-pass row reader is compared with the
+column-by-column reader, cell by cell ("reader equality"). Targets of issue 3 are checked on M, those of
+issue 15 (cold reads) on M and L, against the soffice conversion of the same run.
+
+    python bench/run.py --sizes M --out /tmp/bench --no-openpyxl     a quicker run elsewhere
 """
 
 from __future__ import annotations
@@ -46,6 +54,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 OUT = ROOT / "bench" / "out"
 NEXT = "2026-01"
+HISTORY_AS_OF = "2025-06-30"  # half a year back: every payment since then is undone for that day
+SKIP_OPENPYXL = False  # --no-openpyxl: a quicker run without the openpyxl update baseline (minutes on M)
 
 # A clerk's machine caches compiled modules; some CI images forbid it, which would time the compiler.
 ENV = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PROPCLI_SHEET_ROWS")}
@@ -110,17 +120,32 @@ wb.save(path)
 """
 
 
+# The command is started by a small process of its own: Linux counts, in a child's peak RSS, what its parent
+# held when it forked, and this bench holds whole registers (pick_unit, the reader check) — gigabytes on L.
+SPAWN = """
+import os, sys, time
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as f:
+    f.write(f"{time.perf_counter() - start} {usage.ru_maxrss}")
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def run(cmd: list[str], cwd: Path) -> tuple[float, int]:
     """Wall seconds and peak RSS (MiB) of one command in its own process."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV)
-    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    code = os.waitstatus_to_exitcode(status)
-    if code not in (0, 3):
-        raise SystemExit(f"{' '.join(map(str, cmd))} failed ({code}): {err[-2000:]}")
-    return elapsed, usage.ru_maxrss // 1024
+    with tempfile.NamedTemporaryFile("r", suffix=".usage") as usage:
+        proc = subprocess.Popen([sys.executable, "-S", "-c", SPAWN, usage.name, *map(str, cmd)], cwd=cwd,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV)
+        err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+        code = proc.wait()
+        if code not in (0, 3):
+            raise SystemExit(f"{' '.join(map(str, cmd))} failed ({code}): {err[-2000:]}")
+        elapsed, peak = usage.read().split()
+    return float(elapsed), int(peak) // 1024
 
 
 def measure(cmd: list[str], cwd: Path, runs: int, before=None, warmup: bool = True) -> tuple[float, int]:  # type: ignore[no-untyped-def]
@@ -364,6 +389,11 @@ def bench_size(size: str, runs: int, log, results: list, notes: list) -> None:  
     results.append((size, "arrears report (cold)", measure(arrears, work, runs, before=no_cache),
                     measure([py, "-c", PANDAS_ARREARS, str(wb), as_of], work, 1 if big else runs, warmup=False)))
     results.append((size, "arrears report (warm)", measure(arrears, work, runs), None))
+    # a past date: the payments received since are undone bill by bill (收款记录's 分配 and 账单号 read too)
+    history = [*propcli, "arrears", "report", "--as-of", HISTORY_AS_OF, "-f", "csv"]
+    results.append((size, f"arrears report --as-of {HISTORY_AS_OF} (cold)",
+                    measure(history, work, runs, before=no_cache), None))
+    results.append((size, f"arrears report --as-of {HISTORY_AS_OF} (warm)", measure(history, work, runs), None))
 
     # one payment: the clerk records one after another on a workbook propcli has read before
     fresh()
@@ -379,7 +409,7 @@ def bench_size(size: str, runs: int, log, results: list, notes: list) -> None:  
     notes.append((size, "payments record", fidelity(before, wb, {"应收账单", "收款记录", "小区信息", "操作日志"}
                                                      | {n for n in sheet_parts(wb).values() if n.startswith("应收账单")})))
     base = None
-    if not big:
+    if not big and not SKIP_OPENPYXL:
         def fresh_plain() -> None:
             shutil.copyfile(before, wb)
 
@@ -438,9 +468,50 @@ def bench_size(size: str, runs: int, log, results: list, notes: list) -> None:  
             results.append((size, "soffice --convert-to csv (baseline)", None, measure(cmd, work, runs, warmup=not big)))
     if size in ("S", "M"):
         notes.append((size, "LibreOffice round trip", libreoffice_check(wb)))
+    if size in ("M", "L"):
+        notes.append((size, "reader equality", reader_check(src)))
     if not big:  # issue 11: a year of work orders and complaints added, their lists and steps timed
         from bench import service
         service.bench(size, src, work, runs, log, results)
+
+
+def reader_check(path: Path) -> str:
+    """The one-pass row reader gives what the column-by-column reader gives, cell by cell and type by
+    type, for every register sheet of the estate (tests/test_reader_equality.py does this on S)."""
+    from propcli.store import columns, schema
+    from propcli.store.fastread import SheetScan
+    from propcli.store.workbook import Workbook
+
+    cells = 0
+    declined: list[str] = []
+    by_rows = SheetScan.by_rows
+    columns.ROW_PASS_COLUMNS = 1  # the one-pass read wherever the form allows it
+    SheetScan.dense = lambda self, ncols: True  # type: ignore[method-assign]
+    with Workbook(path) as wb:
+        for spec in schema.SHEETS:
+            for name in wb.sheets_of(spec):
+                scan = wb._scan(name)
+                try:
+                    fast = columns.scan_data(scan, spec, name, wb.name)
+                    SheetScan.by_rows = lambda self, wanted, ncols: None  # type: ignore[method-assign]
+                    slow = columns.scan_data(scan, spec, name, wb.name)
+                except Exception as exc:  # a blank sheet (Unsupported) or one neither reads
+                    declined.append(f"{name}: {type(exc).__name__}")
+                    continue
+                finally:
+                    SheetScan.by_rows = by_rows  # type: ignore[method-assign]
+                wb._pkg.forget(wb._pkg.sheet(name).part)  # type: ignore[union-attr]
+                for key in slow.values:
+                    a = fast.raws[key] if fast.raws[key] is not None else fast.values[key]
+                    b = slow.raws[key] if slow.raws[key] is not None else slow.values[key]
+                    if ([(v, type(v)) for v in fast.values[key]] != [(v, type(v)) for v in slow.values[key]]
+                            or [(v, type(v)) for v in a] != [(v, type(v)) for v in b]):
+                        return f"✗ {name} › {key} differs"
+                    cells += len(a)
+                if (fast.numbers, fast.problems, fast.last_row) != (slow.numbers, slow.problems, slow.last_row):
+                    return f"✗ {name}: rows or problems differ"
+    skipped = f" (not compared: {', '.join(declined)})" if declined else ""
+    return f"✓ {cells:,} cells equal, typed and as stored{skipped}"
 
 
 TARGETS = [
@@ -455,13 +526,56 @@ TARGETS = [
 ]
 
 
+# Issue 15 (cold reads, the morning after an Excel save): (size, command prefix, label, check).
+# `soffice` is the LibreOffice conversion of the same workbook in the same run.
+COLD_TARGETS = [
+    ("M", "arrears report (cold)", "≤ 2 s cold and ≥ 3× soffice", lambda t, soffice: t <= 2 and soffice / t >= 3),
+    ("M", "bills summary (cold)", "≤ 2 s cold and ≥ 3× soffice", lambda t, soffice: t <= 2 and soffice / t >= 3),
+    ("M", "arrears report (warm)", "≤ 0.5 s warm", lambda t, soffice: t <= 0.5),
+    ("M", "bills summary (warm)", "≤ 0.5 s warm", lambda t, soffice: t <= 0.5),
+    ("M", "owners show UNIT (cold)", "≤ 1 s cold", lambda t, soffice: t <= 1),
+    ("M", "payments record UNIT", "≤ 1 s", lambda t, soffice: t <= 1),
+    ("L", "arrears report (cold)", "≤ 8 s cold", lambda t, soffice: t <= 8),
+    ("L", f"arrears report --as-of {HISTORY_AS_OF} (cold)", "historical ≤ 12 s cold", lambda t, soffice: t <= 12),
+    ("L", "payments record UNIT", "≤ 3 s", lambda t, soffice: t <= 3),
+    ("L", "owners show UNIT (cold)", "≤ 2 s cold", lambda t, soffice: t <= 2),
+    ("L", "billing run", "a month ≤ 10 s", lambda t, soffice: t <= 10),
+]
+PEAK_MIB = {"M": 400, "L": 1000}
+
+
+def cold_targets(results: list) -> None:
+    """The issue-15 targets, each against this run's figures."""
+    for size in ("M", "L"):
+        rows = [(task, mine, base) for s, task, mine, base in results if s == size]
+        if not rows:
+            continue
+        soffice = next((base[0] for task, mine, base in rows if task.startswith("soffice") and base), None)
+        print(f"\nissue-15 targets on {size}" + (f" (soffice --convert-to csv: {soffice:.2f} s)" if soffice else ""))
+        for target_size, prefix, label, ok in COLD_TARGETS:
+            if target_size != size:
+                continue
+            for task, mine, _ in rows:
+                if task.startswith(prefix) and mine and "formatted" not in task:
+                    ratio = f", {soffice / mine[0]:.1f}× soffice" if soffice and "cold" in task else ""
+                    good = ok(mine[0], soffice) if soffice else "soffice" not in label and ok(mine[0], 0)
+                    print(f"  {'✓' if good else '✗'} {task:<44} {label:<30} {mine[0]:.2f} s{ratio}")
+        peak = max(mine[1] for _, mine, _ in rows if mine)
+        print(f"  {'✓' if peak <= PEAK_MIB[size] else '✗'} {'peak memory, every command':<44} "
+              f"≤ {PEAK_MIB[size]} MB{'':<20} {peak} MiB")
+
+
 def main() -> None:
+    global OUT, SKIP_OPENPYXL
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="S,M")
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--out", type=Path, default=OUT, help="where the estates are generated and the runs work")
+    ap.add_argument("--no-openpyxl", action="store_true", help="leave out the openpyxl update baseline")
     ap.add_argument("--notices", type=int, default=1000, help="notices in the notices bench (bench/notices.py); 0 skips it")
     args = ap.parse_args()
     runs = max(3, args.runs)
+    OUT, SKIP_OPENPYXL = args.out.resolve(), args.no_openpyxl
 
     def log(msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)
@@ -469,16 +583,22 @@ def main() -> None:
     results: list = []
     notes: list = []
     started = time.perf_counter()
-    for size in args.sizes.split(","):
-        t = time.perf_counter()
-        bench_size(size.strip().upper(), runs, log, results, notes)
-        log(f"{size}: {time.perf_counter() - t:.0f} s")
-    print(f"{'size':<5}{'command':<40}{'propcli s':>10}{'MiB':>6}{'baseline s':>12}{'MiB':>6}{'ratio':>9}")
-    for size, task, mine, base in results:
+    def line(size: str, task: str, mine, base) -> str:  # type: ignore[no-untyped-def]
         m = f"{mine[0]:>10.2f}{mine[1]:>6}" if mine else f"{'':>10}{'':>6}"
         b = f"{base[0]:>12.2f}{base[1]:>6}" if base else f"{'—':>12}{'':>6}"
         r = f"{base[0] / mine[0]:>8.1f}×" if mine and base else f"{'':>9}"
-        print(f"{size:<5}{task:<40}{m}{b}{r}")
+        return f"{size:<5}{task:<40}{m}{b}{r}"
+
+    for size in args.sizes.split(","):
+        t = time.perf_counter()
+        done = len(results)
+        bench_size(size.strip().upper(), runs, log, results, notes)
+        log(f"{size}: {time.perf_counter() - t:.0f} s")
+        for row in results[done:]:  # each estate's figures as soon as they are there (L takes half an hour)
+            log(line(*row))
+    print(f"{'size':<5}{'command':<40}{'propcli s':>10}{'MiB':>6}{'baseline s':>12}{'MiB':>6}{'ratio':>9}")
+    for row in results:
+        print(line(*row))
     print(f"(median of {runs} runs, each in a new process; MiB = peak RSS; ratio = baseline / propcli; "
           f"read baselines: pandas with the calamine engine; update baseline: openpyxl load → edit → save)")
     print("\nfidelity after each write:")
@@ -494,6 +614,7 @@ def main() -> None:
                     ratio = f", {base[0] / mine[0]:.0f}×" if base else ""
                     print(f"  {'✓' if ok(mine, base) else '✗'} {label:<50} {mine[0]:.2f} s{ratio}  ({task})")
         print(f"  {'✓' if peak <= 600 else '✗'} {'peak memory ≤ 600 MB':<50} {peak} MiB")
+    cold_targets(results)
     from bench import service
     service.report([r for r in results if r[1].startswith(("workorders", "complaints", "owners show UNIT (warm, w"))])
     l_rows = [(task, mine) for size, task, mine, base in results if size == "L" and mine]

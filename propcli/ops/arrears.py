@@ -10,9 +10,11 @@ that day). Bills before a transfer (过户) stay with the old owner: they form a
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from itertools import compress, count, repeat
 
 from ..domain import arrears as rules
 from ..domain.allocation import PREPAID
@@ -195,13 +197,17 @@ ITEM_ORDER = ("物业费", "水费", "电费", "燃气费", "停车费")
 def report(wb: Workbook, as_of: dt.date, *, building: str | None = None, items: Iterable[str] | None = None,
            min_months: int = 1) -> Report:
     """The debtors as of `as_of`: bills overdue on that day and unpaid, with their ladder plans."""
+    # the registers read below, in that order (their columns: CONTACT_KEYS, PAYMENT_KEYS, BILL_KEYS; the
+    # owners' unit_id and building, then every column of the owners and transfers for the names)
+    wb.prefetch(schema.REMINDERS, schema.OWNERS, schema.PAYMENTS, schema.BILLS, schema.TRANSFERS)
     pol = policy(wb)
     contacts = _contacts(wb, as_of)
+    # the whole owners register first: building_lookup's two columns then come from it, not a second read
+    owners = {str(r.values["unit_id"]): r.values for r in wb.read(schema.OWNERS).rows if r.values.get("unit_id")}
     building_of = building_lookup(wb)
     wanted = building_name(building) if building is not None else None
     debts = _debts(wb, as_of, pol, contacts, items={i.strip() for i in items or () if i.strip()},
                    in_building=None if wanted is None else (lambda unit: building_of(unit) == wanted))
-    owners = {str(r.values["unit_id"]): r.values for r in wb.read(schema.OWNERS).rows if r.values.get("unit_id")}
     transfers = _transfers(wb)
     groups: dict[tuple[str, str, dt.date | None], list[rules.Debt]] = {}
     for debt in debts:
@@ -266,9 +272,18 @@ def _owed(wb: Workbook, as_of: dt.date, later: dict[str, Decimal], *, in_buildin
     keys = ("bill_id", *BILL_KEYS) if ids else BILL_KEYS
     cols = wb.columns(schema.BILLS, keys)
     bill_ids = cols["bill_id"] if ids else [None] * len(cols[ROW_NUMBER])
+    # Most bills are paid in full (金额 = 已收) and no later payment touched them: they owe nothing, so only
+    # the others are looked at one by one (the comparison runs in C, over every bill at once).
+    amounts, paids = cols["amount"], cols["paid"]
+    look = set(compress(count(), map(operator.ne, amounts, paids)))
+    look.update(compress(count(), map(operator.is_, amounts, repeat(None))))  # a bill without 金额 is named
+    if later:
+        look.update(compress(count(), map(later.__contains__, map(str, bill_ids))))
     days = None
     out = []
-    for bill_id, unit, period, item, amount, paid, status, due, number in zip(bill_ids, *(cols[k] for k in BILL_KEYS)):
+    for i in sorted(look):
+        bill_id, unit, period, item, amount, paid, status, due, number = (
+            bill_ids[i], *(cols[k][i] for k in BILL_KEYS))
         if amount is None:
             if unit is None and period is None:
                 continue  # a blank row

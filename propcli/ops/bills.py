@@ -18,6 +18,9 @@ from .units import building_lookup, numbered_row
 
 ZERO = Decimal(0)
 NONE = "—"  # the 楼栋 of a unit whose 房号 and owner record do not say
+# What `bills summary` reads of 应收账单 (and 业主档案's unit_id and building, for the 楼栋): a column added
+# here is read from every bill of a cold workbook, so add one only when the summary shows it.
+SUMMARY_KEYS = ("unit_id", "period", "amount", "paid", "status")
 
 
 @dataclass
@@ -45,8 +48,9 @@ def summary(wb: Workbook, *, building: str | None = None, period: str | None = N
     Totals are sums of the bills' own (rounded) amounts, so they reconcile to the cent. Bills without a
     金额 are counted but add nothing; a blank 已收 is 0. A unit whose 楼栋 is unknown is filed under —.
     """
+    wb.prefetch(schema.OWNERS, schema.BILLS)
     building_of = building_lookup(wb)
-    keys = ("unit_id", "period", "amount", "paid", "status")
+    keys = SUMMARY_KEYS
     cols = wb.columns(schema.BILLS, keys)
     groups: dict[tuple[str, str], list] = {}
     for unit, month, amount, paid, status in zip(*(cols[k] for k in keys)):

@@ -46,6 +46,7 @@ class Dossier:
 
 
 def dossier(wb: Workbook, unit: str) -> Dossier:
+    wb.prefetch(schema.OWNERS, *DOSSIER_REGISTERS)  # every column, of the unit's rows only
     _, row = one_owner(wb, unit)
     unit = str(row.values["unit_id"])  # as registered, however the clerk wrote it
     out = Dossier(unit, {c.key: row.values.get(c.key) for c in schema.OWNERS.columns})

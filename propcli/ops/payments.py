@@ -112,6 +112,8 @@ def open_bills(bills: Table) -> list[OpenBill]:
 def record(wb: Workbook, unit: str, amount: Decimal, *, method: str | None = None, paid_on: dt.date,
            bills: Sequence[str] | None = None, operator: str = "", notes: str | None = None) -> Payment:
     """Stage a payment: its 收款记录 row, the bills it pays, the receipt number. The caller commits."""
+    # the unit's rows of 业主档案, 应收账单 and 收款记录 (every column), then 收款记录's 收据号 for the next number
+    wb.prefetch(schema.OWNERS, schema.BILLS, schema.PAYMENTS)
     unit = str(one_owner(wb, unit)[1].values["unit_id"])
     if method is not None and method not in schema.METHODS:
         raise DataError("payment.method", None, value=repr(method), choices="/".join(schema.METHODS))

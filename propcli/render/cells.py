@@ -19,8 +19,8 @@ def text(value: object, kind: Kind | str = Kind.TEXT, lang: str = "zh") -> str:
     """A cell as the clerk reads it: money always to the 分 (1234.5 → 1234.50), a ratio as 95.12%."""
     if value is None:
         return ""
-    if isinstance(value, Value):
-        return value.text(lang)
+    if type(value) is str:  # the plain types first: the runtime Protocol check costs ~20 µs a cell
+        return value
     if isinstance(value, Decimal):
         if kind == Kind.MONEY:
             return format(value.quantize(CENT, ROUND_HALF_UP), "f")
@@ -33,6 +33,8 @@ def text(value: object, kind: Kind | str = Kind.TEXT, lang: str = "zh") -> str:
         return value.isoformat()
     if isinstance(value, bool):
         return ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
+    if isinstance(value, Value):
+        return value.text(lang)
     return str(value)
 
 
@@ -41,14 +43,14 @@ def data(value: object, kind: Kind | str = Kind.TEXT) -> object:
     they are; counts JSON integers; dates ISO; structures as objects — the same whatever the language."""
     if value is None or isinstance(value, (bool, int, str)):
         return value
-    if isinstance(value, Value):
-        return _plain(value.data())
     if isinstance(value, Decimal):
         if kind == Kind.MONEY:
             return format(value.quantize(CENT, ROUND_HALF_UP), "f")
         if kind == Kind.PERCENT:
             return format(value.quantize(RATIO, ROUND_HALF_UP), "f")
         return format(value, "f")
+    if isinstance(value, Value):
+        return _plain(value.data())
     return _plain(value)
 
 

@@ -13,12 +13,13 @@ from dataclasses import dataclass, field, replace
 from itertools import compress, repeat
 
 from ..errors import DataError, Location, Problem
-from .fastread import SheetScan, Unsupported
+from .fastread import SUBTOTAL_NEEDLES, SheetScan, Unsupported
 from .normalize import CONVERTERS, ValueProblem, raw_cell
 from .reader import HEADER_SCAN_ROWS, SUBTOTAL_WORDS, Row, Table, _first_nonblank, find_header
 from .schema import Sheet
 
 _get1 = operator.itemgetter(0)
+ROW_PASS_COLUMNS = 4  # columns wanted from which one pass over the rows beats a search per column
 
 
 @dataclass
@@ -90,8 +91,9 @@ class SheetData:
 
 
 def header_of(scan: SheetScan, spec: Sheet, name: str, workbook: str):  # type: ignore[no-untyped-def]
-    """(header row, columns, headers, width) of a scanned sheet, or None for a blank sheet."""
-    scan.check_refs()
+    """(header row, columns, headers, width) of a scanned sheet, or None for a blank sheet. A read of
+    columns then checks that every row and cell carries its reference (`SheetScan.check_refs`), unless
+    one pass over the rows (`SheetScan.by_rows`) has read them all."""
     grid = scan.top(HEADER_SCAN_ROWS)
     h, columns, headers, width = find_header(grid, spec)
     missing = [c for c in spec.required if c.key not in columns]
@@ -175,15 +177,28 @@ def scan_data(scan: SheetScan, spec: Sheet, name: str, workbook: str,
     subtotals = _may_have_subtotal(scan, header_row)
     wanted = dict(columns) if keys is None or subtotals else {k: columns[k] for k in keys if k in columns}
     complete = len(wanted) == len(columns)
-    all_rows = scan.row_numbers()
     ncols = max([width, scan.dimension_cols, *(i + 1 for i in columns.values())])
     by_col = {i: k for k, i in wanted.items()}
+    read = list(range(ncols)) if complete else sorted(by_col)
     scanned: dict[int, _Column] = {}
-    for c in (range(ncols) if complete else sorted(by_col)):
-        key = by_col.get(c)
-        col = _scan_column(scan, c, all_rows, CONVERTERS[spec.column(key).kind] if key else str)
-        if col is not None:
-            scanned[c] = col
+    # one pass over the rows when it costs less than a search per column (a regex pass over the rows costs
+    # about what four column searches do), and the rows are not mostly blank
+    by_rows = scan.by_rows(read, ncols) if len(read) >= ROW_PASS_COLUMNS and scan.dense(ncols) else None
+    if by_rows is not None:  # the usual form: one pass over the rows
+        all_rows, cells_of = by_rows
+        for c in read:
+            cells = cells_of[c]
+            key = by_col.get(c)
+            scanned[c] = _Column(all_rows, cells, *_convert_column(scan, cells, CONVERTERS[spec.column(key).kind]
+                                                                   if key else str))
+    else:  # column by column: every row and cell must carry its reference
+        scan.check_refs()
+        all_rows = scan.row_numbers()
+        for c in read:
+            key = by_col.get(c)
+            col = _scan_column(scan, c, all_rows, CONVERTERS[spec.column(key).kind] if key else str)
+            if col is not None:
+                scanned[c] = col
     # which rows hold anything: usually a column filled in every row says it at once
     if any(col.rows is all_rows and all(v is not None for v in col.raw_of.values()) for col in scanned.values()):
         nonblank = all_rows
@@ -237,7 +252,7 @@ def scan_data(scan: SheetScan, spec: Sheet, name: str, workbook: str,
     return data
 
 
-_SUBTOTAL_NEEDLES = tuple(w.encode() for w in SUBTOTAL_WORDS if w != "total") + (b"otal", b"OTAL")
+_SUBTOTAL_NEEDLES = SUBTOTAL_NEEDLES
 
 
 def _may_have_subtotal(scan: SheetScan, header_row: int) -> bool:
@@ -245,7 +260,7 @@ def _may_have_subtotal(scan: SheetScan, header_row: int) -> bool:
     so that a report reads only its columns when there is none (the usual register). A label written
     with a space inside (`合 计`) is not seen by this search: a report over such a sheet reads its row."""
     needles = _SUBTOTAL_NEEDLES
-    if scan.strings is not None and scan.strings.contains(needles):
+    if scan.strings is not None and scan.strings.may_hold_subtotal():
         return True
     data, end = scan.data, scan.end
     start = scan.row_ends.get(header_row, scan.start)  # below the header: 计算明细 is no label
@@ -256,7 +271,7 @@ def _may_have_subtotal(scan: SheetScan, header_row: int) -> bool:
 
 def scan_rows(scan: SheetScan, spec: Sheet, name: str, workbook: str, numbers: list[int]) -> Table:
     """Just the rows with these numbers, typed, as a partial table (what a column read pointed at)."""
-    head = header_of(scan, spec, name, workbook)
+    head = header_of(scan, spec, name, workbook)  # rows found by their `r` (`rows_with`): no check_refs
     if head is None:
         raise Unsupported("blank sheet")
     header_row, columns, headers, width = head
@@ -289,6 +304,7 @@ def _typed_rows(scan: SheetScan, spec: Sheet, name: str, workbook: str, header_r
 def scan_only(scan: SheetScan, spec: Sheet, name: str, workbook: str, key: str, wanted: str) -> Table:
     """Just the rows whose `key` column holds `wanted`: that column is scanned, then only those rows read."""
     head = header_of(scan, spec, name, workbook)
+    scan.check_refs()
     if head is None:
         raise Unsupported("blank sheet")
     header_row, columns, headers, width = head

@@ -274,6 +274,22 @@ class Workbook:
                 out[k].extend(data.numbers if k == ROW_NUMBER else data.values.get(k) or [None] * n)
         return out
 
+    def prefetch(self, *specs: schema.Sheet) -> None:
+        """The registers a command is about to read, in the order it reads them: the sheets the read cache
+        does not hold start inflating on a second thread (`Package.prefetch`) while the first are scanned."""
+        pkg = self._pkg
+        if pkg is None or pkg.date1904:
+            return
+        parts = []
+        for spec in specs:
+            for name in self.sheets_of(spec):
+                ref = pkg.sheet(name)
+                if ref is not None and self._cached(spec, name) is None:
+                    parts.append(ref.part)
+        if parts and self._strings is None and pkg.shared_strings_part:
+            parts.insert(0, pkg.shared_strings_part)
+        pkg.prefetch(parts)
+
     def money_ceiling(self) -> Decimal:
         """小区信息 › 金额上限: no amount typed, billed or summed may be above it (a bad setting is named)."""
         from .normalize import ValueProblem, money_ceiling
@@ -295,7 +311,7 @@ class Workbook:
         ceiling = self.money_ceiling()
         for key in money:
             values = data.values.get(key) or []
-            if values and max((abs(v) for v in values if v is not None), default=0) > ceiling:
+            if values and max(map(abs, filter(None, values)), default=0) > ceiling:  # None and 0: no matter
                 i = next(i for i, v in enumerate(values) if v is not None and abs(v) > ceiling)
                 raise DataError("value.above_ceiling", where(data.numbers[i], key), value=repr(str(values[i])),
                                 ceiling=f"{ceiling:,.2f}")
@@ -331,6 +347,9 @@ class Workbook:
                 if cached is not None and cached.complete:
                     return cached.only(spec, self.name, *only)
                 try:
+                    if cached is not None and only[0] in cached.values:  # a report's columns name the rows
+                        numbers = [cached.numbers[i] for i in cached.subset(*only)]
+                        return scan_rows(self._scan(name), spec, name, self.name, numbers)
                     return scan_only(self._scan(name), spec, name, self.name, *only)
                 except Unsupported:
                     pass
@@ -380,6 +399,8 @@ class Workbook:
                 data = None
             except MissingString as exc:
                 raise self._missing_string(name, exc.count) from None
+            if data is not None and self._sha is None:  # only reading: the XML is not needed again
+                self._pkg.forget(self._pkg.sheet(name).part)  # type: ignore[union-attr]
         if data is None:
             table = self._read_calamine(spec, name, None)
             if table.header_row == 0:
@@ -402,6 +423,8 @@ class Workbook:
             if self._strings is None:
                 part = pkg.shared_strings_part
                 self._strings = SharedStrings(pkg.read(part) if part and part in pkg.infos else None)
+                if self._sha is None:  # only reading: the entries are kept, the XML they came from is not
+                    pkg.forget(part)
             return SheetScan(pkg.read(ref.part), self._strings, pkg.date_styles())
         except (PackageError, ValueError, ET.ParseError) as exc:
             raise Unsupported(str(exc)) from None
