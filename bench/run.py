@@ -164,14 +164,17 @@ def measure(cmd: list[str], cwd: Path, runs: int, before=None, warmup: bool = Tr
 
 
 def estate(size: str, log) -> Path:  # type: ignore[no-untyped-def]
-    from bench import estates
-
+    """The generated estate of a size (made again when its generator changed). It is built in a process of
+    its own: Linux carries a process's peak RSS into the children it starts, so a bench that built L in
+    itself would report every later command at L's peak."""
     path = OUT / f"estate-{size}.xlsx"
     sources = [ROOT / "bench" / "estates.py", ROOT / "sample_data" / "generate.py"]
     if not path.exists() or path.stat().st_mtime < max(p.stat().st_mtime for p in sources):
         log(f"generating {path.name} …")
         t = time.perf_counter()
-        estates.build(size, path, log=lambda *_: None)
+        code = "import sys; from pathlib import Path; from bench import estates; " \
+               "estates.build(sys.argv[1], Path(sys.argv[2]), log=lambda *_: None)"
+        subprocess.run([sys.executable, "-c", code, size, str(path)], cwd=ROOT, check=True)
         log(f"  {time.perf_counter() - t:.0f} s")
     return path
 
