@@ -16,8 +16,8 @@ from ..domain.people import unit_parts
 from ..reports import arrears as reports
 from ..store.workbook import Workbook
 from .common import (
-    DryRunOpt, ForceOpt, FormatOpt, OutputOpt, State, UnmaskOpt, emit, estate_of, find_workbook, parse_date,
-    in_range, output_path, report_commit, say, state,
+    DatedOutputOpt, DryRunOpt, ForceOpt, FormatOpt, OutputOpt, State, UnmaskOpt, as_of_day, dated, emit, estate_of,
+    find_workbook, in_range, parse_date, report_commit, say, state,
 )
 
 app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
@@ -25,21 +25,12 @@ app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
 AsOf = Annotated[str | None, typer.Option("--as-of", help="计算日期 YYYY-MM-DD (default: today)")]
 Building = Annotated[str | None, typer.Option("--building", "-b", help="只看一个楼栋")]
 Items = Annotated[list[str] | None, typer.Option("--item", help="只看这些收费项目 (repeat, or 物业费,停车费)")]
-Dated = Annotated[Path | None, typer.Option(
-    "--output", "-o", parser=output_path, help="write to FILE (format from its extension); {date} becomes the --as-of date")]
-
-
-def _as_of(value: str | None) -> dt.date:
-    return parse_date(value, planned=True, option="--as-of") if value else dt.date.today()  # a look ahead is allowed
+Dated = DatedOutputOpt
 
 
 def _items(values: Sequence[str] | None) -> list[str] | None:
     out = [p.strip() for v in values or () for p in v.replace("，", ",").split(",") if p.strip()]
     return out or None
-
-
-def _target(output: Path | None, as_of: dt.date) -> Path | None:
-    return type(output)(str(output).replace("{date}", as_of.isoformat())) if output is not None else None
 
 
 def _report(st: State, as_of: dt.date, **filters) -> tuple[ops.Report, dict[str, str]]:  # type: ignore[no-untyped-def]
@@ -69,10 +60,10 @@ def report(
 ) -> None:
     st = state(ctx)
     in_range(min_months, 1, None, "--min-months")
-    day = _as_of(as_of)
+    day = as_of_day(as_of)
     items = _items(item)
     rep, estate = _report(st, day, building=building, items=items, min_months=min_months)
-    target = _target(output, day)
+    target = dated(output, day)
     emit(st, reports.debtors(rep, estate, st.lang, min_months=min_months, building=building, items=items),
          fmt=fmt, output=target, unmask=unmask, announce=False)
     _log_line(st, "report", rep, target)
@@ -88,9 +79,9 @@ def due(
     output: Dated = None,
 ) -> None:
     st = state(ctx)
-    day = _as_of(as_of)
+    day = as_of_day(as_of)
     rep, estate = _report(st, day, building=building)
-    target = _target(output, day)
+    target = dated(output, day)
     emit(st, reports.due(rep, estate, st.lang, building=building), fmt=fmt, output=target, unmask=unmask,
          announce=False)
     _log_line(st, "due", rep, target)
@@ -107,9 +98,9 @@ def public(
 ) -> None:
     st = state(ctx)
     in_range(min_months, 1, None, "--min-months")
-    day = _as_of(as_of)
+    day = as_of_day(as_of)
     rep, estate = _report(st, day, building=building, min_months=min_months)
-    target = _target(output, day)
+    target = dated(output, day)
     emit(st, reports.public(rep, estate, st.lang, min_months, building=building), fmt=fmt, output=target,
          announce=False)
     _log_line(st, "public", rep, target)

@@ -124,6 +124,16 @@ def today() -> dt.date:
     return dt.date.today()
 
 
+def as_of_day(value: str | None) -> dt.date:
+    """--as-of, default today; a day ahead is allowed (what will be due)."""
+    return parse_date(value, planned=True, option="--as-of") if value else today()
+
+
+def dated(output: Path | None, day: dt.date) -> Path | None:
+    """-o with `{date}` made the --as-of date, so a nightly job writes one file a day."""
+    return type(output)(str(output).replace("{date}", day.isoformat())) if output is not None else None
+
+
 def parse_date(value: str, *, planned: bool = False, window: bool = True, option: str = "") -> dt.date:
     """A day typed by the clerk (`2024-05-01`, `2024/5/1`, `2024年5月1日`), within 2000-01-01 … a year
     from today; `planned` (a promise, a deadline) allows five years ahead; a filter's bound (`window`
@@ -250,6 +260,9 @@ def output_path(value: str) -> Path:
 
 OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", parser=output_path,
                                                 help="write to FILE; the format follows its extension")]
+# The lists cron writes to a dated file: `-o 'due-{date}.csv'` (see `dated`).
+DatedOutputOpt = Annotated[Path | None, typer.Option(
+    "--output", "-o", parser=output_path, help="write to FILE (format from its extension); {date} becomes the --as-of date")]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="show what would change, write nothing")]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="do not ask: a date in the future is meant")]
 ForceOpt = Annotated[bool, typer.Option("--force", help="write although an office lock marker exists (a stale one)")]

@@ -10,8 +10,8 @@ import typer
 from ..ops import complaints as ops
 from ..ops import service
 from ..store import schema
-from .common import DryRunOpt, ForceOpt, FormatOpt, OutputOpt, UnmaskOpt, parse_date, say, state
-from .workorders import AsOf, At, Dated, as_of_day, dated, list_cases, now, parse_time, show_case, write
+from .common import DryRunOpt, ForceOpt, FormatOpt, OutputOpt, UnmaskOpt, as_of_day, dated, parse_date, say, state
+from .workorders import AsOf, At, Dated, list_cases, now, parse_time, show_case, write
 
 app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
 

@@ -18,16 +18,15 @@ from ..reports import service as reports
 from ..store import schema
 from ..store.workbook import Workbook
 from .common import (
-    DryRunOpt, ForceOpt, FormatOpt, OutputOpt, State, UnmaskOpt, as_amount, emit, estate_of, find_workbook,
-    output_path, parse_date, parse_period, report_commit, say, state,
+    DatedOutputOpt, DryRunOpt, ForceOpt, FormatOpt, OutputOpt, State, UnmaskOpt, as_amount, as_of_day, dated, emit,
+    estate_of, find_workbook, parse_period, report_commit, say, state,
 )
 
 app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
 
 At = Annotated[str | None, typer.Option("--at", help="时间 2026-11-23 09:30 / 2026-11-23T09:30 / 2026年11月23日 9:30 (default: now)")]
 AsOf = Annotated[str | None, typer.Option("--as-of", help="日期 YYYY-MM-DD (default: today)")]
-Dated = Annotated[Path | None, typer.Option(
-    "--output", "-o", parser=output_path, help="write to FILE (format from its extension); {date} becomes the --as-of date")]
+Dated = DatedOutputOpt
 Number = Annotated[str, typer.Argument(help="工单号, e.g. GD2026110001")]
 
 
@@ -49,14 +48,6 @@ def parse_time(value: str | None, option: str = "--at") -> dt.datetime | None:
     if when.year < 2000:
         raise DataError("service.time_bad", Location(column=option), value=repr(value))
     return when.replace(second=0, microsecond=0)
-
-
-def as_of_day(value: str | None) -> dt.date:
-    return parse_date(value, planned=True, option="--as-of") if value else dt.date.today()
-
-
-def dated(output: Path | None, day: dt.date) -> Path | None:
-    return type(output)(str(output).replace("{date}", day.isoformat())) if output is not None else None
 
 
 def write(st: State, dry_run: bool, force: bool, command: str, unmask: bool, change) -> object:  # type: ignore[no-untyped-def]
