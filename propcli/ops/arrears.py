@@ -219,7 +219,7 @@ def report(wb: Workbook, as_of: dt.date, *, building: str | None = None, items: 
         profile = owners.get(unit) or {}
         debtor = Debtor(unit, name, "" if transferred else str(profile.get("phone") or ""),
                         None if transferred else profile.get("status"), transferred,  # type: ignore[arg-type]
-                        sorted(mine, key=lambda d: (d.due, d.period, _item_key(d.item), d.bill_id)),
+                        sorted(mine, key=lambda d: (d.due, d.period, item_key(d.item), d.bill_id)),
                         contacts.get(unit, []), building=building_of(unit))
         if debtor.months < min_months:
             continue
@@ -227,7 +227,7 @@ def report(wb: Workbook, as_of: dt.date, *, building: str | None = None, items: 
         debtors.append(debtor)
     debtors.sort(key=lambda d: (unit_sort_key(d.unit), d.former is None, d.former or dt.date.min))
     found = {d.item for debtor in debtors for d in debtor.debts}
-    return Report(as_of, pol, debtors, sorted(found, key=_item_key))
+    return Report(as_of, pol, debtors, sorted(found, key=item_key))
 
 
 def _debts(wb: Workbook, as_of: dt.date, pol: Policy, contacts: dict[str, list[Contact]], *,
@@ -255,7 +255,7 @@ def _debts(wb: Workbook, as_of: dt.date, pol: Policy, contacts: dict[str, list[C
             for unit, bill_id, period, item, amount, left, due in owed]
 
 
-def _item_key(item: str) -> tuple[int, str]:
+def item_key(item: str) -> tuple[int, str]:
     return (ITEM_ORDER.index(item) if item in ITEM_ORDER else len(ITEM_ORDER), item)
 
 

@@ -183,13 +183,13 @@ def payment(wb: Workbook, period: str, as_of: dt.date, scope: Scope, estate: dic
         lines = current.get(unit)
         if not lines:
             continue
-        lines.sort(key=lambda b: (arrears_ops._item_key(b.item), b.bill_id))
-        old = sorted(earlier.get(unit, []), key=lambda b: (b.period, arrears_ops._item_key(b.item)))
+        lines.sort(key=lambda b: (arrears_ops.item_key(b.item), b.bill_id))
+        old = sorted(earlier.get(unit, []), key=lambda b: (b.period, arrears_ops.item_key(b.item)))
         owing = sum((b.owing for b in lines), ZERO)
         before = sum((b.owing for b in old), ZERO)
         total = owing + before
         by_item: dict[str, Decimal] = {}
-        for b in sorted(old, key=lambda b: arrears_ops._item_key(b.item)):
+        for b in sorted(old, key=lambda b: arrears_ops.item_key(b.item)):
             by_item[b.item] = by_item.get(b.item, ZERO) + b.owing
         dues = [b.due_date for b in lines if b.due_date]
         notices.append(_notice(
@@ -221,7 +221,7 @@ def arrears(wb: Workbook, kind: str, as_of: dt.date, scope: Scope, estate: dict[
         lines = [BillLine(x.bill_id, x.period, x.item, None, x.amount, x.amount - x.outstanding, x.outstanding,
                           x.due, "", x.late_fee) for x in d.debts]
         total = d.total + d.late_fee
-        by_item = dict(sorted(d.by_item().items(), key=lambda kv: arrears_ops._item_key(kv[0])))
+        by_item = dict(sorted(d.by_item().items(), key=lambda kv: arrears_ops.item_key(kv[0])))
         notices.append(_notice(
             kind, estate, homes[d.unit], as_of, lang, lines=lines, current_total=d.total, current_owing=d.total,
             late_fee=d.late_fee, total_due=total, total_upper=rmb_upper(total), months=d.months,
@@ -316,14 +316,12 @@ def receipts(wb: Workbook, numbers: Sequence[str], day: dt.date | None, estate: 
         if not numbers:
             raise DataError("notice.no_receipts", None, date=day.isoformat() if day else "—")
     homes = households(wb, Scope())
-    notices = []
+    found = []
     for no in dict.fromkeys(numbers):
         page = receipt(wb, no, lang)
         h = homes.get(page.unit_id) or Household(page.unit_id, *unit_parts(page.unit_id), page.owner)
-        notices.append(_notice("receipt", estate, h, page.paid_on or dt.date.min, lang, addressee=page.owner,
-                               period=page.receipt_no, total_due=page.amount, total_upper=page.amount_upper,
-                               receipt=page))
-    notices.sort(key=lambda n: (unit_sort_key(n.building), unit_sort_key(n.entrance), unit_sort_key(n.room),
-                                n.period))
-    notices = _numbered(notices, batch)
+        found.append((h.order, page.receipt_no, _notice(
+            "receipt", estate, h, page.paid_on or dt.date.min, lang, addressee=page.owner, period=page.receipt_no,
+            total_due=page.amount, total_upper=page.amount_upper, receipt=page)))
+    notices = _numbered([n for *_, n in sorted(found, key=lambda f: f[:2])], batch)
     return Batch("receipt", notices, [], day.isoformat() if day and not numbers else "")
