@@ -103,6 +103,32 @@ class Section:
         return self.zh if lang == "zh" else self.en
 
 
+class ChartKind(StrEnum):
+    LINE = "line"  # a trend over months
+    BAR = "bar"  # side-by-side bars, one group per category
+    STACKED = "stacked"  # one bar per category, its series stacked (arrears by ageing bucket)
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A picture of one section's rows: categories from column `x`, one series per column in `series` (their
+    labels and kinds come from the section's columns; the total row is never plotted). HTML draws it as
+    inline SVG, XLSX as a native chart over the section's sheet; table, CSV and JSON leave it out."""
+
+    key: str
+    zh: str
+    en: str
+    section: str  # the key of the Section plotted
+    x: str  # the column holding the categories (a month, a building, a bucket)
+    series: tuple[str, ...]  # the numeric columns plotted
+    kind: ChartKind = ChartKind.BAR
+    target: Decimal | None = None  # a horizontal reference line in the series' unit (收费率目标 0.95)
+    target_label: tuple[str, str] = ("目标", "target")
+
+    def title(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
 @dataclass
 class Report:
     """What a command found, ready for any renderer."""
@@ -117,6 +143,7 @@ class Report:
     estate: dict[str, str] = field(default_factory=dict)  # 小区信息, for templates
     lines: list[str] | None = None  # a plain listing shown instead of a grid on a terminal (check)
     empty_note: str = ""  # said instead of an empty grid on a terminal
+    charts: list[Chart] = field(default_factory=list)  # drawn by the HTML and XLSX renderers
 
 
 # -- structured values ---------------------------------------------------------------------------
