@@ -243,6 +243,9 @@ def test_check_names_each_unusable_hand_typed_row(cli, sample):
     assert out.exit_code == 3
     found = [(p["row"], p["column"]) for p in json.loads(out.stdout)["problems"]["rows"]]
     assert found == [(first, "报修时间"), (first + 1, "类别"), (first + 2, "完成时间"), (first + 3, "工单号")]
+    everything = cli("-w", sample, "check", "-f", "json")  # the drop-down check finds 电梯 too: named once
+    cells = [(p["row"], p["column"]) for p in json.loads(everything.stdout)["problems"]["rows"]]
+    assert cells.count((first + 1, "类别")) == 1
     due = cli("-w", sample, "workorders", "due", "--as-of", AS_OF)
     assert due.exit_code == 0  # the morning list still comes: the unusable rows are left out, check names them
     assert "4 处登记无法使用" in due.output

@@ -69,7 +69,25 @@ def run_checks(wb: Workbook, names: Iterable[str] | None = None) -> list[Problem
     for name, check in WORKBOOK_CHECKS.items():
         if not names or name in names:
             found.extend(check(wb))
-    return found
+    return once_per_cell(found)
+
+
+def once_per_cell(problems: Iterable[Problem]) -> list[Problem]:
+    """A bad cell is reported once, by the first check that found it (a hand-typed 类别 is both a value off
+    the drop-down list and an order that cannot be judged); a fixable finding is never dropped for another."""
+    kept: dict[tuple[str, int, str], int] = {}
+    out: list[Problem] = []
+    for p in problems:
+        loc = p.location
+        cell = (loc.sheet, loc.row, p.column_key) if loc.row is not None and p.column_key else None
+        if cell is not None and cell in kept:
+            if p.fixable and not out[kept[cell]].fixable:
+                out[kept[cell]] = p
+            continue
+        if cell is not None:
+            kept[cell] = len(out)
+        out.append(p)
+    return out
 
 
 def fix(wb: Workbook, problems: Iterable[Problem]) -> list[Problem]:

@@ -12,6 +12,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from enum import Enum
 
+from ..domain.deadlines import CATEGORIES, SEVERITIES  # the trade's lists, declared once with their rules
+
 
 class Kind(str, Enum):
     """Declared type of a column. Identifiers are always text."""
@@ -77,11 +79,9 @@ METHODS = ("现金", "微信", "支付宝", "银行转账", "POS")
 CHANNELS = ("电话", "短信", "书面通知", "催缴函", "上门", "律师函", "诉讼")
 BILL_STATUSES = ("未缴", "部分", "已缴", "减免")
 BASES = ("按面积", "按用量", "按户", "按车位")
-SEVERITIES = ("重大", "重要", "一般")
 WORK_ORDER_STATUSES = ("待派工", "处理中", "已完成", "已回访", "已关闭")
 COMPLAINT_STATUSES = ("已受理", "已转呈", "已答复", "已解决")
 SATISFACTION = ("满意", "基本满意", "不满意")
-CATEGORIES = ("安全设施", "渗漏", "水电", "门窗", "公共设施", "其他")
 
 C = Column
 
