@@ -137,20 +137,22 @@ def axis_for(kind: ChartKind, unit: Kind, series: Sequence[Series], target: floa
         hi = max(hi, 1.0)
         low = min(values, default=0.0)
         if kind == ChartKind.LINE and lo >= 0 and low >= 0.4 and hi <= 1.0:
-            start = math.floor((low - 0.05) * 10) / 10  # a round tenth at least 5 points below the lowest
-            step = 0.05 if 1.0 - start <= 0.3 else 0.1
+            start = math.floor(round((low - 0.05) * 10, 9)) / 10  # a round tenth ≥ 5 points under the lowest
+            step = 0.05 if round(1.0 - start, 9) <= 0.3 else 0.1
             return Axis(start, 1.0, step, True)
     if hi == lo:
         hi = lo + 1
-    step = _nice_step((hi - lo) / 5)
-    if unit == Kind.COUNT:
-        step = max(step, 1.0)
+    step = _nice_step((hi - lo) / 5, whole=unit == Kind.COUNT)
     return Axis(math.floor(lo / step + 1e-9) * step, math.ceil(hi / step - 1e-9) * step, step, False)
 
 
-def _nice_step(raw: float) -> float:
+def _nice_step(raw: float, whole: bool = False) -> float:
+    """The smallest round step (1, 2, 2.5, 5 × 10ⁿ) at least `raw`; a whole number for counts."""
     power = 10 ** math.floor(math.log10(raw))
-    return next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw - 1e-12)
+    steps = [m * power for m in (1, 2, 2.5, 5, 10)]
+    if whole:
+        steps = [s for s in steps if s >= 1 and s == int(s)] or [1.0]
+    return next((s for s in steps if s >= raw - 1e-12), steps[-1])
 
 
 def _decimals(step: float) -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.chart.axis import ChartLines
-from openpyxl.chart.data_source import NumFmt
+from openpyxl.chart.data_source import AxDataSource, NumFmt, StrRef
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
@@ -67,7 +67,7 @@ def _native(p: Plot, ws: Worksheet) -> BarChart | LineChart:
         native.gapWidth = 60
     for column in p.series_columns:  # the header cell names the series; rows 2…n+1 are the section's rows
         native.add_data(Reference(ws, min_col=column + 1, min_row=1, max_row=n + 1), titles_from_data=True)
-    native.set_categories(Reference(ws, min_col=p.x_column + 1, min_row=2, max_row=n + 1))
+    _categories(native, ws, p)
     for i, s in enumerate(native.series):
         colour = PALETTE[i % len(PALETTE)].lstrip("#")
         if p.chart.kind == ChartKind.LINE:
@@ -107,7 +107,7 @@ def _target_line(p: Plot, helper: Worksheet, ws: Worksheet) -> LineChart:
     helper.column_dimensions[get_column_letter(column)].width = 24
     line = LineChart()
     line.add_data(Reference(helper, min_col=column, min_row=2, max_row=n + 2), titles_from_data=True)
-    line.set_categories(Reference(ws, min_col=p.x_column + 1, min_row=2, max_row=n + 1))
+    _categories(line, ws, p)
     s = line.series[0]
     s.graphicalProperties.line.solidFill = TARGET_COLOUR.lstrip("#")
     s.graphicalProperties.line.dashStyle = "dash"
@@ -115,6 +115,14 @@ def _target_line(p: Plot, helper: Worksheet, ws: Worksheet) -> LineChart:
     s.marker.symbol = "none"
     s.smooth = False
     return line
+
+
+def _categories(native: BarChart | LineChart, ws: Worksheet, p: Plot) -> None:
+    """The category labels as a text reference (openpyxl's `set_categories` writes a numeric one, which
+    Excel may show as 1, 2, 3 for text such as 2026-10 or 3栋)."""
+    ref = Reference(ws, min_col=p.x_column + 1, min_row=2, max_row=len(p.categories) + 1)
+    for s in native.series:
+        s.cat = AxDataSource(strRef=StrRef(f=str(ref)))
 
 
 def _axis_format(p: Plot) -> str:
