@@ -343,12 +343,13 @@ def _legend(p: Plot, left: float) -> tuple[list[str], float]:
 def _category_labels(p: Plot, frame: _Frame) -> tuple[list[str], float]:
     """The category labels under the plot: level when they fit their band, else turned 45° and, when even
     that crowds them, every n-th one. Returns the elements and the height they take."""
-    labels = [_cut(c) for c in p.categories]
+    size = FONT - 1
+    labels = [_cut(c, LONGEST_LABEL * size * 0.6, size) for c in p.categories]
     if not labels:
         return [], FONT + 8
-    widest = max(text_width(t) for t in labels)
-    turned = widest > frame.band - 2
-    every = math.ceil(FONT * 1.5 / frame.band) if turned else 1
+    widest = max(text_width(t, size) for t in labels)
+    turned = widest > frame.band - 4
+    every = math.ceil(size * 1.5 / frame.band) if turned else 1
     out = []
     for i, (label, full) in enumerate(zip(labels, p.categories, strict=True)):
         if i % every:
@@ -356,11 +357,11 @@ def _category_labels(p: Plot, frame: _Frame) -> tuple[list[str], float]:
         x, y = frame.centre(i), frame.bottom + FONT + 5
         tip = f"<title>{escape(full)}</title>" if label != full else ""
         if turned:
-            out.append(f'<text x="{_n(x + 4)}" y="{_n(y - 2)}" text-anchor="end" transform="rotate(-45 {_n(x + 4)} '
-                       f'{_n(y - 2)})">{tip}{escape(label)}</text>')
+            out.append(f'<text x="{_n(x + 4)}" y="{_n(y - 2)}" text-anchor="end" font-size="{size}" '
+                       f'transform="rotate(-45 {_n(x + 4)} {_n(y - 2)})">{tip}{escape(label)}</text>')
         else:
-            out.append(f'<text x="{_n(x)}" y="{_n(y)}" text-anchor="middle">{tip}{escape(label)}</text>')
-    return out, (widest * 0.71 + FONT + 8 if turned else FONT + 10)
+            out.append(f'<text x="{_n(x)}" y="{_n(y)}" text-anchor="middle" font-size="{size}">{tip}{escape(label)}</text>')
+    return out, (widest * 0.71 + size + 8 if turned else size + 10)
 
 
 def _tip(p: Plot, i: int, s: Series) -> str:
@@ -383,7 +384,7 @@ def _bars(p: Plot, frame: _Frame) -> list[str]:
                        f'fill="{colour}">{_tip(p, i, s)}</rect>')
             label = value_text(v, p.unit, p.lang)
             if text_width(label, FONT - 2) <= width + 2:
-                out.append(_text(x + width / 2, (y - 3) if v >= 0 else (y + FONT), label, size=FONT - 2))
+                out.append(_text(x + width / 2, (y - 3) if v >= 0 else (y + FONT), label, size=FONT - 2, extra=_HALO))
     return out
 
 
@@ -410,7 +411,8 @@ def _stacked(p: Plot, frame: _Frame) -> list[str]:
             if abs(y1 - y0) >= FONT + 2 and text_width(label, FONT - 2) <= width - 2:
                 out.append(_text(x + width / 2, (y0 + y1) / 2 + 4, label, size=FONT - 2, fill="#fff"))
         if up and text_width(value_text(up + down, p.unit, p.lang), FONT - 2) <= frame.band - 2:
-            out.append(_text(x + width / 2, frame.y(up) - 3, value_text(up + down, p.unit, p.lang), size=FONT - 2))
+            out.append(_text(x + width / 2, frame.y(up) - 3, value_text(up + down, p.unit, p.lang), size=FONT - 2,
+                             extra=_HALO))
     return out
 
 
