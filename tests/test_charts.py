@@ -225,6 +225,12 @@ def test_the_xlsx_charts_read_the_section_rows_and_keep_the_target_apart() -> No
     assert re.findall(r"<from><col>(\d+)</col><colOff>0</colOff><row>(\d+)</row>", drawing) == [("5", "1"), ("5", "18")]
 
 
+def test_an_empty_section_gets_no_excel_chart_but_its_table() -> None:
+    r = report([])
+    parts = _chart_xml(to_xlsx(r, Options(lang="zh")))
+    assert not [n for n in parts if n.startswith("xl/charts/")]
+
+
 def test_the_helper_sheet_holds_the_target_and_the_tables_stay_as_they_were() -> None:
     from openpyxl import load_workbook
 
@@ -244,7 +250,7 @@ def test_the_helper_sheet_holds_the_target_and_the_tables_stay_as_they_were() ->
 # -- a real consumer: workorders summary on the sample --------------------------------------------
 
 
-def test_workorders_summary_draws_orders_by_category(cli, sample_readonly, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_workorders_summary_draws_orders_by_category(cli, sample_readonly, tmp_path):  # type: ignore[no-untyped-def]
     import json
 
     import hashlib
@@ -264,7 +270,8 @@ def test_workorders_summary_draws_orders_by_category(cli, sample_readonly, tmp_p
     chart = _chart_xml(xlsx_path.read_bytes())["xl/charts/chart1.xml"]
     last = len(by_category) + 1
     assert re.findall(r"<f>(.*?)</f>", chart) == ["'按类别'!B1", f"'按类别'!$A$2:$A${last}", f"'按类别'!$B$2:$B${last}"]
-    assert hashlib.sha256(sample_readonly.read_bytes()).hexdigest() == before  # a report file is new; the estate workbook is never rewritten for it
+    # a report file is new: the estate workbook is never rewritten for it
+    assert hashlib.sha256(sample_readonly.read_bytes()).hexdigest() == before
 
 
 # -- LibreOffice opens the charts ----------------------------------------------------------------

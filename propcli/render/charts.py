@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from ..i18n import tr
 from ..reports.model import NUMERIC, Chart, ChartKind, Kind, Report
 from . import cells
 
@@ -106,8 +107,8 @@ def plot(report: Report, chart: Chart, lang: str) -> Plot:
     label = chart.target_label[0] if lang == "zh" else chart.target_label[1]
     if target is not None:
         label = f"{label} {value_text(target, unit, lang)}"
-    return Plot(chart, chart.title(lang), lang, unit, tuple(cells.text(r.get(chart.x), x.kind, lang) for r in section.rows),
-                tuple(series), target, label, axis_for(chart.kind, unit, series, target), index, keys.index(chart.x),
+    categories = tuple(cells.text(r.get(chart.x), x.kind, lang) for r in section.rows)
+    return Plot(chart, chart.title(lang), lang, unit, categories, tuple(series), target, label, axis_for(chart.kind, unit, series, target), index, keys.index(chart.x),
                 tuple(keys.index(k) for k in chart.series))
 
 
@@ -286,7 +287,7 @@ def svg(p: Plot) -> str:
         out.append(f'<path d="M{_n(left - 5)} {_n(b - 8)}l10 -4M{_n(left - 5)} {_n(b - 4)}l10 -4" stroke="#666" '
                    f'fill="none"/>')  # the axis break: this axis does not start at zero
     if p.empty:
-        out.append(_text(left + frame.width / 2, frame.top + PLOT_HEIGHT / 2, "无数据" if p.lang == "zh" else "no data",
+        out.append(_text(left + frame.width / 2, frame.top + PLOT_HEIGHT / 2, tr("chart.no_data", p.lang),
                          size=FONT + 2, fill="#999"))
     elif p.chart.kind == ChartKind.LINE:
         out.extend(_lines(p, frame))
@@ -309,12 +310,11 @@ def svg(p: Plot) -> str:
 _HALO = ' stroke="#fff" stroke-width="3" paint-order="stroke"'  # text stays readable over a line or a bar
 
 
-def zoom_note(p: Plot) -> str:
+def zoom_note(p: Plot, key: str = "chart.axis_from") -> str:
     """What a zoomed axis says of itself (纵轴自 70% 起), '' when it starts at zero."""
     if not p.axis.zoomed:
         return ""
-    start = tick_text(p.axis.lo, p.unit, p.axis.step, p.lang, p.axis.hi)
-    return f"纵轴自 {start} 起" if p.lang == "zh" else f"axis starts at {start}"
+    return tr(key, p.lang, start=tick_text(p.axis.lo, p.unit, p.axis.step, p.lang, p.axis.hi))
 
 
 def _legend(p: Plot, left: float) -> tuple[list[str], float]:
@@ -360,7 +360,8 @@ def _category_labels(p: Plot, frame: _Frame) -> tuple[list[str], float]:
             out.append(f'<text x="{_n(x + 4)}" y="{_n(y - 2)}" text-anchor="end" font-size="{size}" '
                        f'transform="rotate(-45 {_n(x + 4)} {_n(y - 2)})">{tip}{escape(label)}</text>')
         else:
-            out.append(f'<text x="{_n(x)}" y="{_n(y)}" text-anchor="middle" font-size="{size}">{tip}{escape(label)}</text>')
+            out.append(f'<text x="{_n(x)}" y="{_n(y)}" text-anchor="middle" font-size="{size}">'
+                       f"{tip}{escape(label)}</text>")
     return out, (widest * 0.71 + size + 8 if turned else size + 10)
 
 

@@ -17,12 +17,12 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ..i18n import tr
 from ..reports.model import ChartKind, Kind, Report
 from .charts import PALETTE, TARGET_COLOUR, Plot, plot, zoom_note
 
 AXIS_FORMATS = {Kind.PERCENT: "0%", Kind.MONEY: "#,##0", Kind.COUNT: "0", Kind.NUMBER: "#,##0.##"}
 ROWS_PER_CHART = 17  # a 7.5 cm chart spans about 15 rows of the default height: two print on one page
-HELPER_SHEET = ("图表数据", "chart data")
 
 
 def add_charts(wb: Workbook, report: Report, sheets: dict[str, Worksheet], lang: str) -> None:
@@ -37,7 +37,7 @@ def add_charts(wb: Workbook, report: Report, sheets: dict[str, Worksheet], lang:
         native = _native(p, ws)
         if p.target is not None:
             if helper is None:
-                helper = wb.create_sheet(HELPER_SHEET[0] if lang == "zh" else HELPER_SHEET[1])
+                helper = wb.create_sheet(tr("chart.data_sheet", lang))
             native += _target_line(p, helper, ws)
         _print_wide(ws)
         column = len(report.sections[p.section_index].columns) + 2
@@ -81,8 +81,7 @@ def _native(p: Plot, ws: Worksheet) -> BarChart | LineChart:
         else:
             s.graphicalProperties.solidFill = colour
             s.graphicalProperties.line.solidFill = colour
-    note = zoom_note(p)
-    native.title = p.title + ((f"（{note}）" if p.lang == "zh" else f" ({note})") if note else "")
+    native.title = p.title + zoom_note(p, "chart.axis_from_title")
     native.display_blanks = "gap"  # a month without bills is a gap, as on the page
     native.legend.position = "b"
     native.width, native.height = 18, 7.5  # cm
