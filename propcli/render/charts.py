@@ -29,7 +29,8 @@ PALETTE = ("#4472C4", "#ED7D31", "#70AD47", "#FFC000", "#5B9BD5", "#A5A5A5", "#2
 TARGET_COLOUR = "#C00000"
 WIDTH = 680  # viewBox units; the page scales it (≤ 180 mm on A4)
 PLOT_HEIGHT = 210
-FONT = 11  # the text size, in viewBox units
+FONT = 11  # the text size, in viewBox units (≈ 8 pt when the chart prints 180 mm wide)
+SMALL = FONT - 1  # values written on bars and points
 LONGEST_LABEL = 14  # category labels wider than this many Latin characters are cut with …
 
 
@@ -384,8 +385,8 @@ def _bars(p: Plot, frame: _Frame) -> list[str]:
             out.append(f'<rect x="{_n(x)}" y="{_n(min(y, zero))}" width="{_n(width)}" height="{_n(abs(zero - y))}" '
                        f'fill="{colour}">{_tip(p, i, s)}</rect>')
             label = value_text(v, p.unit, p.lang)
-            if text_width(label, FONT - 2) <= width + 2:
-                out.append(_text(x + width / 2, (y - 3) if v >= 0 else (y + FONT), label, size=FONT - 2, extra=_HALO))
+            if text_width(label, SMALL) <= width + 2:
+                out.append(_text(x + width / 2, (y - 3) if v >= 0 else (y + FONT), label, size=SMALL, extra=_HALO))
     return out
 
 
@@ -409,10 +410,10 @@ def _stacked(p: Plot, frame: _Frame) -> list[str]:
             out.append(f'<rect x="{_n(x)}" y="{_n(min(y0, y1))}" width="{_n(width)}" height="{_n(abs(y1 - y0))}" '
                        f'fill="{PALETTE[j % len(PALETTE)]}" stroke="#fff" stroke-width="0.5">{_tip(p, i, s)}</rect>')
             label = value_text(v, p.unit, p.lang)
-            if abs(y1 - y0) >= FONT + 2 and text_width(label, FONT - 2) <= width - 2:
-                out.append(_text(x + width / 2, (y0 + y1) / 2 + 4, label, size=FONT - 2, fill="#fff"))
-        if up and text_width(value_text(up + down, p.unit, p.lang), FONT - 2) <= frame.band - 2:
-            out.append(_text(x + width / 2, frame.y(up) - 3, value_text(up + down, p.unit, p.lang), size=FONT - 2,
+            if abs(y1 - y0) >= FONT + 2 and text_width(label, SMALL) <= width - 2:
+                out.append(_text(x + width / 2, (y0 + y1) / 2 + 4, label, size=SMALL, fill="#fff"))
+        if up and text_width(value_text(up + down, p.unit, p.lang), SMALL) <= frame.band - 2:
+            out.append(_text(x + width / 2, frame.y(up) - 3, value_text(up + down, p.unit, p.lang), size=SMALL,
                              extra=_HALO))
     return out
 
@@ -440,7 +441,7 @@ def _lines(p: Plot, frame: _Frame) -> list[str]:
 def _point_labels(p: Plot, frame: _Frame) -> list[str]:
     """Each point's value, when the labels fit their band: at a month, the highest point is labelled above,
     the lowest below, one between only when it clears its neighbours."""
-    widest = max((text_width(value_text(v, p.unit, p.lang), FONT - 2) for s in p.series for v in s.values
+    widest = max((text_width(value_text(v, p.unit, p.lang), SMALL) for s in p.series for v in s.values
                   if v is not None), default=0)
     if widest > frame.band - 2:
         return []
@@ -454,7 +455,7 @@ def _point_labels(p: Plot, frame: _Frame) -> list[str]:
             if any(abs(at - other) < FONT for other in placed):
                 continue
             placed.append(at)
-            out.append(_text(frame.centre(i), at, value_text(v, p.unit, p.lang), size=FONT - 2,
+            out.append(_text(frame.centre(i), at, value_text(v, p.unit, p.lang), size=SMALL,
                              fill=PALETTE[j % len(PALETTE)], extra=_HALO))
     return out
 
