@@ -11,6 +11,8 @@ import zipfile
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from propcli.render import charts
 from propcli.render.charts import ChartError, plot, svg
@@ -216,6 +218,7 @@ def test_the_xlsx_charts_read_the_section_rows_and_keep_the_target_apart() -> No
     by_building = parts["xl/charts/chart2.xml"]
     # 20 buildings in rows 2–21; row 22 is the 合计 row and no range reaches it
     assert "'按楼栋'!$B$2:$B$21" in by_building and "$22" not in by_building
+    assert '<a:bodyPr rot="-2700000"' in by_building and "rot=" not in trend  # 20 labels turn, 12 do not
     assert '<grouping val="clustered" />' in by_building and 'formatCode="#,##0"' in by_building
     assert '<grouping val="stacked" />' in parts["xl/charts/chart4.xml"]
     assert '<overlap val="100" />' in parts["xl/charts/chart4.xml"]
@@ -297,3 +300,33 @@ def test_libreoffice_opens_the_xlsx_charts(tmp_path) -> None:  # type: ignore[no
     for title in ("收费率趋势（纵轴自 70% 起）", "按楼栋：应收与实收", "按楼栋：收费率", "欠费账龄", "报修按类别"):
         assert title in text
     assert "收费率目标 95%" in text and "12个月以上" in text
+
+
+# -- any values: a well-formed picture inside its box ----------------------------------------------
+
+VALUES = st.one_of(st.none(), st.decimals(min_value=-10**7, max_value=10**7, places=2, allow_nan=False))
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.lists(st.tuples(VALUES, VALUES), max_size=30), kind=st.sampled_from(list(ChartKind)),
+       unit=st.sampled_from([Kind.MONEY, Kind.PERCENT, Kind.COUNT, Kind.NUMBER]),
+       target=st.one_of(st.none(), st.decimals(min_value=0, max_value=2, places=2)))
+def test_any_values_draw_inside_the_box(rows, kind, unit, target) -> None:  # type: ignore[no-untyped-def]
+    if unit == Kind.PERCENT:
+        rows = [tuple(v / 10**7 if v is not None else None for v in r) for r in rows]  # ratios in −1…1
+    section = Section("s", "s", "s", [col("x", "x", "x"), col("a", "甲", "a", unit), col("b", "乙", "b", unit)],
+                      [{"x": f"第{i}项", "a": a, "b": b} for i, (a, b) in enumerate(rows)])
+    r = Report("t", "t", [section], charts=[Chart("c", "c", "c", "s", "x", ("a", "b"), kind, target)])
+    text = svg(plot(r, r.charts[0], "zh"))
+    assert text == svg(plot(r, r.charts[0], "zh"))
+    assert "nan" not in text and "inf" not in text
+    root = ET.fromstring(text)
+    width, height = (float(v) for v in root.get("viewBox").split()[2:])
+    for mark in bars(root):
+        x, y = float(mark.get("x")), float(mark.get("y"))
+        assert 0 <= x and x + float(mark.get("width")) <= width and 0 <= y and y + float(mark.get("height")) <= height
+    for point in bars(root, "circle"):
+        assert 0 <= float(point.get("cx")) <= width and 0 <= float(point.get("cy")) <= height
+    drawn_values = sum(1 for a, b in rows for v in (a, b) if v is not None and (v != 0 or kind != ChartKind.STACKED))
+    marks = bars(root, "circle" if kind == ChartKind.LINE else "rect")
+    assert len(marks) == drawn_values  # one mark per value; None draws nothing (a stacked zero neither)

@@ -13,6 +13,8 @@ from __future__ import annotations
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.chart.axis import ChartLines
 from openpyxl.chart.data_source import AxDataSource, NumFmt, StrRef
+from openpyxl.chart.text import RichText
+from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties, RichTextProperties
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
@@ -22,6 +24,7 @@ from ..reports.model import ChartKind, Kind, Report
 from .charts import PALETTE, TARGET_COLOUR, Plot, plot, zoom_note
 
 AXIS_FORMATS = {Kind.PERCENT: "0%", Kind.MONEY: "#,##0", Kind.COUNT: "0", Kind.NUMBER: "#,##0.##"}
+TURN_LABELS = 12  # more categories than this: their labels turn 45° (20 buildings), as on the page
 ROWS_PER_CHART = 17  # a 7.5 cm chart spans about 15 rows of the default height: two print on one page
 
 
@@ -86,6 +89,10 @@ def _native(p: Plot, ws: Worksheet) -> BarChart | LineChart:
     native.legend.position = "b"
     native.width, native.height = 18, 7.5  # cm
     native.x_axis.delete = False
+    if n > TURN_LABELS:
+        native.x_axis.txPr = RichText(bodyPr=RichTextProperties(rot=-2_700_000, vert="horz"),
+                                      p=[Paragraph(pPr=ParagraphProperties(defRPr=CharacterProperties()),
+                                                   endParaRPr=CharacterProperties())])
     native.y_axis.delete = False
     native.y_axis.majorGridlines = ChartLines()
     native.y_axis.numFmt = NumFmt(formatCode=_axis_format(p), sourceLinked=False)
