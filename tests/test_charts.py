@@ -157,6 +157,7 @@ def test_money_ticks_and_values_read_as_a_clerk_writes_them() -> None:
     assert charts.tick_text(150000, Kind.MONEY, 50000, "zh", 200000) == "15万"
     assert charts.tick_text(125000, Kind.MONEY, 25000, "zh", 200000) == "12.5万"
     assert charts.tick_text(150000, Kind.MONEY, 50000, "en", 200000) == "¥150k"
+    assert charts.tick_text(0, Kind.MONEY, 50000, "zh", 200000) == "0"
     assert charts.tick_text(12000, Kind.MONEY, 2000, "zh", 14000) == "¥12,000"
     assert charts.tick_text(0.95, Kind.PERCENT, 0.05, "zh", 1) == "95%"
     assert charts.tick_text(0.925, Kind.PERCENT, 0.025, "zh", 1) == "92.5%"

@@ -177,6 +177,8 @@ def tick_text(value: float, unit: Kind, step: float, lang: str, top: float) -> s
 def _money(value: float, step: float, lang: str, top: float) -> str:
     sign = "-" if value < 0 else ""
     value, big = abs(value), abs(top) >= 100_000
+    if big and value < 1e-9:
+        return "0"  # not 0万 / ¥0k
     if big and lang == "zh":
         return f"{sign}{value / 10_000:.{_decimals(step / 10_000)}f}万"
     if big:
