@@ -30,7 +30,7 @@ TARGET_COLOUR = "#C00000"
 WIDTH = 680  # viewBox units; the page scales it (≤ 180 mm on A4)
 PLOT_HEIGHT = 210
 FONT = 11  # the text size, in viewBox units (≈ 8 pt when the chart prints 180 mm wide)
-SMALL = FONT - 1  # values written on bars and points
+SMALL = FONT - 1  # values on bars and points, category labels, the target's label
 LONGEST_LABEL = 14  # category labels wider than this many Latin characters are cut with …
 
 
@@ -109,7 +109,8 @@ def plot(report: Report, chart: Chart, lang: str) -> Plot:
     if target is not None:
         label = f"{label} {value_text(target, unit, lang)}"
     categories = tuple(cells.text(r.get(chart.x), x.kind, lang) for r in section.rows)
-    return Plot(chart, chart.title(lang), lang, unit, categories, tuple(series), target, label, axis_for(chart.kind, unit, series, target), index, keys.index(chart.x),
+    return Plot(chart, chart.title(lang), lang, unit, categories, tuple(series), target, label,
+                axis_for(chart.kind, unit, series, target), index, keys.index(chart.x),
                 tuple(keys.index(k) for k in chart.series))
 
 
@@ -270,7 +271,7 @@ def svg(p: Plot) -> str:
     left = max(text_width(t) for _, t in ticks) + 14
     legend, legend_height = _legend(p, left)
     note = zoom_note(p)
-    right = min(text_width(p.target_label, FONT - 1) + 10, 110) if p.target is not None else 16
+    right = min(text_width(p.target_label, SMALL) + 10, 110) if p.target is not None else 16
     frame = _Frame(left, 10 + legend_height + (FONT + 6 if note else 0) + 14, WIDTH - left - right, p.axis,
                    len(p.categories))
     xlabels, below = _category_labels(p, frame)
@@ -285,7 +286,7 @@ def svg(p: Plot) -> str:
         out.append(_text(left - 6, y + 4, label, "end"))
     out.append(f'<line x1="{_n(left)}" y1="{_n(frame.top)}" x2="{_n(left)}" y2="{_n(frame.bottom)}" stroke="#888"/>')
     if note:
-        out.append(_text(left, frame.top - 12, note, "start", FONT - 1, "#666", ' font-style="italic"'))
+        out.append(_text(left, frame.top - 12, note, "start", SMALL, "#666", ' font-style="italic"'))
         b = frame.bottom
         out.append(f'<path d="M{_n(left - 5)} {_n(b - 8)}l10 -4M{_n(left - 5)} {_n(b - 4)}l10 -4" stroke="#666" '
                    f'fill="none"/>')  # the axis break: this axis does not start at zero
@@ -302,7 +303,7 @@ def svg(p: Plot) -> str:
         y = frame.y(p.target)
         out.append(f'<line x1="{_n(left)}" y1="{_n(y)}" x2="{_n(left + frame.width)}" y2="{_n(y)}" '
                    f'stroke="{TARGET_COLOUR}" stroke-width="1.5" stroke-dasharray="6 4" class="target"/>')
-        out.append(_text(left + frame.width + 4, y + 4, _cut(p.target_label, right - 6, FONT - 1), "start", FONT - 1,
+        out.append(_text(left + frame.width + 4, y + 4, _cut(p.target_label, right - 6, SMALL), "start", SMALL,
                          TARGET_COLOUR))
     out.extend(xlabels)
     out.extend(legend)
@@ -346,7 +347,7 @@ def _legend(p: Plot, left: float) -> tuple[list[str], float]:
 def _category_labels(p: Plot, frame: _Frame) -> tuple[list[str], float]:
     """The category labels under the plot: level when they fit their band, else turned 45° and, when even
     that crowds them, every n-th one. Returns the elements and the height they take."""
-    size = FONT - 1
+    size = SMALL
     labels = [_cut(c, LONGEST_LABEL * size * 0.6, size) for c in p.categories]
     if not labels:
         return [], FONT + 8
