@@ -133,6 +133,10 @@ def _describe(report, args) -> str:  # type: ignore[no-untyped-def]
             json_kind = STRUCTURES.get(c.key, KIND_JSON[c.kind.value]) if c.kind.value == "text" or c.key in STRUCTURES \
                 else KIND_JSON[c.kind.value]
             out.append(f"| `{c.key}` | {c.kind.value} | {json_kind} | {c.zh} | {c.en} |\n")
+    for chart in report.charts:
+        out.append(f"\nChart `{chart.key}` (HTML and XLSX only): {chart.kind.value} of `{chart.section}` — "
+                   f"{', '.join(f'`{k}`' for k in chart.series)} by `{chart.x}`"
+                   + (f", target {chart.target}" if chart.target is not None else "") + ".\n")
     if report.key == "owners.show":
         out.append("\nThen one section per register (`transfers`, `readings`, `bills`, `payments`, `reminders`, "
                    "`work_orders`, `complaints`) with that register's columns, the 房号 left out.\n")

@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from propcli.render import contexts, templating
-from propcli.render.contexts import ColumnView, ReceiptLine, ReceiptPage, ReportPage, SectionView
+from markupsafe import Markup
+
+from propcli.render.contexts import ChartView, ColumnView, ReceiptLine, ReceiptPage, ReportPage, SectionView
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "templates.md"
@@ -45,7 +47,10 @@ SAMPLES: dict[str, object] = {
         [SectionView("profile", "1-1-0802", _columns(("unit_id", "房号", "id"), ("phone", "联系电话", "phone")),
                      [{"unit_id": "1-1-0802", "phone": "138****5678"}], None, True),
          SectionView("transfers", "过户记录", _columns(("date", "过户日期", "date")), [], None, False),
-         _by_building()]),
+         _by_building()],
+        [ChartView("by_building", "按楼栋 <欠费>", "by_building", "bar",
+                   Markup('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 680 300" role="img">'
+                          "<title>按楼栋 &lt;欠费&gt;</title></svg>"))]),
     "arrears.html.j2": ReportPage(
         "arrears.report", "阳光花园 · 欠费报表 · 截至 2026-11-23", "", "zh", ESTATE,
         {"as_of": dt.date(2026, 11, 23), "late_fee_policy": "日0.5‰；宽限30天；上限10%"}, [_debtors(), _by_building()]),
@@ -73,6 +78,15 @@ def test_shipped_template_renders_its_sample_context(name: str, golden) -> None:
     html = templating.render(name, SAMPLES[name])
     assert "<script>" not in html  # autoescaped
     golden(f"templates/{name.removesuffix('.j2')}", html)
+
+
+def test_the_report_page_draws_a_chart_above_the_table_of_its_section() -> None:
+    html = templating.render("table.html.j2", SAMPLES["table.html.j2"])
+    figure = html.index('<figure class="chart" id="chart-by_building">')
+    assert html.index("<h2>按楼栋</h2>") < figure < html.index("<table>", figure)
+    assert "<figcaption>按楼栋 &lt;欠费&gt;</figcaption>" in html  # the title escaped, the SVG markup as it is
+    assert '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 680 300" role="img">' in html
+    assert "break-inside: avoid" in html
 
 
 def test_the_arrears_page_marks_the_total_and_the_warning() -> None:

@@ -12,6 +12,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from markupsafe import Markup
+
 from ..reports.model import Report
 from . import cells
 
@@ -38,6 +40,17 @@ class SectionView:
 
 
 @dataclass
+class ChartView:
+    """One chart of a report, drawn as inline SVG (a viewBox: it scales to its box; ≤ 180 mm prints on A4)."""
+
+    key: str  #: the chart's stable key (trend, by_building …)
+    title: str  #: its title in the chosen language
+    section: str  #: the key of the section whose rows it plots: draw it beside that section
+    kind: str  #: line, bar or stacked
+    svg: Markup  #: the `<svg role="img">` element, its texts already escaped: output it as it is
+
+
+@dataclass
 class ReportPage:
     """Every report template (table.html.j2, arrears.html.j2, public.html.j2) receives a ReportPage."""
 
@@ -48,6 +61,7 @@ class ReportPage:
     estate: dict[str, str]  #: 小区信息: name, company, phone, address, bank_account … ('' when unset)
     params: dict[str, object]  #: what the report was asked: as_of (a date), min_months, building …
     sections: list[SectionView]  #: the report's parts, first the detail
+    charts: list[ChartView] = field(default_factory=list)  #: the report's charts, in order (each names its section)
 
 
 @dataclass
@@ -198,8 +212,11 @@ def report_page(report: Report, lang: str) -> ReportPage:
             s.key, s.title(lang), [ColumnView(c.key, c.label(lang), str(c.kind)) for c in s.columns],
             [texts(r) for r in s.rows], texts(cells.shown_rows(s, lang)[-1]) if s.total is not None else None,
             s.record))
+    from .charts import chart_svgs
+
+    charts = [ChartView(c.key, title, c.section, str(c.kind), Markup(svg)) for c, title, svg in chart_svgs(report, lang)]
     return ReportPage(report.key, report.title, report.subtitle, lang, dict(report.estate), dict(report.params),
-                      sections)
+                      sections, charts)
 
 
 def markdown() -> str:
@@ -253,9 +270,9 @@ def markdown() -> str:
 
 def _type_name(hint: object) -> str:
     text = str(hint).replace("typing.", "").replace("datetime.", "dt.").replace("decimal.", "")
-    for cls in (ColumnView, SectionView, ReceiptLine, ReceiptPage, BillLine, PeriodLine, SignoffRow, PackGroup):
+    for cls in (ColumnView, SectionView, ChartView, ReceiptLine, ReceiptPage, BillLine, PeriodLine, SignoffRow, PackGroup):
         text = text.replace(f"{cls.__module__}.{cls.__qualname__}", cls.__name__)
-    return text.replace("<class '", "").replace("'>", "")
+    return text.replace("markupsafe.Markup", "Markup").replace("<class '", "").replace("'>", "")
 
 
 def _dataclasses_in(hint: object) -> list[type]:

@@ -145,7 +145,8 @@ XLSX_FORMATS = {Kind.MONEY: "#,##0.00", Kind.NUMBER: "0.00", Kind.PERCENT: "0.00
 @register("xlsx", "xlsx", binary=True)
 def to_xlsx(report: Report, opts: Options) -> bytes:
     """A new workbook (never the clerk's): one sheet per section, bold frozen header, typed cells, a bold
-    合计 row. Equal content gives equal bytes (no clock in the file)."""
+    合计 row, the report's charts as native charts beside their tables. Equal content gives equal bytes (no
+    clock in the file)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -154,8 +155,9 @@ def to_xlsx(report: Report, opts: Options) -> bytes:
 
     wb = Workbook()
     wb.remove(wb.active)
+    sheets = {}
     for section in report.sections:
-        ws = wb.create_sheet((section.title(opts.lang) or report.key)[:31])
+        ws = sheets[section.key] = wb.create_sheet((section.title(opts.lang) or report.key)[:31])
         columns = section.columns
         rows = cells.shown_rows(section, opts.lang)
         if section.record:  # a profile: one label/value line per field
@@ -181,6 +183,10 @@ def to_xlsx(report: Report, opts: Options) -> bytes:
             for cell in ws[ws.max_row]:
                 cell.font = Font(bold=True)
         ws.freeze_panes = "A2"
+    if report.charts:
+        from .xlsx_charts import add_charts
+
+        add_charts(wb, report, sheets, opts.lang)
     wb.properties.creator = "propcli"
     wb.properties.created = wb.properties.modified = FIXED_TIMESTAMP
     return workbook_bytes(wb)

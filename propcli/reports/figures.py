@@ -28,7 +28,7 @@ from ..i18n import tr
 from ..ops import service
 from ..ops.units import building_lookup
 from ..store.workbook import Workbook
-from .model import Kind, Report, Section, col
+from .model import Chart, Kind, Report, Section, col
 
 PLACES = Decimal("0.0001")
 
@@ -145,7 +145,8 @@ def report(fig: ServiceFigures, estate: dict[str, str], lang: str) -> Report:
                         [{"name": k, "count": n} for k, n in fig.complaints.items()])]
     return Report("workorders.summary", tr("out.service_summary_title", lang, name=estate.get("name", ""),
                                             period=fig.period, date=fig.as_of.isoformat()),
-                  sections, {"period": fig.period, "as_of": fig.as_of}, estate=estate)
+                  sections, {"period": fig.period, "as_of": fig.as_of}, estate=estate,
+                  charts=[Chart("by_category", "报修按类别", "work orders by category", "by_category", "name", ("count",))])
 
 
 def explain(fig: ServiceFigures, key: str, lang: str) -> Report:

@@ -113,7 +113,11 @@ class ChartKind(StrEnum):
 class Chart:
     """A picture of one section's rows: categories from column `x`, one series per column in `series` (their
     labels and kinds come from the section's columns; the total row is never plotted). HTML draws it as
-    inline SVG, XLSX as a native chart over the section's sheet; table, CSV and JSON leave it out."""
+    inline SVG, XLSX as a native chart over the section's sheet; table, CSV and JSON leave it out.
+
+    The series share one value axis, so they must be numeric columns of one kind (percent, money, count or
+    number; `render.charts.plot` refuses others). A None cell is a gap (a month without bills), never a
+    zero; bars start at zero, a line of percentages may zoom and then says so on the chart."""
 
     key: str
     zh: str
