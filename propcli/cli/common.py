@@ -277,7 +277,7 @@ def emit(st: State, report: Report, *, fmt: str | None = None, output: Path | No
     """A report, masked for its audience, in the format asked for (--format, else -o's extension, else
     the table) to -o FILE or stdout. An unknown format or extension is a usage error; nothing is written."""
     renderer = choose_format(output, fmt, allowed)
-    report = cells.masked(formats.for_renderer(report, renderer), unmask)
+    report = formats.for_renderer(cells.masked(report, unmask), renderer)
     if renderer.name == "table" and output is None:
         if report.empty_note and not any(s.rows for s in report.sections):
             say(st, report.empty_note)

@@ -293,8 +293,8 @@ def explain(st: ops.Stats, key: str, lang: str) -> Report:
         except DataError:
             names = [f"{zh}/{k}" for k, (zh, _) in KPIS.items()] + [f"{r.zh}/{r.key}" for r in st.service.ratios]
             raise DataError("stats.kpi", Location(column="KPI"), value=repr(key), choices=", ".join(names)) from None
-        rep.key = "stats.explain"
-        return rep
+        return Report("stats.explain", rep.title, rep.sections, {**rep.params, "building": st.building},
+                      Audience.OFFICE)
     f = st.month.figures
     value: Decimal | None = getattr(f, fee)
     num, den = {"collection_rate": (f"{f.collected:.2f}", f"{f.billed:.2f}"),
