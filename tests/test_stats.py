@@ -196,10 +196,16 @@ def test_the_xlsx_carries_the_drill_downs_and_is_reproducible(cli, estate, tmp_p
 
     out = tmp_path / "report.xlsx"
     args = ("-w", estate, "stats", "monthly", "--period", "2025-03", "--as-of", "2025-04-20")
+    memo = estate.parent / ".propcli" / "cache"
     assert cli(*args, "-o", out).exit_code == 0
     first = out.read_bytes()
+    assert len(list(memo.glob("out-*.bin"))) == 1  # remembered for the same question on the same bytes
+    for path in memo.glob("out-*.bin"):
+        path.unlink()
     assert cli(*args, "-o", out).exit_code == 0
-    assert out.read_bytes() == first  # same period and as-of day: the same bytes
+    assert out.read_bytes() == first  # computed again: same period and as-of day, the same bytes
+    assert cli(*args, "-o", out).exit_code == 0
+    assert out.read_bytes() == first  # and from the remembered output
     sheets = openpyxl.load_workbook(io.BytesIO(first)).sheetnames
     assert {"收费率：本月账单", "户收费率：应收户", "清缴率：期初欠费账单", "本月收款"} <= set(sheets)
     # the terminal and JSON leave the drill-downs out
@@ -300,3 +306,16 @@ def test_json_keys_and_formats(cli, sample_readonly):
     for row in (*data["by_building"], *data["by_item"]):
         assert set(keys[2:]) <= set(row)
     assert {"reported", "completed", "visit_rate", "satisfaction"} <= set(data["service"])
+
+
+def test_a_remembered_output_is_never_stale(cli, estate):
+    args = ("-w", estate, "stats", "monthly", "--period", "2025-03", "--as-of", "2025-04-20", "-f", "json")
+    before = json.loads(cli(*args).stdout)
+    assert json.loads(cli(*args).stdout) == before  # from the remembered output
+    # C pays the rest of February on 04-10: the workbook's bytes change, so the figures are computed again
+    # — recovered in March stays 300, but as of 04-20 C's February is paid: 实收 of March unchanged (540)
+    # and the arrears at 03-31 unchanged (450); the year to date gains 150 (2090 → 2240)
+    assert cli("-w", estate, "payments", "record", "2-1-101", "--amount", "150", "--date", "2025-04-10").exit_code == 0
+    after = json.loads(cli(*args).stdout)
+    ytd = {r["key"]: r for r in after["compare"]["rows"]}["year_to_date"]
+    assert (after["collected"], after["arrears_at_end"], ytd["collected"]) == ("540.00", "450.00", "2240.00")

@@ -4,6 +4,8 @@ bytes, and the rows behind each figure."""
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -12,8 +14,8 @@ from ..ops import stats as ops
 from ..reports import stats as reports
 from ..store.workbook import Workbook
 from .common import (
-    FormatOpt, OutputOpt, UnmaskOpt, as_of_day, choose_format, emit, estate_of, find_workbook, parse_period, say,
-    state,
+    FormatOpt, OutputOpt, State, UnmaskOpt, as_of_day, choose_format, emit, estate_of, find_workbook, parse_period,
+    remembered, replay, say, state,
 )
 
 app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
@@ -23,15 +25,20 @@ AsOf = Annotated[str | None, typer.Option("--as-of", help="计算日期 YYYY-MM-
 Building = Annotated[str | None, typer.Option("--building", "-b", help="只看一个楼栋")]
 
 
-def _stats(ctx: typer.Context, period: str, as_of: str | None, building: str | None, fmt: str | None,
-           output, allowed: tuple[str, ...] | None = None):  # type: ignore[no-untyped-def]
-    """Arguments checked (a bad format or -o refused before the workbook is read), then the figures."""
-    st = state(ctx)
-    month = parse_period(period)
-    day = as_of_day(as_of)
-    choose_format(output, fmt, allowed, st)
+def _stats(st: State, month: str, day: dt.date, building: str | None):  # type: ignore[no-untyped-def]
     with Workbook(find_workbook(st)) as wb:
-        return st, ops.monthly(wb, month, day, building=building), estate_of(wb)
+        return ops.monthly(wb, month, day, building=building), estate_of(wb)
+
+
+def _asked(ctx: typer.Context, command: str, period: str, as_of: str | None, building: str | None, fmt: str | None,
+           output: Path | None, unmask: bool, *more: str):  # type: ignore[no-untyped-def]
+    """Arguments checked (a bad format or -o refused before the workbook is read); the question, and the
+    output remembered for it if the same was asked of the same workbook bytes before (render.memo)."""
+    st = state(ctx)
+    month, day = parse_period(period), as_of_day(as_of)
+    renderer = choose_format(output, fmt, None, st)
+    remember = remembered(st, renderer, output, command, month, day, building, unmask, *more)
+    return st, month, day, renderer, remember
 
 
 @app.command("monthly", help="月度统计：应收、实收、收费率、户收费率、清缴率、预收与预存、环比/同比/本年累计、按楼栋/项目/收款方式、期末欠费账龄、欠费前 20 户、时效预警、报修与投诉指标. -o report.html|xlsx|json|csv.")
@@ -44,10 +51,14 @@ def monthly(
     fmt: FormatOpt = None,
     output: OutputOpt = None,
 ) -> None:
-    st, figures, estate = _stats(ctx, period, as_of, building, fmt, output)
-    if figures.empty:
+    st, month, day, renderer, remember = _asked(ctx, "monthly", period, as_of, building, fmt, output, unmask)
+    if replay(st, remember, renderer, output):
+        return
+    figures, estate = _stats(st, month, day, building)
+    if figures.empty:  # said, and not remembered: the month may be billed later today
         say(st, st.t("stats.no_bills", period=figures.period))
-    emit(st, reports.monthly(figures, estate, st.lang), fmt=fmt, output=output, unmask=unmask)
+        remember = None
+    emit(st, reports.monthly(figures, estate, st.lang), fmt=fmt, output=output, unmask=unmask, remember=remember)
 
 
 @app.command("explain", help="指标明细：列出一个指标分子、分母背后的行（户、账单、收款、工单）. KPI: 收费率/collection_rate, 户收费率/household_rate, 清缴率/recovery_rate, 及时完成率, 回访率, 及时回访率, 满意度 …")
@@ -61,5 +72,9 @@ def explain(
     fmt: FormatOpt = None,
     output: OutputOpt = None,
 ) -> None:
-    st, figures, estate = _stats(ctx, period, as_of, building, fmt, output)
-    emit(st, reports.explain(figures, kpi, st.lang), fmt=fmt, output=output, unmask=unmask)
+    st, month, day, renderer, remember = _asked(ctx, "explain", period, as_of, building, fmt, output, unmask, kpi)
+    if replay(st, remember, renderer, output):
+        return
+    figures, estate = _stats(st, month, day, building)
+    emit(st, reports.explain(figures, kpi, st.lang), fmt=fmt, output=output, unmask=unmask,
+         remember=None if figures.empty else remember)

@@ -30,6 +30,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 from .arrears import add_months
 from .billing import first_day, last_day
@@ -70,9 +71,9 @@ def period_window(period: str, as_of: dt.date) -> tuple[dt.date, dt.date]:
     return first_day(period), min(last_day(period), as_of)
 
 
-@dataclass(frozen=True, slots=True)
-class BillLine:
-    """One bill of the period: its 金额, what 减免 forgave on it, and what was paid into it by the day."""
+class BillLine(NamedTuple):
+    """One bill of the period: its 金额, what 减免 forgave on it, and what was paid into it by the day
+    (a tuple: a month of a big estate makes tens of thousands of them)."""
 
     bill_id: str
     unit: str
@@ -90,8 +91,7 @@ class BillLine:
         return self.billed - self.paid
 
 
-@dataclass(frozen=True, slots=True)
-class OldDebt:
+class OldDebt(NamedTuple):
     """A bill already overdue when the period began: owed then, and owed when the period's window closed."""
 
     bill_id: str

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import compress, count
+from typing import NamedTuple
 
 from ..domain import kpi
 from ..domain.allocation import PREPAID
@@ -50,9 +51,9 @@ TOP_DEBTORS = 20
 WAIVED = "减免"
 
 
-@dataclass(frozen=True, slots=True)
-class Part:
-    """One part of a payment's 分配, with what the day rules need of its payment."""
+class Part(NamedTuple):
+    """One part of a payment's 分配, with what the day rules need of its payment (a tuple: a year of
+    payments of a big estate has 150,000 parts)."""
 
     receipt: str
     unit: str
@@ -148,10 +149,18 @@ class Ledger:
         self.index = {str(b): i for i, b in enumerate(cols["bill_id"]) if b is not None}
         self._days: int | None = None
         self.parts = self._parts(since)
-        self.by_bill: dict[str, list[Part]] = {}
+        # per bill (by index): (received, voided, void day, amount) of the parts paid into it, and the last
+        # day on which one of them changed what the bill had been paid (after it, 已收 is the answer)
+        self.by_index: dict[int, list[tuple[dt.date, bool, dt.date | None, Decimal]]] = {}
+        self.changed: dict[int, dt.date] = {}
         for part in self.parts:
-            if part.target not in (PREPAID, ""):
-                self.by_bill.setdefault(part.target, []).append(part)
+            i = self.index.get(part.target)
+            if i is None or part.paid_on is None:
+                continue
+            self.by_index.setdefault(i, []).append((part.paid_on, part.voided, part.void_day, part.amount))
+            last = part.paid_on if not part.voided else (part.void_day or part.paid_on)
+            if last > self.changed.get(i, dt.date.min):
+                self.changed[i] = last
 
     def _parts(self, since: dt.date) -> list[Part]:
         """The 分配 parts of payments received after `since`, voided, or still holding 预存: the only ones
@@ -182,10 +191,12 @@ class Ledger:
         """What was paid into bill `i` by the end of `day`: 已收 now, less payments after that day, plus
         payments voided since."""
         paid = self.cols["paid"][i] or ZERO
-        for part in self.by_bill.get(str(self.cols["bill_id"][i]), ()):
-            now, then = part.on(dt.date.max), part.on(day)
-            if now != then:
-                paid += -part.amount if now else part.amount
+        for received, voided, void_day, amount in self.by_index.get(i, ()):  # kpi.in_effect, now and then
+            if not voided:
+                if received > day:
+                    paid -= amount
+            elif void_day is not None and received <= day < void_day:
+                paid += amount
         return paid
 
     def due(self, i: int) -> dt.date | None:
@@ -199,20 +210,24 @@ class Ledger:
     def unit(self, i: int) -> str:
         return str(self.cols["unit_id"][i] or "")
 
-    def line(self, i: int, day: dt.date) -> kpi.BillLine | None:
-        amount = self.cols["amount"][i]
-        if amount is None:
-            return None
-        paid_now = self.cols["paid"][i] or ZERO
-        waived = max(amount - paid_now, ZERO) if self.cols["status"][i] == WAIVED else ZERO
-        return kpi.BillLine(str(self.cols["bill_id"][i] or ""), self.unit(i), str(self.cols["item"][i] or ""),
-                            amount, waived, self.paid_on_day(i, day))
-
     # -- a month -------------------------------------------------------------------------------------
 
     def lines(self, period: str, day: dt.date) -> list[kpi.BillLine]:
-        return [line for i in self.by_period.get(period, ()) if self.in_scope(self.unit(i))
-                and (line := self.line(i, day)) is not None]
+        """The period's bills in scope as of `day` (`line`, unrolled: it runs for every bill of 25 months)."""
+        cols, changed, in_scope = self.cols, self.changed, self.in_scope
+        ids, units, items, amounts, paids, statuses = (cols[k] for k in ("bill_id", "unit_id", "item", "amount",
+                                                                          "paid", "status"))
+        out = []
+        for i in self.by_period.get(period, ()):
+            amount, unit = amounts[i], str(units[i] or "")
+            if amount is None or not in_scope(unit):
+                continue
+            paid_now = paids[i] or ZERO
+            last = changed.get(i)
+            paid = paid_now if last is None or day >= last else self.paid_on_day(i, day)
+            waived = max(amount - paid_now, ZERO) if statuses[i] == WAIVED else ZERO
+            out.append(kpi.BillLine(str(ids[i] or ""), unit, str(items[i] or ""), amount, waived, paid))
+        return out
 
     def old_debts(self, start: dt.date, end: dt.date) -> list[kpi.OldDebt]:
         """The bills overdue on `start` (due before it) and owed at the close of the day before, with what
@@ -220,8 +235,7 @@ class Ledger:
         cols = self.cols
         eve = start - dt.timedelta(days=1)
         look = set(compress(count(), map(operator.ne, cols["amount"], cols["paid"])))
-        look.update(self.index[b] for b, parts in self.by_bill.items() if b in self.index
-                    and any(p.on(dt.date.max) != p.on(eve) for p in parts))
+        look.update(i for i, last in self.changed.items() if last > eve)
         out = []
         for i in sorted(look):
             amount, period = cols["amount"][i], cols["period"][i]
@@ -343,26 +357,27 @@ def _periods(first: str, last: str) -> list[str]:
     return out
 
 
-def _grouped(month: Month, building_of: Callable[[str], str]) -> tuple[list[tuple[str, kpi.FeeFigures]], list[tuple[str, kpi.FeeFigures]]]:
+def _grouped(month: Month, building_of: Callable[[str], str]) -> tuple[list[tuple[str, kpi.FeeFigures]],
+                                                                   list[tuple[str, kpi.FeeFigures]]]:
     """The month's figures by 楼栋 (with its 预收 and 预存) and by 收费项目 (预存 belongs to no item)."""
     def building(unit: str) -> str:
         return building_of(unit) or NONE
 
-    names = sorted({building(x.unit) for x in month.lines} | {building(x.unit) for x in month.old}
-                   | {building(u) for u in month.prepaid[1]}, key=unit_sort_key)
-    by_building = []
-    for name in names:
-        def mine(unit: str, name: str = name) -> bool:
-            return building(unit) == name
-
-        received = sum((v for u, v in month.prepaid[0].items() if mine(u)), ZERO)
-        balance = sum((v for u, v in month.prepaid[1].items() if mine(u)), ZERO)
-        by_building.append((name, kpi.fee_figures([x for x in month.lines if mine(x.unit)],
-                                                  [x for x in month.old if mine(x.unit)],
-                                                  prepaid_received=received, prepaid_balance=balance)))
-    items = sorted({x.item for x in month.lines} | {x.item for x in month.old}, key=arrears.item_key)
-    by_item = [(item, kpi.fee_figures([x for x in month.lines if x.item == item], [x for x in month.old if x.item == item]))
-               for item in items]
+    places: dict[str, tuple[list, list, list]] = {}
+    items: dict[str, tuple[list, list]] = {}
+    for x in month.lines:
+        places.setdefault(building(x.unit), ([], [], []))[0].append(x)
+        items.setdefault(x.item, ([], []))[0].append(x)
+    for y in month.old:
+        places.setdefault(building(y.unit), ([], [], []))[1].append(y)
+        items.setdefault(y.item, ([], []))[1].append(y)
+    for unit in {*month.prepaid[0], *month.prepaid[1]}:
+        places.setdefault(building(unit), ([], [], []))[2].append(unit)
+    received, balance = month.prepaid
+    by_building = [(name, kpi.fee_figures(lines, old, prepaid_received=sum((received.get(u, ZERO) for u in units), ZERO),
+                                          prepaid_balance=sum((balance.get(u, ZERO) for u in units), ZERO)))
+                   for name, (lines, old, units) in sorted(places.items(), key=lambda kv: unit_sort_key(kv[0]))]
+    by_item = [(item, kpi.fee_figures(*items[item])) for item in sorted(items, key=arrears.item_key)]
     return by_building, by_item
 
 
