@@ -146,9 +146,10 @@ class Ledger:
         for i, p in enumerate(cols["period"]):
             if p is not None:
                 self.by_period.setdefault(p, []).append(i)
-        self.index = {str(b): i for i, b in enumerate(cols["bill_id"]) if b is not None}
         self._days: int | None = None
         self.parts = self._parts(since)
+        targets = {p.target for p in self.parts}  # the bills a part names: 账单号 → row, for those only
+        self.index = {b: i for i, b in enumerate(cols["bill_id"]) if b in targets}
         # per bill (by index): (received, voided, void day, amount) of the parts paid into it, and the last
         # day on which one of them changed what the bill had been paid (after it, 已收 is the answer)
         self.by_index: dict[int, list[tuple[dt.date, bool, dt.date | None, Decimal]]] = {}
