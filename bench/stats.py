@@ -14,7 +14,6 @@ Targets on M: ≤ 3 s cold, ≤ 1 s when nothing changed; on L ≤ 15 s cold.
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import sys
 from pathlib import Path
@@ -58,33 +57,15 @@ def bench(size: str, src: Path, work: Path, runs: int, log, results: list) -> No
 
 
 def report(results: list) -> None:
-    print(f"{'size':<5}{'command':<46}{'propcli s':>10}{'MiB':>6}")
-    for size, task, mine, _ in results:
-        print(f"{size:<5}{task:<46}{mine[0]:>10.2f}{mine[1]:>6}")
-    for size in dict.fromkeys(r[0] for r in results):
-        mine = {task: m for s, task, m, _ in results if s == size}
-        if size in TARGETS:
-            print(f"\ntargets on {size} (issue 13):")
-        for task, limit in TARGETS.get(size, []):
-            if task in mine:
-                print(f"  {'✓' if mine[task][0] <= limit else '✗'} {task:<40} ≤ {limit:.0f} s: {mine[task][0]:.2f} s")
+    from bench.service import report as lines
+
+    lines(results, TARGETS, "13")
 
 
 def main() -> None:
-    from bench.run import OUT, estate
+    from bench.service import command_line
 
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--size", default="M")
-    ap.add_argument("--runs", type=int, default=3)
-    args = ap.parse_args()
-
-    def log(msg: str) -> None:
-        print(msg, file=sys.stderr, flush=True)
-
-    results: list = []
-    size = args.size.upper()
-    bench(size, estate(size, log), OUT / f"stats-{size}", max(1, args.runs), log, results)
-    report(results)
+    command_line(__doc__, bench, "stats", report)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ bytes, and the rows behind each figure."""
 
 from __future__ import annotations
 
-import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -12,9 +12,10 @@ import typer
 
 from ..ops import stats as ops
 from ..reports import stats as reports
+from ..reports.model import Report
 from ..store.workbook import Workbook
 from .common import (
-    FormatOpt, OutputOpt, State, UnmaskOpt, as_of_day, choose_format, emit, estate_of, find_workbook, parse_period,
+    FormatOpt, OutputOpt, UnmaskOpt, as_of_day, choose_format, emit, estate_of, find_workbook, parse_period,
     remembered, replay, say, state,
 )
 
@@ -25,56 +26,34 @@ AsOf = Annotated[str | None, typer.Option("--as-of", help="计算日期 YYYY-MM-
 Building = Annotated[str | None, typer.Option("--building", "-b", help="只看一个楼栋")]
 
 
-def _stats(st: State, month: str, day: dt.date, building: str | None):  # type: ignore[no-untyped-def]
-    with Workbook(find_workbook(st)) as wb:
-        return ops.monthly(wb, month, day, building=building), estate_of(wb)
-
-
-def _asked(ctx: typer.Context, command: str, period: str, as_of: str | None, building: str | None, fmt: str | None,
-           output: Path | None, unmask: bool, *more: str):  # type: ignore[no-untyped-def]
-    """Arguments checked (a bad format or -o refused before the workbook is read); the question, and the
-    output remembered for it if the same was asked of the same workbook bytes before (render.memo)."""
+def _run(ctx: typer.Context, build: Callable[[ops.Stats, dict[str, str], str], Report], asked: tuple[str, ...],
+         period: str, as_of: str | None, building: str | None, fmt: str | None, output: Path | None,
+         unmask: bool) -> None:
+    """Arguments checked (a bad format or -o refused before the workbook is read); the output remembered
+    for the same question on the same workbook bytes (render.memo), else the figures and their report."""
     st = state(ctx)
     month, day = parse_period(period), as_of_day(as_of)
     renderer = choose_format(output, fmt, None, st)
-    remember = remembered(st, renderer, output, command, month, day, building, unmask, *more)
-    return st, month, day, renderer, remember
-
-
-@app.command("monthly", help="月度统计：应收、实收、收费率、户收费率、清缴率、预收与预存、环比/同比/本年累计、按楼栋/项目/收款方式、期末欠费账龄、欠费前 20 户、时效预警、报修与投诉指标. -o report.html|xlsx|json|csv.")
-def monthly(
-    ctx: typer.Context,
-    period: Period,
-    as_of: AsOf = None,
-    building: Building = None,
-    unmask: UnmaskOpt = False,
-    fmt: FormatOpt = None,
-    output: OutputOpt = None,
-) -> None:
-    st, month, day, renderer, remember = _asked(ctx, "monthly", period, as_of, building, fmt, output, unmask)
+    remember = remembered(st, renderer, output, *asked, month, day, building, unmask)
     if replay(st, remember, renderer, output):
         return
-    figures, estate = _stats(st, month, day, building)
+    with Workbook(find_workbook(st)) as wb:
+        figures, estate = ops.monthly(wb, month, day, building=building), estate_of(wb)
     if figures.empty:  # said, and not remembered: the month may be billed later today
         say(st, st.t("stats.no_bills", period=figures.period))
         remember = None
-    emit(st, reports.monthly(figures, estate, st.lang), fmt=fmt, output=output, unmask=unmask, remember=remember)
+    emit(st, build(figures, estate, st.lang), fmt=fmt, output=output, unmask=unmask, remember=remember)
+
+
+@app.command("monthly", help="月度统计：应收、实收、收费率、户收费率、清缴率、预收与预存、环比/同比/本年累计、按楼栋/项目/收款方式、期末欠费账龄、欠费前 20 户、时效预警、报修与投诉指标. -o report.html|xlsx|json|csv.")
+def monthly(ctx: typer.Context, period: Period, as_of: AsOf = None, building: Building = None, unmask: UnmaskOpt = False,
+            fmt: FormatOpt = None, output: OutputOpt = None) -> None:
+    _run(ctx, reports.monthly, ("monthly",), period, as_of, building, fmt, output, unmask)
 
 
 @app.command("explain", help="指标明细：列出一个指标分子、分母背后的行（户、账单、收款、工单）. KPI: 收费率/collection_rate, 户收费率/household_rate, 清缴率/recovery_rate, 及时完成率, 回访率, 及时回访率, 满意度 …")
-def explain(
-    ctx: typer.Context,
-    kpi: Annotated[str, typer.Argument(help="指标, e.g. 收费率, household_rate, 回访率")],
-    period: Period,
-    as_of: AsOf = None,
-    building: Building = None,
-    unmask: UnmaskOpt = False,
-    fmt: FormatOpt = None,
-    output: OutputOpt = None,
-) -> None:
-    st, month, day, renderer, remember = _asked(ctx, "explain", period, as_of, building, fmt, output, unmask, kpi)
-    if replay(st, remember, renderer, output):
-        return
-    figures, estate = _stats(st, month, day, building)
-    emit(st, reports.explain(figures, kpi, st.lang), fmt=fmt, output=output, unmask=unmask,
-         remember=None if figures.empty else remember)
+def explain(ctx: typer.Context, kpi: Annotated[str, typer.Argument(help="指标, e.g. 收费率, household_rate, 回访率")],
+            period: Period, as_of: AsOf = None, building: Building = None, unmask: UnmaskOpt = False,
+            fmt: FormatOpt = None, output: OutputOpt = None) -> None:
+    _run(ctx, lambda figures, estate, lang: reports.explain(figures, kpi, lang), ("explain", kpi), period, as_of,
+         building, fmt, output, unmask)

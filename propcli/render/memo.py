@@ -18,6 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..store import cache
+from ..store.workbook import _sha256
 
 KEEP = 12
 PREFIX = "out-"
@@ -33,21 +34,13 @@ def _code() -> bytes:
     return h.digest()
 
 
-def file_digest(path: Path) -> bytes:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.digest()
-
-
 def key(workbook: Path, *asked: object) -> str | None:
     """The key of this question on this workbook (None when the workbook cannot be read)."""
     try:
-        content = file_digest(workbook)
+        content = _sha256(workbook)  # the store's own digest of a workbook file (as its commits check it)
     except OSError:
         return None
-    h = hashlib.sha256(b"propcli-output 1\0" + _code() + content)
+    h = hashlib.sha256(b"propcli-output 1\0" + _code() + content.encode())
     h.update(repr(asked).encode())
     return h.hexdigest()
 
