@@ -39,8 +39,9 @@ def _run(ctx: typer.Context, build: Callable[[ops.Stats, dict[str, str], str], R
         return
     with Workbook(find_workbook(st)) as wb:
         figures, estate = ops.monthly(wb, month, day, building=building), estate_of(wb)
-    if figures.empty:  # said, and not remembered: the month may be billed later today
-        say(st, st.t("stats.no_bills", period=figures.period))
+    if figures.empty:  # said (a table on the terminal says it itself), not remembered: it may be billed today
+        if output is not None or renderer.name != "table":
+            say(st, reports.empty_note(figures, st.lang))
         remember = None
     emit(st, build(figures, estate, st.lang), fmt=fmt, output=output, unmask=unmask, remember=remember)
 

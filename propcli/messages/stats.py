@@ -8,6 +8,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "target {target}; bills by period, collected = paid by the as-of day; prepayments apart, in no rate"),
     "stats.no_bills": ("账期 {period} 没有账单：报表为空（先运行 propcli billing run --period {period}）",
                        "no bills for {period}: the report is empty (run propcli billing run --period {period} first)"),
+    "stats.no_bills_building": ("楼栋 {building} 在账期 {period} 没有账单：报表为空（该账期有账单的楼栋：{buildings}）",
+                                "building {building} has no bills for {period}: the report is empty (billed: {buildings})"),
     "stats.as_of_early": ("计算日期 {value} 早于账期 {period} 的第一天 {start}",
                           "as-of day {value} is before {period} began ({start})"),
     "stats.as_of_early.hint": ("--as-of 写 {start} 或以后的日期（默认今天）", "give --as-of {start} or later (default: today)"),

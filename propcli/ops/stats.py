@@ -116,6 +116,7 @@ class Stats:
     service: service_figures.ServiceFigures
     recurring: list[tuple[str, int, int, int, int]]  # category, in P, in P−1, in 12 months, units repeating
     building_of: Callable[[str], str] = field(repr=False, default=lambda u: "")
+    buildings: list[str] = field(default_factory=list)  # the 楼栋 billed in the period, whatever --building
 
     @property
     def empty(self) -> bool:
@@ -256,18 +257,19 @@ class Ledger:
         i = self.index.get(target)
         return None if i is None else self.cols["period"][i]
 
-    def prepaid(self, period: str, start: dt.date, end: dt.date) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
-        """Per unit in scope: 预收 (payments received from `start` to `end` into 预存 or bills after
-        `period`) and the 预存 balance at the close of `end` (what the payments by then hold for periods
-        after `period`: their 预存 parts, and what they paid into later bills)."""
+    def prepaid(self, period: str, start: dt.date, end: dt.date, day: dt.date) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
+        """Per unit in scope: 预收 (payments received from `start` to `end`, not voided by `day`, into 预存
+        or bills after `period`) and the 预存 balance at the close of `end` (what the payments by then hold
+        for periods after `period`: their 预存 parts, and what they paid into later bills)."""
         received: dict[str, Decimal] = {}
         balance: dict[str, Decimal] = {}
         for part in self.parts:
-            if not part.on(end) or not self.in_scope(part.unit):
+            if not self.in_scope(part.unit):
                 continue
-            if part.target == PREPAID:
+            if part.target == PREPAID and part.on(end):
                 balance[part.unit] = balance.get(part.unit, ZERO) + part.amount
-            if start <= part.paid_on <= end and self._advance(part.target, period):  # type: ignore[operator]
+            if (start <= part.paid_on <= end and part.on(day)  # type: ignore[operator]
+                    and self._advance(part.target, period)):
                 received[part.unit] = received.get(part.unit, ZERO) + part.amount
         for later in (p for p in self.by_period if p > period):
             for i in self.by_period[later]:
@@ -288,13 +290,13 @@ class Ledger:
         start, end = kpi.period_window(period, day)
         lines = self.lines(period, day)
         debts = self.old_debts(start, end) if old else []
-        held = self.prepaid(period, start, end) if prepaid else ({}, {})
+        held = self.prepaid(period, start, end, day) if prepaid else ({}, {})
         sums = (sum(held[0].values(), ZERO), sum(held[1].values(), ZERO)) if prepaid else (None, None)
         return Month(period, day, lines, debts, kpi.fee_figures(lines, debts, prepaid_received=sums[0],
                                                                  prepaid_balance=sums[1]), held)
 
     def receipts(self, period: str, day: dt.date) -> list[Receipt]:
-        """The payments received in the month (by `day`, not voided by then), split by what they paid."""
+        """The payments received in the month (by `day`) and not voided by `day`, split by what they paid."""
         start, end = kpi.period_window(period, day)
         mine: dict[str, list[Part]] = {}
         for part in self.parts:
@@ -303,7 +305,7 @@ class Ledger:
         out = []
         for receipt, parts in mine.items():
             first = parts[0]
-            if not first.on(end):
+            if not first.on(day):
                 continue
             split = {"current": ZERO, "arrears": ZERO, "advance": ZERO}
             for p in parts:
@@ -346,8 +348,9 @@ def monthly(wb: Workbook, period: str, as_of: dt.date, *, building: str | None =
     end = kpi.period_window(period, as_of)[1]
     groups = _grouped(month, building_of)
     debts = arrears.report(wb, end, building=building)
+    billed = sorted({building_of(ledger.unit(i)) or NONE for i in ledger.by_period.get(period, ())}, key=unit_sort_key)
     return Stats(period, as_of, wanted, goal, month, prev, ago, ytd, trend, *groups, ledger.receipts(period, as_of),
-                 debts, *_service(wb, period, as_of, in_scope, building_of), building_of=building_of)
+                 debts, *_service(wb, period, as_of, in_scope, building_of), building_of=building_of, buildings=billed)
 
 
 def _periods(first: str, last: str) -> list[str]:

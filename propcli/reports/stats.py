@@ -126,7 +126,15 @@ def monthly(st: ops.Stats, estate: dict[str, str], lang: str) -> Report:
     params = {"period": st.period, "as_of": st.as_of, "building": st.building}
     return Report("stats.monthly", title, sections if not st.empty else [], params, Audience.OFFICE,
                   subtitle=tr("stats.subtitle", lang, target=f"{(goal * 100).normalize():f}%"), estate=estate,
-                  empty_note=tr("stats.no_bills", lang, period=st.period), charts=charts if not st.empty else [])
+                  empty_note=empty_note(st, lang), charts=charts if not st.empty else [])
+
+
+def empty_note(st: ops.Stats, lang: str) -> str:
+    """What an empty month says: no bills at all, or none in the building asked (naming those billed)."""
+    if st.building and st.buildings:
+        return tr("stats.no_bills_building", lang, period=st.period, building=st.building,
+                  buildings="、".join(st.buildings))
+    return tr("stats.no_bills", lang, period=st.period)
 
 
 def _methods(receipts: Sequence[Receipt]) -> Section:
@@ -308,4 +316,4 @@ def explain(st: ops.Stats, key: str, lang: str) -> Report:
         sections += _detail(st, "receipts")
     return Report("stats.explain", title, sections, {"period": st.period, "as_of": st.as_of, "kpi": fee,
                                                       "building": st.building}, Audience.OFFICE,
-                  empty_note=tr("stats.no_bills", lang, period=st.period))
+                  empty_note=empty_note(st, lang))
