@@ -319,3 +319,25 @@ def test_a_remembered_output_is_never_stale(cli, estate):
     after = json.loads(cli(*args).stdout)
     ytd = {r["key"]: r for r in after["compare"]["rows"]}["year_to_date"]
     assert (after["collected"], after["arrears_at_end"], ytd["collected"]) == ("540.00", "450.00", "2240.00")
+
+
+def test_one_building_and_a_service_figure(cli, estate, sample_readonly):
+    # --building 2: only C and D (see by_building in test_by_building_item_and_method): 450 billed, 150
+    # collected, 清缴率 300/450; nothing of building 1's 预存
+    data = stats(cli, estate, "--period", "2025-03", "--as-of", "2025-04-20", "--building", "2")
+    assert (data["building"], data["billed"], data["collected"], data["recovery_rate"], data["prepaid_balance"]) == (
+        "2", "450.00", "150.00", "0.6667", "0.00")
+    # the arrears at the end of building 2 only: C 150 + D 300
+    assert data["arrears_at_end"] == "450.00"
+    none = cli("-w", estate, "stats", "monthly", "--period", "2025-03", "--as-of", "2025-04-20", "--building", "9")
+    assert none.exit_code == 0 and "楼栋 9" in none.output and "1、2" in none.output
+    # a service figure is explained by reports.figures, under the statistics' own key
+    result = cli("-w", sample_readonly, "stats", "explain", "回访率", "--period", "2026-10", "--as-of", "2026-11-23",
+                 "-f", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    service = json.loads(cli("-w", sample_readonly, "stats", "monthly", "--period", "2026-10", "--as-of", "2026-11-23",
+                             "-f", "json").stdout)["service"]
+    rows = data["rows"]["rows"]
+    assert data["report"] == "stats.explain"
+    assert D(sum(r["counted"] == "✓" for r in rows)) / len(rows) == D(service["visit_rate"])
