@@ -155,14 +155,20 @@ class Ledger:
         # day on which one of them changed what the bill had been paid (after it, 已收 is the answer)
         self.by_index: dict[int, list[tuple[dt.date, bool, dt.date | None, Decimal]]] = {}
         self.changed: dict[int, dt.date] = {}
-        for part in self.parts:
-            i = self.index.get(part.target)
-            if i is None or part.paid_on is None:
+        index, by_index, changed = self.index, self.by_index, self.changed
+        for _, _, paid_on, voided, void_day, _, target, amount, _ in self.parts:
+            i = index.get(target)
+            if i is None:
                 continue
-            self.by_index.setdefault(i, []).append((part.paid_on, part.voided, part.void_day, part.amount))
-            last = part.paid_on if not part.voided else (part.void_day or part.paid_on)
-            if last > self.changed.get(i, dt.date.min):
-                self.changed[i] = last
+            entry = (paid_on, voided, void_day, amount)
+            last = (void_day or paid_on) if voided else paid_on
+            if i in by_index:
+                by_index[i].append(entry)
+                if last > changed[i]:
+                    changed[i] = last
+            else:
+                by_index[i] = [entry]
+                changed[i] = last
 
     def _parts(self, since: dt.date) -> list[Part]:
         """The 分配 parts of payments received after `since`, voided, or still holding 预存: the only ones
