@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import operator
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import compress, count
@@ -95,7 +95,7 @@ class Month:
     lines: list[kpi.BillLine]
     old: list[kpi.OldDebt]
     figures: kpi.FeeFigures
-    prepaid: tuple[dict[str, Decimal], dict[str, Decimal]] = ({}, {})  # per unit: 预收, 预存
+    prepaid: tuple[dict[str, Decimal], dict[str, Decimal]] = field(default_factory=lambda: ({}, {}))  # per unit: 预收, 预存
 
 
 @dataclass
