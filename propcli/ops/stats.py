@@ -148,6 +148,7 @@ class Ledger:
             if p is not None:
                 self.by_period.setdefault(p, []).append(i)
         self._days: int | None = None
+        self._unpaid: set[int] | None = None  # bills whose 已收 is not their 金额 now
         self.parts = self._parts(since)
         targets = {p.target for p in self.parts}  # the bills a part names: 账单号 → row, for those only
         self.index = {b: i for i, b in enumerate(cols["bill_id"]) if b in targets}
@@ -239,15 +240,21 @@ class Ledger:
 
     def old_debts(self, start: dt.date, end: dt.date) -> list[kpi.OldDebt]:
         """The bills overdue on `start` (due before it) and owed at the close of the day before, with what
-        they still owed at the close of `end`."""
+        they still owed at the close of `end`. Only bills of periods before `start`'s month can be (a bill
+        is due after its period), and only those unpaid now or paid into since the day before."""
         cols = self.cols
         eve = start - dt.timedelta(days=1)
-        look = set(compress(count(), map(operator.ne, cols["amount"], cols["paid"])))
-        look.update(i for i, last in self.changed.items() if last > eve)
+        month = f"{start:%Y-%m}"
+        if self._unpaid is None:
+            self._unpaid = set(compress(count(), map(operator.ne, cols["amount"], cols["paid"])))
+        look = self._unpaid | {i for i, last in self.changed.items() if last > eve}
+        periods, amounts, statuses = cols["period"], cols["amount"], cols["status"]
         out = []
         for i in sorted(look):
-            amount, period = cols["amount"][i], cols["period"][i]
-            if amount is None or cols["status"][i] == WAIVED or period is None or not self.in_scope(self.unit(i)):
+            amount, period = amounts[i], periods[i]
+            if period is None or period >= month or amount is None or statuses[i] == WAIVED:
+                continue
+            if not self.in_scope(self.unit(i)):
                 continue
             due = self.due(i)
             if due is None or due >= start:
