@@ -6,6 +6,7 @@ level (docs/stats.md); the drill-down lists are sheets of the XLSX report and th
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from ..domain import kpi
@@ -38,16 +39,31 @@ KPIS = {"collection_rate": ("收费率", "collection rate"), "household_rate": (
         "recovery_rate": ("清缴率", "recovery rate")}
 
 
-def fee_values(f: kpi.FeeFigures, *, old: bool = True) -> dict[str, object]:
-    """A FeeFigures as a row of FEE_COLUMNS (清缴率 left blank where it was not computed)."""
+@dataclass(frozen=True)
+class NoRate:
+    """A rate with nothing to divide by (清缴率 when nothing was owed): "—" on a page, null in JSON."""
+
+    def text(self, lang: str) -> str:
+        return "—"
+
+    def data(self) -> object:
+        return None
+
+
+def fee_values(f: kpi.FeeFigures, *, old: bool = True, dash: bool = True) -> dict[str, object]:
+    """A FeeFigures as a row of FEE_COLUMNS (清缴率 left blank where it was not computed; a rate over
+    nothing shown "—" unless `dash` is off: a chart's series takes numbers or nothing)."""
+    def rate(value: Decimal | None) -> object:
+        return NoRate() if value is None and dash else value
+
     row: dict[str, object] = {
-        "billed": f.billed, "waived": f.waived, "collected": f.collected, "collection_rate": f.collection_rate,
+        "billed": f.billed, "waived": f.waived, "collected": f.collected, "collection_rate": rate(f.collection_rate),
         "households_billed": f.households_billed, "households_paid": f.households_paid,
-        "household_rate": f.household_rate, "prepaid_received": f.prepaid_received,
+        "household_rate": rate(f.household_rate), "prepaid_received": f.prepaid_received,
         "prepaid_balance": f.prepaid_balance}
     if old:
         row.update(arrears_at_start=f.arrears_at_start, arrears_recovered=f.arrears_recovered,
-                   recovery_rate=f.recovery_rate)
+                   recovery_rate=rate(f.recovery_rate))
     return row
 
 
@@ -88,7 +104,7 @@ def monthly(st: ops.Stats, estate: dict[str, str], lang: str) -> Report:
     trend_columns = [col("period", "账期", "period", Kind.ID), col("as_of", "计算日期", "as of", Kind.DATE, brief=False),
                      *(c for c in FEE_COLUMNS if c.key in ("billed", "collected", "collection_rate",
                                                          "households_billed", "households_paid", "household_rate"))]
-    trend = [{"period": x.period, "as_of": x.as_of, **fee_values(x.figures, old=False)} for x in st.trend]
+    trend = [{"period": x.period, "as_of": x.as_of, **fee_values(x.figures, old=False, dash=False)} for x in st.trend]
     named = [col("name", "楼栋", "building", Kind.ID), *FEE_COLUMNS]
     sections = [
         Section("summary", "本月指标", "figures of the month", summary_columns, [summary], record=True, json="top"),
