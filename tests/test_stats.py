@@ -231,6 +231,8 @@ def test_bad_input_is_refused_and_nothing_is_written(cli, estate, tmp_path):
         wb.update(table, row, {"value": "九成五"}, key="收费率目标")
         wb.commit("test")
     before = sha(estate)
+    checked = cli("-w", estate, "check", "stats")  # `check` names it too, and finds nothing else to say
+    assert checked.exit_code == 3 and "收费率目标" in checked.output and "九成五" in checked.output
     bad = cli("-w", estate, "stats", "monthly", "--period", "2025-03", "--as-of", "2025-04-20", "-o", out)
     assert bad.exit_code == 1
     assert "小区信息" in bad.output and "九成五" in bad.output and "95%" in bad.output
