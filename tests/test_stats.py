@@ -187,6 +187,12 @@ def test_explain_lists_the_rows(cli, estate):
         ("2-1-101", "2025-01", "300.00", "300.00"), ("2-1-102", "2025-01", "150.00", "0.00")]
     text = cli("-w", estate, "stats", "explain", "收费率", "--period", "2025-03", "--as-of", "2025-04-20").stdout
     assert "收费率 = 540.00 / 940.00 = 57.45%" in text
+    # the payments behind 实收: A's 250 of 02-10 (its 预存), E 40, B 100, D 150 — not C's voided 100, not B's
+    # 100 of 04-25 (after the as-of day): 250 + 40 + 100 + 150 = 540
+    data = json.loads(cli("-w", estate, "stats", "explain", "collection_rate", "--period", "2025-03", "--as-of",
+                          "2025-04-20", "-f", "json").stdout)
+    assert [(r["receipt_no"], r["amount"]) for r in data["collection_rate_payments"]["rows"]] == [
+        ("SJ2025000003", "250.00"), ("SJ2025000005", "40.00"), ("SJ2025000007", "100.00"), ("SJ2025000008", "150.00")]
     bad = cli("-w", estate, "stats", "explain", "完成率x", "--period", "2025-03", "--as-of", "2025-04-20")
     assert bad.exit_code == 1 and "collection_rate" in bad.output
 

@@ -112,6 +112,7 @@ class Stats:
     by_building: list[tuple[str, kpi.FeeFigures]]
     by_item: list[tuple[str, kpi.FeeFigures]]
     receipts: list[Receipt]
+    paid_into: list[Part]  # the parts of payments into the month's bills, by the as-of day
     debts: arrears.Report  # at the end of the month's window
     service: service_figures.ServiceFigures
     recurring: list[tuple[str, int, int, int, int]]  # category, in P, in P−1, in 12 months, units repeating
@@ -308,6 +309,12 @@ class Ledger:
         return Month(period, day, lines, debts, kpi.fee_figures(lines, debts, prepaid_received=sums[0],
                                                                  prepaid_balance=sums[1]), held)
 
+    def paid_into(self, period: str, day: dt.date) -> list[Part]:
+        """The 分配 parts of payments in effect on `day` that went into the period's bills (those of the last
+        13 months, voided or holding 预存 when read: older ones are in the bills' 已收 without a part here)."""
+        return sorted((p for p in self.parts if p.target and self.period_of(p.target) == period and p.on(day)
+                       and self.in_scope(p.unit)), key=lambda p: (p.paid_on, p.receipt, p.target))
+
     def receipts(self, period: str, day: dt.date) -> list[Receipt]:
         """The payments received in the month (by `day`) and not voided by `day`, split by what they paid."""
         start, end = kpi.period_window(period, day)
@@ -363,6 +370,7 @@ def monthly(wb: Workbook, period: str, as_of: dt.date, *, building: str | None =
     debts = arrears.report(wb, end, building=building)
     billed = sorted({building_of(ledger.unit(i)) or NONE for i in ledger.by_period.get(period, ())}, key=unit_sort_key)
     return Stats(period, as_of, wanted, goal, month, prev, ago, ytd, trend, *groups, ledger.receipts(period, as_of),
+                 ledger.paid_into(period, as_of),
                  debts, *_service(wb, period, as_of, in_scope, building_of), building_of=building_of, buildings=billed)
 
 

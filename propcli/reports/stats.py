@@ -121,7 +121,7 @@ def monthly(st: ops.Stats, estate: dict[str, str], lang: str) -> Report:
         _limitation(st),
         *_service(st, lang),
     ]
-    details = [*(s for kpi_key in (*RATES, "receipts") for s in _detail(st, kpi_key)), *_service_detail(st)]
+    details = [*(s for kpi_key in (*RATES, "receipts") for s in _detail(st, kpi_key, lang)), *_service_detail(st)]
     for s in details:
         s.detail = True
     sections += details
@@ -240,7 +240,7 @@ BILL_COLUMNS = [col("bill_id", "账单号", "bill", Kind.ID), col("unit_id", "�
                 col("building", "楼栋", "building", Kind.ID), col("item", "收费项目", "item")]
 
 
-def _detail(st: ops.Stats, key: str) -> list[Section]:
+def _detail(st: ops.Stats, key: str, lang: str) -> list[Section]:
     """The rows behind one fee KPI: its numerator and denominator, row by row, with totals equal to them."""
     b = st.building_of
     m = st.month
@@ -252,7 +252,8 @@ def _detail(st: ops.Stats, key: str) -> list[Section]:
                 col("billed", "应收", "billed", Kind.MONEY), col("collected", "实收", "collected", Kind.MONEY),
                 col("owing", "未收", "owing", Kind.MONEY)]
         total = {k: sum((r[k] or ZERO for r in rows), ZERO) for k in ("amount", "waived", "billed", "collected", "owing")}
-        return [Section("collection_rate_bills", "收费率：本月账单", "collection rate: the bills", cols, rows, total)]
+        return [Section("collection_rate_bills", "收费率：本月账单", "collection rate: the bills", cols, rows, total),
+                _paid_into(st, lang)]
     if key == "household_rate":
         units: dict[str, list[kpi.BillLine]] = {}
         for x in m.lines:
@@ -288,6 +289,24 @@ def _detail(st: ops.Stats, key: str) -> list[Section]:
             col("other", "未分配", "unallocated", Kind.MONEY)]
     total = {k: sum((r[k] for r in rows), ZERO) for k in ("amount", "current", "arrears", "advance", "other")}  # type: ignore[misc]
     return [Section("receipts", "本月收款", "payments received", cols, rows, total)]
+
+
+def _paid_into(st: ops.Stats, lang: str) -> Section:
+    """The payments behind 实收: each part of a receipt that went into one of the month's bills, and what
+    the bills' 已收 holds beyond them (paid before the receipts read, or typed without a receipt)."""
+    rows: list[dict[str, object]] = [
+        {"receipt_no": p.receipt, "unit_id": p.unit, "paid_on": p.paid_on, "method": p.method, "bill_id": p.target,
+         "amount": p.amount} for p in st.paid_into]
+    listed = sum((p.amount for p in st.paid_into), ZERO)
+    rest = st.month.figures.collected - listed
+    if rest:
+        rows.append({"receipt_no": "", "method": _label(lang, "更早的收款或无收据的已收", "earlier receipts or 已收 without one"),
+                     "amount": rest})
+    cols = [col("receipt_no", "收据号", "receipt", Kind.ID), col("unit_id", "房号", "unit", Kind.ID),
+            col("paid_on", "收款日期", "paid on", Kind.DATE), col("method", "方式", "method"),
+            col("bill_id", "账单号", "bill", Kind.ID), col("amount", "分配金额", "amount", Kind.MONEY)]
+    return Section("collection_rate_payments", "收费率：实收的收款", "collection rate: the payments", cols, rows,
+                   {"amount": st.month.figures.collected})
 
 
 def _service_detail(st: ops.Stats) -> list[Section]:
@@ -327,9 +346,9 @@ def explain(st: ops.Stats, key: str, lang: str) -> Report:
     shown = "—" if value is None else f"{value * 100:.2f}%"
     zh, en = KPIS[fee]
     title = f"{_label(lang, zh, en)} = {num} / {den} = {shown}"
-    sections = _detail(st, fee)
+    sections = _detail(st, fee, lang)
     if fee == "recovery_rate":
-        sections += _detail(st, "receipts")
+        sections += _detail(st, "receipts", lang)
     return Report("stats.explain", title, sections, {"period": st.period, "as_of": st.as_of, "kpi": fee,
                                                       "building": st.building}, Audience.OFFICE,
                   empty_note=empty_note(st, lang))
