@@ -107,9 +107,14 @@ def bench(size: str, src: Path, work: Path, runs: int, log, results: list) -> No
 
 
 def main() -> None:
+    command_line(__doc__, bench, "service", report)
+
+
+def command_line(doc: str | None, bench_fn, folder: str, report_fn) -> None:  # type: ignore[no-untyped-def]
+    """`python bench/X.py [--size M] [--runs 3]`: one estate, its lines timed into `bench/out/FOLDER-SIZE`."""
     from bench.run import OUT, estate
 
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--size", default="M")
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
@@ -119,21 +124,24 @@ def main() -> None:
 
     results: list = []
     size = args.size.upper()
-    bench(size, estate(size, log), OUT / f"service-{size}", max(1, args.runs), log, results)
-    report(results)
+    bench_fn(size, estate(size, log), OUT / f"{folder}-{size}", max(1, args.runs), log, results)
+    report_fn(results)
 
 
-def report(results: list) -> None:
+def report(results: list, targets: dict[str, list] | None = None, issue: str = "11") -> None:
+    """The lines, then each size's targets (`targets` by size; by default issue 11's, for every size)."""
     print(f"{'size':<5}{'command':<46}{'propcli s':>10}{'MiB':>6}")
     for size, task, mine, _ in results:
         print(f"{size:<5}{task:<46}{mine[0]:>10.2f}{mine[1]:>6}")
     for size in dict.fromkeys(r[0] for r in results):
         mine = {task: m for s, task, m, _ in results if s == size}
-        print(f"\ntargets on {size} (issue 11):")
-        for task, limit in TARGETS:
+        limits = TARGETS if targets is None else targets.get(size, [])
+        if not limits:
+            continue
+        print(f"\ntargets on {size} (issue {issue}):")
+        for task, limit in limits:
             if task in mine:
                 print(f"  {'✓' if mine[task][0] <= limit else '✗'} {task:<40} ≤ {limit:.0f} s: {mine[task][0]:.2f} s")
-
 
 if __name__ == "__main__":
     main()

@@ -63,6 +63,8 @@ REPORT_COMMANDS = [
     ("workorders", "show", "GD2026110017"), ("workorders", "policy"), ("workorders", "summary", "--period", "2026-10"),
     ("workorders", "summary", "--period", "2026-10", "--explain", "回访率"),
     ("complaints", "list", "--as-of", "2026-11-23"), ("complaints", "show", "TS2026110003"),
+    ("stats", "monthly", "--period", "2026-10", "--as-of", "2026-11-23"),
+    ("stats", "explain", "收费率", "--period", "2026-10", "--as-of", "2026-11-23"),
 ]
 HEAD = """# Reports and their JSON
 
@@ -79,6 +81,8 @@ Every report is the same shape in every format. `--format json` (or `-o FILE.jso
 
 - `report` names the report; `params` is what it was asked. Each section is `{"rows": [...], "total": {...} | null}`
   (`total` holds only the summed columns); a one-record section (a unit's profile) is the object itself.
+  A statistics report puts its headline record's fields at the top level (`"billed": "228705.89"`) and
+  gives some sections as plain lists (`"by_building": [{...}]`); its drill-down lists are XLSX sheets only.
 - Keys are the column keys below: they never change with `--lang`. Labels (中文 / English) are for the table,
   CSV, XLSX and HTML only.
 - Money is a decimal string with two places (`"1234.50"`), never a float; ratios a decimal string with four;
@@ -120,7 +124,10 @@ def _describe(report, args) -> str:  # type: ignore[no-untyped-def]
     out = [f"\n## `{report.key}` — `propcli {' '.join(a for a in args if not a.startswith('--dry'))}`\n\n"
            f"Audience: {report.audience.value}. Params: {', '.join(f'`{k}`' for k in report.params) or '—'}.\n"]
     for s in report.sections[:1] if report.key == "owners.show" else report.sections:
-        shape = "one record" if s.record else "rows" + (" and a total" if s.total is not None else "")
+        shape = ("fields at the top level of the JSON" if s.json == "top" else "a list of rows" if s.json == "list"
+                 else "one record" if s.record else "rows" + (" and a total" if s.total is not None else ""))
+        if s.detail:
+            shape += "; a drill-down: an XLSX sheet only"
         out.append(f"\n### `{s.key}` ({shape}) — {s.zh} / {s.en}\n\n| key | kind | JSON | 中文 | English |\n"
                    "|---|---|---|---|---|\n")
         seen_group = False

@@ -273,19 +273,59 @@ UnmaskOpt = Annotated[bool, typer.Option("--unmask", help="show phones and ID nu
 
 
 def emit(st: State, report: Report, *, fmt: str | None = None, output: Path | None = None, unmask: bool = False,
-         allowed: tuple[str, ...] | None = None, announce: bool = True) -> None:
+         allowed: tuple[str, ...] | None = None, announce: bool = True, remember: Remembered | None = None) -> None:
     """A report, masked for its audience, in the format asked for (--format, else -o's extension, else
-    the table) to -o FILE or stdout. An unknown format or extension is a usage error; nothing is written."""
+    the table) to -o FILE or stdout. An unknown format or extension is a usage error; nothing is written.
+    With `remember` (see `remembered`) the output is kept for the same question on the same workbook."""
     renderer = choose_format(output, fmt, allowed)
-    report = cells.masked(report, unmask)
+    report = formats.for_renderer(cells.masked(report, unmask), renderer)
     if renderer.name == "table" and output is None:
         if report.empty_note and not any(s.rows for s in report.sections):
             say(st, report.empty_note)
             return
-        _print_table(st, report)
-        return
-    data = renderer.render(report, formats.Options(st.lang, None, st.templates_dir, st.workbook_path))
+        if remember is None:
+            _print_table(st, report)
+            return
+        data: str | bytes = formats.to_text(report, formats.Options(st.lang, terminal_width()))
+    else:
+        data = renderer.render(report, formats.Options(st.lang, None, st.templates_dir, st.workbook_path))
+    if remember is not None:
+        from ..render import memo
+
+        memo.store(remember.workbook, remember.key, data, *remember.asked)
     write_output(st, data, output, announce=announce)
+
+
+@dataclass(frozen=True)
+class Remembered:
+    workbook: Path
+    key: str | None
+    asked: tuple[object, ...]
+
+
+def remembered(st: State, renderer: formats.Renderer, output: Path | None, *asked: object) -> Remembered | None:
+    """The key under which this output may be remembered (render.memo), or None where it is not: HTML
+    (templates beside the workbook may change it) and a table printed on a terminal (colours, width)."""
+    from ..render import memo
+
+    if renderer.name == "html" or (renderer.name == "table" and output is None and sys.stdout.isatty()):
+        return None
+    path = find_workbook(st)
+    asked = (*asked, renderer.name, st.lang, terminal_width() if renderer.name == "table" and output is None else None)
+    return Remembered(path, memo.key(path, *asked), asked)
+
+
+def replay(st: State, remember: Remembered | None, renderer: formats.Renderer, output: Path | None) -> bool:
+    """Write the remembered output of this question, if there is one (True: done)."""
+    from ..render import memo
+
+    if remember is None:
+        return False
+    data = memo.load(remember.workbook, remember.key)
+    if data is None:
+        return False
+    write_output(st, data if renderer.binary else data.decode("utf-8"), output)
+    return True
 
 
 def choose_format(output: Path | None, fmt: str | None, allowed: tuple[str, ...] | None = None,

@@ -175,6 +175,8 @@ def format_allocations(allocs: Iterable[Allocation]) -> str:
 
 _ENTRY = re.compile(r"^([^:]+):([+-]?\d+(?:\.\d{1,2})?)$")
 _ENTRY_SEPARATORS = re.compile(r"[;\n]")
+# what format_allocations writes (ASCII bill numbers or 预存, two decimals): read without normalising
+_WRITTEN = re.compile(r"(?:[0-9A-Za-z_-]+|预存):[0-9]+\.[0-9]{2}(?:;(?:[0-9A-Za-z_-]+|预存):[0-9]+\.[0-9]{2})*")
 
 
 def parse_allocations(text: str | None) -> tuple[Allocation, ...]:
@@ -185,6 +187,8 @@ def parse_allocations(text: str | None) -> tuple[Allocation, ...]:
     """
     if text is None or not str(text).strip():
         return ()
+    if isinstance(text, str) and _WRITTEN.fullmatch(text):  # the common case, a few times faster
+        return tuple(Allocation(t, Decimal(a)) for t, _, a in (e.partition(":") for e in text.split(";")))
     normal = unicodedata.normalize("NFKC", str(text)).replace("\r", "\n")
     allocations = []
     for entry in _ENTRY_SEPARATORS.split(normal):

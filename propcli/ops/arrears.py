@@ -456,3 +456,9 @@ def due_actions(rep: Report) -> list[tuple[Debtor, list]]:
         if actions:
             out.append((d, sorted(actions, key=lambda a: a.step.order)))
     return out
+
+
+def void_day(text: object) -> dt.date | None:
+    """The day a 作废 cell names (`2026-11-23 重复收款`), or None: for the statistics, which judge
+    payments on past days the way this report does."""
+    return _void_day(text)

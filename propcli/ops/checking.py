@@ -52,10 +52,21 @@ def dunning_policy(wb: Workbook) -> list[Problem]:
     return problems
 
 
+def stats_settings(wb: Workbook) -> list[Problem]:
+    """小区信息 › 收费率目标 the monthly statistics cannot read (not a percentage)."""
+    from . import stats
+
+    try:
+        stats.target(wb)
+    except DataError as exc:
+        return [Problem("stats", exc.key, exc.location or Location(wb.name), wb.settings().get("collection_target"))]
+    return []
+
+
 # Checks that need more than the typed tables (the billing rules over several registers, the ladder).
 WORKBOOK_CHECKS = {"billing": billed_amounts, "dunning": dunning_policy,
                    "workorders": lambda wb: service.check(wb, service.ORDERS),  # and 时限规则
-                   "complaints": lambda wb: service.check(wb, service.COMPLAINTS)}
+                   "complaints": lambda wb: service.check(wb, service.COMPLAINTS), "stats": stats_settings}
 NAMES = (*checks.CHECKS, *WORKBOOK_CHECKS)
 
 

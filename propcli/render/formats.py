@@ -12,7 +12,7 @@ import csv
 import io
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -37,14 +37,15 @@ class Renderer:
     extensions: tuple[str, ...]
     render: Render
     binary: bool = False
+    details: bool = False  # carries a report's drill-down sections (`Section.detail`): one sheet each
 
 
 RENDERERS: dict[str, Renderer] = {}
 
 
-def register(name: str, *extensions: str, binary: bool = False) -> Callable[[Render], Render]:
+def register(name: str, *extensions: str, binary: bool = False, details: bool = False) -> Callable[[Render], Render]:
     def add(fn: Render) -> Render:
-        RENDERERS[name] = Renderer(name, extensions, fn, binary)
+        RENDERERS[name] = Renderer(name, extensions, fn, binary, details)
         return fn
 
     return add
@@ -105,11 +106,23 @@ def to_csv(report: Report, opts: Options) -> str:
     return "\ufeff" + buf.getvalue()
 
 
+def for_renderer(report: Report, renderer: Renderer) -> Report:
+    """The report as `renderer` shows it: drill-down sections only where they get a sheet of their own."""
+    if renderer.details or not any(s.detail for s in report.sections):
+        return report
+    return replace(report, sections=[s for s in report.sections if not s.detail])
+
+
 def report_data(report: Report) -> dict[str, object]:
-    """The report as JSON holds it (documented in docs/reports.md): keys never depend on --lang."""
+    """The report as JSON holds it (documented in docs/reports.md): keys never depend on --lang. A section
+    shaped "top" puts its record's fields at the top level, one shaped "list" is a plain list of rows."""
     out: dict[str, object] = {"report": report.key, "params": cells.data(report.params)}
     for s in report.sections:
-        if s.record:
+        if s.json == "top":
+            out.update(_record(s, s.rows[0]) if s.rows else {c.key: None for c in s.columns})
+        elif s.json == "list":
+            out[s.key] = [_record(s, r) for r in s.rows]
+        elif s.record:
             out[s.key] = _record(s, s.rows[0]) if s.rows else None
         else:
             out[s.key] = {"rows": [_record(s, r) for r in s.rows],
@@ -142,7 +155,7 @@ XLSX_FORMATS = {Kind.MONEY: "#,##0.00", Kind.NUMBER: "0.00", Kind.PERCENT: "0.00
                 Kind.DATE: "yyyy-mm-dd", Kind.DATETIME: "yyyy-mm-dd hh:mm"}
 
 
-@register("xlsx", "xlsx", binary=True)
+@register("xlsx", "xlsx", binary=True, details=True)
 def to_xlsx(report: Report, opts: Options) -> bytes:
     """A new workbook (never the clerk's): one sheet per section, bold frozen header, typed cells, a bold
     合计 row, the report's charts as native charts beside their tables. Equal content gives equal bytes (no

@@ -3,6 +3,7 @@ steps; the notice-board list; the ladder in force."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from ..domain.arrears import bucket
@@ -148,3 +149,9 @@ def ladder(pol: ops.Policy, lang: str) -> Report:
                   [Section("ladder", "催缴规则", "dunning ladder", columns, rows)],
                   {"from_workbook": pol.from_workbook, "late_fee": pol.late_fee.describe() if pol.late_fee else None,
                    "gap_days": pol.gap_days, "warn_days": pol.warn_days})
+
+
+def debtor_lines(rep: ops.Report, chosen: Sequence[ops.Debtor]) -> tuple[list, list[dict[str, object]]]:
+    """Some debtors of a report as this report shows them (its columns, their rows): the monthly
+    statistics list the top debtors and the limitation warnings with the same cells."""
+    return _debtor_columns(rep), [_debtor_row(d, rep) for d in chosen]

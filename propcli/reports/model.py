@@ -98,6 +98,11 @@ class Section:
     total: Row | None = None  # the 合计 row, rendered last and bold; JSON keeps it apart
     total_label: tuple[str, str] = ("合计", "total")  # shown in the total row's first column (zh, en)
     record: bool = False  # one record shown as label: value lines (a profile), a JSON object
+    # JSON shape: "" rows and total under the section's key (a record: one object); "top" a record's fields
+    # at the top level of the report's JSON (the stable keys of a statistics report); "list" the rows as a
+    # plain list, without the total (the report carries it elsewhere)
+    json: str = ""
+    detail: bool = False  # a drill-down list: a sheet of its own in XLSX, left out of every other format
 
     def title(self, lang: str) -> str:
         return self.zh if lang == "zh" else self.en
