@@ -172,6 +172,9 @@ def test_comparisons_and_trend(cli, estate):
     assert (ytd["households_billed"], ytd["households_paid"], ytd["household_rate"]) == (15, 10, "0.6667")
     assert (ytd["arrears_at_start"], ytd["recovery_rate"]) == ("0.00", None)
     assert [t["period"] for t in data["trend"]["rows"]][-3:] == ["2025-01", "2025-02", "2025-03"]
+    # the row keys are for tools: JSON has them (above), the page a person reads does not
+    page = cli("-w", estate, "stats", "monthly", "--period", "2025-03", "--as-of", "2025-04-20", "-f", "html").stdout
+    assert "上月（环比）" in page and "previous_month" not in page and "代码" not in page
 
 
 def test_explain_lists_the_rows(cli, estate):

@@ -107,10 +107,13 @@ def to_csv(report: Report, opts: Options) -> str:
 
 
 def for_renderer(report: Report, renderer: Renderer) -> Report:
-    """The report as `renderer` shows it: drill-down sections only where they get a sheet of their own."""
-    if renderer.details or not any(s.detail for s in report.sections):
-        return report
-    return replace(report, sections=[s for s in report.sections if not s.detail])
+    """The report as `renderer` shows it: drill-down sections only where they get a sheet of their own,
+    columns meant for tools (`Column.json_only`) only in JSON."""
+    sections = [s for s in report.sections if renderer.details or not s.detail]
+    if renderer.name != "json":
+        sections = [replace(s, columns=[c for c in s.columns if not c.json_only])
+                    if any(c.json_only for c in s.columns) else s for s in sections]
+    return replace(report, sections=sections)
 
 
 def report_data(report: Report) -> dict[str, object]:

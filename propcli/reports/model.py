@@ -72,6 +72,7 @@ class Column:
     kind: Kind = Kind.TEXT
     brief: bool = True  # shown in the terminal table (files always carry every column)
     group: str = ""  # JSON nests `group:name` columns as {group: {name: value}} (an amount per 收费项目)
+    json_only: bool = False  # a key for tools (JSON), not for people: left out of the table, CSV, XLSX and HTML
 
     def label(self, lang: str) -> str:
         return self.zh if lang == "zh" else self.en

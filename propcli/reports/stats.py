@@ -98,7 +98,7 @@ def monthly(st: ops.Stats, estate: dict[str, str], lang: str) -> Report:
                  "period": st.year_ago.period, "as_of": st.year_ago.as_of}, st.year_ago.figures, True),
                ({"row": _label(lang, "本年累计", "year to date"), "key": "year_to_date",
                  "period": f"{st.period[:4]}-01…{st.period[5:]}", "as_of": st.as_of}, st.ytd, True)]
-    compare_columns = [col("row", "", "", Kind.TEXT), col("key", "代码", "key", Kind.ID, brief=False),
+    compare_columns = [col("row", "", "", Kind.TEXT), col("key", "代码", "key", Kind.ID, json_only=True),
                        col("period", "账期", "period", Kind.ID), col("as_of", "计算日期", "as of", Kind.DATE, brief=False),
                        *[c for c in FEE_COLUMNS if not c.key.startswith("prepaid") and c.key != "waived"]]
     trend_columns = [col("period", "账期", "period", Kind.ID), col("as_of", "计算日期", "as of", Kind.DATE, brief=False),
