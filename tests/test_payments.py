@@ -177,3 +177,24 @@ def test_a_receipt_number_typed_twice_is_found_by_check(cli, estate):
     result = cli("-w", estate, "check", "duplicate-id")
     assert result.exit_code == 3
     assert "收款记录 › 第 3 行，收据号: 'SJ2025000001' 重复（另见第 2 行）" in result.output
+
+
+def test_after_a_sale_each_owner_pays_their_own_bills(cli, estate):
+    # sold on 2025-03-01: January and February (ended before the sale) stay with 王小明, March is 李四's
+    sold = cli("-w", estate, "owners", "transfer", "1-1-101", "--to", "李四", "--date", "2025-03-01")
+    assert sold.exit_code == 0, sold.output
+    buyer = pay(cli, estate, "300")
+    assert buyer.exit_code == 0, buyer.output
+    # 300 = 250 for March + 50 预存; the seller's 250 + 250 = 500 is left to the seller, and said so
+    bills, payments = state(estate)
+    assert payments["SJ2025000001"]["allocations"] == f"{MAR}:250.00;预存:50.00"
+    assert (bills[JAN]["paid"], bills[FEB]["paid"]) == (D("0"), D("0"))
+    assert "原业主（过户前）欠费 500.00 元未冲抵" in buyer.output
+    before = sha(estate)
+    over = pay(cli, estate, "600", "--former-owner")  # the seller owes 500: the rest cannot be the buyer's 预存
+    assert over.exit_code == 1 and "多于原业主过户前的欠费 500.00" in over.output and sha(estate) == before
+    seller = pay(cli, estate, "400", "--former-owner")
+    assert seller.exit_code == 0, seller.output
+    bills, payments = state(estate)  # oldest first among the seller's: 250 January, 150 towards February
+    assert payments["SJ2025000002"]["allocations"] == f"{JAN}:250.00;{FEB}:150.00"
+    assert (bills[FEB]["status"], bills[MAR]["status"]) == ("部分", "已缴")

@@ -33,6 +33,7 @@ def record(
     date: Day = None,
     operator: Annotated[str, typer.Option("--operator", help="经办人 (default: PROPCLI_OPERATOR or the login)")] = "",
     notes: Annotated[str | None, typer.Option("--notes", help="备注")] = None,
+    former: Annotated[bool, typer.Option("--former-owner", help="原业主结清过户前的欠费（默认只冲抵现业主的账单）")] = False,
     output: Annotated[Path | None, typer.Option("--output", "-o", parser=output_path, help="also write the receipt (收据 .html) to FILE")] = None,
     dry_run: DryRunOpt = False,
     force: ForceOpt = False,
@@ -44,10 +45,12 @@ def record(
     named = [b for b in (bills or "").replace("，", ",").split(",") if b.strip()] or None
     with Workbook(find_workbook(st), write=not dry_run, force=force) as wb:  # a dry run only reads
         pay = ops.record(wb, unit, as_amount(amount, wb), method=method, paid_on=day, bills=named, operator=operator,
-                         notes=notes)
+                         notes=notes, former=former)
         commit = wb.commit(f"payments record {pay.unit} {pay.amount:.2f}", dry_run=dry_run)
     emit(st, reports.allocation(pay, st.lang))
     say(st, st.t("out.prepaid_balance", unit=pay.unit, amount=f"{pay.prepaid:.2f}"))
+    if pay.others_open:
+        say(st, st.t("out.owner_open" if former else "out.former_open", amount=f"{pay.others_open:.2f}"))
     if dry_run:
         say(st, st.t("out.dry_run", count=len(commit.entries)))
         return

@@ -29,6 +29,7 @@ from .ledger import days_setting, due_days, rounding, setting_location
 from .bills import NONE
 from .policy import PolicyRead, read_policy
 from .policy import init_policy as init_sheet
+from . import units
 from .units import building_lookup, one_owner
 from .payments import allocations_at
 
@@ -208,10 +209,10 @@ def report(wb: Workbook, as_of: dt.date, *, building: str | None = None, items: 
     wanted = building_name(building) if building is not None else None
     debts = _debts(wb, as_of, pol, contacts, items={i.strip() for i in items or () if i.strip()},
                    in_building=None if wanted is None else (lambda unit: building_of(unit) == wanted))
-    transfers = _transfers(wb)
+    transfers = units.transfers(wb)
     groups: dict[tuple[str, str, dt.date | None], list[rules.Debt]] = {}
     for debt in debts:
-        former = _former_owner(transfers.get(debt.unit, ()), debt.period)
+        former = units.former_owner(transfers.get(debt.unit, ()), debt.period)
         name = former[1] if former else str((owners.get(debt.unit) or {}).get("owner_name") or "")
         groups.setdefault((debt.unit, name, former[0] if former else None), []).append(debt)
     debtors = []
@@ -390,26 +391,6 @@ def _contacts(wb: Workbook, as_of: dt.date) -> dict[str, list[Contact]]:
     for contacts in out.values():
         contacts.sort(key=lambda c: (c.date, c.row))
     return out
-
-
-def _transfers(wb: Workbook) -> dict[str, list[tuple[dt.date, str]]]:
-    out: dict[str, list[tuple[dt.date, str]]] = {}
-    for row in wb.read(schema.TRANSFERS, required=False).rows:
-        v = row.values
-        if v.get("unit_id") and isinstance(v.get("date"), dt.date) and v.get("from_owner"):
-            out.setdefault(str(v["unit_id"]), []).append((v["date"], str(v["from_owner"])))  # type: ignore[arg-type]
-    for moves in out.values():
-        moves.sort()
-    return out
-
-
-def _former_owner(moves: Sequence[tuple[dt.date, str]], period: str) -> tuple[dt.date, str] | None:
-    """The owner a bill of `period` belongs to when that was before a transfer: the first transfer after
-    the period's last day, and who sold."""
-    if not moves or not period:
-        return None
-    end = last_day(period)
-    return next(((day, seller) for day, seller in moves if day > end), None)
 
 
 # -- the contact log -------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from ..store import schema
 from ..store.reader import Row, Table
 from ..store.workbook import ROW_NUMBER, Workbook, current_operator
 from . import sequence
-from .units import numbered_row, one_owner, typed_number
+from .units import former_owner, numbered_row, one_owner, transfers, typed_number
 
 # -- prepaid ---------------------------------------------------------------------------------------
 
@@ -95,6 +95,7 @@ class Payment:
     bills: dict[str, dict]  # bill id → the bill after the payment
     prepaid: Decimal  # the unit's 预存 after the payment
     record: dict
+    others_open: Decimal = Decimal(0)  # left open: a former owner's bills (or, with --former-owner, the owner's)
 
 
 def open_bills(bills: Table) -> list[OpenBill]:
@@ -110,10 +111,15 @@ def open_bills(bills: Table) -> list[OpenBill]:
 
 
 def record(wb: Workbook, unit: str, amount: Decimal, *, method: str | None = None, paid_on: dt.date,
-           bills: Sequence[str] | None = None, operator: str = "", notes: str | None = None) -> Payment:
-    """Stage a payment: its 收款记录 row, the bills it pays, the receipt number. The caller commits."""
-    # the unit's rows of 业主档案, 应收账单 and 收款记录 (every column), then 收款记录's 收据号 for the next number
-    wb.prefetch(schema.OWNERS, schema.BILLS, schema.PAYMENTS)
+           bills: Sequence[str] | None = None, operator: str = "", notes: str | None = None,
+           former: bool = False) -> Payment:
+    """Stage a payment: its 收款记录 row, the bills it pays, the receipt number. The caller commits.
+
+    Bills before a 过户 stay with the old owner: unless bills are named, a payment pays the present owner's
+    bills (or, with `former`, the former owner's, settling after the sale) and never the other's."""
+    # the unit's rows of 业主档案, 应收账单 and 收款记录 (every column), then 收款记录's 收据号 for the next
+    # number; 过户记录 (every column) for whose bills are whose
+    wb.prefetch(schema.OWNERS, schema.BILLS, schema.PAYMENTS, schema.TRANSFERS)
     unit = str(one_owner(wb, unit)[1].values["unit_id"])
     if method is not None and method not in schema.METHODS:
         raise DataError("payment.method", None, value=repr(method), choices="/".join(schema.METHODS))
@@ -125,10 +131,21 @@ def record(wb: Workbook, unit: str, amount: Decimal, *, method: str | None = Non
         if row is not None and row.values.get("status") == "减免":
             raise DataError("payment.waived_bill", table.location(row.number, "status"), bill=bill_id,
                             value=repr("减免"))
+    candidates = [b for b in open_bills(table) if named or b.outstanding > 0]
+    others = Decimal(0)
+    if not named:
+        sold = [move for move in transfers(wb).get(unit, ()) if move[0] <= paid_on]
+        sellers = {b.bill_id for b in candidates if former_owner(sold, b.period) is not None}
+        if former and not sellers:
+            raise DataError("payment.no_former_bills", None, unit=unit, day=paid_on.isoformat())
+        others = sum((b.outstanding for b in candidates if (b.bill_id in sellers) != former), Decimal(0))
+        candidates = [b for b in candidates if (b.bill_id in sellers) == former]
     try:
-        allocs = allocate(amount, [b for b in open_bills(table) if named or b.outstanding > 0], named)
+        allocs = allocate(amount, candidates, named)
     except AllocationError as exc:
         raise located(exc, value=amount, unit=unit) from None
+    if former and any(a.target == PREPAID for a in allocs):  # 预存 is the present owner's
+        raise DataError("payment.former_overpaid", None, value=f"{amount:.2f}", owed=f"{sum(b.outstanding for b in candidates):.2f}")
     after: dict[str, dict] = {}
     for a in allocs:
         if a.target == PREPAID:
@@ -146,7 +163,7 @@ def record(wb: Workbook, unit: str, amount: Decimal, *, method: str | None = Non
     sequence.remember(wb, sequence.RECEIPTS, receipt)
     held = sum((amt for _, amt in prepaid_sources(payments, unit).get(unit, [])), Decimal(0))
     held += sum((a.amount for a in allocs if a.target == PREPAID), Decimal(0))
-    return Payment(receipt, unit, amount, allocs, after, held, rec)
+    return Payment(receipt, unit, amount, allocs, after, held, rec, others)
 
 
 # -- void ------------------------------------------------------------------------------------------

@@ -4,9 +4,11 @@ them imports another for these."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
+from ..domain.billing import last_day
 from ..domain.people import building_name, nearest_units, same_units, unit_parts
 from ..errors import DataError
 from ..store import schema
@@ -96,3 +98,24 @@ def building_lookup(wb: Workbook) -> Callable[[str], str]:
         return found
 
     return building_of
+
+
+def transfers(wb: Workbook) -> dict[str, list[tuple[dt.date, str]]]:
+    """Per unit, its 过户 (day, seller) in date order."""
+    out: dict[str, list[tuple[dt.date, str]]] = {}
+    for row in wb.read(schema.TRANSFERS, required=False).rows:
+        v = row.values
+        if v.get("unit_id") and isinstance(v.get("date"), dt.date) and v.get("from_owner"):
+            out.setdefault(str(v["unit_id"]), []).append((v["date"], str(v["from_owner"])))  # type: ignore[arg-type]
+    for moves in out.values():
+        moves.sort()
+    return out
+
+
+def former_owner(moves: Sequence[tuple[dt.date, str]], period: str) -> tuple[dt.date, str] | None:
+    """The owner a bill of `period` belongs to when that was before a transfer (bills before a 过户 stay
+    with the old owner): the first transfer after the period's last day, and who sold."""
+    if not moves or not period:
+        return None
+    end = last_day(period)
+    return next(((day, seller) for day, seller in moves if day > end), None)
