@@ -52,6 +52,10 @@ demo: install
 	cd $(DEMO) && ../../$(BIN)/propcli notices render payment --period 2026-11 -o 缴费短信-2026-11.csv
 	cd $(DEMO) && ../../$(BIN)/propcli notices render payment --period 2026-11 -o 缴费通知-2026-11.pdf
 	cd $(DEMO) && ../../$(BIN)/propcli notices render demand --as-of 2026-11-23 --min-months 12 --log -o 催缴函.pdf
+	@echo "-- the month's figures for the office: 收费率, 户收费率, 清缴率, arrears by age, repairs and visits"
+	cd $(DEMO) && ../../$(BIN)/propcli stats monthly --period 2026-10 --as-of 2026-11-23 -o 月度统计-2026-10.html
+	cd $(DEMO) && ../../$(BIN)/propcli stats monthly --period 2026-10 --as-of 2026-11-23 -o 月度统计-2026-10.xlsx
+	cd $(DEMO) && ../../$(BIN)/propcli stats explain 清缴率 --period 2026-10 --as-of 2026-11-23 -o 清缴率明细-2026-10.csv
 	@echo "demo: outputs in $(DEMO)/"
 
 # Two workers on a 2-core machine (pytest-xdist; --dist loadgroup from pyproject keeps the LibreOffice and
