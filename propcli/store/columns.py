@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from itertools import compress, repeat
 
 from ..errors import DataError, Location, Problem
-from .fastread import SUBTOTAL_NEEDLES, SheetScan, Unsupported
+from .fastread import SUBTOTAL_NEEDLES, SheetScan, Unsupported, contains
 from .normalize import CONVERTERS, ValueProblem, raw_cell
 from .reader import HEADER_SCAN_ROWS, SUBTOTAL_WORDS, Row, Table, _first_nonblank, find_header
 from .schema import Sheet
@@ -264,9 +264,9 @@ def _may_have_subtotal(scan: SheetScan, header_row: int) -> bool:
         return True
     data, end = scan.data, scan.end
     start = scan.row_ends.get(header_row, scan.start)  # below the header: 计算明细 is no label
-    if data.find("计".encode(), start, end) >= 0 and any(data.find(w, start, end) >= 0 for w in needles[:3]):
+    if contains(data, "计".encode(), start, end) and any(contains(data, w, start, end) for w in needles[:3]):
         return True
-    return any(data.find(w, start, end) >= 0 for w in needles[3:])
+    return any(contains(data, w, start, end) for w in needles[3:])
 
 
 def scan_rows(scan: SheetScan, spec: Sheet, name: str, workbook: str, numbers: list[int]) -> Table:
