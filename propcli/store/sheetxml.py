@@ -440,9 +440,10 @@ class SheetXml:
         usual = not self._indexed and (not pending or pending[0] > self._last_number)
         if not usual and not self._indexed:
             self._index_rows()  # before the bytes are taken: indexing may number a sheet's rows first
-        data = self.data
+        # views, not slices: the 100 MB between two edited rows is copied once (by the join), not twice
+        data = memoryview(self.data)
         # the head (before sheetData, where <dimension> is) is rewritten alone: a 100 MB part is copied once
-        pieces.append(self._fix_dimension(data[: self._sd_open_end]))
+        pieces.append(self._fix_dimension(self.data[: self._sd_open_end]))
         pos = self._sd_open_end
         if usual:
             # the usual edit: some rows replaced where they are, new rows after the last one
