@@ -154,8 +154,8 @@ class _Column:
                                            repeat(None))))
 
 
-def _scan_column(scan: SheetScan, c: int, all_rows: list[int], convert) -> _Column | None:  # type: ignore[no-untyped-def]
-    cells = scan.column_cells(c)
+def _scan_column(scan: SheetScan, c: int, all_rows: list[int], cells: list[bytes], convert) -> _Column | None:  # type: ignore[no-untyped-def]
+    """A column from its cells (`SheetScan.column_cells`), aligned on the rows."""
     if not cells:
         return None
     if len(cells) == len(all_rows):  # a cell in every row: aligned on the row list without numbers
@@ -192,11 +192,12 @@ def scan_data(scan: SheetScan, spec: Sheet, name: str, workbook: str,
             scanned[c] = _Column(all_rows, cells, *_convert_column(scan, cells, CONVERTERS[spec.column(key).kind]
                                                                    if key else str))
     else:  # column by column: every row and cell must carry its reference
-        scan.check_refs()
-        all_rows = scan.row_numbers()
+        with scan.refs_checked():
+            all_rows = scan.row_numbers()
+            found = {c: scan.column_cells(c) for c in read}
         for c in read:
             key = by_col.get(c)
-            col = _scan_column(scan, c, all_rows, CONVERTERS[spec.column(key).kind] if key else str)
+            col = _scan_column(scan, c, all_rows, found.pop(c), CONVERTERS[spec.column(key).kind] if key else str)
             if col is not None:
                 scanned[c] = col
     # which rows hold anything: usually a column filled in every row says it at once
@@ -304,15 +305,17 @@ def _typed_rows(scan: SheetScan, spec: Sheet, name: str, workbook: str, header_r
 def scan_only(scan: SheetScan, spec: Sheet, name: str, workbook: str, key: str, wanted: str) -> Table:
     """Just the rows whose `key` column holds `wanted`: that column is scanned, then only those rows read."""
     head = header_of(scan, spec, name, workbook)
-    scan.check_refs()
     if head is None:
+        scan.check_refs()
         raise Unsupported("blank sheet")
     header_row, columns, headers, width = head
     table = Table(spec, name, header_row, dict(columns), dict(headers), width, workbook=workbook, partial=True)
     if key not in columns:
+        scan.check_refs()
         return table
     convert = CONVERTERS[spec.column(key).kind]
-    cells = scan.column(columns[key])
+    with scan.refs_checked():
+        cells = scan.column(columns[key])
     hit: set = set()
     for k in set(map(operator.itemgetter(1), cells)):
         v = scan.value_of(k)

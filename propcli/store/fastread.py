@@ -18,8 +18,10 @@ from __future__ import annotations
 import datetime as dt
 import operator
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 
+from . import twocore
 from .normalize import CellError
 from .sheetxml import col_index, col_letter
 
@@ -284,9 +286,31 @@ class SheetScan:
     def check_refs(self) -> None:
         """Every row and cell carries its `r` first (the column search relies on `<c r="`): a sheet whose
         rows or cells leave some out, anywhere, goes to the general reader. One regex pass, no match."""
+        found = self._first_unnumbered()
+        if found:
+            raise Unsupported(f"{found} without r first")
+
+    @contextmanager
+    def refs_checked(self) -> Iterator[None]:
+        """`check_refs`, on the second core while the block runs (the block's own pass over the part on
+        this one): Unsupported when the block ends, before anything after it could read a cell."""
+        if not twocore.worth_it(self.end - self.start):
+            self.check_refs()
+            yield
+            return
+        job = twocore.Forked(self._first_unnumbered)
+        try:
+            yield
+        except BaseException:
+            job.cancel()
+            raise
+        found = job.result()
+        if found:
+            raise Unsupported(f"{found} without r first")
+
+    def _first_unnumbered(self) -> str | None:
         m = _UNNUMBERED.search(self.data, self.start, self.end)
-        if m:
-            raise Unsupported(f"{m.group(1).decode()} without r first")
+        return m.group(1).decode() if m else None
 
     def row_numbers(self) -> list[int]:
         """The number of every row element, in sheet order."""
@@ -330,13 +354,38 @@ class SheetScan:
             parts.append(b'(?:<c r="' + letter + rb'\1"' + rest + b")?")
         pattern = re.compile(rb'<row r="(\d+)"[^>]*?(?:/>|>' + b"".join(parts) + rb"</row>)|(<row)", re.S)
         order = sorted(want)
+        if not twocore.worth_it(self.end - self.start):
+            return self._rows_between(pattern, order, self.start, self.end)
+        # the second half of the rows on the second core, at a row's end
+        half = self.data.find(b"</row>", self.start + (self.end - self.start) // 2, self.end)
+        half = self.end if half < 0 else half + 6
+        later = twocore.Forked(self._rows_between, pattern, order, half, self.end)
+        try:
+            first = self._rows_between(pattern, order, self.start, half)
+        except BaseException:
+            later.cancel()
+            raise
+        if first is None:
+            later.cancel()
+            return None
+        second = later.result()
+        if second is None:
+            return None
+        first[0].extend(second[0])
+        for c in order:
+            first[1][c].extend(second[1][c])
+        return first
+
+    def _rows_between(self, pattern: re.Pattern[bytes], order: list[int], start: int,
+                      end: int) -> tuple[list[int], dict[int, list[bytes]]] | None:
+        """`by_rows` over the rows that lie between two offsets."""
         rows: list[int] = []
         cells: dict[int, list[bytes]] = {c: [] for c in order}
         same: dict[int, dict[bytes, bytes]] = {c: {} for c in order}  # each distinct cell kept once
-        data, pos = self.data, self.start
-        while pos < self.end:  # a slice of rows at a time: a million rows' matches never held at once
-            cut = data.find(b"</row>", min(pos + _SLICE, self.end), self.end)
-            cut = self.end if cut < 0 else cut + 6
+        data, pos = self.data, start
+        while pos < end:  # a slice of rows at a time: a million rows' matches never held at once
+            cut = data.find(b"</row>", min(pos + _SLICE, end), end)
+            cut = end if cut < 0 else cut + 6
             found = pattern.findall(data, pos, cut)
             if any(map(operator.itemgetter(-1), found)):  # a row the form does not fit
                 return None
