@@ -119,8 +119,8 @@ class SharedStrings:
         else:  # a split is ten times faster than the regex; each piece ends with `</si>` (and more)
             self._items = data.split(b"<si>")[1:]
         self._text: dict[int, str] = {}
-        self._data = data
-        self._labels: bool | None = None  # searched when a report first asks (a dossier never does)
+        first = data.find(b"<si") if data else -1  # every entry's text as stored, and its tags: no label
+        self._labels = first >= 0 and any(contains(data, n, first) for n in SUBTOTAL_NEEDLES)  # type: ignore[arg-type]
 
     def __getitem__(self, i: int) -> str:
         s = self._text.get(i)
@@ -138,11 +138,6 @@ class SharedStrings:
     def may_hold_subtotal(self) -> bool:
         """Whether any entry may be a 合计/小计/总计/total label (SUBTOTAL_NEEDLES found in its stored text):
         searched once, in the shared-strings XML as read, for every sheet that asks."""
-        if self._labels is None:
-            data = self._data
-            first = data.find(b"<si") if data else -1  # every entry's text as stored, and its tags: no label
-            self._labels = first >= 0 and any(contains(data, n, first) for n in SUBTOTAL_NEEDLES)  # type: ignore[arg-type]
-            self._data = None
         return self._labels
 
 
