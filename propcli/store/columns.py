@@ -200,6 +200,15 @@ def scan_data(scan: SheetScan, spec: Sheet, name: str, workbook: str,
             col = _scan_column(scan, c, all_rows, found.pop(c), CONVERTERS[spec.column(key).kind] if key else str)
             if col is not None:
                 scanned[c] = col
+    return assemble(name, (header_row, columns, headers, width), wanted, scanned, all_rows, subtotals)
+
+
+def assemble(name: str, head: tuple, wanted: dict[str, int], scanned: dict[int, _Column], all_rows: list[int],
+             subtotals: bool) -> SheetData:
+    """The register's columns from the cells scanned (`scanned`: column index → its cells), aligned on
+    the data rows: blank rows, the header and above, and 合计 rows (when `subtotals`) left out."""
+    header_row, columns, headers, width = head
+    complete = len(wanted) == len(columns)
     # which rows hold anything: usually a column filled in every row says it at once
     if any(col.rows is all_rows and all(v is not None for v in col.raw_of.values()) for col in scanned.values()):
         nonblank = all_rows

@@ -340,23 +340,16 @@ class SheetScan:
         cells, a row or cell without its reference): then read column by column."""
         if not wanted:
             return None
-        want = set(wanted)
-        ncols = max(ncols, max(want) + 1)
-        parts = []
-        for c in range(ncols):
-            letter = col_letter(c).encode()
-            rest = b"(" + _REST + b")" if c in want else _REST
-            parts.append(b'(?:<c r="' + letter + rb'\1"' + rest + b")?")
-        pattern = re.compile(rb'<row r="(\d+)"[^>]*?(?:/>|>' + b"".join(parts) + rb"</row>)|(<row)", re.S)
-        order = sorted(want)
+        pattern = row_pattern(wanted, ncols)
+        order = sorted(set(wanted))
         if not twocore.worth_it(self.end - self.start):
-            return self._rows_between(pattern, order, self.start, self.end)
+            return rows_between(self.data, pattern, order, self.start, self.end)
         # the second half of the rows on the second core, at a row's end
         half = self.data.find(b"</row>", self.start + (self.end - self.start) // 2, self.end)
         half = self.end if half < 0 else half + 6
-        later = twocore.Forked(self._rows_between, pattern, order, half, self.end)
+        later = twocore.Forked(rows_between, self.data, pattern, order, half, self.end)
         try:
-            first = self._rows_between(pattern, order, self.start, half)
+            first = rows_between(self.data, pattern, order, self.start, half)
         except BaseException:
             later.cancel()
             raise
@@ -371,25 +364,6 @@ class SheetScan:
             first[1][c].extend(second[1][c])
         return first
 
-    def _rows_between(self, pattern: re.Pattern[bytes], order: list[int], start: int,
-                      end: int) -> tuple[list[int], dict[int, list[bytes]]] | None:
-        """`by_rows` over the rows that lie between two offsets."""
-        rows: list[int] = []
-        cells: dict[int, list[bytes]] = {c: [] for c in order}
-        same: dict[int, dict[bytes, bytes]] = {c: {} for c in order}  # each distinct cell kept once
-        data, pos = self.data, start
-        while pos < end:  # a slice of rows at a time: a million rows' matches never held at once
-            cut = data.find(b"</row>", min(pos + _SLICE, end), end)
-            cut = end if cut < 0 else cut + 6
-            found = pattern.findall(data, pos, cut)
-            if any(map(operator.itemgetter(-1), found)):  # a row the form does not fit
-                return None
-            rows.extend(map(int, map(operator.itemgetter(0), found)))
-            for i, c in enumerate(order):
-                column = list(map(operator.itemgetter(i + 1), found))
-                cells[c].extend(map(same[c].setdefault, column, column))
-            pos = cut
-        return rows, cells
 
     def column_cells(self, col: int) -> list[bytes]:
         """Every cell of one column, the rest of each cell as stored, without the row numbers."""
@@ -429,3 +403,36 @@ class SheetScan:
             out[n] = self.row_cells(self.data[j + 1:close])
             pos = close
         return out
+
+
+def row_pattern(wanted: Sequence[int], ncols: int) -> re.Pattern[bytes]:
+    """The one-pass pattern of a row in the usual form, capturing the cells of columns `wanted`."""
+    want = set(wanted)
+    parts = []
+    for c in range(max(ncols, max(want) + 1)):
+        letter = col_letter(c).encode()
+        rest = b"(" + _REST + b")" if c in want else _REST
+        parts.append(b'(?:<c r="' + letter + rb'\1"' + rest + b")?")
+    return re.compile(rb'<row r="(\d+)"[^>]*?(?:/>|>' + b"".join(parts) + rb"</row>)|(<row)", re.S)
+
+
+def rows_between(data: bytes, pattern: re.Pattern[bytes], order: list[int], start: int,
+                 end: int) -> tuple[list[int], dict[int, list[bytes]]] | None:
+    """`SheetScan.by_rows` over the rows of `data` that lie between two offsets (None: a row out of the
+    form); `order`: the wanted columns, sorted."""
+    rows: list[int] = []
+    cells: dict[int, list[bytes]] = {c: [] for c in order}
+    same: dict[int, dict[bytes, bytes]] = {c: {} for c in order}  # each distinct cell kept once
+    pos = start
+    while pos < end:  # a slice of rows at a time: a million rows' matches never held at once
+        cut = data.find(b"</row>", min(pos + _SLICE, end), end)
+        cut = end if cut < 0 else cut + 6
+        found = pattern.findall(data, pos, cut)
+        if any(map(operator.itemgetter(-1), found)):  # a row the form does not fit
+            return None
+        rows.extend(map(int, map(operator.itemgetter(0), found)))
+        for i, c in enumerate(order):
+            column = list(map(operator.itemgetter(i + 1), found))
+            cells[c].extend(map(same[c].setdefault, column, column))
+        pos = cut
+    return rows, cells

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from xml.etree import ElementTree as ET
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from concurrent.futures import Future, ThreadPoolExecutor
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -190,6 +191,44 @@ class Package:
             chunks.append(chunk)
             got += len(chunk)
         return self._inflate(name, chunks[0] if len(chunks) == 1 else b"".join(chunks))
+
+    def streamable(self, name: str) -> bool:
+        """A deflated member too big to inflate ahead (and so to hold beside another): read it in pieces."""
+        info = self.infos.get(name)
+        return (info is not None and info.compress_type == zipfile.ZIP_DEFLATED and info.file_size > PREFETCH_LIMIT
+                and name not in self._parts and hasattr(os, "pread"))
+
+    def stream(self, name: str, piece: int = 2 << 20) -> Iterator[bytes]:
+        """A deflated member inflated a piece at a time (`piece` stored bytes each), never held whole; its
+        size and CRC-32 checked at the end (PackageError, as `read` would say)."""
+        info = self.infos[name]
+        fd = self._zip.fp.fileno()  # type: ignore[union-attr]
+        try:
+            header = os.pread(fd, 30, info.header_offset)
+            if header[:4] != b"PK\x03\x04":
+                raise PackageError(f"part {name}: bad local header")
+            name_len, extra_len = struct.unpack("<HH", header[26:30])
+            pos = info.header_offset + 30 + name_len + extra_len
+            left, crc, size = info.compress_size, 0, 0
+            inflate = zlib.decompressobj(-15)
+            while left:
+                raw = os.pread(fd, min(piece, left), pos)
+                if not raw:
+                    raise zipfile.BadZipFile(f"{name} is cut short")
+                pos += len(raw)
+                left -= len(raw)
+                data = inflate.decompress(raw)
+                crc, size = zlib.crc32(data, crc), size + len(data)
+                if data:
+                    yield data
+            data = inflate.flush()
+            crc, size = zlib.crc32(data, crc), size + len(data)
+            if data:
+                yield data
+            if crc != info.CRC or size != info.file_size or not inflate.eof:
+                raise zipfile.BadZipFile(f"bad CRC-32 for {name}")
+        except (zipfile.BadZipFile, zlib.error, OSError, struct.error) as exc:
+            raise PackageError(f"part {name}: {exc}") from exc
 
     def forget(self, name: str) -> None:
         self._parts.pop(name, None)

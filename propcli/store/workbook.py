@@ -22,7 +22,7 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from ..errors import DataError, Location, WorkbookBusy, located
-from . import cache, schema, signals
+from . import cache, schema, signals, streamread
 from .columns import SheetData, scan_data, scan_only, scan_rows, updated
 from .fastread import ERROR_CELL, MissingString, SharedStrings, SheetScan, Unsupported
 from .package import (EncryptedPackage, LegacyPackage, Package, PackageError, StrictPackage, _not_a_zip,
@@ -394,7 +394,9 @@ class Workbook:
         data = None
         if self._pkg is not None and not self._pkg.date1904:
             try:
-                data = scan_data(self._scan(name), spec, name, self.name, keys)
+                data = self._streamed(spec, name, keys)
+                if data is None:
+                    data = scan_data(self._scan(name), spec, name, self.name, keys)
             except Unsupported:
                 data = None
             except MissingString as exc:
@@ -412,6 +414,28 @@ class Workbook:
             cache.store(self.path, key, data)
         return data
 
+    def _streamed(self, spec: schema.Sheet, name: str, keys: tuple[str, ...] | None) -> SheetData | None:
+        """A part too big to hold beside another, read as it is inflated (`streamread`) when only reading
+        (a write edits the whole XML); None: read it whole."""
+        pkg = self._pkg
+        ref = pkg.sheet(name) if pkg is not None else None
+        if pkg is None or ref is None or self._sha is not None or not pkg.streamable(ref.part):
+            return None
+        try:
+            self._shared_strings()
+        except (PackageError, ValueError, ET.ParseError):
+            return None  # the whole read says what is wrong
+        return streamread.read(pkg, ref.part, self._strings, spec, name, self.name, keys)
+
+    def _shared_strings(self) -> None:
+        pkg = self._pkg
+        assert pkg is not None
+        if self._strings is None:
+            part = pkg.shared_strings_part
+            self._strings = SharedStrings(pkg.read(part) if part and part in pkg.infos else None)
+            if self._sha is None:  # only reading: the entries are kept, the XML they came from is not
+                pkg.forget(part)
+
     def _scan(self, name: str) -> SheetScan:
         pkg = self._pkg
         assert pkg is not None
@@ -420,11 +444,7 @@ class Workbook:
         ref = pkg.sheet(name)
         assert ref is not None
         try:
-            if self._strings is None:
-                part = pkg.shared_strings_part
-                self._strings = SharedStrings(pkg.read(part) if part and part in pkg.infos else None)
-                if self._sha is None:  # only reading: the entries are kept, the XML they came from is not
-                    pkg.forget(part)
+            self._shared_strings()
             return SheetScan(pkg.read(ref.part), self._strings, pkg.date_styles())
         except (PackageError, ValueError, ET.ParseError) as exc:
             raise Unsupported(str(exc)) from None
