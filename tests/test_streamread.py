@@ -107,3 +107,34 @@ def test_what_is_not_certain_is_left_to_the_whole_read(estate_s: Path, tmp_path:
     assert streamed(total, None) is not None  # all of them read: the row is known as a 合计 row
     with Workbook(total) as wb:
         assert unit in wb.columns(schema.BILLS, ("unit_id",))["unit_id"]
+
+
+def test_one_units_rows_read_in_pieces_equal_the_search_of_the_whole_part(estate_s: Path) -> None:
+    """`read(only=(房号, unit))` and `rows(numbers)` of a part read in pieces: the rows, values, raw cells,
+    header and last row of the search of the whole part (`scan_only`, `scan_rows`)."""
+    registers = (schema.BILLS, schema.PAYMENTS, schema.READINGS, schema.REMINDERS, schema.OWNERS)
+    with Workbook(estate_s) as wb:
+        units = wb.columns(schema.REMINDERS, ("unit_id",))["unit_id"]
+        pkg = wb._pkg
+        assert pkg is not None
+        wb._shared_strings()
+        compared = 0
+        for unit in (units[0], units[-1], "9-9-9999", " " + str(units[-1])):  # the last: no such unit
+            for spec in registers:
+                name = wb.sheet_name(spec) or ""
+                part = pkg.sheet(name).part  # type: ignore[union-attr]
+                whole = columns.scan_only(wb._scan(name), spec, name, wb.name, "unit_id", unit)
+                got = streamread.rows(pkg, part, wb._strings, spec, name, wb.name, only=("unit_id", unit), piece=997)
+                assert got is not None
+                assert [(r.number, r.values, r.raw) for r in got.rows] == \
+                       [(r.number, r.values, r.raw) for r in whole.rows], (spec.key, unit)
+                assert (got.header_row, got.columns, got.headers, got.width, got.last_row, got.partial) == \
+                       (whole.header_row, whole.columns, whole.headers, whole.width, whole.last_row, whole.partial)
+                numbers = [r.number for r in whole.rows][::2] + [3]
+                picked = streamread.rows(pkg, part, wb._strings, spec, name, wb.name, numbers=numbers, piece=997)
+                by_number = columns.scan_rows(wb._scan(name), spec, name, wb.name, numbers)
+                assert picked is not None
+                assert [(r.number, r.values, r.raw) for r in picked.rows] == \
+                       [(r.number, r.values, r.raw) for r in by_number.rows], (spec.key, unit)
+                compared += len(whole.rows)
+    assert compared > 50

@@ -288,10 +288,10 @@ def scan_rows(scan: SheetScan, spec: Sheet, name: str, workbook: str, numbers: l
     numbers = sorted({n for n in numbers if n > header_row})
     if not numbers:
         return Table(spec, name, header_row, dict(columns), dict(headers), width, workbook=workbook, partial=True)
-    return _typed_rows(scan, spec, name, workbook, header_row, numbers)
+    return typed_rows(scan, spec, name, workbook, header_row, numbers)
 
 
-def _typed_rows(scan: SheetScan, spec: Sheet, name: str, workbook: str, header_row: int,
+def typed_rows(scan: SheetScan, spec: Sheet, name: str, workbook: str, header_row: int,
                 numbers: list[int]) -> Table:
     from .reader import build_table
 
@@ -322,9 +322,18 @@ def scan_only(scan: SheetScan, spec: Sheet, name: str, workbook: str, key: str, 
     if key not in columns:
         scan.check_refs()
         return table
-    convert = CONVERTERS[spec.column(key).kind]
     with scan.refs_checked():
         cells = scan.column(columns[key])
+    numbers = holding(scan, cells, CONVERTERS[spec.column(key).kind], wanted, header_row)
+    if not numbers:
+        return table
+    return typed_rows(scan, spec, name, workbook, header_row, numbers)
+
+
+def holding(scan: SheetScan, cells: list[tuple[bytes, bytes]], convert, wanted: str,  # type: ignore[no-untyped-def]
+            header_row: int) -> list[int]:
+    """The numbers of the rows below the header whose cell (of `cells`, `SheetScan.column`'s pairs)
+    holds `wanted`, as stored or typed by `convert`."""
     hit: set = set()
     for k in set(map(operator.itemgetter(1), cells)):
         v = scan.value_of(k)
@@ -338,10 +347,7 @@ def scan_only(scan: SheetScan, spec: Sheet, name: str, workbook: str, key: str, 
                 hit.add(k)
         except ValueProblem:
             pass
-    numbers = [n for r, k in cells if k in hit and (n := int(r)) > header_row] if hit else []
-    if not numbers:
-        return table
-    return _typed_rows(scan, spec, name, workbook, header_row, numbers)
+    return [n for r, k in cells if k in hit and (n := int(r)) > header_row] if hit else []
 
 
 def updated(data: SheetData, spec: Sheet, xml, strings) -> SheetData | None:  # type: ignore[no-untyped-def]

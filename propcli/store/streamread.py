@@ -13,13 +13,17 @@ columns — this read returns None and the whole-part read (or calamine after it
 
 from __future__ import annotations
 
+import re
+
 from ..errors import DataError
-from .columns import ROW_PASS_COLUMNS, SheetData, _Column, _convert_column, _may_have_subtotal, assemble, header_of
-from .fastread import SharedStrings, SheetScan, Unsupported, row_pattern, rows_between
+from .columns import (ROW_PASS_COLUMNS, SheetData, _Column, _convert_column, _may_have_subtotal, assemble, header_of,
+                      holding, typed_rows)
+from .fastread import _UNNUMBERED, SharedStrings, SheetScan, Unsupported, row_pattern, rows_between
 from .normalize import CONVERTERS
 from .package import Package, PackageError
-from .reader import HEADER_SCAN_ROWS
+from .reader import HEADER_SCAN_ROWS, Table
 from .schema import Sheet
+from .sheetxml import col_letter
 
 PIECE = 1 << 20  # stored (deflated) bytes inflated at a time: about 10 MB of sheet XML
 
@@ -36,8 +40,10 @@ def read(pkg: Package, part: str, strings: SharedStrings | None, spec: Sheet, na
         pieces.close()  # a read given up on stops inflating
 
 
-def _read(pieces, date_styles: set[int], strings: SharedStrings | None, spec: Sheet, name: str,  # type: ignore[no-untyped-def]
-          workbook: str, keys: tuple[str, ...] | None) -> SheetData | None:
+def _head(pieces, date_styles: set[int], strings: SharedStrings | None, spec: Sheet, name: str,  # type: ignore[no-untyped-def]
+          workbook: str):
+    """(the bytes inflated so far, where their last row ends, those rows as a scan, the header) — the
+    header found in them as the whole part's read finds it — or None: read the part whole."""
     buf = b""
     for data in pieces:  # the head: the part's start and the rows the header is searched in
         buf += data
@@ -52,9 +58,29 @@ def _read(pieces, date_styles: set[int], strings: SharedStrings | None, spec: Sh
         found = header_of(head, spec, name, workbook)
     except (Unsupported, DataError):
         return None
-    if found is None:
+    return None if found is None else (buf, cut, head, found)
+
+
+def _rest(pieces, buf: bytes, cut: int):  # type: ignore[no-untyped-def]
+    """The rows after the head, a piece's worth at a time (each cut after a row's end), the last ones
+    up to the end of sheetData; None at the end when the part has no end of sheetData."""
+    rest = buf[cut:]
+    for data in pieces:
+        rest += data
+        cut = rest.rfind(b"</row>") + 6
+        if cut >= 6:
+            yield rest[:cut]
+            rest = rest[cut:]
+    end = rest.rfind(b"</sheetData>")
+    yield None if end < 0 else rest[:end]
+
+
+def _read(pieces, date_styles: set[int], strings: SharedStrings | None, spec: Sheet, name: str,  # type: ignore[no-untyped-def]
+          workbook: str, keys: tuple[str, ...] | None) -> SheetData | None:
+    got = _head(pieces, date_styles, strings, spec, name, workbook)
+    if got is None:
         return None
-    header_row, columns, headers, width = found
+    buf, cut, head, (header_row, columns, headers, width) = got
     labels = strings is not None and strings.may_hold_subtotal()
     wanted = dict(columns) if keys is None else {k: columns[k] for k in keys if k in columns}
     if labels and len(wanted) < len(columns):
@@ -83,24 +109,82 @@ def _read(pieces, date_styles: set[int], strings: SharedStrings | None, spec: Sh
 
     if not take(buf[:cut], head.start, head.row_ends.get(header_row, head.start)):  # 计算明细 is no label
         return None
-    rest = buf[cut:]
-    buf = b""
-    for data in pieces:
-        rest += data
-        cut = rest.rfind(b"</row>") + 6
-        if cut >= 6:
-            if not take(rest[:cut], 0):
-                return None
-            rest = rest[cut:]
-    end = rest.rfind(b"</sheetData>")
-    if end < 0 or not take(rest[:end], 0):
-        return None
+    for segment in _rest(pieces, buf, cut):
+        if segment is None or not take(segment, 0):
+            return None
     if labels and not complete:
         return None
     scanned = {c: _Column(rows, cells[c], *_convert_column(head, cells[c], CONVERTERS[spec.column(by_col[c]).kind]
                                                            if c in by_col else str))
                for c in read}
     return assemble(name, (header_row, columns, headers, width), wanted, scanned, rows, labels)
+
+
+def rows(pkg: Package, part: str, strings: SharedStrings | None, spec: Sheet, name: str, workbook: str, *,
+         only: tuple[str, str] | None = None, numbers: list[int] | None = None, piece: int = PIECE) -> Table | None:
+    """Some rows of a register sheet, typed, as a partial table, read as the part is inflated: those
+    whose `only[0]` column holds `only[1]` (what `columns.scan_only` gives) or those with these `numbers`
+    (`columns.scan_rows`). Only those rows' XML is kept. None: read the part whole."""
+    pieces = pkg.stream(part, piece)
+    try:
+        return _rows(pieces, pkg.date_styles(), strings, spec, name, workbook, only, numbers)
+    except PackageError:
+        return None
+    finally:
+        pieces.close()
+
+
+def _rows(pieces, date_styles: set[int], strings: SharedStrings | None, spec: Sheet, name: str,  # type: ignore[no-untyped-def]
+          workbook: str, only: tuple[str, str] | None, numbers: list[int] | None) -> Table | None:
+    got = _head(pieces, date_styles, strings, spec, name, workbook)
+    if got is None:
+        return None
+    buf, cut, head, (header_row, columns, headers, width) = got
+    col = columns.get(only[0]) if only else None
+    convert = CONVERTERS[spec.column(only[0]).kind] if only and col is not None else None
+    search = re.compile(rb'<c r="' + col_letter(col).encode() + rb'(\d+)"([^>/]*(?:/>|>.*?</c>))', re.S) \
+        if col is not None else None
+    pending = sorted({n for n in numbers or () if n > header_row})
+    kept: list[bytes] = []
+
+    def take(segment: bytes, begin: int) -> bool:
+        if only is not None:  # scan_only's search: every row and cell numbered, then the column's cells
+            if _UNNUMBERED.search(segment, begin):
+                return False
+            if search is None:
+                return True
+            wanted = holding(head, search.findall(segment, begin), convert, only[1], header_row)
+        else:  # scan_rows: the rows by their numbers, in order
+            wanted, at = [], begin
+            while pending and (i := segment.find(b'<row r="%d"' % pending[0], at)) >= 0:
+                wanted.append(pending.pop(0))
+                at = i
+        at = begin
+        for n in wanted:
+            i = segment.find(b'<row r="%d"' % n, at)
+            if i < 0:
+                return False
+            j = segment.find(b"</row>", i)
+            k = segment.find(b">", i)
+            end = k + 1 if segment[k - 1:k] == b"/" else j + 6
+            kept.append(segment[i:end])
+            at = end
+        return True
+
+    if not take(buf[:cut], head.start):
+        return None
+    for segment in _rest(pieces, buf, cut):
+        if segment is None or not take(segment, 0):
+            return None
+    if pending:
+        return None  # a row not found in order: the whole read looks for it
+    table = Table(spec, name, header_row, dict(columns), dict(headers), width, workbook=workbook, partial=True)
+    if not kept:
+        return table
+    above = buf[head.start:head.row_ends[header_row]]  # the header and the rows above it
+    picked = SheetScan(b"<sheetData>" + above + b"".join(kept) + b"</sheetData>", head.strings, date_styles)
+    found = sorted(map(int, re.findall(rb'<row r="(\d+)"', b"".join(kept))))
+    return typed_rows(picked, spec, name, workbook, header_row, found)
 
 
 class _Segment:

@@ -349,8 +349,10 @@ class Workbook:
                 try:
                     if cached is not None and only[0] in cached.values:  # a report's columns name the rows
                         numbers = [cached.numbers[i] for i in cached.subset(*only)]
-                        return scan_rows(self._scan(name), spec, name, self.name, numbers)
-                    return scan_only(self._scan(name), spec, name, self.name, *only)
+                        table = self._streamed_rows(spec, name, numbers=numbers)
+                        return scan_rows(self._scan(name), spec, name, self.name, numbers) if table is None else table
+                    table = self._streamed_rows(spec, name, only=only)
+                    return scan_only(self._scan(name), spec, name, self.name, *only) if table is None else table
                 except Unsupported:
                     pass
                 except MissingString as exc:
@@ -417,15 +419,28 @@ class Workbook:
     def _streamed(self, spec: schema.Sheet, name: str, keys: tuple[str, ...] | None) -> SheetData | None:
         """A part too big to hold beside another, read as it is inflated (`streamread`) when only reading
         (a write edits the whole XML); None: read it whole."""
+        part = self._streaming(name)
+        return None if part is None else streamread.read(self._pkg, part, self._strings, spec, name, self.name,  # type: ignore[arg-type]
+                                                         keys)
+
+    def _streamed_rows(self, spec: schema.Sheet, name: str, *, only: tuple[str, str] | None = None,
+                       numbers: list[int] | None = None) -> Table | None:
+        """Some rows of such a part (`only` one identifier's, or these `numbers`), kept as it is inflated."""
+        part = self._streaming(name)
+        return None if part is None else streamread.rows(self._pkg, part, self._strings, spec, name, self.name,  # type: ignore[arg-type]
+                                                         only=only, numbers=numbers)
+
+    def _streaming(self, name: str) -> str | None:
+        """The part of a sheet to read as it is inflated, or None (a write, a part small enough to hold)."""
         pkg = self._pkg
         ref = pkg.sheet(name) if pkg is not None else None
-        if pkg is None or ref is None or self._sha is not None or not pkg.streamable(ref.part):
+        if pkg is None or ref is None or self._sha is not None or pkg.date1904 or not pkg.streamable(ref.part):
             return None
         try:
             self._shared_strings()
         except (PackageError, ValueError, ET.ParseError):
             return None  # the whole read says what is wrong
-        return streamread.read(pkg, ref.part, self._strings, spec, name, self.name, keys)
+        return ref.part
 
     def _shared_strings(self) -> None:
         pkg = self._pkg
