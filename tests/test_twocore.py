@@ -112,3 +112,14 @@ def test_an_unnumbered_cell_is_refused_and_a_failed_block_ends_the_child(forks: 
     assert len(forks) == 3
     with pytest.raises(ChildProcessError):
         os.waitpid(forks[-1], os.WNOHANG)  # reaped, not left a zombie
+
+
+def test_the_cores_setting_is_a_number_in_range(monkeypatch: pytest.MonkeyPatch) -> None:
+    from propcli.errors import DataError
+
+    monkeypatch.setenv("PROPCLI_CORES", "1")
+    assert twocore.cores() == 1 and not twocore.worth_it(1 << 30)
+    for bad in ("0", "two", "-1"):
+        monkeypatch.setenv("PROPCLI_CORES", bad)
+        with pytest.raises(DataError, match="PROPCLI_CORES"):
+            twocore.cores()

@@ -19,20 +19,19 @@ import warnings
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
+from .safety import env_count
+
 T = TypeVar("T")
 MIN_BYTES = 16 << 20  # a fork and a pickle cost a few ms: below this a pass is as quick in one process
 
 
 def cores() -> int:
-    """The cores this process may use (PROPCLI_CORES caps them)."""
+    """The cores this process may use (`PROPCLI_CORES`, 1–4096, caps them; another value is refused)."""
     try:
         n = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         n = os.cpu_count() or 1
-    cap = os.environ.get("PROPCLI_CORES", "").strip()
-    if cap.isdigit():
-        n = min(n, int(cap))
-    return n
+    return min(n, env_count("PROPCLI_CORES", n, 1, 4096))
 
 
 def worth_it(size: int) -> bool:
