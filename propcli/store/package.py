@@ -230,6 +230,10 @@ class Package:
         except (zipfile.BadZipFile, zlib.error, OSError, struct.error) as exc:
             raise PackageError(f"part {name}: {exc}") from exc
 
+    def forget_inflated(self) -> None:
+        """Let go of every part inflated so far (a write that has rendered what it changes)."""
+        self._parts.clear()
+
     def forget(self, name: str) -> None:
         self._parts.pop(name, None)
 

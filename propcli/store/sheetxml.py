@@ -421,6 +421,12 @@ class SheetXml:
         return (f'<{p}c r="{ref}"{s} t="inlineStr"><{p}is><{p}t xml:space="preserve">{_esc(str(value))}</{p}t>'
                 f'</{p}is></{p}c>').encode("utf-8")
 
+    def let_go(self) -> None:
+        """Once written: keep the rows written (`_new`, what the read cache is updated from), let go of
+        the part's XML. Nothing else may be asked of it after."""
+        self.data = b""
+        self.rows.clear()
+
     def to_bytes(self) -> bytes:
         if not self._new:
             return self.data

@@ -633,7 +633,9 @@ class Workbook:
         try:  # whatever fails before the replace leaves the workbook as it was and no temporary file
             try:
                 replace, add = self._render(pkg)
+                pkg.forget_inflated()  # what was read: unchanged parts are copied as stored
                 digest = self._write_tmp(pkg, tmp, replace, add)
+                replace = add = {}  # written: the new XML (98 MB for M's 应收账单) is not held any longer
             except PackageError as exc:  # the parts copied as they are could not be: changed under us?
                 self._check_unchanged()
                 raise DataError("workbook.corrupt", None, path=self.name, reason=str(exc)) from None
@@ -778,6 +780,11 @@ class Workbook:
                                                                or table.header_row == 0)
             if rest:
                 self._continue(pkg, table, xml, header_row, template, rest, replace, add)
+            # rendered: the XML it was made from is not needed to write (unchanged parts are copied as
+            # stored) nor to update the read cache (the rows written are): one version of M's 98 MB
+            # 应收账单 is held at a time, not two beside the next sheet's
+            pkg.forget(part)
+            xml.let_go()
         return replace, add
 
     def _continue(self, pkg: Package, table: Table, xml: SheetXml, header_row: int, template: int | None,
