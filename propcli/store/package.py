@@ -363,10 +363,14 @@ class _ZipWriter:
         )
         self._emit(local + raw_name)
 
-    def add(self, name: str, data: bytes, date_time: tuple, external_attr: int) -> None:
-        packed = deflate(data)
-        self._entry(name, zipfile.ZIP_DEFLATED, date_time, zlib.crc32(data), len(packed), len(data),
-                    external_attr)
+    def add(self, name: str, data: bytes | list, date_time: tuple, external_attr: int) -> None:
+        """A new member from its bytes, or from the pieces they are joined from (`SheetXml.to_pieces`)."""
+        pieces = data if isinstance(data, list) else [data]
+        packed = deflate(pieces)
+        crc = 0
+        for piece in pieces:
+            crc = zlib.crc32(piece, crc)
+        self._entry(name, zipfile.ZIP_DEFLATED, date_time, crc, len(packed), sum(map(len, pieces)), external_attr)
         self._emit(packed)
 
     def copy_raw(self, info: zipfile.ZipInfo, src: BinaryIO) -> None:
@@ -403,15 +407,37 @@ def _deflate_chunk(args: tuple[memoryview, int, bool]) -> bytes:
     return c.compress(chunk) + c.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
 
 
-def deflate(data: bytes) -> bytes:
-    if len(data) < BIG_PART:
-        return _deflate_chunk((memoryview(data), 6, True))
+def deflate(data: bytes | list) -> bytes:
+    """Raw deflate of bytes, or of the pieces they are joined from (the same stream either way)."""
+    pieces = data if isinstance(data, list) else [data]
+    size = sum(map(len, pieces))
+    if size < BIG_PART:
+        return _deflate_chunk((memoryview(b"".join(pieces) if len(pieces) > 1 else pieces[0]), 6, True))
     from concurrent.futures import ThreadPoolExecutor
 
-    view = memoryview(data)
-    jobs = [(view[i:i + CHUNK], 1, i + CHUNK >= len(data)) for i in range(0, len(data), CHUNK)]
+    chunks = list(_chunks(pieces, CHUNK))
+    jobs = [(chunk, 1, i == len(chunks) - 1) for i, chunk in enumerate(chunks)]
     with ThreadPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 1)) as pool:
         return b"".join(pool.map(_deflate_chunk, jobs))
+
+
+def _chunks(pieces: list, size: int):  # type: ignore[no-untyped-def]
+    """The bytes of `pieces`, one after another, cut every `size` bytes: views where a chunk lies in
+    one piece, a join (of at most `size` bytes) where it spans several."""
+    parts: list = []
+    held = 0
+    for piece in pieces:
+        view = memoryview(piece)
+        while len(view):
+            take = view[:size - held]
+            parts.append(take)
+            held += len(take)
+            view = view[len(take):]
+            if held == size:
+                yield parts[0] if len(parts) == 1 else memoryview(b"".join(parts))
+                parts, held = [], 0
+    if parts:
+        yield parts[0] if len(parts) == 1 else memoryview(b"".join(parts))
 
 
 def add_sheet_parts(pkg: Package, name: str, sheet_xml: bytes, replace: dict[str, bytes],

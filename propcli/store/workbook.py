@@ -775,7 +775,7 @@ class Workbook:
                     template = table.rows[-1].number if table.rows else None
                 if here:
                     xml.append_rows(here, at=first, template=template)
-            (add if part in add else replace)[part] = xml.to_bytes()
+            (add if part in add else replace)[part] = xml.to_pieces()  # type: ignore[assignment]
             self.__dict__.setdefault("_rendered", {})[name] = (xml, bool(edits.new_headers) or ref is None
                                                                or table.header_row == 0)
             if rest:
