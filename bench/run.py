@@ -480,17 +480,22 @@ def bench_size(size: str, runs: int, log, results: list, notes: list) -> None:  
 
 def reader_check(path: Path) -> str:
     """The one-pass row reader gives what the column-by-column reader gives, cell by cell and type by
-    type, for every register sheet of the estate (tests/test_reader_equality.py does this on S)."""
-    from propcli.store import columns, schema
+    type, for every register sheet of the estate (tests/test_reader_equality.py does this on S); and
+    the read in pieces as the part is inflated (store/streamread.py, used for parts above 160 MB) gives
+    the same for every sheet above 16 MB of XML (tests/test_streamread.py does this on S)."""
+    from propcli.store import columns, schema, streamread
     from propcli.store.fastread import SheetScan
     from propcli.store.workbook import Workbook
 
     cells = 0
     declined: list[str] = []
+    streamed: list[str] = []
     by_rows = SheetScan.by_rows
     columns.ROW_PASS_COLUMNS = 1  # the one-pass read wherever the form allows it
     SheetScan.dense = lambda self, ncols: True  # type: ignore[method-assign]
     with Workbook(path) as wb:
+        pkg = wb._pkg
+        assert pkg is not None
         for spec in schema.SHEETS:
             for name in wb.sheets_of(spec):
                 scan = wb._scan(name)
@@ -503,18 +508,37 @@ def reader_check(path: Path) -> str:
                     continue
                 finally:
                     SheetScan.by_rows = by_rows  # type: ignore[method-assign]
-                wb._pkg.forget(wb._pkg.sheet(name).part)  # type: ignore[union-attr]
-                for key in slow.values:
-                    a = fast.raws[key] if fast.raws[key] is not None else fast.values[key]
-                    b = slow.raws[key] if slow.raws[key] is not None else slow.values[key]
-                    if ([(v, type(v)) for v in fast.values[key]] != [(v, type(v)) for v in slow.values[key]]
-                            or [(v, type(v)) for v in a] != [(v, type(v)) for v in b]):
-                        return f"✗ {name} › {key} differs"
-                    cells += len(a)
-                if (fast.numbers, fast.problems, fast.last_row) != (slow.numbers, slow.problems, slow.last_row):
-                    return f"✗ {name}: rows or problems differ"
+                part = pkg.sheet(name).part  # type: ignore[union-attr]
+                pkg.forget(part)
+                differs = _differs(fast, slow, name)
+                if differs:
+                    return differs
+                cells += sum(len(v) for v in slow.values.values())
+                if len(scan.data) >= 16 << 20:
+                    del scan
+                    pieces = streamread.read(pkg, part, wb._strings, spec, name, wb.name, None)
+                    if pieces is None:
+                        return f"✗ {name}: not read in pieces"
+                    differs = _differs(pieces, slow, name)
+                    if differs:
+                        return differs + " (read in pieces)"
+                    streamed.append(name)
     skipped = f" (not compared: {', '.join(declined)})" if declined else ""
-    return f"✓ {cells:,} cells equal, typed and as stored{skipped}"
+    pieces_too = f"; read in pieces too: {', '.join(streamed)}" if streamed else ""
+    return f"✓ {cells:,} cells equal, typed and as stored{pieces_too}{skipped}"
+
+
+def _differs(fast, slow, name: str) -> str | None:  # type: ignore[no-untyped-def]
+    """Where two reads of a sheet differ (a value, its type, the raw cell, the rows or problems), or None."""
+    for key in slow.values:
+        a = fast.raws[key] if fast.raws[key] is not None else fast.values[key]
+        b = slow.raws[key] if slow.raws[key] is not None else slow.values[key]
+        if ([(v, type(v)) for v in fast.values[key]] != [(v, type(v)) for v in slow.values[key]]
+                or [(v, type(v)) for v in a] != [(v, type(v)) for v in b]):
+            return f"✗ {name} › {key} differs"
+    if (fast.numbers, fast.problems, fast.last_row) != (slow.numbers, slow.problems, slow.last_row):
+        return f"✗ {name}: rows or problems differ"
+    return None
 
 
 TARGETS = [

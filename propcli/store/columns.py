@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from itertools import compress, repeat
 
 from ..errors import DataError, Location, Problem
-from .fastread import SUBTOTAL_NEEDLES, SheetScan, Unsupported
+from .fastread import SUBTOTAL_NEEDLES, SheetScan, Unsupported, contains
 from .normalize import CONVERTERS, ValueProblem, raw_cell
 from .reader import HEADER_SCAN_ROWS, SUBTOTAL_WORDS, Row, Table, _first_nonblank, find_header
 from .schema import Sheet
@@ -154,8 +154,8 @@ class _Column:
                                            repeat(None))))
 
 
-def _scan_column(scan: SheetScan, c: int, all_rows: list[int], convert) -> _Column | None:  # type: ignore[no-untyped-def]
-    cells = scan.column_cells(c)
+def _scan_column(scan: SheetScan, c: int, all_rows: list[int], cells: list[bytes], convert) -> _Column | None:  # type: ignore[no-untyped-def]
+    """A column from its cells (`SheetScan.column_cells`), aligned on the rows."""
     if not cells:
         return None
     if len(cells) == len(all_rows):  # a cell in every row: aligned on the row list without numbers
@@ -192,13 +192,23 @@ def scan_data(scan: SheetScan, spec: Sheet, name: str, workbook: str,
             scanned[c] = _Column(all_rows, cells, *_convert_column(scan, cells, CONVERTERS[spec.column(key).kind]
                                                                    if key else str))
     else:  # column by column: every row and cell must carry its reference
-        scan.check_refs()
-        all_rows = scan.row_numbers()
+        with scan.refs_checked():
+            all_rows = scan.row_numbers()
+            found = {c: scan.column_cells(c) for c in read}
         for c in read:
             key = by_col.get(c)
-            col = _scan_column(scan, c, all_rows, CONVERTERS[spec.column(key).kind] if key else str)
+            col = _scan_column(scan, c, all_rows, found.pop(c), CONVERTERS[spec.column(key).kind] if key else str)
             if col is not None:
                 scanned[c] = col
+    return assemble(name, (header_row, columns, headers, width), wanted, scanned, all_rows, subtotals)
+
+
+def assemble(name: str, head: tuple, wanted: dict[str, int], scanned: dict[int, _Column], all_rows: list[int],
+             subtotals: bool) -> SheetData:
+    """The register's columns from the cells scanned (`scanned`: column index → its cells), aligned on
+    the data rows: blank rows, the header and above, and 合计 rows (when `subtotals`) left out."""
+    header_row, columns, headers, width = head
+    complete = len(wanted) == len(columns)
     # which rows hold anything: usually a column filled in every row says it at once
     if any(col.rows is all_rows and all(v is not None for v in col.raw_of.values()) for col in scanned.values()):
         nonblank = all_rows
@@ -264,9 +274,9 @@ def _may_have_subtotal(scan: SheetScan, header_row: int) -> bool:
         return True
     data, end = scan.data, scan.end
     start = scan.row_ends.get(header_row, scan.start)  # below the header: 计算明细 is no label
-    if data.find("计".encode(), start, end) >= 0 and any(data.find(w, start, end) >= 0 for w in needles[:3]):
+    if contains(data, "计".encode(), start, end) and any(contains(data, w, start, end) for w in needles[:3]):
         return True
-    return any(data.find(w, start, end) >= 0 for w in needles[3:])
+    return any(contains(data, w, start, end) for w in needles[3:])
 
 
 def scan_rows(scan: SheetScan, spec: Sheet, name: str, workbook: str, numbers: list[int]) -> Table:
@@ -278,10 +288,10 @@ def scan_rows(scan: SheetScan, spec: Sheet, name: str, workbook: str, numbers: l
     numbers = sorted({n for n in numbers if n > header_row})
     if not numbers:
         return Table(spec, name, header_row, dict(columns), dict(headers), width, workbook=workbook, partial=True)
-    return _typed_rows(scan, spec, name, workbook, header_row, numbers)
+    return typed_rows(scan, spec, name, workbook, header_row, numbers)
 
 
-def _typed_rows(scan: SheetScan, spec: Sheet, name: str, workbook: str, header_row: int,
+def typed_rows(scan: SheetScan, spec: Sheet, name: str, workbook: str, header_row: int,
                 numbers: list[int]) -> Table:
     from .reader import build_table
 
@@ -304,15 +314,26 @@ def _typed_rows(scan: SheetScan, spec: Sheet, name: str, workbook: str, header_r
 def scan_only(scan: SheetScan, spec: Sheet, name: str, workbook: str, key: str, wanted: str) -> Table:
     """Just the rows whose `key` column holds `wanted`: that column is scanned, then only those rows read."""
     head = header_of(scan, spec, name, workbook)
-    scan.check_refs()
     if head is None:
+        scan.check_refs()
         raise Unsupported("blank sheet")
     header_row, columns, headers, width = head
     table = Table(spec, name, header_row, dict(columns), dict(headers), width, workbook=workbook, partial=True)
     if key not in columns:
+        scan.check_refs()
         return table
-    convert = CONVERTERS[spec.column(key).kind]
-    cells = scan.column(columns[key])
+    with scan.refs_checked():
+        cells = scan.column(columns[key])
+    numbers = holding(scan, cells, CONVERTERS[spec.column(key).kind], wanted, header_row)
+    if not numbers:
+        return table
+    return typed_rows(scan, spec, name, workbook, header_row, numbers)
+
+
+def holding(scan: SheetScan, cells: list[tuple[bytes, bytes]], convert, wanted: str,  # type: ignore[no-untyped-def]
+            header_row: int) -> list[int]:
+    """The numbers of the rows below the header whose cell (of `cells`, `SheetScan.column`'s pairs)
+    holds `wanted`, as stored or typed by `convert`."""
     hit: set = set()
     for k in set(map(operator.itemgetter(1), cells)):
         v = scan.value_of(k)
@@ -326,10 +347,7 @@ def scan_only(scan: SheetScan, spec: Sheet, name: str, workbook: str, key: str, 
                 hit.add(k)
         except ValueProblem:
             pass
-    numbers = [n for r, k in cells if k in hit and (n := int(r)) > header_row] if hit else []
-    if not numbers:
-        return table
-    return _typed_rows(scan, spec, name, workbook, header_row, numbers)
+    return [n for r, k in cells if k in hit and (n := int(r)) > header_row] if hit else []
 
 
 def updated(data: SheetData, spec: Sheet, xml, strings) -> SheetData | None:  # type: ignore[no-untyped-def]

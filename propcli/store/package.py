@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from xml.etree import ElementTree as ET
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from concurrent.futures import Future, ThreadPoolExecutor
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -191,6 +192,48 @@ class Package:
             got += len(chunk)
         return self._inflate(name, chunks[0] if len(chunks) == 1 else b"".join(chunks))
 
+    def streamable(self, name: str) -> bool:
+        """A deflated member too big to inflate ahead (and so to hold beside another): read it in pieces."""
+        info = self.infos.get(name)
+        return (info is not None and info.compress_type == zipfile.ZIP_DEFLATED and info.file_size > PREFETCH_LIMIT
+                and name not in self._parts and hasattr(os, "pread"))
+
+    def stream(self, name: str, piece: int = 2 << 20) -> Iterator[bytes]:
+        """A deflated member inflated a piece at a time (`piece` stored bytes each), never held whole; its
+        size and CRC-32 checked at the end (PackageError, as `read` would say)."""
+        info = self.infos[name]
+        fd = self._zip.fp.fileno()  # type: ignore[union-attr]
+        try:
+            header = os.pread(fd, 30, info.header_offset)
+            if header[:4] != b"PK\x03\x04":
+                raise PackageError(f"part {name}: bad local header")
+            name_len, extra_len = struct.unpack("<HH", header[26:30])
+            pos = info.header_offset + 30 + name_len + extra_len
+            left, crc, size = info.compress_size, 0, 0
+            inflate = zlib.decompressobj(-15)
+            while left:
+                raw = os.pread(fd, min(piece, left), pos)
+                if not raw:
+                    raise zipfile.BadZipFile(f"{name} is cut short")
+                pos += len(raw)
+                left -= len(raw)
+                data = inflate.decompress(raw)
+                crc, size = zlib.crc32(data, crc), size + len(data)
+                if data:
+                    yield data
+            data = inflate.flush()
+            crc, size = zlib.crc32(data, crc), size + len(data)
+            if data:
+                yield data
+            if crc != info.CRC or size != info.file_size or not inflate.eof:
+                raise zipfile.BadZipFile(f"bad CRC-32 for {name}")
+        except (zipfile.BadZipFile, zlib.error, OSError, struct.error) as exc:
+            raise PackageError(f"part {name}: {exc}") from exc
+
+    def forget_inflated(self) -> None:
+        """Let go of every part inflated so far (a write that has rendered what it changes)."""
+        self._parts.clear()
+
     def forget(self, name: str) -> None:
         self._parts.pop(name, None)
 
@@ -320,10 +363,14 @@ class _ZipWriter:
         )
         self._emit(local + raw_name)
 
-    def add(self, name: str, data: bytes, date_time: tuple, external_attr: int) -> None:
-        packed = deflate(data)
-        self._entry(name, zipfile.ZIP_DEFLATED, date_time, zlib.crc32(data), len(packed), len(data),
-                    external_attr)
+    def add(self, name: str, data: bytes | list, date_time: tuple, external_attr: int) -> None:
+        """A new member from its bytes, or from the pieces they are joined from (`SheetXml.to_pieces`)."""
+        pieces = data if isinstance(data, list) else [data]
+        packed = deflate(pieces)
+        crc = 0
+        for piece in pieces:
+            crc = zlib.crc32(piece, crc)
+        self._entry(name, zipfile.ZIP_DEFLATED, date_time, crc, len(packed), sum(map(len, pieces)), external_attr)
         self._emit(packed)
 
     def copy_raw(self, info: zipfile.ZipInfo, src: BinaryIO) -> None:
@@ -360,15 +407,37 @@ def _deflate_chunk(args: tuple[memoryview, int, bool]) -> bytes:
     return c.compress(chunk) + c.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
 
 
-def deflate(data: bytes) -> bytes:
-    if len(data) < BIG_PART:
-        return _deflate_chunk((memoryview(data), 6, True))
+def deflate(data: bytes | list) -> bytes:
+    """Raw deflate of bytes, or of the pieces they are joined from (the same stream either way)."""
+    pieces = data if isinstance(data, list) else [data]
+    size = sum(map(len, pieces))
+    if size < BIG_PART:
+        return _deflate_chunk((memoryview(b"".join(pieces) if len(pieces) > 1 else pieces[0]), 6, True))
     from concurrent.futures import ThreadPoolExecutor
 
-    view = memoryview(data)
-    jobs = [(view[i:i + CHUNK], 1, i + CHUNK >= len(data)) for i in range(0, len(data), CHUNK)]
+    chunks = list(_chunks(pieces, CHUNK))
+    jobs = [(chunk, 1, i == len(chunks) - 1) for i, chunk in enumerate(chunks)]
     with ThreadPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 1)) as pool:
         return b"".join(pool.map(_deflate_chunk, jobs))
+
+
+def _chunks(pieces: list, size: int):  # type: ignore[no-untyped-def]
+    """The bytes of `pieces`, one after another, cut every `size` bytes: views where a chunk lies in
+    one piece, a join (of at most `size` bytes) where it spans several."""
+    parts: list = []
+    held = 0
+    for piece in pieces:
+        view = memoryview(piece)
+        while len(view):
+            take = view[:size - held]
+            parts.append(take)
+            held += len(take)
+            view = view[len(take):]
+            if held == size:
+                yield parts[0] if len(parts) == 1 else memoryview(b"".join(parts))
+                parts, held = [], 0
+    if parts:
+        yield parts[0] if len(parts) == 1 else memoryview(b"".join(parts))
 
 
 def add_sheet_parts(pkg: Package, name: str, sheet_xml: bytes, replace: dict[str, bytes],

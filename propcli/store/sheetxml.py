@@ -421,10 +421,23 @@ class SheetXml:
         return (f'<{p}c r="{ref}"{s} t="inlineStr"><{p}is><{p}t xml:space="preserve">{_esc(str(value))}</{p}t>'
                 f'</{p}is></{p}c>').encode("utf-8")
 
+    def let_go(self) -> None:
+        """Once written: keep the rows written (`_new`, what the read cache is updated from), let go of
+        the part's XML. Nothing else may be asked of it after."""
+        self.data = b""
+        self.rows.clear()
+
     def to_bytes(self) -> bytes:
+        pieces = self.to_pieces()
+        return pieces[0] if len(pieces) == 1 else b"".join(pieces)  # type: ignore[return-value]
+
+    def to_pieces(self) -> list[bytes | memoryview]:
+        """The new part as the pieces it is joined from: views of the old XML between the rows written,
+        and those rows. A writer deflates them as they are (`package.deflate`): the 100 MB part is
+        never copied into a new buffer beside the old one."""
         if not self._new:
-            return self.data
-        pieces: list[bytes] = []
+            return [self.data]
+        pieces: list = []
         data = self.data
         p = self.prefix
         if self._empty_sheetdata:
@@ -435,14 +448,15 @@ class SheetXml:
             pieces.extend(self._new[n] for n in sorted(self._new))
             pieces.append(b"</" + p + b"sheetData>")
             pieces.append(data[m.end():])
-            return self._fix_dimension(b"".join(pieces))
+            return [self._fix_dimension(b"".join(pieces))]
         pending = sorted(n for n in self._new if self._row(n) is None)
         usual = not self._indexed and (not pending or pending[0] > self._last_number)
         if not usual and not self._indexed:
             self._index_rows()  # before the bytes are taken: indexing may number a sheet's rows first
-        data = self.data
+        # views, not slices: the 100 MB between two edited rows is not copied
+        data = memoryview(self.data)
         # the head (before sheetData, where <dimension> is) is rewritten alone: a 100 MB part is copied once
-        pieces.append(self._fix_dimension(data[: self._sd_open_end]))
+        pieces.append(self._fix_dimension(self.data[: self._sd_open_end]))
         pos = self._sd_open_end
         if usual:
             # the usual edit: some rows replaced where they are, new rows after the last one
@@ -453,7 +467,7 @@ class SheetXml:
             pieces.append(data[pos : self._sd_close])
             pieces.extend(self._new[n] for n in pending)
             pieces.append(data[self._sd_close :])
-            return b"".join(pieces)
+            return pieces
         i = 0  # the next pending (new) row: rows are merged in one pass
         for number in self._order:
             row = self.rows[number]
@@ -469,7 +483,7 @@ class SheetXml:
         pieces.append(data[pos : self._sd_close])
         pieces.extend(self._new[n] for n in pending[i:])
         pieces.append(data[self._sd_close :])
-        return b"".join(pieces)
+        return pieces
 
     def _fix_dimension(self, data: bytes) -> bytes:
         """Widen `<dimension ref>` (in the part's head) to cover the rows and columns written."""

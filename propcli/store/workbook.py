@@ -22,7 +22,7 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from ..errors import DataError, Location, WorkbookBusy, located
-from . import cache, schema, signals
+from . import cache, schema, signals, streamread
 from .columns import SheetData, scan_data, scan_only, scan_rows, updated
 from .fastread import ERROR_CELL, MissingString, SharedStrings, SheetScan, Unsupported
 from .package import (EncryptedPackage, LegacyPackage, Package, PackageError, StrictPackage, _not_a_zip,
@@ -349,8 +349,10 @@ class Workbook:
                 try:
                     if cached is not None and only[0] in cached.values:  # a report's columns name the rows
                         numbers = [cached.numbers[i] for i in cached.subset(*only)]
-                        return scan_rows(self._scan(name), spec, name, self.name, numbers)
-                    return scan_only(self._scan(name), spec, name, self.name, *only)
+                        table = self._streamed_rows(spec, name, numbers=numbers)
+                        return scan_rows(self._scan(name), spec, name, self.name, numbers) if table is None else table
+                    table = self._streamed_rows(spec, name, only=only)
+                    return scan_only(self._scan(name), spec, name, self.name, *only) if table is None else table
                 except Unsupported:
                     pass
                 except MissingString as exc:
@@ -394,7 +396,9 @@ class Workbook:
         data = None
         if self._pkg is not None and not self._pkg.date1904:
             try:
-                data = scan_data(self._scan(name), spec, name, self.name, keys)
+                data = self._streamed(spec, name, keys)
+                if data is None:
+                    data = scan_data(self._scan(name), spec, name, self.name, keys)
             except Unsupported:
                 data = None
             except MissingString as exc:
@@ -412,6 +416,41 @@ class Workbook:
             cache.store(self.path, key, data)
         return data
 
+    def _streamed(self, spec: schema.Sheet, name: str, keys: tuple[str, ...] | None) -> SheetData | None:
+        """A part too big to hold beside another, read as it is inflated (`streamread`) when only reading
+        (a write edits the whole XML); None: read it whole."""
+        part = self._streaming(name)
+        return None if part is None else streamread.read(self._pkg, part, self._strings, spec, name, self.name,  # type: ignore[arg-type]
+                                                         keys)
+
+    def _streamed_rows(self, spec: schema.Sheet, name: str, *, only: tuple[str, str] | None = None,
+                       numbers: list[int] | None = None) -> Table | None:
+        """Some rows of such a part (`only` one identifier's, or these `numbers`), kept as it is inflated."""
+        part = self._streaming(name)
+        return None if part is None else streamread.rows(self._pkg, part, self._strings, spec, name, self.name,  # type: ignore[arg-type]
+                                                         only=only, numbers=numbers)
+
+    def _streaming(self, name: str) -> str | None:
+        """The part of a sheet to read as it is inflated, or None (a write, a part small enough to hold)."""
+        pkg = self._pkg
+        ref = pkg.sheet(name) if pkg is not None else None
+        if pkg is None or ref is None or self._sha is not None or pkg.date1904 or not pkg.streamable(ref.part):
+            return None
+        try:
+            self._shared_strings()
+        except (PackageError, ValueError, ET.ParseError):
+            return None  # the whole read says what is wrong
+        return ref.part
+
+    def _shared_strings(self) -> None:
+        pkg = self._pkg
+        assert pkg is not None
+        if self._strings is None:
+            part = pkg.shared_strings_part
+            self._strings = SharedStrings(pkg.read(part) if part and part in pkg.infos else None)
+            if self._sha is None:  # only reading: the entries are kept, the XML they came from is not
+                pkg.forget(part)
+
     def _scan(self, name: str) -> SheetScan:
         pkg = self._pkg
         assert pkg is not None
@@ -420,11 +459,7 @@ class Workbook:
         ref = pkg.sheet(name)
         assert ref is not None
         try:
-            if self._strings is None:
-                part = pkg.shared_strings_part
-                self._strings = SharedStrings(pkg.read(part) if part and part in pkg.infos else None)
-                if self._sha is None:  # only reading: the entries are kept, the XML they came from is not
-                    pkg.forget(part)
+            self._shared_strings()
             return SheetScan(pkg.read(ref.part), self._strings, pkg.date_styles())
         except (PackageError, ValueError, ET.ParseError) as exc:
             raise Unsupported(str(exc)) from None
@@ -598,7 +633,9 @@ class Workbook:
         try:  # whatever fails before the replace leaves the workbook as it was and no temporary file
             try:
                 replace, add = self._render(pkg)
+                pkg.forget_inflated()  # what was read: unchanged parts are copied as stored
                 digest = self._write_tmp(pkg, tmp, replace, add)
+                replace = add = {}  # written: the new XML (98 MB for M's 应收账单) is not held any longer
             except PackageError as exc:  # the parts copied as they are could not be: changed under us?
                 self._check_unchanged()
                 raise DataError("workbook.corrupt", None, path=self.name, reason=str(exc)) from None
@@ -738,11 +775,16 @@ class Workbook:
                     template = table.rows[-1].number if table.rows else None
                 if here:
                     xml.append_rows(here, at=first, template=template)
-            (add if part in add else replace)[part] = xml.to_bytes()
+            (add if part in add else replace)[part] = xml.to_pieces()  # type: ignore[assignment]
             self.__dict__.setdefault("_rendered", {})[name] = (xml, bool(edits.new_headers) or ref is None
                                                                or table.header_row == 0)
             if rest:
                 self._continue(pkg, table, xml, header_row, template, rest, replace, add)
+            # rendered: the XML it was made from is not needed to write (unchanged parts are copied as
+            # stored) nor to update the read cache (the rows written are): one version of M's 98 MB
+            # 应收账单 is held at a time, not two beside the next sheet's
+            pkg.forget(part)
+            xml.let_go()
         return replace, add
 
     def _continue(self, pkg: Package, table: Table, xml: SheetXml, header_row: int, template: int | None,

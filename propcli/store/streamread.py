@@ -1,0 +1,196 @@
+"""A register sheet read as it is inflated, a piece at a time: never held whole.
+
+L's 应收账单 is 442 MB of XML. Read whole, it sits in memory beside everything the read builds from it,
+and a report goes past 1 GB. Its rows are independent of one another, so the one-pass row read
+(`fastread.rows_between`) can take them a piece at a time: the inflated XML held at once is a piece
+(`PIECE` stored bytes, about 10 MB of rows), not the sheet.
+
+The answer is the one the whole-part read gives (the same header search on the same top rows, the same
+row pattern and cell conversion, `columns.assemble`); whenever that would not be certain — the header
+not found in the first piece, a row out of the usual form, a 合计 label where a report reads only its
+columns — this read returns None and the whole-part read (or calamine after it) decides.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..errors import DataError
+from .columns import (ROW_PASS_COLUMNS, SheetData, _Column, _convert_column, _may_have_subtotal, assemble, header_of,
+                      holding, typed_rows)
+from .fastread import _UNNUMBERED, SharedStrings, SheetScan, Unsupported, row_pattern, rows_between
+from .normalize import CONVERTERS
+from .package import Package, PackageError
+from .reader import HEADER_SCAN_ROWS, Table
+from .schema import Sheet
+from .sheetxml import col_letter
+
+PIECE = 1 << 20  # stored (deflated) bytes inflated at a time: about 10 MB of sheet XML
+
+
+def read(pkg: Package, part: str, strings: SharedStrings | None, spec: Sheet, name: str, workbook: str,
+         keys: tuple[str, ...] | None, piece: int = PIECE) -> SheetData | None:
+    """The register's columns (all, or `keys`) from a part inflated piece by piece; None: read it whole."""
+    pieces = pkg.stream(part, piece)
+    try:
+        return _read(pieces, pkg.date_styles(), strings, spec, name, workbook, keys)
+    except PackageError:
+        return None  # a damaged part: the whole read names it
+    finally:
+        pieces.close()  # a read given up on stops inflating
+
+
+def _head(pieces, date_styles: set[int], strings: SharedStrings | None, spec: Sheet, name: str,  # type: ignore[no-untyped-def]
+          workbook: str):
+    """(the bytes inflated so far, where their last row ends, those rows as a scan, the header) — the
+    header found in them as the whole part's read finds it — or None: read the part whole."""
+    buf = b""
+    for data in pieces:  # the head: the part's start and the rows the header is searched in
+        buf += data
+        start = buf.find(b"<sheetData")
+        if start >= 0 and buf.count(b"</row>", start) > HEADER_SCAN_ROWS:
+            break
+    else:
+        return None  # a part this small is read whole
+    cut = buf.rfind(b"</row>") + 6
+    try:  # the rows so far, closed, as a sheet: its header is the whole part's
+        head = SheetScan(buf[:cut] + b"</sheetData>", strings, date_styles)
+        found = header_of(head, spec, name, workbook)
+    except (Unsupported, DataError):
+        return None
+    return None if found is None else (buf, cut, head, found)
+
+
+def _rest(pieces, buf: bytes, cut: int):  # type: ignore[no-untyped-def]
+    """The rows after the head, a piece's worth at a time (each cut after a row's end), the last ones
+    up to the end of sheetData; None at the end when the part has no end of sheetData."""
+    rest = buf[cut:]
+    for data in pieces:
+        rest += data
+        cut = rest.rfind(b"</row>") + 6
+        if cut >= 6:
+            yield rest[:cut]
+            rest = rest[cut:]
+    end = rest.rfind(b"</sheetData>")
+    yield None if end < 0 else rest[:end]
+
+
+def _read(pieces, date_styles: set[int], strings: SharedStrings | None, spec: Sheet, name: str,  # type: ignore[no-untyped-def]
+          workbook: str, keys: tuple[str, ...] | None) -> SheetData | None:
+    got = _head(pieces, date_styles, strings, spec, name, workbook)
+    if got is None:
+        return None
+    buf, cut, head, (header_row, columns, headers, width) = got
+    labels = strings is not None and strings.may_hold_subtotal()
+    wanted = dict(columns) if keys is None else {k: columns[k] for k in keys if k in columns}
+    if labels and len(wanted) < len(columns):
+        return None  # a 合计 row is found by every column of it: the whole read reads them all
+    complete = len(wanted) == len(columns)
+    ncols = max([width, head.dimension_cols, *(i + 1 for i in columns.values())])
+    by_col = {i: k for k, i in wanted.items()}
+    read = list(range(ncols)) if complete else sorted(by_col)
+    if len(read) < ROW_PASS_COLUMNS:
+        return None  # a few columns: the column search of the whole part costs less
+    pattern = row_pattern(read, ncols)
+    rows: list[int] = []
+    cells: dict[int, list[bytes]] = {c: [] for c in read}
+
+    def take(segment: bytes, begin: int, below_header: int = 0) -> bool:
+        nonlocal labels
+        got = rows_between(segment, pattern, read, begin, len(segment))
+        if got is None:
+            return False
+        rows.extend(got[0])
+        for c in read:
+            cells[c].extend(got[1][c])
+        if not labels:
+            labels = _may_have_subtotal(_Segment(segment, max(begin, below_header), len(segment)), 0)
+        return True
+
+    if not take(buf[:cut], head.start, head.row_ends.get(header_row, head.start)):  # 计算明细 is no label
+        return None
+    for segment in _rest(pieces, buf, cut):
+        if segment is None or not take(segment, 0):
+            return None
+    if labels and not complete:
+        return None
+    scanned = {c: _Column(rows, cells[c], *_convert_column(head, cells[c], CONVERTERS[spec.column(by_col[c]).kind]
+                                                           if c in by_col else str))
+               for c in read}
+    return assemble(name, (header_row, columns, headers, width), wanted, scanned, rows, labels)
+
+
+def rows(pkg: Package, part: str, strings: SharedStrings | None, spec: Sheet, name: str, workbook: str, *,
+         only: tuple[str, str] | None = None, numbers: list[int] | None = None, piece: int = PIECE) -> Table | None:
+    """Some rows of a register sheet, typed, as a partial table, read as the part is inflated: those
+    whose `only[0]` column holds `only[1]` (what `columns.scan_only` gives) or those with these `numbers`
+    (`columns.scan_rows`). Only those rows' XML is kept. None: read the part whole."""
+    pieces = pkg.stream(part, piece)
+    try:
+        return _rows(pieces, pkg.date_styles(), strings, spec, name, workbook, only, numbers)
+    except PackageError:
+        return None
+    finally:
+        pieces.close()
+
+
+def _rows(pieces, date_styles: set[int], strings: SharedStrings | None, spec: Sheet, name: str,  # type: ignore[no-untyped-def]
+          workbook: str, only: tuple[str, str] | None, numbers: list[int] | None) -> Table | None:
+    got = _head(pieces, date_styles, strings, spec, name, workbook)
+    if got is None:
+        return None
+    buf, cut, head, (header_row, columns, headers, width) = got
+    col = columns.get(only[0]) if only else None
+    convert = CONVERTERS[spec.column(only[0]).kind] if only and col is not None else None
+    search = re.compile(rb'<c r="' + col_letter(col).encode() + rb'(\d+)"([^>/]*(?:/>|>.*?</c>))', re.S) \
+        if col is not None else None
+    pending = sorted({n for n in numbers or () if n > header_row})
+    kept: list[bytes] = []
+
+    def take(segment: bytes, begin: int) -> bool:
+        if only is not None:  # scan_only's search: every row and cell numbered, then the column's cells
+            if _UNNUMBERED.search(segment, begin):
+                return False
+            if search is None:
+                return True
+            wanted = holding(head, search.findall(segment, begin), convert, only[1], header_row)
+        else:  # scan_rows: the rows by their numbers, in order
+            wanted, at = [], begin
+            while pending and (i := segment.find(b'<row r="%d"' % pending[0], at)) >= 0:
+                wanted.append(pending.pop(0))
+                at = i
+        at = begin
+        for n in wanted:
+            i = segment.find(b'<row r="%d"' % n, at)
+            if i < 0:
+                return False
+            j = segment.find(b"</row>", i)
+            k = segment.find(b">", i)
+            end = k + 1 if segment[k - 1:k] == b"/" else j + 6
+            kept.append(segment[i:end])
+            at = end
+        return True
+
+    if not take(buf[:cut], head.start):
+        return None
+    for segment in _rest(pieces, buf, cut):
+        if segment is None or not take(segment, 0):
+            return None
+    if pending:
+        return None  # a row not found in order: the whole read looks for it
+    table = Table(spec, name, header_row, dict(columns), dict(headers), width, workbook=workbook, partial=True)
+    if not kept:
+        return table
+    above = buf[head.start:head.row_ends[header_row]]  # the header and the rows above it
+    picked = SheetScan(b"<sheetData>" + above + b"".join(kept) + b"</sheetData>", head.strings, date_styles)
+    found = sorted(map(int, re.findall(rb'<row r="(\d+)"', b"".join(kept))))
+    return typed_rows(picked, spec, name, workbook, header_row, found)
+
+
+class _Segment:
+    """What `_may_have_subtotal` looks at of a scan: some rows' bytes, no shared strings (asked already)."""
+
+    def __init__(self, data: bytes, start: int, end: int) -> None:
+        self.data, self.start, self.end = data, start, end
+        self.strings = None
+        self.row_ends: dict[int, int] = {}
