@@ -42,11 +42,12 @@ def _no_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _run(ctx: typer.Context, build: Callable[[ops.Stats, dict[str, str], str], Report], asked: tuple[str, ...],
+def _run(ctx: typer.Context, build: Callable[[ops.Stats, dict[str, str], str, bool], Report], asked: tuple[str, ...],
          period: str, as_of: str | None, building: str | None, fmt: str | None, output: Path | None,
          unmask: bool) -> None:
     """Arguments checked (a bad format or -o refused before the workbook is read); the output remembered
-    for the same question on the same workbook bytes (render.memo), else the figures and their report."""
+    for the same question on the same workbook bytes (render.memo), else the figures and their report
+    (with its drill-down sections only for a renderer that shows them)."""
     st = state(ctx)
     month, day = parse_period(period), as_of_day(as_of)
     renderer = choose_format(output, fmt, None, st)
@@ -59,7 +60,7 @@ def _run(ctx: typer.Context, build: Callable[[ops.Stats, dict[str, str], str], R
         if output is not None or renderer.name != "table":
             say(st, reports.empty_note(figures, st.lang))
         remember = None
-    emit(st, build(figures, estate, st.lang), fmt=fmt, output=output, unmask=unmask, remember=remember)
+    emit(st, build(figures, estate, st.lang, renderer.details), fmt=fmt, output=output, unmask=unmask, remember=remember)
 
 
 @app.command("monthly", help="月度统计：应收、实收、收费率、户收费率、清缴率、预收与预存、环比/同比/本年累计、按楼栋/项目/收款方式、期末欠费账龄、欠费前 20 户、时效预警、报修与投诉指标. -o report.html|xlsx|json|csv.")
@@ -72,5 +73,5 @@ def monthly(ctx: typer.Context, period: Period, as_of: AsOf = None, building: Bu
 def explain(ctx: typer.Context, kpi: Annotated[str, typer.Argument(help="指标, e.g. 收费率, household_rate, 回访率")],
             period: Period, as_of: AsOf = None, building: Building = None, unmask: UnmaskOpt = False,
             fmt: FormatOpt = None, output: OutputOpt = None) -> None:
-    _run(ctx, lambda figures, estate, lang: reports.explain(figures, kpi, lang), ("explain", kpi), period, as_of,
+    _run(ctx, lambda figures, estate, lang, _details: reports.explain(figures, kpi, lang), ("explain", kpi), period, as_of,
          building, fmt, output, unmask)

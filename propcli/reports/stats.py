@@ -78,8 +78,9 @@ def _bucket_key(label: str) -> str:
 # -- the report ------------------------------------------------------------------------------------
 
 
-def monthly(st: ops.Stats, estate: dict[str, str], lang: str) -> Report:
-    """Every figure of the month, with the charts the HTML and XLSX renderers draw and the drill-downs."""
+def monthly(st: ops.Stats, estate: dict[str, str], lang: str, details: bool = True) -> Report:
+    """Every figure of the month, with the charts the HTML and XLSX renderers draw, and the drill-downs
+    when `details` (the renderer shows them: `Renderer.details`; they are a fifth of a big month's work)."""
     m = st.month.figures
     end = kpi.period_window(st.period, st.as_of)[1]
     summary = {"period": st.period, "as_of": st.as_of, "building": st.building, **fee_values(m),
@@ -121,10 +122,11 @@ def monthly(st: ops.Stats, estate: dict[str, str], lang: str) -> Report:
         _limitation(st),
         *_service(st, lang),
     ]
-    details = [*(s for kpi_key in (*RATES, "receipts") for s in _detail(st, kpi_key, lang)), *_service_detail(st)]
-    for s in details:
-        s.detail = True
-    sections += details
+    if details:
+        drill = [*(s for kpi_key in (*RATES, "receipts") for s in _detail(st, kpi_key, lang)), *_service_detail(st)]
+        for s in drill:
+            s.detail = True
+        sections += drill
     goal = st.target
     charts = [
         Chart("trend", "近 12 个月收费率与户收费率", "collection and household rate, 12 months", "trend", "period",
