@@ -185,12 +185,18 @@ def parse_allocations(text: str | None) -> tuple[Allocation, ...]:
     Spaces, full-width `：；` and line breaks are tolerated; a repeated target stays a separate entry;
     an amount may have at most 2 decimals. Anything else raises AllocationError("alloc.syntax").
     """
+    return tuple(Allocation(target, amount) for target, amount in allocation_pairs(text))
+
+
+def allocation_pairs(text: str | None) -> list[tuple[str, Decimal]]:
+    """parse_allocations as (target, amount) pairs: a report reading every 分配 of a year of a big
+    estate's payments (200,000 entries) spends most of its time building the Allocations otherwise."""
     if text is None or not str(text).strip():
-        return ()
+        return []
     if isinstance(text, str) and _WRITTEN.fullmatch(text):  # the common case, a few times faster
-        return tuple(Allocation(t, Decimal(a)) for t, _, a in (e.partition(":") for e in text.split(";")))
+        return [(t, Decimal(a)) for t, _, a in (e.partition(":") for e in text.split(";"))]
     normal = unicodedata.normalize("NFKC", str(text)).replace("\r", "\n")
-    allocations = []
+    pairs = []
     for entry in _ENTRY_SEPARATORS.split(normal):
         entry = re.sub(r"\s+", "", entry)
         if not entry:
@@ -198,8 +204,8 @@ def parse_allocations(text: str | None) -> tuple[Allocation, ...]:
         match = _ENTRY.match(entry)
         if not match:
             raise AllocationError("alloc.syntax", {"text": text})
-        allocations.append(Allocation(match.group(1), Decimal(match.group(2)).quantize(CENT)))
-    return tuple(allocations)
+        pairs.append((match.group(1), Decimal(match.group(2)).quantize(CENT)))
+    return pairs
 
 
 def bill_status(amount: Decimal, paid: Decimal) -> str:

@@ -17,7 +17,7 @@ from decimal import Decimal
 from itertools import compress, count, repeat
 
 from ..domain import arrears as rules
-from ..domain.allocation import PREPAID
+from ..domain.allocation import PREPAID, allocation_pairs
 from ..domain.billing import last_day
 from ..domain.dunning import Contact, Plan, Step, check_ladder, parse_step, plan
 from ..domain.people import building_name, unit_sort_key
@@ -352,9 +352,10 @@ def _paid_after(wb: Workbook, cols: dict[str, list], as_of: dt.date) -> dict[str
         if not allocs or not _in_effect_differs(paid_on, voided, as_of):
             continue
         sign = -1 if voided else 1
-        for a in allocations_at(allocs, lambda: _location(wb, schema.PAYMENTS, number, "allocations")):
-            if a.target != PREPAID:
-                out[a.target] = out.get(a.target, ZERO) + sign * a.amount
+        for target, amount in allocations_at(allocs, lambda: _location(wb, schema.PAYMENTS, number, "allocations"),
+                                             allocation_pairs):
+            if target != PREPAID:
+                out[target] = out.get(target, ZERO) + sign * amount
     return out
 
 
@@ -367,9 +368,10 @@ def _part_payments(wb: Workbook, cols: dict[str, list], as_of: dt.date,
     for unit, paid_on, allocs, voided, number in zip(*(cols[k] for k in PAYMENT_KEYS)):
         if voided or paid_on is None or paid_on > as_of or not allocs or str(unit) not in units:
             continue
-        for a in allocations_at(allocs, lambda: _location(wb, schema.PAYMENTS, number, "allocations")):
-            if a.target in bills:
-                out.setdefault(a.target, []).append(paid_on)
+        for target, _ in allocations_at(allocs, lambda: _location(wb, schema.PAYMENTS, number, "allocations"),
+                                        allocation_pairs):
+            if target in bills:
+                out.setdefault(target, []).append(paid_on)
     return out
 
 

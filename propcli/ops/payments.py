@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import TypeVar
 
 from ..domain.allocation import (
     PREPAID, Allocation, AllocationError, OpenBill, allocate, bill_status, format_allocations, parse_allocations,
@@ -26,14 +27,18 @@ from ..store.workbook import ROW_NUMBER, Workbook, current_operator
 from . import sequence
 from .units import former_owner, numbered_row, one_owner, transfers, typed_number
 
+T = TypeVar("T")
+
 # -- prepaid ---------------------------------------------------------------------------------------
 
 
-def allocations_at(text: object, where: Callable[[], Location]) -> tuple[Allocation, ...]:
-    """A 分配 cell as Allocations; one that cannot be read stops the command, naming its cell (`where`
-    is asked only then)."""
+def allocations_at(text: object, where: Callable[[], Location],
+                   parse: Callable[[str | None], T] = parse_allocations) -> T:  # type: ignore[assignment]
+    """A 分配 cell as Allocations (or what `parse` makes of it: `allocation_pairs` for the reports over
+    a year of payments); one that cannot be read stops the command, naming its cell (`where` is asked
+    only then)."""
     try:
-        return parse_allocations(text)  # type: ignore[arg-type]
+        return parse(text)  # type: ignore[arg-type]
     except AllocationError:
         raise DataError("payment.bad_allocations", where(), value=repr(text)) from None
 

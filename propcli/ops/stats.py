@@ -28,7 +28,7 @@ from itertools import compress, count
 from typing import NamedTuple
 
 from ..domain import kpi
-from ..domain.allocation import PREPAID
+from ..domain.allocation import PREPAID, allocation_pairs
 from ..domain.billing import first_day, last_day
 from ..domain.people import building_name, unit_sort_key
 from ..errors import DataError, Location
@@ -88,11 +88,25 @@ class Receipt:
         return self.amount - self.current - self.arrears - self.advance
 
 
+class Bills(NamedTuple):
+    """A period's bills in scope as they stand now, column by column (billed = 金额 − 减免), and `late`:
+    (the last day a payment changed one, its position), latest first — on an earlier day only those
+    are paid otherwise than their 已收 says."""
+
+    rows: list[int]
+    units: list[str]
+    amounts: list[Decimal]
+    waived: list[Decimal]
+    billed: list[Decimal]
+    paid: list[Decimal]
+    late: list[tuple[dt.date, int]]
+
+
 @dataclass
 class Month:
     period: str
     as_of: dt.date
-    lines: list[kpi.BillLine]
+    lines: list[kpi.BillLine]  # the bills, for the month reported only
     old: list[kpi.OldDebt]
     figures: kpi.FeeFigures
     prepaid: tuple[dict[str, Decimal], dict[str, Decimal]] = field(default_factory=lambda: ({}, {}))  # per unit: 预收, 预存
@@ -149,6 +163,7 @@ class Ledger:
             if p is not None:
                 self.by_period.setdefault(p, []).append(i)
         self._days: int | None = None
+        self._bills: dict[str, Bills] = {}
         self._unpaid: set[int] | None = None  # bills whose 已收 is not their 金额 now
         self.parts = self._parts(since)
         targets = {p.target for p in self.parts}  # the bills a part names: 账单号 → row, for those only
@@ -184,15 +199,14 @@ class Ledger:
             if not isinstance(paid_on, dt.date) or (paid_on <= since and not voided and PREPAID not in str(allocs or "")):
                 continue
             void_day = arrears.void_day(voided) if voided else None
+            head = (str(receipt or ""), str(unit or ""), paid_on, bool(voided), void_day, str(method or ""))
             if not allocs:
-                out.append(Part(str(receipt or ""), str(unit or ""), paid_on, bool(voided), void_day, str(method or ""),
-                                "", ZERO, amount or ZERO))
+                out.append(Part(*head, "", ZERO, amount or ZERO))
                 continue
             where = lambda n=number: Location(self.wb.name, self.wb.sheet_name(schema.PAYMENTS) or schema.PAYMENTS.zh,  # noqa: E731
                                                n, schema.PAYMENTS.column("allocations").zh)
-            for a in allocations_at(allocs, where):
-                out.append(Part(str(receipt or ""), str(unit or ""), paid_on, bool(voided), void_day,
-                                str(method or ""), a.target, a.amount, amount or ZERO))
+            out.extend(Part(*head, target, share, amount or ZERO)
+                       for target, share in allocations_at(allocs, where, allocation_pairs))
         return out
 
     # -- one bill on a day --------------------------------------------------------------------------
@@ -222,22 +236,51 @@ class Ledger:
 
     # -- a month -------------------------------------------------------------------------------------
 
-    def lines(self, period: str, day: dt.date) -> list[kpi.BillLine]:
-        """The period's bills in scope as of `day` (`line`, unrolled: it runs for every bill of 25 months)."""
+    def bills(self, period: str) -> Bills:
+        """The period's bills in scope as they stand now (read once, whatever day asks: a report judges
+        a month on several days — the month, the trend, 环比, the year to date)."""
+        got = self._bills.get(period)
+        if got is not None:
+            return got
         cols, changed, in_scope = self.cols, self.changed, self.in_scope
-        ids, units, items, amounts, paids, statuses = (cols[k] for k in ("bill_id", "unit_id", "item", "amount",
-                                                                          "paid", "status"))
-        out = []
+        all_units, all_amounts, all_paid, statuses = (cols[k] for k in ("unit_id", "amount", "paid", "status"))
+        got = Bills([], [], [], [], [], [], [])
         for i in self.by_period.get(period, ()):
-            amount, unit = amounts[i], str(units[i] or "")
+            amount, unit = all_amounts[i], str(all_units[i] or "")
             if amount is None or not in_scope(unit):
                 continue
-            paid_now = paids[i] or ZERO
-            last = changed.get(i)
-            paid = paid_now if last is None or day >= last else self.paid_on_day(i, day)
+            paid_now = all_paid[i] or ZERO
             waived = max(amount - paid_now, ZERO) if statuses[i] == WAIVED else ZERO
-            out.append(kpi.BillLine(str(ids[i] or ""), unit, str(items[i] or ""), amount, waived, paid))
-        return out
+            last = changed.get(i)
+            if last is not None:
+                got.late.append((last, len(got.rows)))
+            got.rows.append(i)
+            got.units.append(unit)
+            got.amounts.append(amount)
+            got.waived.append(waived)
+            got.billed.append(amount - waived if waived else amount)
+            got.paid.append(paid_now)
+        got.late.sort(reverse=True)
+        self._bills[period] = got
+        return got
+
+    def paid(self, bills: Bills, day: dt.date) -> list[Decimal]:
+        """What was paid into each of `bills` by the end of `day` (the bills' own list when no payment
+        changed one after it: not to be changed by the caller)."""
+        if not bills.late or bills.late[0][0] <= day:
+            return bills.paid
+        paid = list(bills.paid)
+        for last, k in bills.late:
+            if last <= day:
+                break
+            paid[k] = self.paid_on_day(bills.rows[k], day)
+        return paid
+
+    def lines(self, bills: Bills, paid: list[Decimal]) -> list[kpi.BillLine]:
+        """The bills as the lines the drill-downs and the groups by 楼栋 and 收费项目 take."""
+        ids, items = self.cols["bill_id"], self.cols["item"]
+        return [kpi.BillLine(str(ids[i] or ""), unit, str(items[i] or ""), amount, waived, p)
+                for i, unit, amount, waived, p in zip(bills.rows, bills.units, bills.amounts, bills.waived, paid)]
 
     def old_debts(self, start: dt.date, end: dt.date) -> list[kpi.OldDebt]:
         """The bills overdue on `start` (due before it) and owed at the close of the day before, with what
@@ -298,16 +341,18 @@ class Ledger:
         p = self.period_of(target)
         return p is not None and p > period
 
-    def month(self, period: str, day: dt.date, *, old: bool = True, prepaid: bool = False) -> Month:
+    def month(self, period: str, day: dt.date, *, old: bool = True, prepaid: bool = False, lines: bool = False) -> Month:
         """A month's figures as of `day`; without `old` its 清缴率 is left out (the trend needs none),
-        with `prepaid` its 预收 and 预存 (kept per unit in `Month.prepaid`)."""
+        with `prepaid` its 预收 and 预存 (kept per unit in `Month.prepaid`), with `lines` its bills."""
         start, end = kpi.period_window(period, day)
-        lines = self.lines(period, day)
+        bills = self.bills(period)
+        paid = self.paid(bills, day)
         debts = self.old_debts(start, end) if old else []
         held = self.prepaid(period, start, end, day) if prepaid else ({}, {})
         sums = (sum(held[0].values(), ZERO), sum(held[1].values(), ZERO)) if prepaid else (None, None)
-        return Month(period, day, lines, debts, kpi.fee_figures(lines, debts, prepaid_received=sums[0],
-                                                                 prepaid_balance=sums[1]), held)
+        figures = kpi.column_figures(bills.units, bills.billed, bills.waived, paid, debts, prepaid_received=sums[0],
+                                     prepaid_balance=sums[1])
+        return Month(period, day, self.lines(bills, paid) if lines else [], debts, figures, held)
 
     def paid_into(self, period: str, day: dt.date) -> list[Part]:
         """The 分配 parts of payments in effect on `day` that went into the period's bills (those of the last
@@ -357,13 +402,14 @@ def monthly(wb: Workbook, period: str, as_of: dt.date, *, building: str | None =
     in_scope = (lambda unit: True) if wanted is None else (lambda unit: building_of(unit) == wanted)
     year_ago = kpi.shift_period(period, -12)
     ledger = Ledger(wb, first_day(year_ago) - dt.timedelta(days=1), in_scope)
-    month = ledger.month(period, as_of, prepaid=True)
+    month = ledger.month(period, as_of, prepaid=True, lines=True)
     prev = ledger.month(kpi.shift_period(period, -1), kpi.shifted_day(as_of, -1))
     ago = ledger.month(year_ago, kpi.shifted_day(as_of, -12))
+    # the trend's last two months are 环比's and the month's (their 清缴率 is not shown there)
     trend = [ledger.month(kpi.shift_period(period, -k), kpi.shifted_day(as_of, -k), old=False)
-             for k in range(TREND_MONTHS - 1, 0, -1)] + [month]
+             for k in range(TREND_MONTHS - 1, 1, -1)] + [prev, month]
     jan = f"{period[:4]}-01"
-    ytd_months = [ledger.month(p, as_of, old=False) for p in _periods(jan, period)]
+    ytd_months = [ledger.month(p, as_of, old=False) for p in _periods(jan, kpi.shift_period(period, -1))] + [month]
     ytd = kpi.total((m.figures for m in ytd_months), ledger.old_debts(first_day(jan), min(last_day(period), as_of)))
     end = kpi.period_window(period, as_of)[1]
     groups = _grouped(month, building_of)
