@@ -166,25 +166,23 @@ class Ledger:
         self._bills: dict[str, Bills] = {}
         self._unpaid: set[int] | None = None  # bills whose 已收 is not their 金额 now
         self.parts = self._parts(since)
-        targets = {p.target for p in self.parts}  # the bills a part names: 账单号 → row, for those only
-        self.index = {b: i for i, b in enumerate(cols["bill_id"]) if b in targets}
-        # per bill (by index): (received, voided, void day, amount) of the parts paid into it, and the last
-        # day on which one of them changed what the bill had been paid (after it, 已收 is the answer)
-        self.by_index: dict[int, list[tuple[dt.date, bool, dt.date | None, Decimal]]] = {}
+        self.index = dict(zip(cols["bill_id"], count()))  # 账单号 → row (payments name bills by it)
+        # per bill (by row): the parts paid into it, and the last day on which one of them changed what
+        # the bill had been paid (after it, 已收 is the answer)
+        self.by_index: dict[int, list[Part]] = {}
         self.changed: dict[int, dt.date] = {}
         index, by_index, changed = self.index, self.by_index, self.changed
-        for _, _, paid_on, voided, void_day, _, target, amount, _ in self.parts:
-            i = index.get(target)
+        for part in self.parts:
+            i = index.get(part.target)
             if i is None:
                 continue
-            entry = (paid_on, voided, void_day, amount)
-            last = (void_day or paid_on) if voided else paid_on
+            last = (part.void_day or part.paid_on) if part.voided else part.paid_on
             if i in by_index:
-                by_index[i].append(entry)
+                by_index[i].append(part)
                 if last > changed[i]:
                     changed[i] = last
             else:
-                by_index[i] = [entry]
+                by_index[i] = [part]
                 changed[i] = last
 
     def _parts(self, since: dt.date) -> list[Part]:
@@ -215,7 +213,7 @@ class Ledger:
         """What was paid into bill `i` by the end of `day`: 已收 now, less payments after that day, plus
         payments voided since."""
         paid = self.cols["paid"][i] or ZERO
-        for received, voided, void_day, amount in self.by_index.get(i, ()):  # kpi.in_effect, now and then
+        for _, _, received, voided, void_day, _, _, amount, _ in self.by_index.get(i, ()):  # kpi.in_effect, now and then
             if not voided:
                 if received > day:
                     paid -= amount
@@ -357,8 +355,9 @@ class Ledger:
     def paid_into(self, period: str, day: dt.date) -> list[Part]:
         """The 分配 parts of payments in effect on `day` that went into the period's bills (those of the last
         13 months, voided or holding 预存 when read: older ones are in the bills' 已收 without a part here)."""
-        return sorted((p for p in self.parts if p.target and self.period_of(p.target) == period and p.on(day)
-                       and self.in_scope(p.unit)), key=lambda p: (p.paid_on, p.receipt, p.target))
+        by_index = self.by_index
+        return sorted((p for i in self.by_period.get(period, ()) for p in by_index.get(i, ())
+                       if p.on(day) and self.in_scope(p.unit)), key=lambda p: (p.paid_on, p.receipt, p.target))
 
     def receipts(self, period: str, day: dt.date) -> list[Receipt]:
         """The payments received in the month (by `day`) and not voided by `day`, split by what they paid."""
