@@ -242,23 +242,17 @@ class Ledger:
             return got
         cols, changed, in_scope = self.cols, self.changed, self.in_scope
         all_units, all_amounts, all_paid, statuses = (cols[k] for k in ("unit_id", "amount", "paid", "status"))
-        got = Bills([], [], [], [], [], [], [])
+        rows, units = [], []
         for i in self.by_period.get(period, ()):
-            amount, unit = all_amounts[i], str(all_units[i] or "")
-            if amount is None or not in_scope(unit):
-                continue
-            paid_now = all_paid[i] or ZERO
-            waived = max(amount - paid_now, ZERO) if statuses[i] == WAIVED else ZERO
-            last = changed.get(i)
-            if last is not None:
-                got.late.append((last, len(got.rows)))
-            got.rows.append(i)
-            got.units.append(unit)
-            got.amounts.append(amount)
-            got.waived.append(waived)
-            got.billed.append(amount - waived if waived else amount)
-            got.paid.append(paid_now)
-        got.late.sort(reverse=True)
+            unit = str(all_units[i] or "")
+            if all_amounts[i] is not None and in_scope(unit):
+                rows.append(i)
+                units.append(unit)
+        amounts = [all_amounts[i] for i in rows]
+        paid = [all_paid[i] or ZERO for i in rows]
+        waived = [max(a - p, ZERO) if statuses[i] == WAIVED else ZERO for i, a, p in zip(rows, amounts, paid)]
+        got = Bills(rows, units, amounts, waived, [a - w if w else a for a, w in zip(amounts, waived)], paid,
+                    sorted(((changed[i], k) for k, i in enumerate(rows) if i in changed), reverse=True))
         self._bills[period] = got
         return got
 
