@@ -283,23 +283,26 @@ class Ledger:
         month = f"{start:%Y-%m}"
         if self._unpaid is None:
             self._unpaid = set(compress(count(), map(operator.ne, cols["amount"], cols["paid"])))
-        look = self._unpaid | {i for i, last in self.changed.items() if last > eve}
         periods, amounts, statuses = cols["period"], cols["amount"], cols["status"]
+        look = self._unpaid | {i for i, last in self.changed.items() if last > eve and (periods[i] or month) < month}
+        ids, units, items, dues = (cols[k] for k in ("bill_id", "unit_id", "item", "due_date"))
+        paid_on_day = self.paid_on_day
         out = []
         for i in sorted(look):
             amount, period = amounts[i], periods[i]
             if period is None or period >= month or amount is None or statuses[i] == WAIVED:
                 continue
-            if not self.in_scope(self.unit(i)):
+            unit = str(units[i] or "")
+            if not self.in_scope(unit):
                 continue
-            due = self.due(i)
+            due = dues[i] or self.due(i)
             if due is None or due >= start:
                 continue
-            at_start = amount - self.paid_on_day(i, eve)
+            at_start = amount - paid_on_day(i, eve)
             if at_start <= 0:
                 continue
-            out.append(kpi.OldDebt(str(cols["bill_id"][i] or ""), self.unit(i), str(period), str(cols["item"][i] or ""),
-                                   at_start, max(amount - self.paid_on_day(i, end), ZERO)))
+            out.append(kpi.OldDebt(str(ids[i] or ""), unit, str(period), str(items[i] or ""), at_start,
+                                   max(amount - paid_on_day(i, end), ZERO)))
         return out
 
     def period_of(self, target: str) -> str | None:
