@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from propcli.domain.allocation import (
-    PREPAID, Allocation, AllocationError, OpenBill, allocate, bill_status, consume_prepaid, format_allocations,
-    parse_allocations,
+    PREPAID, Allocation, AllocationError, OpenBill, allocate, allocation_pairs, bill_status, consume_prepaid,
+    format_allocations, parse_allocations,
 )
 
 D = Decimal
@@ -140,12 +140,22 @@ def test_parse_allocations() -> None:
     assert format_allocations([Allocation("ZD1", D(5))]) == "ZD1:5.00"
 
 
+def test_allocation_pairs_read_as_parse_allocations() -> None:
+    # the reports' reading of a 分配 cell: the same entries, as (target, amount) pairs, on the written
+    # form's fast path and on a hand-typed cell's (full-width, spaces, no decimals → two decimals)
+    assert allocation_pairs("ZD202501000001:120.00;预存:10.00") == [("ZD202501000001", D("120.00")), (PREPAID, D("10.00"))]
+    assert allocation_pairs("ZD1：120；预存： 10.5") == [("ZD1", D("120.00")), (PREPAID, D("10.50"))]
+    assert str(allocation_pairs("ZD1：120")[0][1]) == "120.00"
+    assert allocation_pairs(None) == allocation_pairs(" ") == []
+
+
 @pytest.mark.parametrize("text", ["abc", "ZD1:1.234", "ZD1:", ":5", "ZD1:5:6", "ZD1 5", "ZD1:五元", "ZD1:1,200.00"])
 def test_parse_allocations_rejects(text: str) -> None:
-    with pytest.raises(AllocationError) as info:
-        parse_allocations(text)
-    assert info.value.key == "alloc.syntax"
-    assert info.value.params == {"text": text}
+    for parse in (parse_allocations, allocation_pairs):
+        with pytest.raises(AllocationError) as info:
+            parse(text)
+        assert info.value.key == "alloc.syntax"
+        assert info.value.params == {"text": text}
 
 
 @pytest.mark.parametrize(
