@@ -97,9 +97,10 @@ Every report is the same shape in every format. `--format json` (or `-o FILE.jso
 
 
 def reports_reference(cli, sample) -> str:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
     from unittest import mock
 
-    from propcli.render import cells
+    from propcli.render import cells, formats
 
     seen: list = []
     real = cells.masked
@@ -108,8 +109,10 @@ def reports_reference(cli, sample) -> str:  # type: ignore[no-untyped-def]
         seen.append(report)
         return real(report, unmask)
 
+    # every section described, the drill-downs too: a report builds them only for a renderer showing them
+    whole = {"json": replace(formats.RENDERERS["json"], details=True)}
     parts = [HEAD]
-    with mock.patch.object(cells, "masked", record):
+    with mock.patch.object(cells, "masked", record), mock.patch.dict(formats.RENDERERS, whole):
         for args in REPORT_COMMANDS:
             seen.clear()
             result = cli("-w", sample, "-q", *args, "-f", "json") if "--dry-run" not in args else cli(
