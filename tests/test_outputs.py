@@ -75,6 +75,24 @@ def test_a_narrow_terminal_gets_one_block_per_row(cli, sample, monkeypatch) -> N
     assert "合计（39 户）" in text and "509717.63" in text  # 509397.63 + 320.00 of 有偿维修费 bills past due (the CSV shows which)
 
 
+def test_a_few_wide_rows_are_turned_on_their_side() -> None:
+    from propcli.reports.model import Kind, Report, Section, col
+    from propcli.render.formats import Options, to_text
+
+    # two rows of 12 money columns: 12 × (9 + 2) + 4 = 136 cells, too wide for 60; turned, each line is a
+    # label (≤ 4 cells) and two values (9 cells each, 2 apart): 4 + 2 × 11 = 26 cells
+    columns = [col("row", "", ""), *(col(f"m{i}", f"金额{i}", f"m{i}", Kind.MONEY) for i in range(12))]
+    rows = [{"row": "本月", **{f"m{i}": Decimal("123456.78") for i in range(12)}},
+            {"row": "上月", **{f"m{i}": Decimal(i) for i in range(12)}}]
+    text = to_text(Report("t", "", [Section("s", "比较", "compared", columns, rows)]), Options("zh", 60))
+    lines = text.splitlines()
+    assert lines[1].split() == ["本月", "上月"]
+    assert lines[3].split() == ["金额0", "123456.78", "0.00"] and lines[-1].split() == ["金额11", "123456.78", "11.00"]
+    assert max(len(line) for line in lines) <= 60 and "── 1/" not in text
+    seven = [dict(rows[0], row=f"第{n}行") for n in range(7)]  # seven rows stay one block per row
+    assert "── 1/7" in to_text(Report("t", "", [Section("s", "比较", "compared", columns, seven)]), Options("zh", 60))
+
+
 def test_fold_breaks_labels_never_values() -> None:
     assert fold("欠费月数", 4) == "欠费\n月数"
     assert fold("合计（113 户）", 10) == "合计\n（113 户）"

@@ -1,6 +1,7 @@
 """The terminal table, which never lies: money, counts, dates and identifiers are printed whole. Text
-columns wrap when the table is too wide; when even that cannot fit the width, each row becomes a block of
-`label  value` lines. In a pipe or a file there is no width to fit: every row stays on one line."""
+columns wrap when the table is too wide; when even that cannot fit the width, a table of a few rows is
+turned on its side, and a longer one becomes a block of `label  value` lines per row. In a pipe or a file
+there is no width to fit: every row stays on one line."""
 
 from __future__ import annotations
 
@@ -122,9 +123,36 @@ def _section(section: Section, lang: str, title: str, width: int | None) -> Rend
     return table
 
 
+ACROSS_ROWS = 6  # a section of at most this many rows too wide for the terminal is turned on its side
+
+
+def _across(section: Section, columns: list[Column], cells: list[list[str]], lang: str, title: str,
+            width: int, label: str) -> RenderableType | None:
+    """A few rows too wide to fit, turned: one line per column and one column per row, headed by the row's
+    first cell (本月, 上月（环比）, 本年累计), when that fits the width; every value whole."""
+    if not 1 <= len(cells) <= ACROSS_ROWS or len(columns) < 2:
+        return None
+    heads = [label if i == len(section.rows) else row[0] for i, row in enumerate(cells)]
+    labels = [c.label(lang) for c in columns[1:]]
+    widths = [max(_width(head), *(_width(v) for v in row[1:])) for head, row in zip(heads, cells)]
+    if max(map(cell_len, labels)) + sum(2 + w for w in widths) > width:
+        return None
+    table = Table(title=title or None, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD,
+                  padding=(0, 1, 0, 0), show_edge=False, pad_edge=False)
+    table.add_column(columns[0].label(lang), no_wrap=True)
+    for head, w in zip(heads, widths):
+        table.add_column(head, justify="right", no_wrap=True, min_width=w)
+    for n, name in enumerate(labels, start=1):
+        table.add_row(name, *(row[n] for row in cells))
+    return table
+
+
 def _blocks(section: Section, columns: list[Column], cells: list[list[str]], lang: str, title: str,
             width: int, label: str) -> RenderableType:
-    """Too wide to fit: one block per row, every value whole."""
+    """Too wide to fit: turned on its side when it has few rows, else one block per row, every value whole."""
+    across = _across(section, columns, cells, lang, title, width, label)
+    if across is not None:
+        return across
     label_width = max(cell_len(c.label(lang)) for c in columns)
     parts: list[RenderableType] = [Text(title, style="bold")] if title else []
     for i, row in enumerate(cells):
