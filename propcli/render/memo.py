@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..store import cache
-from ..store.workbook import _sha256
+from ..store.workbook import content_sha256
 
 KEEP = 12
 PREFIX = "out-"
@@ -37,7 +37,7 @@ def _code() -> bytes:
 def key(workbook: Path, *asked: object) -> str | None:
     """The key of this question on this workbook (None when the workbook cannot be read)."""
     try:
-        content = _sha256(workbook)  # the store's own digest of a workbook file (as its commits check it)
+        content = content_sha256(workbook)
     except OSError:
         return None
     h = hashlib.sha256(b"propcli-output 1\0" + _code() + content.encode())

@@ -137,7 +137,7 @@ class Workbook:
         try:
             self._fingerprint = _fingerprint(self.path)
             if write:  # what was read, by content: a rewrite in place can keep size, time and inode
-                self._sha = _sha256(self.path)
+                self._sha = content_sha256(self.path)
         except OSError as exc:
             self._stack.close()
             raise DataError("workbook.corrupt", None, path=self.name, reason=os.strerror(exc.errno or 0)) from None
@@ -727,9 +727,9 @@ class Workbook:
         try:
             same = _fingerprint(self.path) == self._fingerprint
             if same and self._sha is not None:
-                same = _sha256(self.path) == self._sha
+                same = content_sha256(self.path) == self._sha
             elif same:  # opened for reading only: from now on, at least, the content is held
-                self._sha = _sha256(self.path)
+                self._sha = content_sha256(self.path)
         except OSError:
             same = False
         if not same:
@@ -1007,7 +1007,8 @@ def read_history(workbook: Path, *, strict: bool = False) -> list[dict]:
     return entries
 
 
-def _sha256(path: Path) -> str:
+def content_sha256(path: Path) -> str:
+    """A workbook file's SHA-256: what a commit checks nobody changed, and what a remembered output is keyed on."""
     import hashlib
 
     h = hashlib.sha256()
@@ -1030,7 +1031,7 @@ def undo(path: Path, *, force: bool = False, dry_run: bool = False) -> dict:
             raise DataError("undo.nothing")
         last = live[-1]
         folder = state / "backups"
-        current = wb._sha if wb._sha is not None else _sha256(real)  # a dry run opens it only to read
+        current = wb._sha if wb._sha is not None else content_sha256(real)  # a dry run opens it only to read
         if current != last["sha256"]:
             raise DataError("undo.changed", None, command=last["command"], time=last["time"], folder=str(folder))
         backup = folder / last["backup"]
@@ -1039,7 +1040,7 @@ def undo(path: Path, *, force: bool = False, dry_run: bool = False) -> dict:
         if dry_run:
             return last
         with os_errors(backup):
-            restored_sha = _sha256(backup)
+            restored_sha = content_sha256(backup)
         tmp = state_dir(real, "tmp") / f"{real.name}.{os.getpid()}.undo"
         try:
             with os_errors(tmp):
@@ -1060,7 +1061,7 @@ def undo(path: Path, *, force: bool = False, dry_run: bool = False) -> dict:
     previous = live[-2] if len(live) > 1 else None
     if previous is not None and previous["sha256"] == restored_sha:
         # nothing else had changed between the two propcli changes: the previous one stays undoable
-        new_sha = _sha256(wb.path)
+        new_sha = content_sha256(wb.path)
         _rewrite_history(state, lambda e: {**e, "sha256": new_sha} if e == previous else e)
     return last
 
