@@ -312,8 +312,9 @@ def _owed(wb: Workbook, as_of: dt.date, later: dict[str, Decimal], *, in_buildin
     return out
 
 
-def _void_day(text: object) -> dt.date | None:
-    """The date a 作废 cell starts with (`2026-11-23 重复收款`), if it can be read."""
+def void_day(text: object) -> dt.date | None:
+    """The date a 作废 cell starts with (`2026-11-23 重复收款`), if it can be read (this report and the
+    statistics judge payments on past days by it)."""
     try:
         return to_date(str(text).split()[0]) if text and str(text).split() else None
     except ValueProblem:
@@ -327,7 +328,7 @@ def _in_effect_differs(paid_on: object, voided: object, as_of: dt.date) -> bool:
         return False
     if not voided:
         return paid_on > as_of
-    day = _void_day(voided)
+    day = void_day(voided)
     return paid_on <= as_of and day is not None and day > as_of
 
 
@@ -439,9 +440,3 @@ def due_actions(rep: Report) -> list[tuple[Debtor, list]]:
         if actions:
             out.append((d, sorted(actions, key=lambda a: a.step.order)))
     return out
-
-
-def void_day(text: object) -> dt.date | None:
-    """The day a 作废 cell names (`2026-11-23 重复收款`), or None: for the statistics, which judge
-    payments on past days the way this report does."""
-    return _void_day(text)

@@ -145,12 +145,13 @@ def record(wb: Workbook, unit: str, amount: Decimal, *, method: str | None = Non
             raise DataError("payment.no_former_bills", None, unit=unit, day=paid_on.isoformat())
         others = sum((b.outstanding for b in candidates if (b.bill_id in sellers) != former), Decimal(0))
         candidates = [b for b in candidates if (b.bill_id in sellers) == former]
+        owed = sum((b.outstanding for b in candidates), Decimal(0))
+        if former and amount > owed:  # what is left over would become 预存, and 预存 is the present owner's
+            raise DataError("payment.former_overpaid", None, value=f"{amount:.2f}", owed=f"{owed:.2f}")
     try:
         allocs = allocate(amount, candidates, named)
     except AllocationError as exc:
         raise located(exc, value=amount, unit=unit) from None
-    if former and any(a.target == PREPAID for a in allocs):  # 预存 is the present owner's
-        raise DataError("payment.former_overpaid", None, value=f"{amount:.2f}", owed=f"{sum(b.outstanding for b in candidates):.2f}")
     after: dict[str, dict] = {}
     for a in allocs:
         if a.target == PREPAID:
