@@ -29,8 +29,7 @@ from .ledger import days_setting, due_days, rounding, setting_location
 from .bills import NONE
 from .policy import PolicyRead, read_policy
 from .policy import init_policy as init_sheet
-from . import units
-from .units import building_lookup, one_owner
+from .units import building_lookup, former_owner, one_owner, transfers
 from .payments import allocations_at
 
 ZERO = Decimal("0.00")
@@ -209,10 +208,10 @@ def report(wb: Workbook, as_of: dt.date, *, building: str | None = None, items: 
     wanted = building_name(building) if building is not None else None
     debts = _debts(wb, as_of, pol, contacts, items={i.strip() for i in items or () if i.strip()},
                    in_building=None if wanted is None else (lambda unit: building_of(unit) == wanted))
-    transfers = units.transfers(wb)
+    sold = transfers(wb)
     groups: dict[tuple[str, str, dt.date | None], list[rules.Debt]] = {}
     for debt in debts:
-        former = units.former_owner(transfers.get(debt.unit, ()), debt.period)
+        former = former_owner(sold.get(debt.unit, ()), debt.period)
         name = former[1] if former else str((owners.get(debt.unit) or {}).get("owner_name") or "")
         groups.setdefault((debt.unit, name, former[0] if former else None), []).append(debt)
     debtors = []
