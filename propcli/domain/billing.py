@@ -110,6 +110,12 @@ def last_day(period: str) -> dt.date:
     return dt.date(y, m, calendar.monthrange(y, m)[1])
 
 
+def due_date(period: str, days: int) -> dt.date:
+    """A period's bills fall due `days` (小区信息 › 缴费期限) after its last day; a bill whose 应缴日期 is
+    blank is judged by the same rule."""
+    return last_day(period) + dt.timedelta(days=days)
+
+
 def items(rates: Iterable[Rate]) -> list[str]:
     """Fee items in the order the rates sheet first names them."""
     return list(dict.fromkeys(r.item for r in rates))

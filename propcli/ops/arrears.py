@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from itertools import compress, count, repeat
 
 from ..domain import arrears as rules
 from ..domain.allocation import PREPAID, allocation_pairs
-from ..domain.billing import last_day
+from ..domain.billing import due_date
 from ..domain.dunning import Contact, Plan, Step, check_ladder, parse_step, plan
 from ..domain.people import building_name, unit_sort_key
 from ..errors import DataError, Location, located
@@ -303,7 +303,7 @@ def _owed(wb: Workbook, as_of: dt.date, later: dict[str, Decimal], *, in_buildin
                 raise DataError("arrears.bill_due", _location(wb, schema.BILLS, number, "due_date"))
             if days is None:
                 days = due_days(wb)
-            due = last_day(str(period)) + dt.timedelta(days=days)
+            due = due_date(str(period), days)
         if due >= as_of:
             continue
         out.append((unit, str(bill_id or ""), str(period or ""), str(item or ""), amount.quantize(CENT),

@@ -7,13 +7,12 @@ silently re-billed. A unit's prepaid balance (预存) pays its new bills as they
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ..domain.allocation import OpenBill, bill_status, consume_prepaid
-from ..domain.billing import Line, Rate, Skip, Unit, bill_unit, last_day
+from ..domain.billing import Line, Rate, Skip, Unit, bill_unit, due_date
 from ..domain.money import Rounding
 from ..domain.people import unit_parts, unit_sort_key
 from ..domain.readings import Usage
@@ -120,7 +119,7 @@ def run(wb: Workbook, period: str) -> BillingRun:
     if not new:
         return result
     _refuse_absurd(wb, new)
-    due = last_day(period) + dt.timedelta(days=ledger.due_days(wb))
+    due = due_date(period, ledger.due_days(wb))
     ids = sequence.next_numbers(wb, sequence.BILLS, sequence.BILLS.scope(period), len(new),
                                 issued=(r.values.get("bill_id") for r in bills.rows))
     sequence.remember(wb, sequence.BILLS, ids[-1])  # once committed, never issued again, undo included

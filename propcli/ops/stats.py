@@ -29,7 +29,7 @@ from typing import NamedTuple
 
 from ..domain import kpi
 from ..domain.allocation import PREPAID, allocation_pairs
-from ..domain.billing import first_day, last_day
+from ..domain.billing import due_date, first_day, last_day
 from ..domain.people import building_name, unit_sort_key
 from ..errors import DataError, Location
 from ..reports import figures as service_figures
@@ -226,7 +226,7 @@ class Ledger:
         if due is None and self.cols["period"][i] is not None:
             if self._days is None:
                 self._days = due_days(self.wb)
-            due = last_day(str(self.cols["period"][i])) + dt.timedelta(days=self._days)
+            due = due_date(str(self.cols["period"][i]), self._days)
         return due
 
     def unit(self, i: int) -> str:
