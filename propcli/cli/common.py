@@ -18,6 +18,7 @@ from ..errors import DataError, Exit, Location, UsageError, located  # noqa: F40
 from ..i18n import tr
 from ..render import cells, formats
 from ..reports.model import Report
+from ..ops.ledger import estate_of  # noqa: F401  (re-exported for the commands)
 from ..store.safety import write_beside  # noqa: F401  (re-exported for the commands)
 from ..store.workbook import CommitResult, Workbook
 
@@ -69,13 +70,6 @@ def report_commit(st: State, wb: Workbook, result: CommitResult, *, unmask: bool
     else:
         backup = result.backup.name if result.backup else "—"
         say(st, st.t("out.saved", count=len(result.entries), path=wb.name, backup=backup))
-
-
-def estate_of(wb: Workbook) -> dict[str, str]:
-    """小区信息 for a report's title and templates; 小区名称 defaults to the workbook's file name."""
-    settings = wb.settings()
-    settings["name"] = settings.get("name") or wb.name
-    return settings
 
 
 def find_workbook(st: State) -> Path:

@@ -63,10 +63,22 @@ def stats_settings(wb: Workbook) -> list[Problem]:
     return []
 
 
+def meter_settings(wb: Workbook) -> list[Problem]:
+    """小区信息 › 托管用水上限 / 托管用电上限 the anomaly list cannot read (not a number of 0 or more)."""
+    from . import meters
+
+    try:
+        meters.trust_limits(wb)
+    except DataError as exc:
+        return [Problem("meters", exc.key, exc.location or Location(wb.name), exc.params.get("value"))]
+    return []
+
+
 # Checks that need more than the typed tables (the billing rules over several registers, the ladder).
 WORKBOOK_CHECKS = {"billing": billed_amounts, "dunning": dunning_policy,
                    "workorders": lambda wb: service.check(wb, service.ORDERS),  # and 时限规则
-                   "complaints": lambda wb: service.check(wb, service.COMPLAINTS), "stats": stats_settings}
+                   "complaints": lambda wb: service.check(wb, service.COMPLAINTS), "stats": stats_settings,
+                  "meters": meter_settings}
 NAMES = (*checks.CHECKS, *WORKBOOK_CHECKS)
 
 
