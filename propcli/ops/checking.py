@@ -70,7 +70,7 @@ def meter_settings(wb: Workbook) -> list[Problem]:
     try:
         meters.trust_limits(wb)
     except DataError as exc:
-        return [Problem("meters", exc.key, exc.location or Location(wb.name), exc.params.get("value"))]
+        return [Problem("meters", exc.key, exc.location or Location(wb.name), exc.params.get("typed"))]
     return []
 
 

@@ -276,7 +276,7 @@ def trust_limits(wb: Workbook) -> dict[str, Decimal]:
         except ValueProblem:
             value = None
         if value is None or value < 0:
-            raise DataError("setting.trust_limit", ledger.setting_location(wb, key), value=repr(text))
+            raise DataError("setting.trust_limit", ledger.setting_location(wb, key), value=repr(text), typed=text)
         out[meter] = value
     return out
 

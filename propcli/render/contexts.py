@@ -234,7 +234,6 @@ class MonthEndPage:
 
 
 TEMPLATES: dict[str, type] = {
-    "monthend.html.j2": MonthEndPage,
     "table.html.j2": ReportPage,
     "arrears.html.j2": ReportPage,
     "public.html.j2": ReportPage,
@@ -243,6 +242,7 @@ TEMPLATES: dict[str, type] = {
        for name in ("letter.html.j2", "letter.typ.j2", "sms.txt.j2") if not (kind == "receipt" and name == "sms.txt.j2")},
     "notices/pack.html.j2": NoticePack,
     "notices/pack.typ.j2": NoticePack,
+    "monthend.html.j2": MonthEndPage,
 }
 
 
