@@ -114,7 +114,7 @@ class Issuing:
         pages = list(range(1, len(notices) + 1))  # in the HTML: the notice's place in the pack
         if self.target == "pdf":
             sources, _ = render.pack(kind, self.title, notices, target="typ", **common)
-            parts = render.pdfs(sources, lambda n: tick(n * len(notices) // len(sources)))
+            parts = render.pdfs(sources, lambda n: tick(n * len(notices) // len(sources)), len(notices))
             if split:
                 pages, files_of = [], []
                 for (data, mine), building in zip(parts, dict.fromkeys(n.building or "—" for n in notices)):

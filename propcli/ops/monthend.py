@@ -53,10 +53,9 @@ STEPS = ("check", "readings", "anomalies", "billing", "notices", "arrears", "dun
 WRITES = ("readings", "billing", "notices", "dunning")  # steps that commit to the workbook
 REDO_ON_CHANGE = ("arrears", "stats", "index")  # steps that only read it: redone after a change by hand
 # Checks whose findings make bills wrong (a unit twice, an area or rate that cannot bill, a cell that is no
-# value): they stop the run. The rest (a phone, an ID number, a date) are listed for the clerk.
+# value, in the registers billing reads: checking.before_billing): they stop the run. The rest (a phone, an
+# ID number, a date, the dunning ladder) are listed for the clerk.
 BLOCKING = ("duplicate-unit", "required", "area", "unknown-unit", "error-cells", "types", "billing", "meters")
-BILLING_SHEETS = (schema.OWNERS, schema.RATES, schema.READINGS, schema.BILLS, schema.ESTATE)
-NOT_BLOCKING_KEYS = ("check.bill_changed",)  # a rate changed after an earlier month was billed: reported
 # 催缴规则 steps a month end carries out itself: (notice kind, output, 催缴记录 channel). 电话, 上门, 律师函
 # and 诉讼 are people's work: they stay on the day's list.
 LETTERS = {"书面通知": ("reminder", "pdf", "书面通知"), "短信": ("reminder", "sms", "短信"),
@@ -165,6 +164,7 @@ class Run:
         self.wb, self.o, self.say = wb, opts, say
         self.manifest = Manifest(opts.folder, opts.period)
         self.changed_by_hand = False
+        self._rep: arrears_ops.Report | None = None
 
     def t(self, key: str, **params: object) -> str:
         return tr(key, self.o.lang, **params)
@@ -220,10 +220,8 @@ class Run:
     # -- the steps -------------------------------------------------------------------------------
 
     def _check(self) -> Outcome:
-        problems = checking.run_checks(self.wb)
-        names = {s.zh for s in BILLING_SHEETS} | {s.key for s in BILLING_SHEETS}
-        blocking = [p for p in problems if p.check in BLOCKING and p.key not in NOT_BLOCKING_KEYS
-                    and (p.location.sheet in names or p.check in ("billing", "meters"))]
+        problems = checking.before_billing(self.wb)
+        blocking = [p for p in problems if p.check in BLOCKING]
         files = [self._report("检查结果.csv", ledger_reports.problems(problems, self.o.lang))] if problems else []
         figures = {"problems": len(problems), "blocking": len(blocking)}
         if blocking:
@@ -304,7 +302,7 @@ class Run:
         return issues
 
     def _arrears(self) -> Outcome:
-        rep, estate = arrears_ops.report(self.wb, self.o.as_of), estate_of(self.wb)
+        rep, estate = self._arrears_report(), estate_of(self.wb)
         day = self.o.as_of.isoformat()
         files = [self._report(f"欠费报表-{day}.xlsx", arrears_reports.debtors(rep, estate, self.o.lang)),
                  self._report(f"今日催缴-{day}.xlsx", arrears_reports.due(rep, estate, self.o.lang))]
@@ -312,9 +310,16 @@ class Run:
         return Outcome("arrears", "monthend.arrears_done", {"arrears": f"{rep.total:,.2f}", "debtors": len(rep.debtors),
                                                             "due": due, "warnings": len(rep.warnings())}, files)
 
+    def _arrears_report(self) -> arrears_ops.Report:
+        """The arrears as of the run's day, made once for the arrears step and the letters (nothing is written
+        between them)."""
+        if self._rep is None:
+            self._rep = arrears_ops.report(self.wb, self.o.as_of)
+        return self._rep
+
     def _dunning(self) -> Outcome:
         wb, o = self.wb, self.o
-        rep = arrears_ops.report(wb, o.as_of)
+        rep = self._arrears_report()
         units: dict[str, list[str]] = {}
         for d in rep.debtors:
             if d.former is None:
@@ -327,7 +332,7 @@ class Run:
             if not units.get(channel):
                 continue
             batch = notice_ops.arrears(wb, kind, o.as_of, notice_ops.Scope(units=tuple(units[channel])), estate,
-                                       batch_no, lang=o.lang)
+                                       batch_no, lang=o.lang, rep=rep)
             name = {"reminder": "催缴通知", "demand": "催缴函"}[kind] + ("短信" if target == "sms" else "")
             runs.append(self._issuing(batch, batch_no, target, f"{name}-{day}.{'csv' if target == 'sms' else 'pdf'}"))
             logs.append((logged, notice_ops.TITLES[kind]))
