@@ -73,6 +73,9 @@ def month(tmp_path_factory: pytest.TempPathFactory) -> dict:
     runs["kill_billing"] = _month_end(book, out, "--readings", str(readings), "--yes", fault="month-end.billing")
     sha_killed_billing = _sha(book)
     runs["kill_notices"] = _month_end(book, out, "--readings", str(readings), "--yes", fault="month-end.notices")
+    # and once more just after the notices' commit, before the manifest says so: the journal does
+    runs["kill_notices_committed"] = _month_end(book, out, "--readings", str(readings), "--yes",
+                                                fault="month-end.notices.committed")
     runs["final"] = _month_end(book, out, "--readings", str(readings), "--yes")
     return {"book": book, "out": out / PERIOD, "runs": runs, "readings": readings, "sha_stopped": sha_stopped,
             "sha_killed_billing": sha_killed_billing}
@@ -83,16 +86,19 @@ def test_exit_codes_for_cron_and_one_log_line_per_step(month: dict) -> None:
     assert runs["anomalies"].returncode == 3, runs["anomalies"].stderr
     assert "读数异常" in runs["anomalies"].stderr and "未说明" in runs["anomalies"].stderr
     assert runs["kill_billing"].returncode == -9 and runs["kill_notices"].returncode == -9
+    assert runs["kill_notices_committed"].returncode == -9
     assert month["sha_killed_billing"] == month["sha_stopped"]  # killed before the replace: nothing billed yet
     final = runs["final"]
     assert final.returncode == 0, final.stderr
     lines = [line for line in final.stderr.splitlines() if " month-end 2026-11 " in line]
     steps = ["检查工作簿", "导入读数", "读数异常", "出账", "缴费通知", "欠费报表", "催缴函件", "月度统计", "索引页"]
-    assert [line.split(" month-end 2026-11 ")[1].split(":")[0] for line in lines] == steps
+    assert [line.split(" month-end 2026-11 ")[1].split(":")[0] for line in lines] == ["缴费通知", *steps]
     # the killed runs' finished steps are skipped; billing and the notices were not finished: done now
     assert "检查工作簿: 已完成，跳过" in final.stderr and "读数异常: 已完成，跳过" in final.stderr
     assert "出账: 已完成，跳过" in final.stderr  # billing finished in the second kill run, before the notices
-    assert "缴费通知: 缴费通知 432 份" in final.stderr
+    # the notices' commit landed before the kill: run again, they are found issued, none is issued twice
+    assert "缴费通知: 操作日志显示此步已写入工作簿" in final.stderr
+    assert "缴费通知: 本期缴费通知 432 份" in final.stderr and "本次出具 0 份/条" in final.stderr
 
 
 def _bills(book: Path) -> list[tuple]:
@@ -243,3 +249,24 @@ def test_check_names_a_bad_trust_limit(sample: Path, cli) -> None:  # type: igno
     result = cli("-w", sample, "check", "meters")
     assert result.exit_code == 3
     assert "托管用量上限 '五方' 不是数字" in result.stdout and "小区信息" in result.stdout
+
+
+def test_a_change_by_hand_redoes_the_reports_and_nothing_else(month: dict, cli) -> None:  # type: ignore[no-untyped-def]
+    """Last in the module: it changes the month's workbook. A payment taken at the desk after the month end:
+    the arrears, statistics and index are made again; no bill, notice or letter is issued again."""
+    book, out = month["book"], month["out"]
+    bills, notices = len(_bills(book)), (out / "缴费通知-2026-11.pdf").read_bytes()
+    stats_before = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["steps"]["stats"]["figures"]
+    paid = cli("-w", book, "payments", "record", "1-1-0101", "--amount", "50000", "--method", "现金",
+               "--date", "2026-11-25")
+    assert paid.exit_code == 0, paid.stderr
+    again = _month_end(book, out.parent)
+    assert again.returncode == 0, again.stderr
+    assert "上次运行后工作簿被改动过" in again.stderr
+    for step in ("出账", "缴费通知", "催缴函件"):
+        assert f"{step}: 已完成，跳过" in again.stderr
+    assert "欠费报表: 欠费" in again.stderr and "月度统计: 应收" in again.stderr
+    assert len(_bills(book)) == bills and (out / "缴费通知-2026-11.pdf").read_bytes() == notices
+    stats_after = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["steps"]["stats"]["figures"]
+    assert stats_after["billed"] == stats_before["billed"]
+    assert stats_after["collected"] != stats_before["collected"]  # 50,000 paid the unit's oldest bills, its November ones too

@@ -17,8 +17,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "monthend.step.workbook": ("工作簿", "workbook"),
     # outcomes
     "monthend.skipped": ("已完成，跳过", "done already, skipped"),
-    "monthend.recovered": ("已完成（据操作日志：上次运行在写完清单前中断），跳过",
-                           "done (by the journal: the last run stopped before writing the manifest), skipped"),
+    "monthend.recovered": ("操作日志显示此步已写入工作簿（上次运行在记入清单前中断）：再核对一遍，不会重复",
+                           "the journal shows this step written (the last run stopped before the manifest): checked "
+                           "again, nothing is repeated"),
     "monthend.changed_by_hand": ("上次运行后工作簿被改动过：重做欠费报表、月度统计和索引页（出账、通知、催缴不重复）",
                                  "the workbook changed since the last run: arrears, statistics and index are redone "
                                  "(bills, notices and letters are never repeated)"),
@@ -43,8 +44,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                 "{anomalies} reading anomal(ies), {unexplained} unexplained: stopped — explain them in the readings' 备注, or add --yes"),
     "monthend.billing_done": ("本期账单 {bills} 张（本次新出 {new_bills} 张），金额 {billed}",
                               "{bills} bill(s) for the period ({new_bills} new in this run), {billed} in all"),
-    "monthend.notices_done": ("缴费通知 {notices} 份、短信 {sms} 条（批次 {batch}；已出具过的 {skipped} 份不再出具）",
-                              "{notices} payment notice(s), {sms} SMS (batch {batch}; {skipped} issued before, not again)"),
+    "monthend.notices_done": ("本期缴费通知 {notices} 份、短信 {sms} 条（本次出具 {new} 份/条，已出具过的不再出具）",
+                              "{notices} payment notice(s) and {sms} SMS for the period ({new} issued in this run; none twice)"),
     "monthend.arrears_done": ("欠费 {debtors} 户，合计 {arrears}；今日应办催缴 {due} 项；时效预警 {warnings} 户",
                               "{debtors} household(s) behind, {arrears} in all; {due} dunning step(s) due today; "
                               "{warnings} limitation warning(s)"),

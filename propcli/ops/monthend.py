@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -166,14 +167,11 @@ class Run:
         self.changed_by_hand = False
         self._rep: arrears_ops.Report | None = None
 
-    def t(self, key: str, **params: object) -> str:
-        return tr(key, self.o.lang, **params)
-
     def run(self) -> None:
         """Every step not done yet, in order; raises Stopped when the clerk must look first."""
-        self._recover()
+        recovered = self._recover()
         sha = content_sha256(self.wb.path)
-        if self.manifest.sha and self.manifest.sha != sha:
+        if self.manifest.sha and self.manifest.sha != sha and not recovered:
             self.changed_by_hand = True
             self.manifest.forget(REDO_ON_CHANGE)
             self.say(Outcome("workbook", "monthend.changed_by_hand"))
@@ -187,17 +185,19 @@ class Run:
             self.manifest.record(outcome, content_sha256(self.wb.path))
             self.say(outcome)
 
-    def _recover(self) -> None:
-        """Steps whose commit is in the journal but not in the manifest (a kill between the two): done."""
-        for step in sorted(journaled(self.wb, self.o.period) - set(self.manifest.steps), key=STEPS.index):
-            if step in WRITES:
-                self.manifest.steps[step] = {"done": "", "sha256": None, "outcome": "monthend.recovered",
-                                             "files": self._existing(step), "figures": {}}
-                self.say(Outcome(step, "monthend.recovered"))
+    def _recover(self) -> list[str]:
+        """Steps whose commit is in the journal but not in the manifest (a kill between the two). Each is run
+        again: it finds its work done (nothing billed, issued or logged twice) and records its figures."""
+        found = [s for s in STEPS if s in WRITES and s in journaled(self.wb, self.o.period)
+                 and not self.manifest.done(s)]
+        for step in found:
+            self.say(Outcome(step, "monthend.recovered"))
+        return found
 
-    def _existing(self, step: str) -> list[str]:
-        names = {"notices": ("缴费通知", "缴费短信"), "dunning": ("催缴通知", "催缴短信", "催缴函")}.get(step, ())
-        return sorted(p.name for p in self.o.folder.glob("*") if p.name.startswith(names)) if names else []
+    def _present(self, *names: str) -> list[str]:
+        """Of a step's files (their names are fixed), those in the folder: a run again that issues nothing new
+        keeps the pack it made before."""
+        return [n for n in names if (self.o.folder / n).is_file()]
 
     def _commit(self, step: str) -> bool:
         result = self.wb.commit(f"month-end {self.o.period} {step}")
@@ -280,9 +280,11 @@ class Run:
         faults.point("month-end.notices")  # the files are in place, the 通知记录 rows not yet written
         issued.record(wb, batch_no, dt.datetime.now(), issues)
         self._commit("notices")
+        done = issued_count(wb, o.period)
         return Outcome("notices", "monthend.notices_done",
-                       {"notices": counts[0][0], "sms": counts[1][0], "skipped": counts[0][1], "batch": batch_no},
-                       [p.name for r in runs for p, _, _ in r.written])
+                       {"notices": done[("缴费通知单", "纸质")], "sms": done[("缴费通知单", "短信")],
+                        "new": counts[0][0] + counts[1][0]},
+                       self._present(*(r.output.name for r in runs), runs[0].output.with_suffix(".html").name))
 
     def _issuing(self, batch: notice_ops.Batch, batch_no: str, target: str, name: str) -> Issuing:
         return Issuing(self.wb, batch, batch_no, target, self.o.folder / name, lang=self.o.lang,
@@ -338,17 +340,19 @@ class Run:
             logs.append((logged, notice_ops.TITLES[kind]))
         counts = [r.choose() for r in runs]
         issues = self._issue(runs, counts)
-        figures: dict[str, object] = {"letters": 0, "sms": 0, "logged": 0}
+        figures: dict[str, object] = {"logged": 0}
         for run, (fresh, _), (channel, title) in zip(runs, counts, logs):
             if fresh:
                 who = ([n.unit_id for _, n in run.batch.recipients] if run.target == "sms"
                        else [n.unit_id for n in run.batch.notices])
                 figures["logged"] += issued.log_contacts(wb, who, channel, o.as_of, f"已发{title}（批次 {batch_no}）")
-                figures["sms" if run.target == "sms" else "letters"] += fresh
         faults.point("month-end.dunning")
         issued.record(wb, batch_no, dt.datetime.now(), issues)
         self._commit("dunning")
-        return Outcome("dunning", "monthend.dunning_done", figures, [p.name for r in runs for p, _, _ in r.written])
+        done = issued_count(wb, day)
+        figures.update(letters=done[("催缴通知", "纸质")] + done[("催缴函", "EMS")], sms=done[("催缴通知", "短信")])
+        names = [f"{n}-{day}.{ext}" for n in ("催缴通知", "催缴函") for ext in ("pdf", "html")] + [f"催缴通知短信-{day}.csv"]
+        return Outcome("dunning", "monthend.dunning_done", figures, self._present(*names))
 
     def _stats(self) -> Outcome:
         figures = stats_ops.monthly(self.wb, self.o.period, self.o.as_of)
@@ -386,6 +390,16 @@ def _rejected(path: Path, result: meters.ImportResult, errors: Path, lang: str) 
 
 def _pct(value: Decimal | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def issued_count(wb: Workbook, ref_period: str) -> Counter[tuple[str, str]]:
+    """通知记录 of a period (or a day): how many of each (类型, 渠道) were ever issued — the month's figure
+    whichever run issued them."""
+    if not wb.has(schema.NOTICES):
+        return Counter()
+    cols = wb.columns(schema.NOTICES, ("kind", "ref_period", "channel"))
+    return Counter((str(k), str(c)) for k, p, c in zip(cols["kind"], cols["ref_period"], cols["channel"])
+                   if p == ref_period)
 
 
 def unexplained(wb: Workbook, found: list[Anomaly]) -> list[Anomaly]:
