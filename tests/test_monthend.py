@@ -98,7 +98,7 @@ def test_exit_codes_for_cron_and_one_log_line_per_step(month: dict) -> None:
     assert "出账: 已完成，跳过" in final.stderr  # billing finished in the second kill run, before the notices
     # the notices' commit landed before the kill: run again, they are found issued, none is issued twice
     assert "缴费通知: 操作日志显示此步已写入工作簿" in final.stderr
-    assert "缴费通知: 本期缴费通知 432 份" in final.stderr and "本次出具 0 份/条" in final.stderr
+    assert "缴费通知: 本期缴费通知 432 份" in final.stderr and "本次新出具 0 份、0 条" in final.stderr
 
 
 def _bills(book: Path) -> list[tuple]:

@@ -44,8 +44,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                 "{anomalies} reading anomal(ies), {unexplained} unexplained: stopped — explain them in the readings' 备注, or add --yes"),
     "monthend.billing_done": ("本期账单 {bills} 张（本次新出 {new_bills} 张），金额 {billed}",
                               "{bills} bill(s) for the period ({new_bills} new in this run), {billed} in all"),
-    "monthend.notices_done": ("本期缴费通知 {notices} 份、短信 {sms} 条（本次出具 {new} 份/条，已出具过的不再出具）",
-                              "{notices} payment notice(s) and {sms} SMS for the period ({new} issued in this run; none twice)"),
+    "monthend.notices_done": ("本期缴费通知 {notices} 份、短信 {sms} 条（本次新出具 {new_notices} 份、{new_sms} 条；出具过的不再出具）",
+                              "{notices} payment notice(s) and {sms} SMS for the period ({new_notices} and {new_sms} "
+                              "issued in this run; none twice)"),
     "monthend.arrears_done": ("欠费 {debtors} 户，合计 {arrears}；今日应办催缴 {due} 项；时效预警 {warnings} 户",
                               "{debtors} household(s) behind, {arrears} in all; {due} dunning step(s) due today; "
                               "{warnings} limitation warning(s)"),

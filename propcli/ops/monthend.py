@@ -283,7 +283,7 @@ class Run:
         done = issued_count(wb, o.period)
         return Outcome("notices", "monthend.notices_done",
                        {"notices": done[("缴费通知单", "纸质")], "sms": done[("缴费通知单", "短信")],
-                        "new": counts[0][0] + counts[1][0]},
+                        "new_notices": counts[0][0], "new_sms": counts[1][0]},
                        self._present(*(r.output.name for r in runs), runs[0].output.with_suffix(".html").name))
 
     def _issuing(self, batch: notice_ops.Batch, batch_no: str, target: str, name: str) -> Issuing:

@@ -47,7 +47,8 @@ def index_html(manifest: Manifest, opts: Options, estate: dict[str, str], change
         value = manifest.steps.get(step, {}).get("figures", {}).get(name)
         if key == "notices" and value is not None:  # printed: the payment notices and the dunning letters
             value = int(value) + int(manifest.steps.get("dunning", {}).get("figures", {}).get("letters", 0))
-        figures.append(Figure(key, tr(LABELS[key], lang), "—" if value in (None, "") else str(value)))
+        shown = f"{value:,}" if isinstance(value, int) else ("—" if value in (None, "") else str(value))
+        figures.append(Figure(key, tr(LABELS[key], lang), shown))
     steps = []
     for step in ("check", "readings", "anomalies", "billing", "notices", "arrears", "dunning", "stats"):
         rec = manifest.steps.get(step)
