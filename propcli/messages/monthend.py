@@ -80,6 +80,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "monthend.fig.arrears": ("欠费合计", "arrears"),
     "monthend.fig.debtors": ("欠费户数", "households behind"),
     "monthend.fig.bills": ("本期账单", "bills issued"),
-    "monthend.fig.notices": ("打印通知（缴费+催缴）", "notices printed (payment + dunning)"),
+    "monthend.fig.notices": ("打印通知", "notices printed"),
     "monthend.fig.anomalies": ("读数异常", "reading anomalies"),
 }
