@@ -56,7 +56,13 @@ demo: install
 	cd $(DEMO) && ../../$(BIN)/propcli stats monthly --period 2026-10 --as-of 2026-11-23 -o 月度统计-2026-10.html
 	cd $(DEMO) && ../../$(BIN)/propcli stats monthly --period 2026-10 --as-of 2026-11-23 -o 月度统计-2026-10.xlsx
 	cd $(DEMO) && ../../$(BIN)/propcli stats explain 清缴率 --period 2026-10 --as-of 2026-11-23 -o 清缴率明细-2026-10.csv
-	@echo "demo: outputs in $(DEMO)/"
+	@echo "-- month end: the sample's November in one command, on a fresh copy of the sample in its own folder"
+	rm -rf $(DEMO)/month-end && mkdir -p $(DEMO)/month-end
+	cp sample_data/estate.xlsx sample_data/readings-2026-11.csv $(DEMO)/month-end/
+	cd $(DEMO)/month-end && ../../../$(BIN)/propcli month-end --period 2026-11 --readings readings-2026-11.csv --as-of 2026-11-25 -o 月结 || test $$? -eq 1
+	cd $(DEMO)/month-end && ../../../$(BIN)/propcli month-end --period 2026-11 --readings readings-2026-11.csv --as-of 2026-11-25 -o 月结 --yes
+	cd $(DEMO)/month-end && ../../../$(BIN)/propcli month-end --period 2026-11 -o 月结
+	@echo "demo: outputs in $(DEMO)/; the month end's folder: $(DEMO)/month-end/月结/2026-11/ (open index.html)"
 
 # Two workers on a 2-core machine (pytest-xdist; --dist loadgroup from pyproject keeps the LibreOffice and
 # fault tests each on one worker). `make test PYTEST_ARGS=` runs the suite serially.

@@ -1,21 +1,21 @@
 """Messages in Chinese (default) and English. Keys are stable; `.hint` keys hold the fix.
 
 The catalogue is kept by area in `propcli.messages` (store, values, owners, meters, billing, payments,
-arrears, check, output, service, notices, charts); this module merges it, refusing a key that two areas
+arrears, check, output, service, notices, charts, stats, monthend); this module merges it, refusing a key that two areas
 both define."""
 
 from __future__ import annotations
 
 import os
 
-from .messages import (arrears, billing, charts, check, meters, notices, output, owners, payments, service, stats,
-                       store, values)
+from .messages import (arrears, billing, charts, check, meters, monthend, notices, output, owners, payments, service,
+                       stats, store, values)
 
 LANGS = ("zh", "en")
 
 AREAS = {m.__name__.rsplit(".", 1)[1]: m.MESSAGES for m in
          (store, values, owners, meters, billing, payments, arrears, check, output, service, notices, charts,
-          stats)}
+          stats, monthend)}
 
 
 def _merge(areas: dict[str, dict[str, tuple[str, str]]]) -> dict[str, tuple[str, str]]:

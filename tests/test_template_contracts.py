@@ -13,7 +13,9 @@ import pytest
 from propcli.render import contexts, templating
 from markupsafe import Markup
 
-from propcli.render.contexts import ChartView, ColumnView, ReceiptLine, ReceiptPage, ReportPage, SectionView
+from propcli.render.contexts import (
+    ChartView, ColumnView, Figure, FileLink, MonthEndPage, ReceiptLine, ReceiptPage, ReportPage, SectionView, StepView,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "templates.md"
@@ -61,6 +63,13 @@ SAMPLES: dict[str, object] = {
         ESTATE, "SJ2026000123", "1-1-0802", "李<兰>", dt.date(2026, 11, 23), Decimal("2000.00"), "贰仟元整", "现金",
         "前台小王", "", [ReceiptLine("ZD2025010001", "2025-01", "物业费", Decimal("267.53")),
                            ReceiptLine("", "", "预存", Decimal("1732.47"))]),
+    "monthend.html.j2": MonthEndPage(
+        "阳光花园 2026-11 月结", "计算日期 2026-11-25 · 工作簿 estate.xlsx", "zh", ESTATE, "2026-11",
+        [Figure("billed", "本期应收", "228,917.29"), Figure("collection_rate", "收费率", "0.0%")],
+        [StepView("notices", "缴费通知", True, "2026-11-28 14:50", "缴费通知 432 份",
+                  [FileLink("缴费通知-2026-11.pdf", "PDF", "1.5 MB"), FileLink("a b<c>.csv", "CSV", "2 KB")]),
+         StepView("stats", "月度统计", False, "", "未完成", [])],
+        "上次运行后工作簿被改动过"),
 }
 
 

@@ -18,6 +18,8 @@ from ..errors import DataError, Exit, Location, UsageError, located  # noqa: F40
 from ..i18n import tr
 from ..render import cells, formats
 from ..reports.model import Report
+from ..ops.ledger import estate_of  # noqa: F401  (re-exported for the commands)
+from ..store.safety import write_beside  # noqa: F401  (re-exported for the commands)
 from ..store.workbook import CommitResult, Workbook
 
 
@@ -68,13 +70,6 @@ def report_commit(st: State, wb: Workbook, result: CommitResult, *, unmask: bool
     else:
         backup = result.backup.name if result.backup else "—"
         say(st, st.t("out.saved", count=len(result.entries), path=wb.name, backup=backup))
-
-
-def estate_of(wb: Workbook) -> dict[str, str]:
-    """小区信息 for a report's title and templates; 小区名称 defaults to the workbook's file name."""
-    settings = wb.settings()
-    settings["name"] = settings.get("name") or wb.name
-    return settings
 
 
 def find_workbook(st: State) -> Path:
@@ -398,25 +393,6 @@ def write_output(st: State, data: str | bytes, output: Path | None, *, announce:
         raise DataError("output.write_failed", None, path=str(output), reason=exc.strerror or str(exc)) from None
     if announce:
         say(st, st.t("out.written", path=str(output)))
-
-
-def write_beside(target: Path, payload: bytes, *, shown: Path | None = None) -> Path:
-    """`payload` in a temporary file beside `target` (its folder made if missing), on disk, for the caller to
-    rename into place; a failure (exit 1, naming `shown`) or Ctrl-C leaves no temporary file behind."""
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as f:
-            f.write(payload)
-            f.flush()
-            os.fsync(f.fileno())
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise DataError("output.write_failed", None, path=str(shown or target), reason=exc.strerror or str(exc)) from None
-    except BaseException:  # Ctrl-C while writing: no temporary file is left beside the outputs
-        tmp.unlink(missing_ok=True)
-        raise
-    return tmp
 
 
 def safe_target(st: State, output: Path) -> Path:

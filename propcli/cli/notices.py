@@ -13,7 +13,6 @@ import os
 import re
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
 
@@ -23,12 +22,12 @@ from ..domain.people import mask_name
 from ..errors import DataError, UsageError
 from ..ops import issued as record_ops
 from ..ops import notices as ops
+from ..ops.issuing import Files, Issuing
 from ..render import notices as render
-from ..render.contexts import Notice
 from ..store.workbook import Workbook
 from .common import (
     DryRunOpt, ForceOpt, State, err_console, estate_of, find_workbook, in_range, output_path, parse_date, parse_period, safe_target,
-    say, state, write_beside,
+    say, state,
 )
 
 app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
@@ -39,31 +38,6 @@ FORMATS = {".html": "html", ".htm": "html", ".pdf": "pdf", ".csv": "sms"}
 
 def _list(values: Sequence[str] | None) -> tuple[str, ...]:
     return tuple(p.strip() for v in values or () for p in re.split(r"[,，、\s]+", v) if p.strip())
-
-
-@dataclass
-class Files:
-    """The outputs of a run, written to temporary names first and renamed into place at the end."""
-
-    staged: list[tuple[Path, Path]] = field(default_factory=list)  # (temporary, target)
-
-    def stage(self, target: Path, data: str | bytes) -> None:
-        try:
-            tmp = write_beside(target, data.encode("utf-8") if isinstance(data, str) else data)
-        except BaseException:
-            self.discard()
-            raise
-        self.staged.append((tmp, target))
-
-    def discard(self) -> None:
-        for tmp, _ in self.staged:
-            tmp.unlink(missing_ok=True)
-        self.staged.clear()
-
-    def install(self) -> None:
-        for tmp, target in self.staged:
-            os.replace(tmp, target)
-        self.staged.clear()
 
 
 def _format(output: Path, fmt: str | None, kind: str) -> str:
@@ -85,11 +59,6 @@ def _check_folder(output: Path) -> None:
         probe = probe.parent
     if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
         raise DataError("output.write_failed", None, path=str(output), reason=os.strerror(13))
-
-
-def _safe_name(text: str) -> str:
-    """A building's name as part of a file name: nothing that could leave the output folder."""
-    return re.sub(r"[\\/:*?\"<>|\s.]+", "_", text).strip("_") or "_"
 
 
 @app.command("render", help="批量生成通知：payment 缴费通知单、reminder 催缴通知、demand 催缴函、outage 停水/停电/停气通知、"
@@ -196,39 +165,23 @@ def _batch(wb: Workbook, kind: str, st: State, estate: dict[str, str], batch_no:
     return ops.receipts(wb, named, on, estate, batch_no, st.lang)
 
 
-class _Run:
-    """One run's choice of notices (not issued before, or all with --reissue) and its outputs."""
+class _Run(Issuing):
+    """`Issuing` with the clerk's side: what was chosen said, a dry run's list, the files announced."""
 
     def __init__(self, st: State, wb: Workbook, batch: ops.Batch, batch_no: str, target: str, output: Path,
                  issued_on: dt.date, reissue: bool) -> None:
-        self.st, self.wb, self.batch, self.batch_no = st, wb, batch, batch_no
-        self.target, self.output, self.issued_on, self.reissue = target, output, issued_on, reissue
-        self.title = batch.notices[0].title if batch.notices else ops.TITLES.get(batch.kind, "")
-        self.channel = "短信" if target == "sms" else ("EMS" if batch.kind == "demand" else "纸质")
-        self.written: list[tuple[Path, int, int]] = []
+        super().__init__(wb, batch, batch_no, target, output, reissue=reissue, lang=st.lang,
+                         templates_dir=st.templates_dir, workbook=st.workbook_path)
+        self.st, self.issued_on = st, issued_on
 
-    def _ref_period(self, n: Notice) -> str:
-        return n.period if self.batch.kind == "receipt" else self.batch.ref_period
-
-    def _key(self, n: Notice) -> tuple[str, str, str, str]:
-        return (self.title, self._ref_period(n), n.unit_id, self.channel)
-
-    def choose(self) -> bool:
+    def choose(self) -> bool:  # type: ignore[override]
         """Keep the notices (or SMS recipients) not issued before; say how many were skipped."""
-        done = record_ops.issued(self.wb)
-        sms = self.target == "sms"
-        items = self.batch.recipients if sms else [("", n) for n in self.batch.notices]
-        fresh = items if self.reissue else [(p, n) for p, n in items if self._key(n) not in done]
-        skipped = len(items) - len([1 for _, n in items if self._key(n) not in done])
+        fresh, skipped = super().choose()
         if not fresh:
             say(self.st, self.st.t("out.notice_none", kind=self.title, skipped=skipped))
             return False
-        if sms:
-            self.batch.recipients = fresh
-        else:
-            self.batch.notices = [n for _, n in fresh]
         key = "out.notice_plan_reissue" if self.reissue else "out.notice_plan"
-        say(self.st, self.st.t(key, kind=self.title, count=len(fresh), skipped=skipped))
+        say(self.st, self.st.t(key, kind=self.title, count=fresh, skipped=skipped))
         return True
 
     def show(self) -> None:
@@ -239,60 +192,14 @@ class _Run:
         for unit, ref, who, total in rows:
             sys.stdout.write(f"{unit}\t{ref}\t{who}\t{total}".rstrip() + "\n")
 
-    def render(self, files: Files, split: bool) -> list[record_ops.Issue]:
-        if self.target == "sms":
-            return self._sms(files)
-        return self._pack(files, split)
-
-    def _opts(self) -> dict:
-        return {"user_dir": self.st.templates_dir, "workbook": self.st.workbook_path}
-
-    def _pack(self, files: Files, split: bool) -> list[record_ops.Issue]:
-        kind, notices = self.batch.kind, self.batch.notices
-        common = {"batch": self.batch_no, "estate": notices[0].estate, "signoff": kind not in ("outage", "receipt"),
-                  "lang": self.st.lang, **self._opts()}
-        html_file = self.output.with_suffix(".html")
-        files_of = [html_file.name] * len(notices)
-        with _progress(self.st, len(notices)) as tick:
-            (html,), shown = render.pack(kind, self.title, notices, target="html", **common)
-            files.stage(html_file, html)
-            self.written.append((html_file, len(notices), 0))
-            pages = list(range(1, len(notices) + 1))  # in the HTML: the notice's place in the pack
-            if self.target == "pdf":
-                sources, _ = render.pack(kind, self.title, notices, target="typ", **common)
-                parts = render.pdfs(sources, lambda n: tick(n * len(notices) // len(sources)))
-                if split:
-                    pages, files_of = [], []
-                    for (data, mine), building in zip(parts, dict.fromkeys(n.building or "—" for n in notices)):
-                        name = self._split_name(building)
-                        files.stage(name, data)
-                        self.written.append((name, len(mine), _page_count(data)))
-                        pages.extend(mine)
-                        files_of.extend([name.name] * len(mine))
-                else:
-                    data, pages = render.join(parts)
-                    files.stage(self.output, data)
-                    self.written.append((self.output, len(notices), _page_count(data)))
-                    files_of = [self.output.name] * len(notices)
-        return [record_ops.Issue(self.title, self._ref_period(r.notice), r.notice.unit_id, self.channel, files_of[i],
-                                 pages[i] if i < len(pages) else None, record_ops.digest(r.text))
-                for i, r in enumerate(shown)]
-
-    def _split_name(self, building: str) -> Path:
-        return self.output.with_name(f"{self.output.stem}-{_safe_name(building)}栋{self.output.suffix}")
-
-    def _sms(self, files: Files) -> list[record_ops.Issue]:
-        messages = render.sms(self.batch.kind, self.batch.recipients, **self._opts())
-        files.stage(self.output, render.sms_csv(messages))
-        self.written.append((self.output, len(messages), 0))
-        long = [m for m in messages if m.segments > render.SMS_WARN_SEGMENTS]
-        if long:
-            worst = max(long, key=lambda m: m.chars)
-            say(self.st, self.st.t("out.sms_long", count=len(long), limit=render.SMS_WARN_SEGMENTS, chars=worst.chars,
-                                   unit=worst.unit_id))
-        return [record_ops.Issue(self.title, self._ref_period(n), n.unit_id, self.channel, self.output.name, row,
-                                 record_ops.digest(m.text))
-                for row, ((_, n), m) in enumerate(zip(self.batch.recipients, messages), 2)]
+    def render(self, files: Files, split: bool) -> list[record_ops.Issue]:  # type: ignore[override]
+        with _progress(self.st, len(self.batch.notices)) as tick:
+            issues = super().render(files, split, tick)
+        if self.long_sms:
+            worst = max(self.long_sms, key=lambda m: m.chars)
+            say(self.st, self.st.t("out.sms_long", count=len(self.long_sms), limit=render.SMS_WARN_SEGMENTS,
+                                   chars=worst.chars, unit=worst.unit_id))
+        return issues
 
     def announce(self) -> None:
         for path, count, pages in self.written:
@@ -302,12 +209,6 @@ class _Run:
                 say(self.st, self.st.t("out.written", path=str(path)))
         if self.target == "sms":
             say(self.st, self.st.t("out.sms_phones", path=str(self.output)))
-
-
-def _page_count(pdf: bytes) -> int:
-    """Pages of a PDF Typst wrote (its page tree's /Count)."""
-    found = re.findall(rb"/Type\s*/Pages\b[^>]*?/Count\s+(\d+)", pdf) or re.findall(rb"/Count\s+(\d+)", pdf)
-    return max((int(n) for n in found), default=0)
 
 
 class _progress:

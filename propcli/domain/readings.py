@@ -120,6 +120,7 @@ class Usage:
     mark: Mark = None
     error: ReadingError | None = None
     row: int = 0
+    limit: Decimal | None = None  # trust: the 托管 limit exceeded (小区信息)
 
 
 def usages(readings: Iterable[Reading]) -> dict[tuple[str, str], list[Usage]]:
@@ -182,17 +183,23 @@ class Anomaly:
     current: Decimal | None = None
     error: ReadingError | None = None
     row: int = 0
+    limit: Decimal | None = None  # trust: the 托管 limit exceeded (小区信息)
 
 
 OCCUPIED = ("自住", "出租")
+TRUSTED = "托管"  # the owner entrusted the flat to the office: it should stand (nearly) unused
+ANOMALY_KINDS = ("error", "trust", "spike", "zero", "missing")  # the order a list shows them
 
 
 def anomalies(series_by_meter: dict[tuple[str, str], list[Usage]], period: str,
-              statuses: dict[str, str | None]) -> list[Anomaly]:
-    """What to look at for `period`: readings going backwards without a 换表/翻转 mark (error), usage
-    above 3× the unit's 6-month median and at least 10 above it (spike), zero usage in an occupied unit (zero), and meters read
-    before but not this period (missing). Flags, not rejections: the clerk decides."""
+              statuses: dict[str, str | None], trust_limits: dict[str, Decimal] | None = None) -> list[Anomaly]:
+    """What to look at for `period`: readings going backwards without a 换表/翻转 mark (error), a unit in
+    托管 using more than its meter's limit in `trust_limits` (trust: an entrusted, empty flat should use
+    next to nothing — the trade's 5 m³ of water and 20 kWh a month), usage above 3× the unit's 6-month
+    median and at least 10 above it (spike), zero usage in an occupied unit (zero), and meters read before
+    but not this period (missing). Flags, not rejections: the clerk decides."""
     out: list[Anomaly] = []
+    order = {k: i for i, k in enumerate(ANOMALY_KINDS)}
     for (unit, meter), series in series_by_meter.items():
         this = next((u for u in series if u.period == period), None)
         if this is None:
@@ -207,14 +214,17 @@ def anomalies(series_by_meter: dict[tuple[str, str], list[Usage]], period: str,
         if this.usage is None:
             continue  # a base reading
         median = median_before(series, period)
-        if (median is not None and median > 0 and this.usage > SPIKE_FACTOR * median
+        limit = (trust_limits or {}).get(meter)
+        if statuses.get(unit) == TRUSTED and limit is not None and this.usage > limit:
+            out.append(Anomaly(unit, meter, period, "trust", this.usage, median, this.previous, this.current,
+                               row=this.row, limit=limit))
+        elif (median is not None and median > 0 and this.usage > SPIKE_FACTOR * median
                 and this.usage - median >= SPIKE_MIN_EXCESS):
             out.append(Anomaly(unit, meter, period, "spike", this.usage, median, this.previous, this.current,
                                row=this.row))
         elif this.usage == 0 and statuses.get(unit) in OCCUPIED:
             out.append(Anomaly(unit, meter, period, "zero", this.usage, median, this.previous, this.current,
                                row=this.row))
-    order = {"error": 0, "spike": 1, "zero": 2, "missing": 3}
     return sorted(out, key=lambda a: (order[a.kind], a.unit, a.meter))
 
 

@@ -55,5 +55,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ask.import_anyway": ("有行被拒绝。仍然导入其余 {taken} 条？", "some rows were rejected. Take the other {taken}?"),
     "out.declined": ("未导入，工作簿未改动", "nothing imported; the workbook is unchanged"),
     "out.anomalies_title": ("{period} 读数异常（{count}）", "{period} reading anomalies ({count})"),
+    "out.anomaly_trust": ("托管房屋一月超过 {limit} {unit}", "entrusted (托管) unit over {limit} {unit} a month"),
+    "setting.trust_limit": ("托管用量上限 {value} 不是数字", "托管 usage limit {value} is not a number"),
+    "setting.trust_limit.hint": ("写一个不小于 0 的数，如 5（水，m³）或 20（电，kWh）；留空即默认",
+                                 "write a number of 0 or more, e.g. 5 (water, m³) or 20 (power, kWh); blank means the default"),
     "out.anomalies_none": ("{period} 读数没有异常", "no reading anomalies in {period}"),
 }

@@ -22,10 +22,7 @@ def billed_amounts(wb: Workbook) -> list[Problem]:
     reported too."""
     if not (wb.has(schema.BILLS) and wb.has(schema.RATES)):
         return []
-    rates_table = wb.read(schema.RATES)
-    rates, bad = ledger.parse_rates(rates_table)
-    found = [Problem("billing", exc.key, rates_table.location(row.number, exc.column), ledger.rate_value(row, exc),
-                     exc.params, column_key=exc.column) for row, exc in bad]
+    rates, found = rate_problems(wb)
     bills = wb.read(schema.BILLS)
     by_period: dict[str, list] = {}
     for row in bills.rows:
@@ -40,6 +37,14 @@ def billed_amounts(wb: Workbook) -> list[Problem]:
             found.append(Problem("billing", "check.bill_changed", bills.location(c.row, "amount"), c.billed,
                                  {"now": f"{c.now:.2f}", "bill": c.bill_id, "detail": c.detail}, column_key="amount"))
     return found
+
+
+def rate_problems(wb: Workbook) -> tuple[list, list[Problem]]:
+    """收费标准 as rates, and a problem for each row that cannot bill."""
+    table = wb.read(schema.RATES)
+    rates, bad = ledger.parse_rates(table)
+    return rates, [Problem("billing", exc.key, table.location(row.number, exc.column), ledger.rate_value(row, exc),
+                           exc.params, column_key=exc.column) for row, exc in bad]
 
 
 def dunning_policy(wb: Workbook) -> list[Problem]:
@@ -63,10 +68,22 @@ def stats_settings(wb: Workbook) -> list[Problem]:
     return []
 
 
+def meter_settings(wb: Workbook) -> list[Problem]:
+    """小区信息 › 托管用水上限 / 托管用电上限 the anomaly list cannot read (not a number of 0 or more)."""
+    from . import meters
+
+    try:
+        meters.trust_limits(wb)
+    except DataError as exc:
+        return [Problem("meters", exc.key, exc.location or Location(wb.name), exc.params.get("typed"))]
+    return []
+
+
 # Checks that need more than the typed tables (the billing rules over several registers, the ladder).
 WORKBOOK_CHECKS = {"billing": billed_amounts, "dunning": dunning_policy,
                    "workorders": lambda wb: service.check(wb, service.ORDERS),  # and 时限规则
-                   "complaints": lambda wb: service.check(wb, service.COMPLAINTS), "stats": stats_settings}
+                   "complaints": lambda wb: service.check(wb, service.COMPLAINTS), "stats": stats_settings,
+                  "meters": meter_settings}
 NAMES = (*checks.CHECKS, *WORKBOOK_CHECKS)
 
 
@@ -80,6 +97,22 @@ def run_checks(wb: Workbook, names: Iterable[str] | None = None) -> list[Problem
     for name, check in WORKBOOK_CHECKS.items():
         if not names or name in names:
             found.extend(check(wb))
+    return once_per_cell(found)
+
+
+# The registers a billing run reads: what a month end checks before it bills (the bills and payments of
+# the past are the full `check`'s: on a big estate reading them typed costs more than the month's billing).
+BILLING_INPUTS = (schema.ESTATE, schema.OWNERS, schema.RATES, schema.READINGS)
+
+
+def before_billing(wb: Workbook) -> list[Problem]:
+    """Every table check over BILLING_INPUTS, the rates that cannot bill, and the settings the month's
+    steps read (催缴规则 and its settings, 收费率目标, the 托管 limits)."""
+    found = checks.run({s.key: wb.read(s) for s in BILLING_INPUTS if wb.has(s)})
+    if wb.has(schema.RATES):
+        found.extend(rate_problems(wb)[1])
+    for name in ("dunning", "stats", "meters"):
+        found.extend(WORKBOOK_CHECKS[name](wb))
     return once_per_cell(found)
 
 

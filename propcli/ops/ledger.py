@@ -86,6 +86,13 @@ def usage_map(wb: Workbook) -> dict[tuple[str, str], list[Usage]]:
     return usages(_readings(zip(*(cols[k] for k in READING_KEYS), cols[ROW_NUMBER])))
 
 
+def estate_of(wb: Workbook) -> dict[str, str]:
+    """小区信息 for a report's title and templates; 小区名称 defaults to the workbook's file name."""
+    settings = wb.settings()
+    settings["name"] = settings.get("name") or wb.name
+    return settings
+
+
 def rounding(wb: Workbook) -> Rounding:
     text = wb.settings().get("rounding")
     try:

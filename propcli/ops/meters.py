@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..domain.people import unit_sort_key
 from ..domain.readings import (
-    Anomaly, Mark, ReadingError, Usage, anomalies as find_anomalies, parse_mark, usage_between, usages,
+    ANOMALY_KINDS, Anomaly, Mark, ReadingError, Usage, anomalies as find_anomalies, parse_mark, usage_between, usages,
 )
 from ..errors import DataError, Location, located
 from ..i18n import tr
@@ -105,6 +105,7 @@ class Rejected:
     row: int
     cells: list[object]
     reason: str
+    column: str = ""  # the reader's header of the cell at fault, when one is
 
 
 @dataclass
@@ -143,8 +144,10 @@ def import_file(wb: Workbook, path: Path, *, period: str | None = None, meter: s
             raise DataError("meter.no_period", Location(path.name, name))
         result.headers = [clean_text(c) for c in grid[h]]
 
-        def reject(number: int, cells: list[object], key: str, **params: object) -> None:
-            result.rejected.append(Rejected(name, number, list(cells), tr(key, lang, **params)))
+        def reject(number: int, cells: list[object], key: str, at: str = "", **params: object) -> None:
+            idx = wide_at if at == "wide" else columns.get(at, -1)
+            column = clean_text(grid[h][idx]) if 0 <= idx < len(grid[h]) else ""
+            result.rejected.append(Rejected(name, number, list(cells), tr(key, lang, **params), column))
 
         for i in range(h + 1, len(grid)):
             cells = list(grid[i])
@@ -159,66 +162,67 @@ def import_file(wb: Workbook, path: Path, *, period: str | None = None, meter: s
             try:
                 unit = to_identifier(cell("unit_id")) if not is_blank(cell("unit_id")) else ""
             except ValueProblem as exc:
-                reject(number, cells, exc.key, value=repr(cell("unit_id")))
+                reject(number, cells, exc.key, "unit_id", value=repr(cell("unit_id")))
                 continue
             if not unit:
-                reject(number, cells, "meter.no_unit")
+                reject(number, cells, "meter.no_unit", "unit_id")
                 continue
             if unit not in owners:
-                reject(number, cells, "owner.unknown", unit=unit)
+                reject(number, cells, "owner.unknown", "unit_id", unit=unit)
                 continue
             try:
                 row_period = coerce(cell("period"), schema.Kind.PERIOD) if not is_blank(cell("period")) else period
                 read_date = coerce(cell("read_date"), schema.Kind.DATE) if not is_blank(cell("read_date")) else None
                 mark = parse_mark(cell("replacement"))
             except ValueProblem as exc:
-                reject(number, cells, exc.key, value=repr(exc.value))
+                reject(number, cells, exc.key, _bad_column(exc.value, cell), value=repr(exc.value))
                 continue
             except ReadingError as exc:
-                reject(number, cells, exc.key, **exc.params)
+                reject(number, cells, exc.key, "replacement", **exc.params)
                 continue
             if row_period is None and read_date is not None:
                 row_period = f"{read_date:%Y-%m}"  # a reader's sheet dated 25 November is November's
             if row_period is None:
-                reject(number, cells, "meter.no_period")
+                reject(number, cells, "meter.no_period", "period")
                 continue
             if wide:
                 pairs = [(m, cells[j] if j < len(cells) else None) for j, m in wide.items()]
             else:
                 pairs = [(cell("meter") or meter, cell("reading"))]
-            for row_meter, value in pairs:
+            for j_meter, (row_meter, value) in zip(wide or [columns.get("reading", -1)], pairs):
+                wide_at = j_meter
                 if is_blank(value):
                     if not wide:
-                        reject(number, cells, "meter.no_reading")
+                        reject(number, cells, "meter.no_reading", "reading")
                     continue
                 if is_blank(row_meter):
-                    reject(number, cells, "meter.no_meter")
+                    reject(number, cells, "meter.no_meter", "meter")
                     continue
                 row_meter = clean_text(row_meter)
                 if row_meter not in schema.METERS:
-                    reject(number, cells, "meter.unknown", value=repr(row_meter), choices="/".join(schema.METERS))
+                    reject(number, cells, "meter.unknown", "meter", value=repr(row_meter), choices="/".join(schema.METERS))
                     continue
                 try:
                     reading = coerce(value, schema.Kind.DECIMAL)
                 except ValueProblem as exc:
-                    reject(number, cells, exc.key, value=repr(value))
+                    reject(number, cells, exc.key, "wide" if wide else "reading", value=repr(value))
                     continue
                 key = (unit, row_meter, str(row_period))
                 if key in taken_here:
-                    reject(number, cells, "meter.twice", unit=unit, meter=row_meter, row=taken_here[key])
+                    reject(number, cells, "meter.twice", "wide" if wide else "reading", unit=unit, meter=row_meter, row=taken_here[key])
                     continue
                 if key in recorded:
                     old = recorded[key]
                     if old == reading:
                         result.already += 1
                     else:
-                        reject(number, cells, "meter.exists", unit=unit, meter=row_meter, period=row_period,
+                        reject(number, cells, "meter.exists", "wide" if wide else "reading", unit=unit, meter=row_meter, period=row_period,
                                value=repr(str(old)))
                     continue
                 try:
                     _follow(series.get((unit, row_meter), []), str(row_period), reading, mark)
                 except ReadingError as exc:
-                    reject(number, cells, exc.key, unit=unit, meter=row_meter, period=row_period, **exc.params)
+                    reject(number, cells, exc.key, "wide" if wide else "reading", unit=unit, meter=row_meter, period=row_period, **exc.params)
                     continue
                 taken_here[key] = number
                 result.taken.append({
@@ -238,6 +242,11 @@ def import_file(wb: Workbook, path: Path, *, period: str | None = None, meter: s
     return result
 
 
+def _bad_column(value: object, cell) -> str:  # type: ignore[no-untyped-def]
+    """Which of 账期, 抄表日期 and 换表 held the value a row was refused for."""
+    return next((k for k in ("period", "read_date", "replacement") if cell(k) == value), "")
+
+
 def errors_csv(result: ImportResult, lang: str) -> str:
     """What `<file>.errors.csv` beside the input holds: every row not taken, as it was, with the reason.
     The command writes it (not a dry run, which writes nothing at all)."""
@@ -253,10 +262,29 @@ def errors_csv(result: ImportResult, lang: str) -> str:
 # -- anomalies -------------------------------------------------------------------------------------
 
 
+TRUST_LIMITS = {"水表": "trust_water", "电表": "trust_power"}  # meter → its 托管 limit in 小区信息
+
+
+def trust_limits(wb: Workbook) -> dict[str, Decimal]:
+    """小区信息 › 托管用水上限 / 托管用电上限 (default 5 m³ and 20 kWh a month); a value that is not a number of
+    0 or more stops the command, naming its cell."""
+    settings, out = wb.settings(), {}
+    for meter, key in TRUST_LIMITS.items():
+        text = settings.get(key) or next(d for k, _, d in schema.ESTATE_SETTINGS if k == key)
+        try:
+            value = coerce(text, schema.Kind.DECIMAL)
+        except ValueProblem:
+            value = None
+        if value is None or value < 0:
+            raise DataError("setting.trust_limit", ledger.setting_location(wb, key), value=repr(text), typed=text)
+        out[meter] = value
+    return out
+
+
 def anomalies(wb: Workbook, period: str) -> list[Anomaly]:
     owners = wb.read(schema.OWNERS)
     statuses = {str(r.values["unit_id"]): r.values.get("status") for r in owners.rows if r.values.get("unit_id")}
-    found = find_anomalies(ledger.usage_map(wb), period, statuses)  # type: ignore[arg-type]
-    order = {"error": 0, "spike": 1, "zero": 2, "missing": 3}
+    found = find_anomalies(ledger.usage_map(wb), period, statuses, trust_limits(wb))  # type: ignore[arg-type]
+    order = {k: i for i, k in enumerate(ANOMALY_KINDS)}
     return sorted(found, key=lambda a: (order[a.kind], unit_sort_key(a.unit), a.meter))
 

@@ -206,11 +206,12 @@ def payment(wb: Workbook, period: str, as_of: dt.date, scope: Scope, estate: dic
 
 
 def arrears(wb: Workbook, kind: str, as_of: dt.date, scope: Scope, estate: dict[str, str], batch: str, *,
-            min_months: int = 1, days: int = 15, lang: str = "zh") -> Batch:
+            min_months: int = 1, days: int = 15, lang: str = "zh", rep: arrears_ops.Report | None = None) -> Batch:
     """A 催缴通知 or 催缴函 for every current owner in scope owing at least `min_months` months on `as_of`,
-    with `days` to pay."""
+    with `days` to pay (`rep`: the arrears report of `as_of` already made, for every building)."""
     homes = households(wb, scope)
-    rep = arrears_ops.report(wb, as_of, building=scope.building, min_months=min_months)
+    if rep is None or scope.building is not None or min_months > 1:
+        rep = arrears_ops.report(wb, as_of, building=scope.building, min_months=min_months)
     notices, former = [], 0
     for d in rep.debtors:
         if d.unit not in homes:

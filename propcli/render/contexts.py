@@ -189,6 +189,50 @@ class NoticePack:
     lang: str = "zh"  #: zh or en
 
 
+@dataclass
+class Figure:
+    """One headline figure of the month (a card on the index page)."""
+
+    key: str  #: billed, collected, collection_rate, household_rate, recovery_rate, arrears, debtors, bills, notices, anomalies
+    label: str  #: 本期应收 …
+    value: str  #: as shown: 12,345.67 or 93.5% or — when the step is not done
+
+
+@dataclass
+class FileLink:
+    """A file the month end made, linked from the index page."""
+
+    name: str  #: the file's name in the month's folder (the link)
+    kind: str  #: PDF, HTML, XLSX, CSV
+    size: str  #: e.g. 1.2 MB
+
+
+@dataclass
+class StepView:
+    """One step of the month end as the index page lists it."""
+
+    key: str  #: check, readings, anomalies, billing, notices, arrears, dunning, stats
+    name: str  #: 检查工作簿 …
+    done: bool  #: finished (in the manifest)
+    when: str  #: when it finished, YYYY-MM-DD HH:MM
+    summary: str  #: what it did, as its log line says
+    files: list[FileLink]  #: what it made
+
+
+@dataclass
+class MonthEndPage:
+    """`DIR/P/index.html` of `propcli month-end`: the month's figures and every file, no personal data."""
+
+    title: str  #: 小区名称 2026-11 月结
+    subtitle: str  #: as-of day, when made, which workbook
+    lang: str  #: zh or en
+    estate: dict[str, str]  #: 小区信息 (name, company, phone …)
+    period: str  #: YYYY-MM
+    figures: list[Figure]  #: the headline figures, in order
+    steps: list[StepView]  #: every step, done or not
+    note: str  #: a remark (the workbook changed by hand since the last run), or ''
+
+
 TEMPLATES: dict[str, type] = {
     "table.html.j2": ReportPage,
     "arrears.html.j2": ReportPage,
@@ -198,6 +242,7 @@ TEMPLATES: dict[str, type] = {
        for name in ("letter.html.j2", "letter.typ.j2", "sms.txt.j2") if not (kind == "receipt" and name == "sms.txt.j2")},
     "notices/pack.html.j2": NoticePack,
     "notices/pack.typ.j2": NoticePack,
+    "monthend.html.j2": MonthEndPage,
 }
 
 
@@ -270,7 +315,8 @@ def markdown() -> str:
 
 def _type_name(hint: object) -> str:
     text = str(hint).replace("typing.", "").replace("datetime.", "dt.").replace("decimal.", "")
-    for cls in (ColumnView, SectionView, ChartView, ReceiptLine, ReceiptPage, BillLine, PeriodLine, SignoffRow, PackGroup):
+    for cls in (ColumnView, SectionView, ChartView, ReceiptLine, ReceiptPage, BillLine, PeriodLine, SignoffRow, PackGroup,
+                Figure, FileLink, StepView):
         text = text.replace(f"{cls.__module__}.{cls.__qualname__}", cls.__name__)
     return text.replace("markupsafe.Markup", "Markup").replace("<class '", "").replace("'>", "")
 

@@ -139,12 +139,16 @@ def pdf(source: str) -> tuple[bytes, list[int]]:
 
 
 WORKER_BUILDINGS = 1  # buildings a worker compiles before it is replaced: Typst's caches grow ~85 MB a building
+WORKER_NOTICES = 72  # … a building of a month's notices; a pack of a few letters a building shares workers
 
 
-def pdfs(sources: Sequence[str], done: Callable[[int], None] = lambda n: None) -> list[tuple[bytes, list[int]]]:
+def pdfs(sources: Sequence[str], done: Callable[[int], None] = lambda n: None,
+         notices: int = 0) -> list[tuple[bytes, list[int]]]:
     """Each building's Typst source → its PDF and notice pages. One building compiles in this process; more
-    go to worker processes on every core, each replaced after a few buildings: Typst keeps its layout caches
-    for the life of a process, so a 3,000-notice month in one process would take gigabytes."""
+    go to worker processes on every core, each replaced after a building's worth of notices (WORKER_NOTICES;
+    `notices`: how many the sources hold, 0 if unknown): Typst keeps its layout caches for the life of a
+    process, so a 3,000-notice month in one process would take gigabytes, while starting a worker (fonts
+    loaded again) for each building of a few dunning letters costs more than compiling them."""
     if len(sources) == 1:
         result = pdf(sources[0])
         done(1)
@@ -156,7 +160,8 @@ def pdfs(sources: Sequence[str], done: Callable[[int], None] = lambda n: None) -
     context.set_forkserver_preload(["propcli.render.notices", "typst"])  # each worker starts with them loaded
     out: list[tuple[bytes, list[int]]] = []
     # multiprocessing.Pool, not ProcessPoolExecutor: the latter's max_tasks_per_child hangs on Python 3.11
-    with context.Pool(workers, maxtasksperchild=WORKER_BUILDINGS) as pool:
+    per_worker = max(WORKER_BUILDINGS, WORKER_NOTICES * len(sources) // notices if notices else 0)
+    with context.Pool(workers, maxtasksperchild=per_worker) as pool:
         for result, peak in pool.imap(_pdf_job, sources):
             if isinstance(result, str):
                 raise DataError("notice.typst", None, reason=result)

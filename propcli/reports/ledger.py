@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from ..domain.allocation import PREPAID
-from ..domain.readings import Anomaly
+from ..domain.readings import UNITS, Anomaly
 from ..errors import Problem
 from ..i18n import tr
 from ..ops import billing as billing_ops
@@ -61,14 +61,17 @@ def allocation(pay: payments_ops.Payment, lang: str) -> Report:
                   {"receipt_no": pay.receipt_no, "unit": pay.unit, "amount": pay.amount, "prepaid": pay.prepaid})
 
 
-KIND_TEXT = {"zh": {"error": "错误", "spike": "突增", "zero": "零用量", "missing": "缺读数"},
-             "en": {"error": "error", "spike": "spike", "zero": "zero", "missing": "missing"}}
+KIND_TEXT = {"zh": {"error": "错误", "trust": "托管超量", "spike": "突增", "zero": "零用量", "missing": "缺读数"},
+             "en": {"error": "error", "trust": "entrusted, over limit", "spike": "spike", "zero": "zero",
+                    "missing": "missing"}}
 
 
 def anomalies(found: Sequence[Anomaly], period: str, lang: str) -> Report:
     rows = [{"unit_id": a.unit, "meter": a.meter, "kind": KIND_TEXT[lang][a.kind], "previous": a.previous,
              "current": a.current, "usage": a.usage, "median": a.median, "row": a.row or None,
-             "why": tr(a.error.key, lang, **a.error.params) if a.error else None} for a in found]
+             "why": tr(a.error.key, lang, **a.error.params) if a.error else
+             (tr("out.anomaly_trust", lang, limit=f"{a.limit:f}", unit=UNITS.get(a.meter, "")) if a.limit is not None
+              else None)} for a in found]
     columns = [col("unit_id", "房号", "unit", ID), col("meter", "表计", "meter"), col("kind", "类别", "kind"),
                col("previous", "上次读数", "previous", NUMBER), col("current", "本次读数", "current", NUMBER),
                col("usage", "用量", "usage", NUMBER), col("median", "近6月中位数", "median", NUMBER),

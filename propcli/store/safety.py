@@ -215,3 +215,25 @@ class WriteLock:
 
     def __exit__(self, *exc: object) -> None:
         self._lock.release()
+
+
+# -- outputs ---------------------------------------------------------------------------------------
+
+
+def write_beside(target: Path, payload: bytes, *, shown: Path | None = None) -> Path:
+    """`payload` in a temporary file beside `target` (its folder made if missing), on disk, for the caller to
+    rename into place; a failure (exit 1, naming `shown`) or Ctrl-C leaves no temporary file behind."""
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as f:
+            f.write(payload)
+            f.flush()
+            os.fsync(f.fileno())
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise DataError("output.write_failed", None, path=str(shown or target), reason=exc.strerror or str(exc)) from None
+    except BaseException:  # Ctrl-C while writing: no temporary file is left beside the outputs
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp

@@ -111,7 +111,10 @@ ESTATE_SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("limitation_warning", "时效预警(天)", "90"),  # warn this long before a debt becomes time-barred
     ("money_ceiling", "金额上限", "10000000"),  # no payment or bill line above it (元): 1e20 is a typing slip
     ("collection_target", "收费率目标", "95%"),  # the monthly statistics draw it beside the 收费率 (80%, then 95% in the trade)
-    ("last_receipt", "最后收据号", ""),  # receipt numbers are never reused, even if a row is deleted
+    ("last_receipt", "最后收据号", ""),
+    # a unit in 托管 (entrusted to the office, standing empty) using more than this a month is an anomaly
+    ("trust_water", "托管用水上限(m³)", "5"),
+    ("trust_power", "托管用电上限(kWh)", "20"),  # receipt numbers are never reused, even if a row is deleted
 )
 
 OWNERS = Sheet(

@@ -673,11 +673,14 @@ class Workbook:
         """Cache the sheets just written, from what was read and what was written: the next command
         finds the new workbook warm. Each entry is the old sheet's columns with the rewritten and new
         rows read back from the XML just written (by the code a read uses), so it is what a read of the
-        new file would give; anything unusual (headers changed, a row blanked) is left to that read."""
+        new file would give; anything unusual (headers changed, a row blanked) is left to that read. A sheet
+        this commit did not touch keeps what was read of it: a long run of several commits (month-end) reads
+        the 240,000 bills once, not after every commit."""
         rendered = self.__dict__.pop("_rendered", {})
         for (key, name), data in known.items():
             spec = schema.BY_KEY[key]
             if name not in rendered:
+                self.__dict__.setdefault("_data", {})[(key, name)] = data
                 continue
             xml, header_changed = rendered[name]
             if header_changed:
