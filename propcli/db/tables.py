@@ -18,8 +18,10 @@ from ..store.schema import Kind
 SCHEMA = "propcli"
 
 # The SQL type of each kind of column. Identifiers are text (a 房号 `0012` stays `0012`); money is exact.
+# Identifiers compare byte by byte (collate "C"): keys sort and index fast whatever the database's locale.
+KEY_TEXT = 'text collate "C"'
 SQL_TYPES: dict[Kind, str] = {
-    Kind.ID: "text", Kind.TEXT: "text", Kind.PHONE: "text", Kind.IDNO: "text", Kind.PERIOD: "text",
+    Kind.ID: KEY_TEXT, Kind.TEXT: "text", Kind.PHONE: KEY_TEXT, Kind.IDNO: KEY_TEXT, Kind.PERIOD: KEY_TEXT,
     Kind.ENUM: "text", Kind.MONEY: "numeric(14,2)", Kind.DECIMAL: "numeric", Kind.INT: "bigint",
     Kind.DATE: "date", Kind.DATETIME: "timestamp",
 }
@@ -49,7 +51,7 @@ class Table:
         return tuple(c for c, t in self.columns if t.startswith("numeric(14,2)"))
 
     def create_sql(self) -> str:
-        cols = ["estate text not null", *(f'"{c}" {t}' for c, t in self.columns)]
+        cols = [f"estate {KEY_TEXT} not null", *(f'"{c}" {t}' for c, t in self.columns)]
         if self.primary:
             cols.append("primary key (estate, " + ", ".join(f'"{c}"' for c in self.primary) + ")")
         lines = [f"create table {self.qualified} (\n    " + ",\n    ".join(cols) + "\n);"]
@@ -74,23 +76,24 @@ def _register(sheet: schema.Sheet) -> Table:
 
 
 REGISTERS: tuple[Table, ...] = tuple(_register(s) for s in schema.SHEETS if s.key not in ("estate", "journal"))
-SETTINGS = Table("settings", (("key", "text not null"), ("value", "text")), ("key",))
+SETTINGS = Table("settings", (("key", KEY_TEXT + " not null"), ("value", "text")), ("key",))
 
 # Derived tables: what the workbook commands compute from the registers, filled by publish (`facts.py`)
 # so that the group's SQL never re-parses a cell.
 BILL_FACTS = Table("bill_facts", (
-    ("bill_id", "text not null"), ("unit_id", "text"), ("building", "text"), ("period", "text"), ("item", "text"),
+    ("bill_id", KEY_TEXT + " not null"), ("unit_id", KEY_TEXT), ("building", "text"), ("period", KEY_TEXT),
+    ("item", "text"),
     ("amount", "numeric(14,2)"), ("paid", "numeric(14,2)"), ("waived", "numeric(14,2)"), ("due", "date"),
 ), ("bill_id",), (("period",),))
 PAYMENT_PARTS = Table("payment_parts", (
-    ("receipt_no", "text"), ("unit_id", "text"), ("paid_on", "date"), ("voided", "boolean"), ("void_day", "date"),
-    ("method", "text"), ("target", "text"), ("amount", "numeric(14,2)"), ("payment", "numeric(14,2)"),
+    ("receipt_no", KEY_TEXT), ("unit_id", KEY_TEXT), ("paid_on", "date"), ("voided", "boolean"),
+    ("void_day", "date"), ("method", "text"), ("target", KEY_TEXT), ("amount", "numeric(14,2)"), ("payment", "numeric(14,2)"),
 ), (), (("target",),))
 
 DERIVED: tuple[Table, ...] = (BILL_FACTS, PAYMENT_PARTS)  # each filled by the function of facts.FACTS
 
 ESTATES_SQL = f"""create table {SCHEMA}.estates (
-    estate text primary key,
+    estate text collate "C" primary key,
     workbook text not null,
     workbook_key text not null,
     published_at timestamptz not null,
