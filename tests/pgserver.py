@@ -74,7 +74,8 @@ class PgServer:
 
     def start(self) -> PgServer:
         self._uid, self._gid, self._home = _runner()
-        self.root = Path(tempfile.mkdtemp(prefix="propcli-pg-"))
+        # as root, under /tmp: the unprivileged user must be able to reach its folder (TMPDIR may be private)
+        self.root = Path(tempfile.mkdtemp(prefix="propcli-pg-", dir="/tmp" if self._uid is not None else None))
         data, sock = self.root / "data", self.root / "sock"
         sock.mkdir()
         pwfile = self.root / "pw"
