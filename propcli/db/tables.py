@@ -86,9 +86,10 @@ BILL_FACTS = Table("bill_facts", (
     ("amount", "numeric(14,2)"), ("paid", "numeric(14,2)"), ("waived", "numeric(14,2)"), ("due", "date"),
 ), ("bill_id",), (("period",),))
 PAYMENT_PARTS = Table("payment_parts", (
-    ("receipt_no", KEY_TEXT), ("unit_id", KEY_TEXT), ("paid_on", "date"), ("voided", "boolean"),
-    ("void_day", "date"), ("method", "text"), ("target", KEY_TEXT), ("amount", "numeric(14,2)"), ("payment", "numeric(14,2)"),
-), (), (("target",),))
+    ("receipt_no", KEY_TEXT + " not null"), ("part_no", "integer not null"), ("unit_id", KEY_TEXT),
+    ("paid_on", "date"), ("voided", "boolean"), ("void_day", "date"), ("method", "text"), ("target", KEY_TEXT),
+    ("amount", "numeric(14,2)"), ("payment", "numeric(14,2)"),
+), ("receipt_no", "part_no"), (("target",),))  # part_no: the part's place in its payment's 分配, from 1
 
 DERIVED: tuple[Table, ...] = (BILL_FACTS, PAYMENT_PARTS)  # each filled by the function of facts.FACTS
 
