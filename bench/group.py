@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -74,20 +73,6 @@ def populate(server, url: str, books: dict[str, Path], mix: list[tuple[str, int]
     return n, bills, time.perf_counter() - t0
 
 
-def timed(cmd: list[str], cwd: Path, runs: int, before=None) -> tuple[float, int]:  # type: ignore[no-untyped-def]
-    """Median seconds and peak MiB of `runs` runs, each in a new process (bench.run's wrapper)."""
-    from bench.run import run
-
-    times, peaks = [], []
-    for _ in range(runs):
-        if before:
-            before()
-        t, m = run(cmd, cwd)
-        times.append(t)
-        peaks.append(m)
-    return statistics.median(times), max(peaks)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=3)
@@ -118,15 +103,19 @@ def main() -> None:
         results = [(f"publish {n} estates, one after another ({bills:,} bills)", (seconds, 0))]
         propcli = [sys.executable, "-m", "propcli", "-q"]
 
+        def timed(cmd: list[str], runs: int, before=None) -> tuple[float, int]:  # type: ignore[no-untyped-def]
+            """Median seconds and peak MiB, each run a new process (bench.run's wrapper)."""
+            return bench.run.measure(cmd, work, runs, before=before, warmup=False)
+
         def cold(size: str):  # type: ignore[no-untyped-def]
             return lambda: shutil.rmtree(books[size].parent / ".propcli" / "cache", ignore_errors=True)
 
         m = [*propcli, "-w", str(books["M"]), "publish"]
-        results.append(("publish M (cold)", timed([*m, "--estate", "bench-M"], work, args.runs, cold("M"))))
-        results.append(("publish M (warm, again)", timed([*m, "--estate", "bench-M"], work, args.runs)))
+        results.append(("publish M (cold)", timed([*m, "--estate", "bench-M"], args.runs, cold("M"))))
+        results.append(("publish M (warm, again)", timed([*m, "--estate", "bench-M"], args.runs)))
         if not args.no_l:
             big = [*propcli, "-w", str(books["L"]), "publish", "--estate", "bench-L"]
-            results.append(("publish L (cold)", timed(big, work, 1, cold("L"))))
+            results.append(("publish L (cold)", timed(big, 1, cold("L"))))
         with session.connect(target) as conn:
             estates, total = conn.execute("select count(*), sum((rows -> 'bills' ->> 'rows')::bigint) "
                                           "from propcli.estates").fetchone()

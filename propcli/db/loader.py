@@ -19,6 +19,7 @@ from psycopg.copy import QueuedLibpqWriter
 
 from . import tables
 
+TEMP = "pg_temp"  # the session's own schema: the rows of one table before the merge
 DEPTH = 4  # COPY chunks waiting for the thread at most: the memory of the pipeline is bounded
 
 
@@ -95,7 +96,7 @@ class Loader:
 
 
 def _temp(table: tables.Table) -> str:
-    return f"pg_temp.publish_{table.name}"
+    return f"{TEMP}.publish_{table.name}"
 
 
 def _cols(names: tuple[str, ...], alias: str = "") -> str:
