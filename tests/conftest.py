@@ -37,6 +37,8 @@ def _pin(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("PROPCLI_WORKBOOK", raising=False)
     monkeypatch.delenv("PROPCLI_TEMPLATES", raising=False)
+    for name in ("PROPCLI_DB", "PGPASSWORD", "PGPASSFILE", "PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "PGSERVICE"):
+        monkeypatch.delenv(name, raising=False)  # no test reaches a database unless it asks for `pg`
 
 
 @pytest.fixture(autouse=True)
@@ -160,3 +162,39 @@ def golden(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
         assert text == path.read_text(encoding="utf-8")
 
     return check
+
+
+# -- the group database: a throwaway PostgreSQL server per test session (per xdist worker) --------------
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[object]:
+    """A PostgreSQL server on 127.0.0.1 in a temporary folder (tests/pgserver.py). Missing PostgreSQL is a
+    skip on a developer's machine and a failure in CI (CI=true): CI must run these tests."""
+    from tests import pgserver
+
+    try:
+        server = pgserver.start()
+    except FileNotFoundError as exc:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"CI: {exc}")
+        pytest.skip(str(exc))
+    yield server
+    server.stop()
+
+
+_DATABASES = iter(range(1, 10**6))
+
+
+@pytest.fixture
+def pg(pg_server, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """A fresh empty database on the session's server: PROPCLI_DB points at it (no password in the URL:
+    PGPASSFILE holds it, as ~/.pgpass would). The value is the server; `pg.db_url` the database's URL."""
+    name = f"t{os.getpid()}_{next(_DATABASES)}"
+    url = pg_server.create_database(name)
+    for key, value in pg_server.env().items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("PROPCLI_DB", url)
+    pg_server.db_url = url
+    pg_server.db_name = name
+    return pg_server

@@ -150,6 +150,31 @@ def target(wb: Workbook) -> Decimal:
         raise DataError("stats.target", setting_location(wb, "collection_target"), value=repr(text)) from None
 
 
+def payment_parts(wb: Workbook, since: dt.date | None = None) -> list[Part]:
+    """The 分配 of the payments split into parts (a payment with a blank 分配 is one part with target '');
+    with `since`, only those received after it, voided, or still holding 预存. Payments without a readable
+    收款日期 have no part. The group database's payment_parts are these, for every payment."""
+    if not wb.has(schema.PAYMENTS):
+        return []
+    cols = wb.columns(schema.PAYMENTS, STATS_PAYMENT_KEYS)
+    out = []
+    for receipt, unit, paid_on, amount, method, allocs, voided, number in zip(*(cols[k] for k in (
+            "receipt_no", "unit_id", "paid_on", "amount", "method", "allocations", "voided", ROW_NUMBER))):
+        if not isinstance(paid_on, dt.date) or (
+                since is not None and paid_on <= since and not voided and PREPAID not in str(allocs or "")):
+            continue
+        void_day = arrears.void_day(voided) if voided else None
+        head = (str(receipt or ""), str(unit or ""), paid_on, bool(voided), void_day, str(method or ""))
+        if not allocs:
+            out.append(Part(*head, "", ZERO, amount or ZERO))
+            continue
+        where = lambda n=number: Location(wb.name, wb.sheet_name(schema.PAYMENTS) or schema.PAYMENTS.zh,  # noqa: E731
+                                          n, schema.PAYMENTS.column("allocations").zh)
+        out.extend(Part(*head, target, share, amount or ZERO)
+                   for target, share in allocations_at(allocs, where, allocation_pairs))
+    return out
+
+
 class Ledger:
     """The bills and the recent payments, column by column, and the day rules over them."""
 
@@ -188,24 +213,7 @@ class Ledger:
     def _parts(self, since: dt.date) -> list[Part]:
         """The 分配 parts of payments received after `since`, voided, or still holding 预存: the only ones
         a day after `since` can see differently from the bills' 已收 (older ones are in it for good)."""
-        if not self.wb.has(schema.PAYMENTS):
-            return []
-        cols = self.wb.columns(schema.PAYMENTS, STATS_PAYMENT_KEYS)
-        out = []
-        for receipt, unit, paid_on, amount, method, allocs, voided, number in zip(*(cols[k] for k in (
-                "receipt_no", "unit_id", "paid_on", "amount", "method", "allocations", "voided", ROW_NUMBER))):
-            if not isinstance(paid_on, dt.date) or (paid_on <= since and not voided and PREPAID not in str(allocs or "")):
-                continue
-            void_day = arrears.void_day(voided) if voided else None
-            head = (str(receipt or ""), str(unit or ""), paid_on, bool(voided), void_day, str(method or ""))
-            if not allocs:
-                out.append(Part(*head, "", ZERO, amount or ZERO))
-                continue
-            where = lambda n=number: Location(self.wb.name, self.wb.sheet_name(schema.PAYMENTS) or schema.PAYMENTS.zh,  # noqa: E731
-                                               n, schema.PAYMENTS.column("allocations").zh)
-            out.extend(Part(*head, target, share, amount or ZERO)
-                       for target, share in allocations_at(allocs, where, allocation_pairs))
-        return out
+        return payment_parts(self.wb, since)
 
     # -- one bill on a day --------------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from xml.etree import ElementTree as ET
 
-from ..errors import DataError, Location, WorkbookBusy, located
+from ..errors import DataError, Location, Problem, WorkbookBusy, located
 from . import cache, schema, signals, streamread
 from .columns import SheetData, scan_data, scan_only, scan_rows, updated
 from .fastread import ERROR_CELL, MissingString, SharedStrings, SheetScan, Unsupported
@@ -255,11 +255,13 @@ class Workbook:
             self._tables[spec.key] = table
         return table
 
-    def columns(self, spec: schema.Sheet, keys: tuple[str, ...]) -> dict[str, list]:
+    def columns(self, spec: schema.Sheet, keys: tuple[str, ...], *,
+                problems: list[Problem] | None = None) -> dict[str, list]:
         """Some columns of a whole register, typed, aligned row by row over all its sheets: what a report
         over 200,000 bills needs, without building a Row for each. Rows blank in all of `keys` may be
         left out; blank or unreadable cells are None. A column the register lacks is all None. The key
-        ROW_NUMBER ("_row") gives each value's row number in its sheet."""
+        ROW_NUMBER ("_row") gives each value's row number in its sheet. `problems` collects the cells of
+        `keys` that could not be read as their type (what `check types/dates` finds), located."""
         out: dict[str, list] = {k: [] for k in keys}
         wanted = tuple(k for k in keys if k != ROW_NUMBER)
         money = {k for k in wanted if spec.column(k).kind is schema.Kind.MONEY}
@@ -269,6 +271,9 @@ class Workbook:
                 continue
             if money:
                 self._refuse_bad_money(spec, data, money)
+            if problems is not None:
+                problems.extend(Problem("types", key, Location(self.name, data.name, row, data.headers.get(k) or spec.column(k).zh),
+                                        raw, column_key=k) for row, k, key, raw in data.problems if k in wanted)
             n = len(data.numbers)
             for k in keys:
                 out[k].extend(data.numbers if k == ROW_NUMBER else data.values.get(k) or [None] * n)
@@ -289,6 +294,14 @@ class Workbook:
         if parts and self._strings is None and pkg.shared_strings_part:
             parts.insert(0, pkg.shared_strings_part)
         pkg.prefetch(parts)
+
+    def forget(self, spec: schema.Sheet) -> None:
+        """Let go of what was read of a register (its rows, its columns): a command that walks every
+        register of a big estate (publish) holds one at a time. A later read takes it from the read cache."""
+        self._tables.pop(spec.key, None)
+        memo = self.__dict__.get("_data", {})
+        for key in [k for k in memo if k[0] == spec.key]:
+            del memo[key]
 
     def money_ceiling(self) -> Decimal:
         """小区信息 › 金额上限: no amount typed, billed or summed may be above it (a bad setting is named)."""

@@ -1,0 +1,59 @@
+"""The derived tables publish fills: what the workbook commands compute from the registers (the building
+of a bill, its due day and 减免, the split of every payment's 分配), computed by the same code, so that the
+group's SQL never re-parses a cell or re-states a rule.
+
+One function per derived table (Workbook → rows in the table's column order after `estate`), registered in
+FACTS: publish walks it, so a new derived table needs no change to publish.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+
+from ..domain.billing import due_date
+from ..ops import stats
+from ..ops.ledger import due_days
+from ..ops.units import building_lookup
+from ..store import schema
+from ..store.workbook import Workbook
+from . import tables
+
+ZERO = stats.ZERO
+
+
+def bill_facts(wb: Workbook) -> Iterator[tuple]:
+    """Every bill with a 金额 and a 账期: its building (as the reports file it), 已收, 减免 (what a waived
+    bill was not paid) and due day (应缴日期, or the 缴费期限 rule when blank)."""
+    if not wb.has(schema.BILLS):
+        return
+    cols = wb.columns(schema.BILLS, ("bill_id", "unit_id", "period", "item", "amount", "paid", "status", "due_date"))
+    building_of = building_lookup(wb)
+    days: int | None = None
+    for bill, unit, period, item, amount, paid, status, due in zip(*cols.values()):
+        if amount is None or period is None:
+            continue
+        paid = paid or ZERO
+        waived = max(amount - paid, ZERO) if status == stats.WAIVED else ZERO
+        if due is None:
+            if days is None:
+                days = due_days(wb)
+            due = due_date(str(period), days)
+        unit = str(unit) if unit is not None else None
+        yield (str(bill), unit, building_of(unit) if unit else "", str(period), str(item or ""), amount, paid,
+               waived, due)
+
+
+def payment_parts(wb: Workbook) -> Iterator[tuple]:
+    """The 分配 of every payment split as the statistics split it (`ops.stats.payment_parts`), each part
+    numbered within its payment (收据号 + part_no is the key)."""
+    receipt, n = None, 0
+    for part in stats.payment_parts(wb):
+        n = n + 1 if part.receipt == receipt else 1
+        receipt = part.receipt
+        yield (part[0], n, *part[1:])
+
+
+FACTS: dict[str, Callable[[Workbook], Iterable[tuple]]] = {
+    tables.BILL_FACTS.name: bill_facts,
+    tables.PAYMENT_PARTS.name: payment_parts,
+}

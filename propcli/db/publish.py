@@ -1,0 +1,268 @@
+"""`propcli publish`: one estate's registers into the group database, all or nothing.
+
+In one transaction: lock the estate (an advisory lock on its name — another estate is never blocked, a
+second publish of the same one waits PROPCLI_DB_LOCK_WAIT seconds, then is told it is busy), check the
+name belongs to this workbook, delete the estate's rows, COPY every register (read through the store's
+column reader, the one the workbook commands use, register by register so that only one is in memory)
+and the derived tables of `facts.py`, then reconcile: per table, the row count and the money totals the
+database sums must equal what was read from the workbook, or nothing is committed. A kill at any moment
+leaves the previous publish as it was: the transaction never committed.
+
+Estate identity: the name (小区信息 › 小区名称, or --estate) is owned by the workbook that first published
+it, known by its file name and the creation time Excel/WPS/propcli keep in the file (docProps/core.xml),
+which no edit changes — the workbook itself is never written. Another workbook under the same name is
+refused (--estate to publish it under another name; --replace to take the name over deliberately).
+"""
+
+from __future__ import annotations
+
+import json
+import operator
+import re
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from itertools import compress, count, islice, repeat
+
+import psycopg
+from psycopg import errors as pgerrors
+
+from ..errors import DataError, Exit, Location, Problem, ProblemsError, UsageError, WorkbookBusy
+from ..store import schema
+from ..store.safety import env_seconds
+from ..store.workbook import ROW_NUMBER, Workbook
+from . import facts, session, tables
+from .config import Target
+from .loader import Loader
+
+LOCK_WAIT = ("PROPCLI_DB_LOCK_WAIT", 10.0, 0.0, 3600.0)
+ZERO = Decimal(0)
+CHUNK = 50_000  # rows formatted and sent at a time
+_CREATED = re.compile(rb"<dcterms:created[^>]*>([^<]*)</dcterms:created>")
+
+
+class Refused(ProblemsError):
+    """The workbook has problems that would publish wrong data (as `check` reports them): exit 3."""
+
+    exit_code = Exit.CHECK
+
+
+@dataclass
+class Tally:
+    """What one table should hold: its rows and the sums of its money columns."""
+
+    rows: int = 0
+    money: dict[str, Decimal] = field(default_factory=dict)
+
+    def as_json(self) -> dict:
+        return {"rows": self.rows, "money": {k: f"{v:.2f}" for k, v in self.money.items()}}
+
+
+@dataclass
+class Published:
+    estate: str
+    tallies: dict[str, Tally]
+    replaced: str | None  # the workbook that owned the name before (--replace)
+    first: bool  # the estate's first publish
+
+
+def estate_name(wb: Workbook, given: str | None) -> str:
+    """--estate, else 小区信息 › 小区名称; neither is a usage error."""
+    name = (given if given is not None else wb.settings().get("name") or "").strip()
+    if not name:
+        raise UsageError("publish.no_name", workbook=wb.name)
+    return name
+
+
+def workbook_key(wb: Workbook) -> str:
+    """The identity of the workbook that owns an estate name: file name and creation time (none: file name)."""
+    created = ""
+    try:
+        with zipfile.ZipFile(wb.path) as z:
+            m = _CREATED.search(z.read("docProps/core.xml"))
+            created = m.group(1).decode("utf-8", "replace").strip() if m else ""
+    except (KeyError, zipfile.BadZipFile, OSError):
+        pass
+    return f"{wb.name}|{created}" if created else wb.name
+
+
+def publish(wb: Workbook, target: Target, estate: str, *, replace: bool = False) -> Published:
+    key = workbook_key(wb)
+    conn = session.connect(target)
+    try:
+        session.require_current(conn, target)
+        with conn.transaction():
+            _lock(conn, estate)
+            before = _owner(conn, estate)
+            if before is not None and before[1] != key and not replace:
+                raise DataError("publish.name_taken", estate=estate, other=before[0], when=before[2],
+                                workbook=wb.name)
+            tallies = _load(conn, wb, estate)
+            _reconcile(conn, estate, tallies)
+            rows = json.dumps({k: t.as_json() for k, t in tallies.items()}, ensure_ascii=False)
+            conn.execute(f"insert into {tables.SCHEMA}.estates (estate, workbook, workbook_key, published_at, rows) "
+                         f"values (%s, %s, %s, now(), %s) on conflict (estate) do update set workbook = "
+                         f"excluded.workbook, workbook_key = excluded.workbook_key, published_at = now(), "
+                         f"rows = excluded.rows", (estate, wb.name, key, rows))
+    except pgerrors.InsufficientPrivilege:
+        raise DataError("publish.denied", estate=estate, db=target.shown) from None
+    except pgerrors.LockNotAvailable:
+        raise WorkbookBusy("publish.busy", estate=estate, db=target.shown) from None
+    except psycopg.OperationalError as exc:
+        raise session.connect_error(target, exc) from None
+    finally:
+        conn.close()
+    replaced = before[0] if before is not None and before[1] != key else None
+    return Published(estate, tallies, replaced, before is None)
+
+
+def _lock(conn: psycopg.Connection, estate: str) -> None:
+    wait = env_seconds(*LOCK_WAIT)
+    conn.execute(f"set local lock_timeout = '{int(wait * 1000)}ms'")
+    conn.execute("select pg_advisory_xact_lock(hashtextextended(%s, 0))", ("propcli.publish:" + estate,))
+    conn.execute("set local lock_timeout = 0")
+
+
+def _owner(conn: psycopg.Connection, estate: str) -> tuple[str, str, str] | None:
+    row = conn.execute(f"select workbook, workbook_key, to_char(published_at, 'YYYY-MM-DD HH24:MI') "
+                       f"from {tables.SCHEMA}.estates where estate = %s", (estate,)).fetchone()
+    return (row[0], row[1], row[2]) if row else None
+
+
+def _load(conn: psycopg.Connection, wb: Workbook, estate: str) -> dict[str, Tally]:
+    """Replace the estate's rows in every table; returns what each should now hold."""
+    tallies: dict[str, Tally] = {}
+    problems: list[Problem] = []
+    loader = Loader(conn, estate)
+    try:
+        for table in tables.REGISTERS:
+            tallies[table.name] = _copy_register(loader, wb, table, estate, problems)
+            if table.sheet is not None and table.sheet.key != schema.OWNERS.key:  # owners: the facts' buildings
+                wb.forget(table.sheet)  # one register in memory at a time (an L estate's bills are 1.6 million)
+        if problems:
+            raise Refused("publish.refused", problems, workbook=wb.name)
+        settings = [(k, v) for k, v in wb.settings().items()]
+        tallies[tables.SETTINGS.name] = copy_rows(loader, tables.SETTINGS, estate, settings)
+        for name, rows_of in facts.FACTS.items():
+            tallies[name] = copy_rows(loader, tables.by_name()[name], estate, rows_of(wb))
+            for sheet in schema.SHEETS:
+                wb.forget(sheet)
+    finally:
+        loader.close()  # the last merge done, or the thread's failure raised
+    return tallies
+
+
+def _copy_register(loader: Loader, wb: Workbook, table: tables.Table, estate: str,
+                   problems: list[Problem]) -> Tally:
+    """One register, read column by column and copied; its unreadable cells and blank or repeated keys
+    are added to `problems` (they would publish a wrong row)."""
+    sheet = table.sheet
+    assert sheet is not None
+    if not wb.has(sheet):  # a register the workbook no longer has: its rows go
+        return copy_columns(loader, table, estate, ())
+    keys = tuple(c.key for c in sheet.columns)
+    found: list[Problem] = []
+    cols = wb.columns(sheet, (ROW_NUMBER, *keys), problems=found)
+    problems.extend(found)
+    if table.primary:
+        problems.extend(_key_problems(wb, sheet, table.primary, cols))
+    if problems:  # refused at the end, with every register's problems: copying more is wasted
+        return Tally(0, {m: ZERO for m in table.money})
+    columns = [cols[k] for k in (ROW_NUMBER, *keys)]
+    n = len(columns[0])
+    return copy_columns(loader, table, estate, ([c[i:i + CHUNK] for c in columns] for i in range(0, n, CHUNK)))
+
+
+def _key_problems(wb: Workbook, sheet: schema.Sheet, primary: tuple[str, ...], cols: dict[str, list]) -> list[Problem]:
+    """Blank or repeated keys (账单号, 收据号, 房号 …), located as `check` locates them."""
+    keys = cols[primary[0]] if len(primary) == 1 else list(zip(*(cols[k] for k in primary)))
+    distinct = set(keys)
+    if len(distinct) == len(keys) and None not in distinct and "" not in distinct and (
+            len(primary) == 1 or not any(None in k or "" in k for k in distinct)):
+        return []  # the usual case, decided in C
+    seen: set[tuple] = set()
+    out: list[Problem] = []
+    where = wb.sheet_name(sheet) or sheet.zh
+    for i, key in enumerate(zip(*(cols[k] for k in primary))):
+        row = cols[ROW_NUMBER][i]
+        if any(v is None or v == "" for v in key):
+            col = next(k for k, v in zip(primary, key) if v is None or v == "")
+            out.append(Problem("required", "publish.key_blank", Location(wb.name, where, row, sheet.column(col).zh),
+                               None, column_key=col))
+        elif key in seen:
+            out.append(Problem("duplicate-id", "publish.key_repeated", Location(wb.name, where, row, sheet.column(primary[0]).zh),
+                               " + ".join(map(str, key)), column_key=primary[0]))
+        else:
+            seen.add(key)
+        if len(out) >= 50:
+            break
+    return out
+
+
+def copy_rows(loader: Loader, table: tables.Table, estate: str, rows: Iterable[tuple]) -> Tally:
+    """COPY rows (tuples in the table's column order after `estate`), a chunk at a time."""
+    it = iter(rows)
+    chunks = iter(lambda: list(islice(it, CHUNK)), [])
+    return copy_columns(loader, table, estate, (list(zip(*chunk)) for chunk in chunks))
+
+
+def copy_columns(loader: Loader, table: tables.Table, estate: str,
+                 chunks: Iterable[Sequence[Sequence[object]]]) -> Tally:
+    """Make the estate's rows of `table` these chunks of columns (the table's columns after `estate`,
+    aligned), and tally them as they go; the loader's thread COPYs and merges them (`loader.py`).
+
+    The text COPY format is built column by column (each value's text once, escapes only in a column that
+    needs them), so a register of 240,000 rows costs a few C-level passes, not a Python call per cell."""
+    money = [table.names.index(m) - 1 for m in table.money]
+    tally = Tally(0, {m: ZERO for m in table.money})
+    head = _escaped([estate])[0] + "\t"
+    loader.begin(table)
+    for chunk in chunks:
+        if not chunk or not chunk[0]:
+            continue
+        texts = [_escaped(col) for col in chunk]
+        loader.send((head + ("\n" + head).join(map("\t".join, zip(*texts))) + "\n").encode())
+        tally.rows += len(chunk[0])
+        for j, i in enumerate(money):
+            tally.money[table.money[j]] += sum(filter(None, chunk[i]), ZERO)
+    loader.end()
+    return tally
+
+
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_SPECIAL = re.compile(r"[\\\t\n\r]")
+_NULL = "\\N"
+
+
+def _escaped(col: Sequence[object]) -> list[str]:
+    """One column's values as COPY text: str() of each (dates ISO, Decimals exact, True/False), tabs,
+    line breaks and backslashes escaped, None as \\N."""
+    texts = list(map(str, col))
+    if _SPECIAL.search("".join(texts)):
+        texts = [t.translate(_ESCAPES) for t in texts]
+    for i in compress(count(), map(operator.is_, col, repeat(None))):
+        texts[i] = _NULL
+    return texts
+
+
+def _reconcile(conn: psycopg.Connection, estate: str, tallies: dict[str, Tally]) -> None:
+    """Per table, the database's count and money sums against what was read: any difference is named and
+    the transaction rolled back (the caller's `with conn.transaction()` does it as the error leaves)."""
+    for name, want in tallies.items():
+        money = tables.by_name()[name].money
+        sums = "".join(f', coalesce(sum("{m}"), 0)' for m in money)
+        got = conn.execute(f"select count(*){sums} from {tables.SCHEMA}.{name} where estate = %s", (estate,)).fetchone()
+        assert got is not None
+        if got[0] != want.rows:
+            raise DataError("publish.mismatch_rows", table=_label(name), read=want.rows, stored=got[0])
+        for m, value in zip(money, got[1:]):
+            if value != want.money[m]:
+                raise DataError("publish.mismatch_money", table=_label(name), column=m,
+                                read=f"{want.money[m]:.2f}", stored=f"{value:.2f}")
+
+
+def _label(name: str) -> str:
+    """A table as the clerk knows it: the register's Chinese name (and the table)."""
+    sheet = schema.BY_KEY.get(name)
+    return f"{sheet.zh} ({name})" if sheet is not None else name

@@ -1,0 +1,188 @@
+"""The group database's tables, declared once: one table per register of `store.schema` (its columns under
+their English keys, typed by their Kind), the settings of 小区信息, the derived tables publish fills from
+propcli's own readers (`facts.py`), the estates published, and the migrations that create them.
+
+Every table's first column is `estate` and every key and index leads with it; row-level security on it
+(`security_sql`) lets a clerk's role see and write only its own estates and the head office read them all.
+The DDL is plain SQL generated from these declarations: `propcli db upgrade --sql` prints it for a DBA.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..store import schema
+from ..store.schema import Kind
+
+SCHEMA = "propcli"
+
+# The SQL type of each kind of column. Identifiers are text (a 房号 `0012` stays `0012`); money is exact.
+# Identifiers compare byte by byte (collate "C"): keys sort and index fast whatever the database's locale.
+KEY_TEXT = 'text collate "C"'
+SQL_TYPES: dict[Kind, str] = {
+    Kind.ID: KEY_TEXT, Kind.TEXT: "text", Kind.PHONE: KEY_TEXT, Kind.IDNO: KEY_TEXT, Kind.PERIOD: KEY_TEXT,
+    Kind.ENUM: "text", Kind.MONEY: "numeric(14,2)", Kind.DECIMAL: "numeric", Kind.INT: "bigint",
+    Kind.DATE: "date", Kind.DATETIME: "timestamp",
+}
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table of the group database: (column, SQL type) pairs after `estate`, a key and the indexes."""
+
+    name: str
+    columns: tuple[tuple[str, str], ...]
+    primary: tuple[str, ...] = ()  # after estate; () = no primary key
+    indexes: tuple[tuple[str, ...], ...] = ()  # each after estate
+    sheet: schema.Sheet | None = None  # the register it holds, for registers
+
+    @property
+    def qualified(self) -> str:
+        return f"{SCHEMA}.{self.name}"
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return ("estate", *(c for c, _ in self.columns))
+
+    @property
+    def money(self) -> tuple[str, ...]:
+        """The columns whose sums publish reconciles."""
+        return tuple(c for c, t in self.columns if t.startswith("numeric(14,2)"))
+
+    def create_sql(self) -> str:
+        cols = [f"estate {KEY_TEXT} not null", *(f'"{c}" {t}' for c, t in self.columns)]
+        if self.primary:
+            cols.append("primary key (estate, " + ", ".join(f'"{c}"' for c in self.primary) + ")")
+        lines = [f"create table {self.qualified} (\n    " + ",\n    ".join(cols) + "\n);"]
+        for i, idx in enumerate(self.indexes):
+            lines.append(f"create index {self.name}_{i + 1} on {self.qualified} (estate, "
+                         + ", ".join(f'"{c}"' for c in idx) + ");")
+        return "\n".join(lines)
+
+
+def _register(sheet: schema.Sheet) -> Table:
+    """A register as a table: `row_no` (the row in its sheet, for messages), then every column typed.
+
+    Its key is the sheet's declared one when every key column is required (账单号, 收据号, 房号 of 业主档案,
+    房号+表计+账期 …): `check` refuses a duplicate or a blank one, so the key holds. Registers without such
+    a key (过户记录, 催缴记录, 收费标准, 通知记录) are indexed on (estate, row_no) instead — row numbers
+    restart in a continuation sheet, so they are not a key."""
+    cols = (("row_no", "integer not null"), *((c.key, SQL_TYPES[c.kind]) for c in sheet.columns))
+    keyed = bool(sheet.primary) and all(sheet.column(k).required for k in sheet.primary)
+    if keyed:
+        cols = tuple((c, t + " not null" if c in sheet.primary else t) for c, t in cols)
+    return Table(sheet.key, cols, sheet.primary if keyed else (), () if keyed else (("row_no",),), sheet)
+
+
+REGISTERS: tuple[Table, ...] = tuple(_register(s) for s in schema.SHEETS if s.key not in ("estate", "journal"))
+SETTINGS = Table("settings", (("key", KEY_TEXT + " not null"), ("value", "text")), ("key",))
+
+# Derived tables: what the workbook commands compute from the registers, filled by publish (`facts.py`)
+# so that the group's SQL never re-parses a cell.
+BILL_FACTS = Table("bill_facts", (
+    ("bill_id", KEY_TEXT + " not null"), ("unit_id", KEY_TEXT), ("building", "text"), ("period", KEY_TEXT),
+    ("item", "text"),
+    ("amount", "numeric(14,2)"), ("paid", "numeric(14,2)"), ("waived", "numeric(14,2)"), ("due", "date"),
+), ("bill_id",), (("period",),))
+PAYMENT_PARTS = Table("payment_parts", (
+    ("receipt_no", KEY_TEXT + " not null"), ("part_no", "integer not null"), ("unit_id", KEY_TEXT),
+    ("paid_on", "date"), ("voided", "boolean"), ("void_day", "date"), ("method", "text"), ("target", KEY_TEXT),
+    ("amount", "numeric(14,2)"), ("payment", "numeric(14,2)"),
+), ("receipt_no", "part_no"), (("target",),))  # part_no: the part's place in its payment's 分配, from 1
+
+DERIVED: tuple[Table, ...] = (BILL_FACTS, PAYMENT_PARTS)  # each filled by the function of facts.FACTS
+
+ESTATES_SQL = f"""create table {SCHEMA}.estates (
+    estate text collate "C" primary key,
+    workbook text not null,
+    workbook_key text not null,
+    published_at timestamptz not null,
+    rows jsonb not null
+);"""
+ACCESS_SQL = f"""create table {SCHEMA}.access (
+    role text not null,
+    estate text,
+    unique nulls not distinct (role, estate)
+);
+comment on table {SCHEMA}.access is 'who may see what: (role, estate) a clerk''s own estate, read and write; (role, null) head office, read only';"""
+
+# -- row-level security ------------------------------------------------------------------------------
+# One rule for every table, written in SQL against propcli.access (`propcli db grant` fills it): the
+# estates a role may write are those granted to it or to a role it belongs to; head office (estate null)
+# reads every estate and writes none. The sub-selects are uncorrelated: PostgreSQL runs them once per query.
+_MINE = (f"estate = any (array(select a.estate from {SCHEMA}.access a join pg_roles r on r.rolname = a.role "
+         f"where a.estate is not null and pg_has_role(r.oid, 'member')))")
+_OFFICE = (f"exists (select 1 from {SCHEMA}.access a join pg_roles r on r.rolname = a.role "
+           f"where a.estate is null and pg_has_role(r.oid, 'member'))")
+
+
+def security_sql(table: str) -> str:
+    """Row-level security on `estate` for one table (a migration that adds a table calls it too). The
+    privileges go to PUBLIC: what a role may touch is decided by the policies alone, row by row; the
+    owner (the role that ran `db upgrade`) is not subject to them and administers."""
+    q = f"{SCHEMA}.{table}"
+    return "\n".join((
+        f"alter table {q} enable row level security;",
+        f"create policy read_rows on {q} for select using ({_MINE} or {_OFFICE});",
+        f"create policy insert_rows on {q} for insert with check ({_MINE});",
+        f"create policy update_rows on {q} for update using ({_MINE}) with check ({_MINE});",
+        f"create policy delete_rows on {q} for delete using ({_MINE});",
+        f"grant select, insert, update, delete on {q} to public;",
+    ))
+
+
+# -- migrations ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    description: str
+    sql: Callable[[], str]
+
+
+def _first() -> str:
+    tables = (*REGISTERS, SETTINGS, BILL_FACTS, PAYMENT_PARTS)  # migration 1's, whatever later ones add
+    parts = [
+        ESTATES_SQL, ACCESS_SQL,
+        f"grant select on {SCHEMA}.access to public;",
+        f"grant usage on schema {SCHEMA} to public;",
+        security_sql("estates"),
+    ]
+    for t in tables:
+        parts += [t.create_sql(), security_sql(t.name)]
+    return "\n\n".join(parts)
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "registers, settings, bill_facts, payment_parts, estates, access; row-level security", _first),
+)
+LATEST = MIGRATIONS[-1].version
+
+VERSION_SQL = f"""create schema if not exists {SCHEMA};
+create table if not exists {SCHEMA}.schema_version (
+    version integer primary key,
+    description text not null,
+    applied_at timestamptz not null default now()
+);
+grant usage on schema {SCHEMA} to public;
+grant select on {SCHEMA}.schema_version to public;"""
+
+
+def script(from_version: int = 0) -> str:
+    """The SQL that brings a database at `from_version` to LATEST, in one transaction (what `db upgrade
+    --sql` prints for a DBA to read or run with psql)."""
+    parts = ["begin;", VERSION_SQL]
+    for m in MIGRATIONS:
+        if m.version > from_version:
+            parts += [f"-- migration {m.version}: {m.description}", m.sql(),
+                      f"insert into {SCHEMA}.schema_version (version, description) values "
+                      f"({m.version}, '{m.description}');"]
+    parts.append("commit;")
+    return "\n\n".join(parts) + "\n"
+
+
+def by_name() -> dict[str, Table]:
+    """Every data table by name (registers, settings, derived): publish replaces an estate's rows in each."""
+    return {t.name: t for t in (*REGISTERS, SETTINGS, *DERIVED)}

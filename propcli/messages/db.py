@@ -1,0 +1,102 @@
+"""The group database (`db upgrade|status|grant`, `publish`): configuration, connection, schema version,
+estate identity, locks, reconciliation, access."""
+
+from __future__ import annotations
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # configuration
+    "db.none": ("没有配置集团数据库", "no group database is configured"),
+    "db.none.hint": ("设置环境变量 PROPCLI_DB=postgresql://用户@主机/数据库，或在工作簿旁的 {path} 写 [db] url = \"postgresql://…\"；"
+                     "密码放在 ~/.pgpass 或 PGPASSWORD（见 docs/group.md）",
+                     "set PROPCLI_DB=postgresql://user@host/dbname, or write [db] url = \"postgresql://…\" in {path} "
+                     "beside the workbook; the password goes in ~/.pgpass or PGPASSWORD (see docs/group.md)"),
+    "db.bad_url": ("{source} 里的数据库地址读不懂", "the database address in {source} cannot be read"),
+    "db.bad_url.hint": ("写成 postgresql://用户@主机:端口/数据库", "write it as postgresql://user@host:port/dbname"),
+    "db.password_in_url": ("{source} 的数据库地址里含有密码（{url}）：propcli 不接受写在地址或命令行里的密码",
+                           "the database address in {source} holds a password ({url}): propcli takes no password "
+                           "from an address or the command line"),
+    "db.password_in_url.hint": ("去掉地址里的密码，把它写进 ~/.pgpass（主机:端口:数据库:用户:密码，权限 600）或 PGPASSWORD",
+                                "remove it from the address and put it in ~/.pgpass (host:port:db:user:password, "
+                                "mode 600) or PGPASSWORD"),
+    "db.password_in_toml": ("{path} 的 [db] 里写了 password：propcli 不从配置文件读密码",
+                            "{path} has a password in [db]: propcli reads no password from its configuration"),
+    "db.password_in_toml.hint": ("删掉这一行，把密码写进 ~/.pgpass（权限 600）或 PGPASSWORD",
+                                 "delete that line and put the password in ~/.pgpass (mode 600) or PGPASSWORD"),
+    "db.bad_toml": ("{path} 读不懂：{reason}", "{path} cannot be read: {reason}"),
+    "db.toml_key": ("{path} 的 [db] 里有不认识的设置 {setting}", "{path} has an unknown setting {setting} in [db]"),
+    "db.toml_key.hint": ("可用的设置：{keys}", "settings it may hold: {keys}"),
+    # connection
+    "db.unreachable": ("连不上集团数据库 {db}：{reason}", "cannot reach the group database {db}: {reason}"),
+    "db.unreachable.hint": ("检查服务器是否在运行、主机和端口是否写对、网络和防火墙；稍后再试",
+                            "check that the server is running, the host and port, the network and firewall; try again later"),
+    "db.auth": ("集团数据库 {db} 拒绝了密码", "the group database {db} refused the password"),
+    "db.auth.hint": ("核对 ~/.pgpass（或 PGPASSWORD）里这个用户的密码", "check this user's password in ~/.pgpass (or PGPASSWORD)"),
+    "db.no_password": ("集团数据库 {db} 要求密码，但没有找到", "the group database {db} asks for a password and none was found"),
+    "db.no_password.hint": ("把密码写进 ~/.pgpass（主机:端口:数据库:用户:密码，权限 600）或设置 PGPASSWORD",
+                            "put it in ~/.pgpass (host:port:db:user:password, mode 600) or set PGPASSWORD"),
+    "db.no_database": ("数据库 {db} 不存在", "the database {db} does not exist"),
+    "db.no_database.hint": ("请数据库管理员先建库（createdb，见 docs/group.md）", "ask the DBA to create it (createdb, see docs/group.md)"),
+    "db.no_role": ("数据库 {db} 没有这个用户", "the database {db} has no such user"),
+    "db.no_role.hint": ("请数据库管理员建立这个角色（见 docs/group.md）", "ask the DBA to create the role (see docs/group.md)"),
+    # schema
+    "db.old_schema": ("集团数据库 {db} 的表是第 {have} 版，这个 propcli 需要第 {want} 版",
+                      "the group database {db} is at schema version {have}; this propcli needs version {want}"),
+    "db.old_schema.hint": ("先运行 propcli db upgrade（或把 propcli db upgrade --sql 交给数据库管理员执行）",
+                           "run propcli db upgrade first (or give propcli db upgrade --sql to the DBA)"),
+    "db.new_schema": ("集团数据库 {db} 的表是第 {have} 版，比这个 propcli（第 {want} 版）新",
+                      "the group database {db} is at schema version {have}, newer than this propcli ({want})"),
+    "db.new_schema.hint": ("升级 propcli", "upgrade propcli"),
+    "db.upgrade_denied": ("没有权限在 {db} 建表：{reason}", "no privilege to create the tables in {db}: {reason}"),
+    "db.upgrade_denied.hint": ("用数据库的所有者（或管理员）运行 propcli db upgrade", "run propcli db upgrade as the database's owner (or an admin)"),
+    "db.current": ("集团数据库 {db} 已是最新（第 {version} 版），没有要做的", "the group database {db} is up to date (version {version}): nothing to do"),
+    "db.upgraded": ("集团数据库 {db} 已从第 {before} 版升级到第 {after} 版", "the group database {db} upgraded from version {before} to {after}"),
+    "db.status": ("集团数据库 {db}（配置来自 {source}）：第 {version} 版，最新 {latest}",
+                  "group database {db} (configured by {source}): schema version {version}, latest {latest}"),
+    "db.status_estate": ("  小区 {estate}：{bills} 条账单，来自 {workbook}，发布于 {when}",
+                         "  estate {estate}: {bills} bills, from {workbook}, published {when}"),
+    # access
+    "db.grant_who": ("要写 --clerk 角色 --estate 小区 或 --head-office 角色（二选一）",
+                     "give --clerk ROLE --estate NAME or --head-office ROLE (one of them)"),
+    "db.grant_estate": ("--clerk 要配 --estate 小区名称", "--clerk needs --estate NAME"),
+    "db.grant_office_estate": ("总部角色（--head-office）看全部小区，不用写 --estate", "a head-office role sees every estate: no --estate"),
+    "db.no_such_role": ("数据库 {db} 没有角色 {role}", "the database {db} has no role {role}"),
+    "db.no_such_role.hint": ("先由管理员建立：CREATE ROLE {role} LOGIN PASSWORD '…'（见 docs/group.md）",
+                             "create it first: CREATE ROLE {role} LOGIN PASSWORD '…' (see docs/group.md)"),
+    "db.grant_denied": ("没有权限在 {db} 授权", "no privilege to grant access in {db}"),
+    "db.grant_denied.hint": ("用数据库的所有者运行 propcli db grant", "run propcli db grant as the database's owner"),
+    "db.granted": ("角色 {role} 现在可以读写小区 {estate} 的数据（只此一个小区）", "role {role} may now read and publish estate {estate} (that estate only)"),
+    "db.granted_office": ("角色 {role} 现在可以读全部小区的数据（不能写）", "role {role} may now read every estate (and write none)"),
+    "db.revoked": ("已收回角色 {role} 对小区 {estate} 的权限", "role {role} no longer has access to estate {estate}"),
+    "db.revoked_office": ("已收回角色 {role} 的总部只读权限", "role {role} no longer reads every estate"),
+    "db.grant_unchanged": ("角色 {role} 的权限没有变化", "nothing changed for role {role}"),
+    # publish
+    "publish.no_name": ("工作簿 {workbook} 的小区信息里没有小区名称", "workbook {workbook} has no 小区名称 in 小区信息"),
+    "publish.no_name.hint": ("在小区信息填上小区名称，或用 --estate 名称", "fill in 小区名称 in 小区信息, or give --estate NAME"),
+    "publish.name_taken": ("小区名称 {estate} 已由另一个工作簿 {other} 发布（{when}），不是这个工作簿 {workbook}",
+                           "estate {estate} was published from another workbook, {other} ({when}), not from {workbook}"),
+    "publish.name_taken.hint": ("两个小区同名：用 --estate 另取一个名称发布；若这个工作簿确实接替了它（改名、重建），用 --replace",
+                                "two estates with one name: publish with --estate ANOTHER; if this workbook now is that "
+                                "estate's (renamed, rebuilt), use --replace"),
+    "publish.took_over": ("小区 {estate} 此前由 {other} 发布，现由这个工作簿接替", "estate {estate} was published from {other} before; this workbook has taken it over"),
+    "publish.busy": ("小区 {estate} 正在由另一个 propcli 发布到 {db}", "estate {estate} is being published to {db} by another propcli"),
+    "publish.busy.hint": ("等它完成后再运行（PROPCLI_DB_LOCK_WAIT 秒数可调）；其他小区不受影响",
+                          "run again when it has finished (PROPCLI_DB_LOCK_WAIT sets how long to wait); other estates are not affected"),
+    "publish.denied": ("这个数据库角色没有权限发布小区 {estate}（{db}）", "this database role may not publish estate {estate} ({db})"),
+    "publish.denied.hint": ("请管理员运行 propcli db grant --clerk 角色 --estate {estate}", "ask the DBA to run propcli db grant --clerk ROLE --estate {estate}"),
+    "publish.refused": ("工作簿 {workbook} 有 {count} 处问题会发布错误的数据，未发布，数据库没有改动",
+                        "workbook {workbook} has {count} problems that would publish wrong data: nothing published, the database is unchanged"),
+    "publish.refused.hint": ("改正后再发布（propcli check 列出全部）", "fix them and publish again (propcli check lists them all)"),
+    "publish.key_blank": ("主键为空", "the key is blank"),
+    "publish.key_blank.hint": ("填上，或删除这一行", "fill it in, or delete the row"),
+    "publish.key_repeated": ("{value} 与前面一行重复", "{value} repeats an earlier row"),
+    "publish.key_repeated.hint": ("每个编号只能出现一次：改正重复的一行", "each number may appear once: correct the repeated row"),
+    "publish.mismatch_rows": ("核对不符：{table} 工作簿读到 {read} 行，数据库里有 {stored} 行；已回滚，数据库保持原样",
+                              "reconciliation failed: {table} has {read} rows in the workbook and {stored} in the database; "
+                              "rolled back, the database is unchanged"),
+    "publish.mismatch_money": ("核对不符：{table} 的 {column} 合计，工作簿 {read}，数据库 {stored}；已回滚，数据库保持原样",
+                               "reconciliation failed: {table} {column} totals {read} in the workbook and {stored} in the "
+                               "database; rolled back, the database is unchanged"),
+    "publish.done": ("已发布小区 {estate} 到 {db}：{tables} 张表共 {rows} 行，账单 {bills} 条（{billed} 元），收款 {payments} 笔（{received} 元），已核对",
+                     "published estate {estate} to {db}: {rows} rows in {tables} tables, {bills} bills ({billed}), "
+                     "{payments} payments ({received}), reconciled"),
+}
