@@ -14,8 +14,8 @@ from typer.exceptions import TyperException
 from ..errors import Exit, PropcliError
 from ..i18n import LANGS, default_lang, tr
 from ..store import signals
-from . import (arrears, billing, bills, check, complaints, db, init, meters, notices, owners, payments, publish, stats, undo,
-               workorders)
+from . import (arrears, billing, bills, check, complaints, db, group, init, meters, notices, owners, payments, publish,
+               stats, undo, workorders)
 from .common import State, check_arguments, err_console, state
 
 _ARGS = "propcli.args"
@@ -106,6 +106,7 @@ app.add_typer(complaints.app, name="complaints", help="投诉记录 (complaints:
 app.add_typer(stats.app, name="stats", help="月度统计 (collection and service figures of a month, pinned to an as-of day; the rows behind each).")
 app.command("publish", help="发布到集团数据库 (this workbook's registers as one estate, in one reconciled transaction).")(publish.publish)
 app.add_typer(db.app, name="db", help="集团数据库 (PostgreSQL: schema upgrade, status, roles).")
+app.add_typer(group.app, name="group", help="集团汇总 (figures over every estate published: collection rates, arrears by age).")
 app.add_typer(notices.app, name="notices", help="批量通知 (payment notices, reminders, demand letters, outages, receipts: PDF, HTML, SMS).")
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from ..domain.billing import due_date
 from ..ops import stats
 from ..ops.ledger import due_days
-from ..ops.units import building_lookup
+from ..ops.units import building_lookup, former_owner, transfers
 from ..store import schema
 from ..store.workbook import Workbook
 from . import tables
@@ -23,11 +23,14 @@ ZERO = stats.ZERO
 
 def bill_facts(wb: Workbook) -> Iterator[tuple]:
     """Every bill with a 金额 and a 账期: its building (as the reports file it), 已收, 减免 (what a waived
-    bill was not paid) and due day (应缴日期, or the 缴费期限 rule when blank)."""
+    bill was not paid), due day (应缴日期, or the 缴费期限 rule when blank), whether it is waived (状态 减免:
+    the arrears leave it out) and the day of the 过户 whose seller it stays with (`former_owner`, as the
+    arrears report files a former owner's debts; None: the present owner's)."""
     if not wb.has(schema.BILLS):
         return
     cols = wb.columns(schema.BILLS, ("bill_id", "unit_id", "period", "item", "amount", "paid", "status", "due_date"))
     building_of = building_lookup(wb)
+    sold = transfers(wb)
     days: int | None = None
     for bill, unit, period, item, amount, paid, status, due in zip(*cols.values()):
         if amount is None or period is None:
@@ -39,8 +42,9 @@ def bill_facts(wb: Workbook) -> Iterator[tuple]:
                 days = due_days(wb)
             due = due_date(str(period), days)
         unit = str(unit) if unit is not None else None
+        former = former_owner(sold.get(unit, ()), str(period)) if unit in sold else None
         yield (str(bill), unit, building_of(unit) if unit else "", str(period), str(item or ""), amount, paid,
-               waived, due)
+               waived, due, status == stats.WAIVED, former[0] if former else None)
 
 
 def payment_parts(wb: Workbook) -> Iterator[tuple]:

@@ -1,0 +1,262 @@
+"""The group figures, computed by SQL in the group database over every estate published: the month's fee
+figures of `stats monthly` (docs/stats.md, `domain.kpi`) and the arrears by age of `arrears report`, per
+estate and for the whole company, with the same definitions — so that for any one estate they equal the
+workbook commands to the cent (tests/test_group.py holds both to it).
+
+The SQL reads the derived tables publish fills from propcli's own code (`facts.py`): `bill_facts` (金额,
+已收 now, 减免, due day, waived, the former owner's 过户 day) and `payment_parts` (every payment's 分配
+split as `ops.stats.payment_parts` splits it). The day rules are those of `ops.stats.Ledger.paid_on_day`
+and `ops.arrears._paid_after`: what was paid into a bill by the end of a day D is its 已收 now, less what
+payments received after D put into it, plus what payments received by D and voided after D had put in
+(`_LATE`). A bill is overdue on D when its due day is before D, and its overdue month is
+`propcli.months_overdue(due, D)` (migration 2: `domain.arrears.months_overdue` in SQL).
+
+The company's row is the same SQL over all estates (grouping sets): sums of the estates' amounts and
+counts, its rates recomputed from those sums by `kpi.ratio` — never an average of the estates' rates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+import psycopg
+
+from ..domain import kpi
+from ..domain.allocation import PREPAID
+from ..domain.arrears import BUCKETS
+from . import tables
+
+S = tables.SCHEMA
+ZERO = kpi.ZERO
+FACTS_SINCE = 2  # the migration that last changed what publish puts in the derived tables
+
+
+LABELS = tuple(label for _, _, label in BUCKETS)
+
+
+@dataclass(frozen=True)
+class Ageing:
+    """What was owed on a day (the arrears report's debts): debtors (a unit's present owner, or a former
+    owner for the bills before a 过户), bills, the amount, and per bucket (its key) bills and amount."""
+
+    debtors: int = 0
+    bills: int = 0
+    total: Decimal = ZERO
+    buckets: dict[str, tuple[int, Decimal]] | None = None  # by label (`1–3` … `>36`)
+
+    def bucket(self, label: str) -> tuple[int, Decimal]:
+        return (self.buckets or {}).get(label, (0, ZERO))
+
+
+@dataclass(frozen=True)
+class EstateStats:
+    estate: str  # '' for the company's row
+    published_at: dt.datetime | None
+    fees: kpi.FeeFigures
+    target: Decimal | None  # 小区信息 › 收费率目标 (None: the company's row, or a value that is no percentage)
+    ageing: Ageing  # at the period's end day
+
+
+@dataclass(frozen=True)
+class EstateArrears:
+    estate: str
+    published_at: dt.datetime | None
+    ageing: Ageing
+
+
+@dataclass
+class GroupStats:
+    period: str
+    as_of: dt.date
+    end: dt.date  # min(the period's last day, as_of): the day of the arrears at the end
+    estates: list[EstateStats]
+    total: EstateStats
+    stale: list[str]  # estates published before the database was upgraded: left out, to publish again
+
+
+@dataclass
+class GroupArrears:
+    as_of: dt.date
+    estates: list[EstateArrears]
+    total: EstateArrears
+    stale: list[str]
+
+
+# -- the SQL ------------------------------------------------------------------------------------------
+
+
+def _late(days: tuple[str, ...]) -> str:
+    """Per bill, for each named day, what to add to 金额 − 已收 to get what was owed at its close (= what
+    to take from 已收 to get what was paid by then): payments received after the day, less those received
+    by then and voided after it. `since` is the earliest of the days (only those payments can differ)."""
+    sums = ",\n".join(
+        f"sum(case when not voided then case when paid_on > %({d})s then amount else 0 end "
+        f"when void_day > %({d})s and paid_on <= %({d})s then -amount else 0 end) as back_{d}" for d in days)
+    return (f"select estate, target as bill_id,\n{sums}\n  from {S}.payment_parts\n"
+            f" where paid_on > %(since)s or voided\n group by estate, target")
+
+
+def _owed(day: str) -> str:
+    """The bills overdue and unpaid at the close of `day` (`ops.arrears._owed`): not waived, due before the
+    day, owing something then — looked for among the bills not paid in full now and those a payment
+    after the day changed."""
+    return f"""select b.estate, coalesce(b.unit_id, '') as unit, b.former_on,
+       b.amount - b.paid + coalesce(l.back_{day}, 0) as owed, {S}.months_overdue(b.due, %({day})s) as months
+  from (select estate, bill_id from {S}.bill_facts where amount <> paid
+        union select estate, bill_id from late) c
+  join {S}.bill_facts b on b.estate = c.estate and b.bill_id = c.bill_id
+  left join late l on l.estate = b.estate and l.bill_id = b.bill_id
+ where b.due < %({day})s and not b.waived_bill"""
+
+
+def _bucket_columns() -> str:
+    out = []
+    for i, (low, high, _) in enumerate(BUCKETS):
+        cond = f"months >= {low}" + (f" and months <= {high}" if high is not None else "")
+        out.append(f"count(*) filter (where {cond}) as n{i}, coalesce(sum(owed) filter (where {cond}), 0) as o{i}")
+    return ",\n       ".join(out)
+
+
+AGEING_CTES = f"""ageing as (
+select estate, count(*) as bills, sum(owed) as owed,
+       {_bucket_columns()}
+  from owed where owed > 0 group by estate),
+debtors as (
+select estate, count(*) as debtors
+  from (select distinct estate, unit, former_on from owed where owed > 0) d group by estate)"""
+
+
+def _ageing_sums() -> str:
+    cols = ["coalesce(sum(d.debtors), 0)", "coalesce(sum(a.bills), 0)", "coalesce(sum(a.owed), 0)"]
+    for i in range(len(BUCKETS)):
+        cols += [f"coalesce(sum(a.n{i}), 0)", f"coalesce(sum(a.o{i}), 0)"]
+    return ", ".join(cols)
+
+
+STATS_SQL = f"""with late as (
+{_late(("day", "fin", "eve"))}),
+month as (
+select b.estate, coalesce(b.unit_id, '') as unit, b.amount - b.waived as billed, b.waived,
+       b.paid - coalesce(l.back_day, 0) as paid
+  from {S}.bill_facts b left join late l on l.estate = b.estate and l.bill_id = b.bill_id
+ where b.period = %(period)s),
+fees as (
+select estate, sum(billed) as billed, sum(waived) as waived, sum(paid) as collected from month group by estate),
+homes as (
+select estate, count(*) as households_billed, count(*) filter (where not owing) as households_paid
+  from (select estate, unit, bool_or(paid < billed) as owing from month where billed > 0 group by estate, unit) u
+ group by estate),
+old as (
+select b.estate, b.amount - b.paid + coalesce(l.back_eve, 0) as at_start,
+       greatest(b.amount - b.paid + coalesce(l.back_fin, 0), 0) as at_end
+  from (select estate, bill_id from {S}.bill_facts where amount <> paid and period < %(period)s
+        union select estate, bill_id from late) c
+  join {S}.bill_facts b on b.estate = c.estate and b.bill_id = c.bill_id
+  left join late l on l.estate = b.estate and l.bill_id = b.bill_id
+ where b.period < %(period)s and b.due < %(start)s and not b.waived_bill),
+recovery as (
+select estate, sum(at_start) as at_start, sum(least(at_start, greatest(at_start - at_end, 0))) as recovered
+  from old where at_start > 0 group by estate),
+received as (
+select p.estate, sum(p.amount) as received
+  from {S}.payment_parts p left join {S}.bill_facts b on b.estate = p.estate and b.bill_id = p.target
+ where p.paid_on >= %(start)s and p.paid_on <= %(fin)s and (not p.voided or p.void_day > %(day)s)
+   and (p.target = %(prepaid)s or b.period > %(period)s)
+ group by p.estate),
+held as (
+select estate, sum(amount) as held from {S}.payment_parts
+ where target = %(prepaid)s and paid_on <= %(fin)s and (not voided or void_day > %(fin)s) group by estate
+union all
+select b.estate, sum(b.paid - coalesce(l.back_fin, 0))
+  from {S}.bill_facts b left join late l on l.estate = b.estate and l.bill_id = b.bill_id
+ where b.period > %(period)s and b.paid <> 0 group by b.estate),
+balance as (select estate, sum(held) as held from held group by estate),
+owed as (
+{_owed("fin")}),
+{AGEING_CTES}
+select grouping(e.estate) = 1 as company, e.estate, max(e.published_at),
+       coalesce(sum(f.billed), 0), coalesce(sum(f.waived), 0), coalesce(sum(f.collected), 0),
+       coalesce(sum(h.households_billed), 0), coalesce(sum(h.households_paid), 0),
+       coalesce(sum(r.at_start), 0), coalesce(sum(r.recovered), 0),
+       coalesce(sum(rc.received), 0), coalesce(sum(bl.held), 0),
+       {_ageing_sums()}
+  from {S}.estates e
+  left join fees f on f.estate = e.estate left join homes h on h.estate = e.estate
+  left join recovery r on r.estate = e.estate left join received rc on rc.estate = e.estate
+  left join balance bl on bl.estate = e.estate
+  left join ageing a on a.estate = e.estate left join debtors d on d.estate = e.estate
+ where not (e.estate = any(%(stale)s))
+ group by grouping sets ((e.estate), ())
+ order by grouping(e.estate), e.estate"""
+
+ARREARS_SQL = f"""with late as (
+{_late(("day",))}),
+owed as (
+{_owed("day")}),
+{AGEING_CTES}
+select grouping(e.estate) = 1 as company, e.estate, max(e.published_at), {_ageing_sums()}
+  from {S}.estates e
+  left join ageing a on a.estate = e.estate left join debtors d on d.estate = e.estate
+ where not (e.estate = any(%(stale)s))
+ group by grouping sets ((e.estate), ())
+ order by grouping(e.estate), e.estate"""
+
+
+# -- running them --------------------------------------------------------------------------------------
+
+
+def stale(conn: psycopg.Connection) -> list[str]:
+    """Estates last published before the database reached FACTS_SINCE: their derived rows lack what the
+    figures read (publish them again)."""
+    rows = conn.execute(
+        f"select estate from {S}.estates where published_at < (select applied_at from {S}.schema_version "
+        f"where version = %s) order by estate", (FACTS_SINCE,)).fetchall()
+    return [r[0] for r in rows]
+
+
+def _targets(conn: psycopg.Connection) -> dict[str, Decimal | None]:
+    """小区信息 › 收费率目标 of each estate, read by `kpi.parse_target` (None: not a percentage)."""
+    out: dict[str, Decimal | None] = {}
+    for estate, value in conn.execute(f"select estate, value from {S}.settings where key = 'collection_target'"):
+        try:
+            out[estate] = kpi.parse_target(value)
+        except kpi.TargetError:
+            out[estate] = None
+    return out
+
+
+def _ageing(values: tuple) -> Ageing:
+    debtors, bills, total, *per = values
+    buckets = {label: (int(per[2 * i]), per[2 * i + 1]) for i, label in enumerate(LABELS)}
+    return Ageing(int(debtors), int(bills), total, buckets)
+
+
+def stats(conn: psycopg.Connection, period: str, as_of: dt.date) -> GroupStats:
+    """The month's figures of every estate as of a day, and the company's."""
+    start, fin = kpi.period_window(period, as_of)
+    old = stale(conn)
+    params = {"period": period, "day": as_of, "fin": fin, "eve": start - dt.timedelta(days=1), "start": start,
+              "since": start - dt.timedelta(days=1), "prepaid": PREPAID, "stale": old}
+    targets = _targets(conn)
+    rows = []
+    for company, estate, published, billed, waived, collected, homes, paid_up, at_start, recovered, received, \
+            held, *ageing in conn.execute(STATS_SQL, params):
+        fees = kpi.FeeFigures(billed, waived, collected, int(homes), int(paid_up), at_start, recovered, received, held)
+        rows.append(EstateStats("" if company else estate, published, fees,
+                                None if company else targets.get(estate, kpi.DEFAULT_TARGET), _ageing(tuple(ageing))))
+    conn.rollback()
+    total = rows.pop() if rows and rows[-1].estate == "" else EstateStats("", None, kpi.total(()), None, Ageing())
+    return GroupStats(period, as_of, fin, rows, total, old)
+
+
+def arrears(conn: psycopg.Connection, as_of: dt.date) -> GroupArrears:
+    """The arrears of every estate as of a day, by age, and the company's."""
+    old = stale(conn)
+    rows = [EstateArrears("" if company else estate, published, _ageing(tuple(ageing)))
+            for company, estate, published, *ageing in conn.execute(ARREARS_SQL, {"day": as_of, "since": as_of,
+                                                                                   "stale": old})]
+    conn.rollback()
+    total = rows.pop() if rows and rows[-1].estate == "" else EstateArrears("", None, Ageing())
+    return GroupArrears(as_of, rows, total, old)
