@@ -92,7 +92,7 @@ def test_an_unreachable_server_is_named_exit_1(cli, sample: Path, monkeypatch: p
     before = content_sha256(sample)
     result = cli("-w", sample, "publish")
     assert result.exit_code == 1
-    assert f"连不上集团数据库" in result.output and f"port={port}" in result.output
+    assert f"连不上集团数据库" in result.output and f"clerk@127.0.0.1:{port}/group" in result.output
     assert content_sha256(sample) == before
 
 

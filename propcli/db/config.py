@@ -31,8 +31,18 @@ class Target:
 
     @property
     def shown(self) -> str:
-        """The target for a message: host, port, database and user, never a password."""
-        return mask(self.conninfo)
+        """The target for a message, `user@host:port/dbname` (what libpq would default is left out), never
+        a password."""
+        from psycopg.conninfo import conninfo_to_dict
+
+        try:
+            p = conninfo_to_dict(self.conninfo)
+        except Exception:
+            return "****"
+        where = str(p.get("host") or p.get("service") or "")
+        where += f":{p['port']}" if p.get("port") else ""
+        user = f"{p['user']}@" if p.get("user") else ""
+        return f"{user}{where}/{p.get('dbname') or ''}" if where or p.get("dbname") else mask(self.conninfo)
 
 
 def mask(conninfo: str) -> str:
@@ -90,7 +100,7 @@ def find(workbook: Path | None) -> Target | None:
     params = {k: str(v) for k, v in section.items() if k in KEYWORDS}
     unknown = sorted(set(section) - {*KEYWORDS, "url"})
     if unknown:
-        raise UsageError("db.toml_key", path=str(path), key=unknown[0], keys="url, " + ", ".join(KEYWORDS))
+        raise UsageError("db.toml_key", path=str(path), setting=unknown[0], keys="url, " + ", ".join(KEYWORDS))
     base = str(section.get("url") or "")
     try:
         conninfo = make_conninfo(base, **params)

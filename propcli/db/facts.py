@@ -48,9 +48,13 @@ def bill_facts(wb: Workbook) -> Iterator[tuple]:
 
 
 def payment_parts(wb: Workbook) -> Iterator[tuple]:
-    """The 分配 of every payment split as the statistics split it (`ops.stats.payment_parts`)."""
+    """The 分配 of every payment split as the statistics split it (`ops.stats.payment_parts`), each part
+    numbered within its payment (收据号 + part_no is the key)."""
+    receipt, n = None, 0
     for part in stats.payment_parts(wb):
-        yield tuple(part)
+        n = n + 1 if part.receipt == receipt else 1
+        receipt = part.receipt
+        yield (part[0], n, *part[1:])
 
 
 FACTS: dict[str, Callable[[Workbook], Iterable[tuple]]] = {

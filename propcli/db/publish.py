@@ -27,7 +27,6 @@ from itertools import compress, count, islice, repeat
 
 import psycopg
 from psycopg import errors as pgerrors
-from psycopg.copy import QueuedLibpqWriter
 
 from ..errors import DataError, Exit, Location, Problem, ProblemsError, UsageError, WorkbookBusy
 from ..store import schema
@@ -35,6 +34,7 @@ from ..store.safety import env_seconds
 from ..store.workbook import ROW_NUMBER, Workbook
 from . import facts, session, tables
 from .config import Target
+from .loader import Loader
 
 LOCK_WAIT = ("PROPCLI_DB_LOCK_WAIT", 10.0, 0.0, 3600.0)
 ZERO = Decimal(0)
@@ -132,29 +132,31 @@ def _owner(conn: psycopg.Connection, estate: str) -> tuple[str, str, str] | None
 
 def _load(conn: psycopg.Connection, wb: Workbook, estate: str) -> dict[str, Tally]:
     """Replace the estate's rows in every table; returns what each should now hold."""
-    for name in tables.by_name():
-        conn.execute(f"delete from {tables.SCHEMA}.{name} where estate = %s", (estate,))
     tallies: dict[str, Tally] = {}
     problems: list[Problem] = []
-    for table in tables.REGISTERS:
-        tallies[table.name] = _copy_register(conn, wb, table, estate, problems)
-    if problems:
-        raise Refused("publish.refused", problems, workbook=wb.name)
-    settings = [(k, v) for k, v in wb.settings().items()]
-    tallies[tables.SETTINGS.name] = copy_rows(conn, tables.SETTINGS, estate, settings)
-    for name, rows_of in facts.FACTS.items():
-        tallies[name] = copy_rows(conn, tables.by_name()[name], estate, rows_of(wb))
+    loader = Loader(conn, estate)
+    try:
+        for table in tables.REGISTERS:
+            tallies[table.name] = _copy_register(loader, wb, table, estate, problems)
+        if problems:
+            raise Refused("publish.refused", problems, workbook=wb.name)
+        settings = [(k, v) for k, v in wb.settings().items()]
+        tallies[tables.SETTINGS.name] = copy_rows(loader, tables.SETTINGS, estate, settings)
+        for name, rows_of in facts.FACTS.items():
+            tallies[name] = copy_rows(loader, tables.by_name()[name], estate, rows_of(wb))
+    finally:
+        loader.close()  # the last merge done, or the thread's failure raised
     return tallies
 
 
-def _copy_register(conn: psycopg.Connection, wb: Workbook, table: tables.Table, estate: str,
+def _copy_register(loader: Loader, wb: Workbook, table: tables.Table, estate: str,
                    problems: list[Problem]) -> Tally:
     """One register, read column by column and copied; its unreadable cells and blank or repeated keys
     are added to `problems` (they would publish a wrong row)."""
     sheet = table.sheet
     assert sheet is not None
-    if not wb.has(sheet):
-        return Tally(0, {m: ZERO for m in table.money})
+    if not wb.has(sheet):  # a register the workbook no longer has: its rows go
+        return copy_columns(loader, table, estate, ())
     keys = tuple(c.key for c in sheet.columns)
     found: list[Problem] = []
     cols = wb.columns(sheet, (ROW_NUMBER, *keys), problems=found)
@@ -165,7 +167,7 @@ def _copy_register(conn: psycopg.Connection, wb: Workbook, table: tables.Table, 
         return Tally(0, {m: ZERO for m in table.money})
     columns = [cols[k] for k in (ROW_NUMBER, *keys)]
     n = len(columns[0])
-    return copy_columns(conn, table, estate, ([c[i:i + CHUNK] for c in columns] for i in range(0, n, CHUNK)))
+    return copy_columns(loader, table, estate, ([c[i:i + CHUNK] for c in columns] for i in range(0, n, CHUNK)))
 
 
 def _key_problems(wb: Workbook, sheet: schema.Sheet, primary: tuple[str, ...], cols: dict[str, list]) -> list[Problem]:
@@ -194,44 +196,33 @@ def _key_problems(wb: Workbook, sheet: schema.Sheet, primary: tuple[str, ...], c
     return out
 
 
-def copy_rows(conn: psycopg.Connection, table: tables.Table, estate: str, rows: Iterable[tuple]) -> Tally:
+def copy_rows(loader: Loader, table: tables.Table, estate: str, rows: Iterable[tuple]) -> Tally:
     """COPY rows (tuples in the table's column order after `estate`), a chunk at a time."""
     it = iter(rows)
     chunks = iter(lambda: list(islice(it, CHUNK)), [])
-    return copy_columns(conn, table, estate, (list(zip(*chunk)) for chunk in chunks))
+    return copy_columns(loader, table, estate, (list(zip(*chunk)) for chunk in chunks))
 
 
-def copy_columns(conn: psycopg.Connection, table: tables.Table, estate: str,
+def copy_columns(loader: Loader, table: tables.Table, estate: str,
                  chunks: Iterable[Sequence[Sequence[object]]]) -> Tally:
-    """COPY chunks of columns (the table's columns after `estate`, aligned) and tally them as they go.
+    """Make the estate's rows of `table` these chunks of columns (the table's columns after `estate`,
+    aligned), and tally them as they go; the loader's thread COPYs and merges them (`loader.py`).
 
     The text COPY format is built column by column (each value's text once, escapes only in a column that
-    needs them), so a register of 240,000 rows costs a few C-level passes, not a Python call per cell; a
-    queued writer sends one chunk while the next is built. A role under row-level security (a clerk's)
-    cannot COPY into the table: its rows go through a temporary table and one INSERT, which the policies
-    check; the owner (the office's nightly job, the bench) copies straight in."""
-    names = table.names
-    money = [names.index(m) - 1 for m in table.money]
+    needs them), so a register of 240,000 rows costs a few C-level passes, not a Python call per cell."""
+    money = [table.names.index(m) - 1 for m in table.money]
     tally = Tally(0, {m: ZERO for m in table.money})
     head = _escaped([estate])[0] + "\t"
-    cols = ", ".join(f'"{c}"' for c in names)
-    into = table.qualified
-    secured = conn.execute("select row_security_active(%s)", (table.qualified,)).fetchone()
-    if secured and secured[0]:  # PostgreSQL has no COPY under row-level security: through a temporary table
-        into = f"pg_temp.publish_{table.name}"
-        conn.execute(f"create temporary table if not exists {into} (like {table.qualified}) on commit drop")
-    with conn.cursor() as cur, cur.copy(f"copy {into} ({cols}) from stdin", writer=QueuedLibpqWriter(cur)) as cp:
-        for chunk in chunks:
-            if not chunk or not chunk[0]:
-                continue
-            texts = [_escaped(col) for col in chunk]
-            cp.write((head + ("\n" + head).join(map("\t".join, zip(*texts))) + "\n").encode())
-            tally.rows += len(chunk[0])
-            for j, i in enumerate(money):
-                tally.money[table.money[j]] += sum(filter(None, chunk[i]), ZERO)
-    if into != table.qualified:  # the policies judge each row here: a clerk writes its own estate only
-        conn.execute(f"insert into {table.qualified} ({cols}) select {cols} from {into}")
-        conn.execute(f"truncate {into}")
+    loader.begin(table)
+    for chunk in chunks:
+        if not chunk or not chunk[0]:
+            continue
+        texts = [_escaped(col) for col in chunk]
+        loader.send((head + ("\n" + head).join(map("\t".join, zip(*texts))) + "\n").encode())
+        tally.rows += len(chunk[0])
+        for j, i in enumerate(money):
+            tally.money[table.money[j]] += sum(filter(None, chunk[i]), ZERO)
+    loader.end()
     return tally
 
 

@@ -90,9 +90,10 @@ BILL_FACTS_1 = Table("bill_facts", (
 # owner is a debtor of their own: `ops.units.former_owner`); null = the present owner.
 BILL_FACTS = replace(BILL_FACTS_1, columns=(*BILL_FACTS_1.columns, ("waived_bill", "boolean"), ("former_on", "date")))
 PAYMENT_PARTS = Table("payment_parts", (
-    ("receipt_no", KEY_TEXT), ("unit_id", KEY_TEXT), ("paid_on", "date"), ("voided", "boolean"),
-    ("void_day", "date"), ("method", "text"), ("target", KEY_TEXT), ("amount", "numeric(14,2)"), ("payment", "numeric(14,2)"),
-), (), (("target",),))
+    ("receipt_no", KEY_TEXT + " not null"), ("part_no", "integer not null"), ("unit_id", KEY_TEXT),
+    ("paid_on", "date"), ("voided", "boolean"), ("void_day", "date"), ("method", "text"), ("target", KEY_TEXT),
+    ("amount", "numeric(14,2)"), ("payment", "numeric(14,2)"),
+), ("receipt_no", "part_no"), (("target",),))  # part_no: the part's place in its payment's 分配, from 1
 
 DERIVED: tuple[Table, ...] = (BILL_FACTS, PAYMENT_PARTS)  # each filled by the function of facts.FACTS
 

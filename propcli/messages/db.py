@@ -23,7 +23,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "db.password_in_toml.hint": ("删掉这一行，把密码写进 ~/.pgpass（权限 600）或 PGPASSWORD",
                                  "delete that line and put the password in ~/.pgpass (mode 600) or PGPASSWORD"),
     "db.bad_toml": ("{path} 读不懂：{reason}", "{path} cannot be read: {reason}"),
-    "db.toml_key": ("{path} 的 [db] 里有不认识的设置 {key}", "{path} has an unknown setting {key} in [db]"),
+    "db.toml_key": ("{path} 的 [db] 里有不认识的设置 {setting}", "{path} has an unknown setting {setting} in [db]"),
     "db.toml_key.hint": ("可用的设置：{keys}", "settings it may hold: {keys}"),
     # connection
     "db.unreachable": ("连不上集团数据库 {db}：{reason}", "cannot reach the group database {db}: {reason}"),

@@ -1,0 +1,139 @@
+"""Bench lines of issue 16: a property group on PostgreSQL — 100 estates (about 10 million bills) published
+one after another into a throwaway server (tests/pgserver.py, durable: fsync on), then publish of the M
+estate timed (first publish of a name, and again — the nightly case) and the peak memory of publishing L.
+
+    python bench/group.py [--runs 3] [--cache DIR] [--estates 100] [--mix L:3,M:18,S:79]
+
+The estates are the generated S/M/L workbooks (bench/estates.py: 20,000 / 240,000 / 1,580,000 bills),
+published under many names with --estate: 3 L + 18 M + 79 S ≈ 10.6 million bills. `--cache` is a folder
+already holding estate-S/M/L.xlsx (else they are generated into bench/out). Each timed line is a new
+`propcli publish` process (median of --runs, peak RSS), the read cache removed first ("cold": the night
+after the clerk saved the workbook in Excel) or kept ("warm").
+Targets: publish M ≤ 5 s; peak memory publishing L ≤ 500 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+BILLS = {"S": 19_812, "M": 238_872, "L": 1_580_000}  # about: what bench/estates.py generates
+TARGETS = [("publish M (cold)", 5.0, "s"), ("publish M (warm, again)", 5.0, "s"), ("publish L (cold)", 500, "MiB")]
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def workbooks(cache: Path | None, sizes: set[str], work: Path) -> dict[str, Path]:
+    """A private copy of each size's workbook (its read cache is the bench's own, beside it)."""
+    from bench.run import estate
+
+    out = {}
+    for size in sorted(sizes):
+        src = cache / f"estate-{size}.xlsx" if cache else None
+        if src is None or not src.exists():
+            src = estate(size, log)
+        folder = work / size
+        folder.mkdir(parents=True, exist_ok=True)
+        dst = folder / "estate.xlsx"
+        if not dst.exists() or dst.stat().st_size != src.stat().st_size:
+            shutil.copyfile(src, dst)
+        out[size] = dst
+    return out
+
+
+def populate(server, url: str, books: dict[str, Path], mix: list[tuple[str, int]]) -> tuple[int, int, float]:  # type: ignore[no-untyped-def]
+    """Publish the mix, one estate after another, in this process; returns (estates, bills, seconds)."""
+    from propcli.db import config, publish
+    from propcli.store.workbook import Workbook
+
+    target = config.Target(url, "bench")
+    n = bills = 0
+    t0 = time.perf_counter()
+    for size, count in mix:
+        for i in range(count):
+            name = f"{size}{i + 1:03d}"
+            t = time.perf_counter()
+            with Workbook(books[size]) as wb:
+                done = publish.publish(wb, target, name)
+            n += 1
+            bills += done.tallies["bills"].rows
+            if i == 0 or (i + 1) % 10 == 0:
+                log(f"  {name}: {done.tallies['bills'].rows:,} bills in {time.perf_counter() - t:.1f} s "
+                    f"({n} estates, {bills:,} bills so far)")
+    return n, bills, time.perf_counter() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--cache", type=Path, default=None, help="a folder holding estate-S/M/L.xlsx")
+    ap.add_argument("--mix", default="L:3,M:18,S:79", help="how many estates of each size")
+    ap.add_argument("--no-l", action="store_true", help="skip the L line (its memory)")
+    args = ap.parse_args()
+    mix = [(p.split(":")[0].upper(), int(p.split(":")[1])) for p in args.mix.split(",") if p]
+    from bench.run import OUT
+    from tests import pgserver
+
+    work = OUT / "group"
+    books = workbooks(args.cache, {s for s, _ in mix} | {"M"} | (set() if args.no_l else {"L"}), work)
+    server = pgserver.start(fast=False)
+    try:
+        url = server.create_database("bench")
+        import bench.run
+
+        for env in (os.environ, bench.run.ENV):  # the propcli processes the lines time find the server
+            env.update({**server.env(), "PROPCLI_DB": url})
+        from propcli.db import config, session
+
+        target = config.Target(url, "bench")
+        with session.connect(target) as conn:
+            session.upgrade(conn, target)
+        log(f"publishing {sum(c for _, c in mix)} estates ({args.mix}) into {target.shown} …")
+        n, bills, seconds = populate(server, url, books, mix)
+        results = [(f"publish {n} estates, one after another ({bills:,} bills)", (seconds, 0))]
+        propcli = [sys.executable, "-m", "propcli", "-q"]
+
+        def timed(cmd: list[str], runs: int, before=None) -> tuple[float, int]:  # type: ignore[no-untyped-def]
+            """Median seconds and peak MiB, each run a new process (bench.run's wrapper)."""
+            return bench.run.measure(cmd, work, runs, before=before, warmup=False)
+
+        def cold(size: str):  # type: ignore[no-untyped-def]
+            return lambda: shutil.rmtree(books[size].parent / ".propcli" / "cache", ignore_errors=True)
+
+        m = [*propcli, "-w", str(books["M"]), "publish"]
+        results.append(("publish M (cold)", timed([*m, "--estate", "bench-M"], args.runs, cold("M"))))
+        results.append(("publish M (warm, again)", timed([*m, "--estate", "bench-M"], args.runs)))
+        if not args.no_l:
+            big = [*propcli, "-w", str(books["L"]), "publish", "--estate", "bench-L"]
+            results.append(("publish L (cold)", timed(big, 1, cold("L"))))
+        with session.connect(target) as conn:
+            estates, total = conn.execute("select count(*), sum((rows -> 'bills' ->> 'rows')::bigint) "
+                                          "from propcli.estates").fetchone()
+            size = conn.execute("select pg_size_pretty(pg_database_size(current_database()))").fetchone()[0]
+        # -- the group figures over all the estates (group stats / group arrears) are timed here too --
+    finally:
+        server.stop()
+    print(f"{'line':<62}{'s':>9}{'MiB':>7}")
+    for task, (s, mib) in results:
+        print(f"{task:<62}{s:>9.2f}{mib or '':>7}")
+    print(f"\nthe database: {estates} estates, {total:,} bills, {size}")
+    print("\ntargets (issue 16):")
+    got = dict(results)
+    for task, limit, unit in TARGETS:
+        if task in got:
+            value = got[task][0] if unit == "s" else got[task][1]
+            print(f"  {'✓' if value <= limit else '✗'} {task:<30} ≤ {limit} {unit}: {value:.2f} {unit}")
+
+
+if __name__ == "__main__":
+    main()

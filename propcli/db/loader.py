@@ -1,0 +1,122 @@
+"""The database side of a publish, on a thread of its own: while the main thread reads the next register
+from the workbook and builds its COPY text (Python, holding the GIL), this thread sends the text and waits
+for the server to COPY and merge the previous one (I/O: the GIL released), so that the two cores work at
+once. The jobs run strictly in order on the publish's one connection, inside its one transaction.
+
+Each table's rows go to a temporary table (no index, no WAL) and are then merged into the estate's rows:
+by key, only what changed is deleted and inserted — the nightly publish of a workbook that changed a little
+writes a few rows and leaves no dead copy of every row behind for the next publish to step over. PostgreSQL
+has no COPY under row-level security anyway: the INSERT and DELETE are what the policies judge for a clerk.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+
+import psycopg
+from psycopg.copy import QueuedLibpqWriter
+
+from . import tables
+
+TEMP = "pg_temp"  # the session's own schema: the rows of one table before the merge
+DEPTH = 4  # COPY chunks waiting for the thread at most: the memory of the pipeline is bounded
+
+
+class Loader:
+    """Jobs for the connection: `begin(table)`, `send(text)` …, `end()` per table, then `close()`, which
+    waits for the last and raises what failed on the thread (a failure stops the jobs after it)."""
+
+    def __init__(self, conn: psycopg.Connection, estate: str) -> None:
+        self.conn = conn
+        self.estate = estate
+        self.error: BaseException | None = None
+        self._jobs: queue.Queue = queue.Queue(maxsize=DEPTH)
+        self._thread = threading.Thread(target=self._run, name="propcli-publish", daemon=True)
+        self._thread.start()
+
+    def _put(self, job: tuple) -> None:
+        if self.error is not None:
+            self.close()  # raises it
+        self._jobs.put(job)
+
+    def begin(self, table: tables.Table) -> None:
+        self._put(("begin", table))
+
+    def send(self, text: bytes) -> None:
+        self._put(("data", text))
+
+    def end(self) -> None:
+        self._put(("end",))
+
+    def close(self) -> None:
+        if self._thread.is_alive():
+            self._jobs.put(None)
+            self._thread.join()
+        if self.error is not None:
+            raise self.error
+
+    def _run(self) -> None:
+        table: tables.Table | None = None
+        cur = copy = writing = None  # copy: cursor.copy()'s context; writing: the Copy it opened
+        while (job := self._jobs.get()) is not None:
+            if self.error is not None:
+                continue  # drained: the main thread stops at its next job
+            try:
+                if job[0] == "begin":
+                    table = job[1]
+                    cur = self.conn.cursor()
+                    self.conn.execute(f"create temporary table if not exists {_temp(table)} "
+                                      f"(like {table.qualified}) on commit drop")
+                    copy = cur.copy(f"copy {_temp(table)} ({_cols(table.names)}) from stdin",
+                                    writer=QueuedLibpqWriter(cur))
+                    writing = copy.__enter__()
+                elif job[0] == "data":
+                    assert writing is not None
+                    writing.write(job[1])
+                else:
+                    assert copy is not None and cur is not None and table is not None
+                    copy.__exit__(None, None, None)
+                    copy = None
+                    cur.close()
+                    merge(self.conn, table, self.estate)
+            except BaseException as exc:  # handed to the main thread
+                self.error = exc
+                if copy is not None:
+                    try:
+                        copy.__exit__(type(exc), exc, exc.__traceback__)
+                    except BaseException:
+                        pass
+                    copy = None
+        if copy is not None:  # the main thread stopped in the middle of a table: the COPY is abandoned
+            try:
+                copy.__exit__(RuntimeError, RuntimeError("publish stopped"), None)
+            except BaseException:
+                pass
+
+
+def _temp(table: tables.Table) -> str:
+    return f"{TEMP}.publish_{table.name}"
+
+
+def _cols(names: tuple[str, ...], alias: str = "") -> str:
+    return ", ".join(f'{alias}"{c}"' for c in names)
+
+
+def merge(conn: psycopg.Connection, table: tables.Table, estate: str) -> None:
+    """The estate's rows of `table` made those of its temporary table: by key when the table has one
+    (only what changed is written), else all replaced."""
+    q, new, cols = table.qualified, _temp(table), _cols(table.names)
+    if not table.primary:
+        conn.execute(f"delete from {q} where estate = %s", (estate,))
+        conn.execute(f"insert into {q} ({cols}) select {cols} from {new}")
+    else:
+        on = " and ".join(f'n."{c}" = t."{c}"' for c in table.primary)
+        rest = tuple(c for c in table.names[1:] if c not in table.primary)
+        same = f"row({_cols(rest, 'n.')}) is not distinct from row({_cols(rest, 't.')})" if rest else "true"
+        conn.execute(f"analyze {new}")  # the planner's row count: a hash join, not a loop per row
+        conn.execute(f"delete from {q} t where t.estate = %s and not exists "
+                     f"(select 1 from {new} n where {on} and {same})", (estate,))
+        conn.execute(f"insert into {q} ({cols}) select {_cols(table.names, 'n.')} from {new} n where not exists "
+                     f"(select 1 from {q} t where t.estate = %s and {on} and {same})", (estate,))
+    conn.execute(f"drop table {new}")
