@@ -87,28 +87,43 @@ class GroupArrears:
 # -- the SQL ------------------------------------------------------------------------------------------
 
 
-def _late(days: tuple[str, ...]) -> str:
-    """Per bill, for each named day, what to add to 金额 − 已收 to get what was owed at its close (= what
-    to take from 已收 to get what was paid by then): payments received after the day, less those received
-    by then and voided after it. `since` is the earliest of the days (only those payments can differ)."""
+def _back(days: tuple[str, ...], since: str, which: str) -> str:
+    """Per bill among `which` (a condition on the part's target_period / target_due), for each named day,
+    what to add to 金额 − 已收 to get what was owed at its close (= what to take from 已收 to get what was
+    paid by then): payments received after the day, less those received by then and voided after it.
+    `since` is the earliest of the days: only payments after it, or voided, can differ."""
     sums = ",\n".join(
         f"sum(case when not voided then case when paid_on > %({d})s then amount else 0 end "
         f"when void_day > %({d})s and paid_on <= %({d})s then -amount else 0 end) as back_{d}" for d in days)
     return (f"select estate, target as bill_id,\n{sums}\n  from {S}.payment_parts\n"
-            f" where paid_on > %(since)s or voided\n group by estate, target")
+            f" where (paid_on > %({since})s or voided) and estate = any(%(estates)s) and {which}\n"
+            f" group by estate, target")
+
+
+def _unpaid(where: str, late: str) -> str:
+    """The bills `where` says (`{b}` before each column) that may owe something on a day: those not paid
+    in full now (the partial index bill_facts_open holds what is read of them), and those paid in full now
+    that a payment after the day changed (the CTE `late`), each looked up by its key (`offset 0` keeps the
+    planner from hashing every bill to find a few)."""
+    cols = "estate, bill_id, unit_id, former_on, period, amount, paid, due"
+    return f"""select {cols} from {S}.bill_facts
+         where estate = any(%(estates)s) and amount <> paid and not waived_bill and {where.replace("{b}", "")}
+        union all
+        select b.* from {late} l cross join lateral (
+            select {cols} from {S}.bill_facts b where b.estate = l.estate and b.bill_id = l.bill_id
+               and b.amount = b.paid and not b.waived_bill and {where.replace("{b}", "b.")} offset 0) b"""
 
 
 def _owed(day: str) -> str:
-    """The bills overdue and unpaid at the close of `day` (`ops.arrears._owed`): not waived, due before the
-    day, owing something then — looked for among the bills not paid in full now and those a payment
-    after the day changed."""
-    return f"""select b.estate, coalesce(b.unit_id, '') as unit, b.former_on,
+    """The CTEs `late_owed` and `owed`: the bills overdue and unpaid at the close of `day`
+    (`ops.arrears._owed`): not waived, due before the day, owing something then."""
+    return f"""late_owed as (
+{_back((day,), day, f"target_due < %({day})s")}),
+owed as (
+select b.estate, coalesce(b.unit_id, '') as unit, b.former_on,
        b.amount - b.paid + coalesce(l.back_{day}, 0) as owed, {S}.months_overdue(b.due, %({day})s) as months
-  from (select estate, bill_id from {S}.bill_facts where amount <> paid
-        union select estate, bill_id from late) c
-  join {S}.bill_facts b on b.estate = c.estate and b.bill_id = c.bill_id
-  left join late l on l.estate = b.estate and l.bill_id = b.bill_id
- where b.due < %({day})s and not b.waived_bill"""
+  from ({_unpaid("{b}due < %(" + day + ")s", "late_owed")}) b
+  left join late_owed l on l.estate = b.estate and l.bill_id = b.bill_id)"""
 
 
 def _bucket_columns() -> str:
@@ -135,46 +150,49 @@ def _ageing_sums() -> str:
     return ", ".join(cols)
 
 
-STATS_SQL = f"""with late as (
-{_late(("day", "fin", "eve"))}),
+STATS_SQL = f"""with late_month as (
+{_back(("day",), "day", "target_period = %(period)s")}),
 month as (
 select b.estate, coalesce(b.unit_id, '') as unit, b.amount - b.waived as billed, b.waived,
        b.paid - coalesce(l.back_day, 0) as paid
-  from {S}.bill_facts b left join late l on l.estate = b.estate and l.bill_id = b.bill_id
- where b.period = %(period)s),
+  from {S}.bill_facts b left join late_month l on l.estate = b.estate and l.bill_id = b.bill_id
+ where b.estate = any(%(estates)s) and b.period = %(period)s),
 fees as (
 select estate, sum(billed) as billed, sum(waived) as waived, sum(paid) as collected from month group by estate),
 homes as (
 select estate, count(*) as households_billed, count(*) filter (where not owing) as households_paid
   from (select estate, unit, bool_or(paid < billed) as owing from month where billed > 0 group by estate, unit) u
  group by estate),
+late_old as (
+{_back(("eve", "fin"), "eve", "target_period < %(period)s and target_due < %(start)s")}),
 old as (
 select b.estate, b.amount - b.paid + coalesce(l.back_eve, 0) as at_start,
        greatest(b.amount - b.paid + coalesce(l.back_fin, 0), 0) as at_end
-  from (select estate, bill_id from {S}.bill_facts where amount <> paid and period < %(period)s
-        union select estate, bill_id from late) c
-  join {S}.bill_facts b on b.estate = c.estate and b.bill_id = c.bill_id
-  left join late l on l.estate = b.estate and l.bill_id = b.bill_id
- where b.period < %(period)s and b.due < %(start)s and not b.waived_bill),
+  from ({_unpaid("{b}period < %(period)s and {b}due < %(start)s", "late_old")}) b
+  left join late_old l on l.estate = b.estate and l.bill_id = b.bill_id),
 recovery as (
 select estate, sum(at_start) as at_start, sum(least(at_start, greatest(at_start - at_end, 0))) as recovered
   from old where at_start > 0 group by estate),
 received as (
-select p.estate, sum(p.amount) as received
-  from {S}.payment_parts p left join {S}.bill_facts b on b.estate = p.estate and b.bill_id = p.target
- where p.paid_on >= %(start)s and p.paid_on <= %(fin)s and (not p.voided or p.void_day > %(day)s)
-   and (p.target = %(prepaid)s or b.period > %(period)s)
- group by p.estate),
+select estate, sum(amount) as received from {S}.payment_parts
+ where paid_on >= %(start)s and paid_on <= %(fin)s and estate = any(%(estates)s) and (not voided or void_day > %(day)s)
+   and (target = %(prepaid)s or target_period > %(period)s)
+ group by estate),
+late_held as (
+{_back(("fin",), "fin", "target_period > %(period)s")}),
 held as (
 select estate, sum(amount) as held from {S}.payment_parts
- where target = %(prepaid)s and paid_on <= %(fin)s and (not voided or void_day > %(fin)s) group by estate
+ where estate = any(%(estates)s) and target = %(prepaid)s and paid_on <= %(fin)s and (not voided or void_day > %(fin)s)
+ group by estate
 union all
-select b.estate, sum(b.paid - coalesce(l.back_fin, 0))
-  from {S}.bill_facts b left join late l on l.estate = b.estate and l.bill_id = b.bill_id
- where b.period > %(period)s and b.paid <> 0 group by b.estate),
+select estate, sum(paid) from {S}.bill_facts
+ where estate = any(%(estates)s) and period > %(period)s and paid <> 0 group by estate
+union all
+select b.estate, -sum(l.back_fin) from late_held l cross join lateral (
+    select estate from {S}.bill_facts b where b.estate = l.estate and b.bill_id = l.bill_id and b.paid <> 0 offset 0) b
+ group by b.estate),
 balance as (select estate, sum(held) as held from held group by estate),
-owed as (
-{_owed("fin")}),
+{_owed("fin")},
 {AGEING_CTES}
 select grouping(e.estate) = 1 as company, e.estate, max(e.published_at),
        coalesce(sum(f.billed), 0), coalesce(sum(f.waived), 0), coalesce(sum(f.collected), 0),
@@ -187,19 +205,16 @@ select grouping(e.estate) = 1 as company, e.estate, max(e.published_at),
   left join recovery r on r.estate = e.estate left join received rc on rc.estate = e.estate
   left join balance bl on bl.estate = e.estate
   left join ageing a on a.estate = e.estate left join debtors d on d.estate = e.estate
- where not (e.estate = any(%(stale)s))
+ where e.estate = any(%(estates)s)
  group by grouping sets ((e.estate), ())
  order by grouping(e.estate), e.estate"""
 
-ARREARS_SQL = f"""with late as (
-{_late(("day",))}),
-owed as (
-{_owed("day")}),
+ARREARS_SQL = f"""with {_owed("day")},
 {AGEING_CTES}
 select grouping(e.estate) = 1 as company, e.estate, max(e.published_at), {_ageing_sums()}
   from {S}.estates e
   left join ageing a on a.estate = e.estate left join debtors d on d.estate = e.estate
- where not (e.estate = any(%(stale)s))
+ where e.estate = any(%(estates)s)
  group by grouping sets ((e.estate), ())
  order by grouping(e.estate), e.estate"""
 
@@ -207,13 +222,17 @@ select grouping(e.estate) = 1 as company, e.estate, max(e.published_at), {_agein
 # -- running them --------------------------------------------------------------------------------------
 
 
-def stale(conn: psycopg.Connection) -> list[str]:
-    """Estates last published before the database reached FACTS_SINCE: their derived rows lack what the
-    figures read (publish them again)."""
+def estates(conn: psycopg.Connection) -> tuple[list[str], list[str]]:
+    """The estates published (those the connecting role may read), and among them those last published
+    before the database reached FACTS_SINCE: their derived rows lack what the figures read (they are left
+    out, to publish again)."""
     rows = conn.execute(
-        f"select estate from {S}.estates where published_at < (select applied_at from {S}.schema_version "
-        f"where version = %s) order by estate", (FACTS_SINCE,)).fetchall()
-    return [r[0] for r in rows]
+        f"select estate, published_at < (select applied_at from {S}.schema_version where version = %s) "
+        f"from {S}.estates order by estate", (FACTS_SINCE,)).fetchall()
+    return [r[0] for r in rows if not r[1]], [r[0] for r in rows if r[1]]
+
+
+WORK_MEM = "set local work_mem = '128MB'"  # the sorts and hashes of 10 million bills in memory, not on disk
 
 
 def _targets(conn: psycopg.Connection) -> dict[str, Decimal | None]:
@@ -236,9 +255,10 @@ def _ageing(values: tuple) -> Ageing:
 def stats(conn: psycopg.Connection, period: str, as_of: dt.date) -> GroupStats:
     """The month's figures of every estate as of a day, and the company's."""
     start, fin = kpi.period_window(period, as_of)
-    old = stale(conn)
+    fresh, old = estates(conn)
     params = {"period": period, "day": as_of, "fin": fin, "eve": start - dt.timedelta(days=1), "start": start,
-              "since": start - dt.timedelta(days=1), "prepaid": PREPAID, "stale": old}
+              "prepaid": PREPAID, "estates": fresh}
+    conn.execute(WORK_MEM)
     targets = _targets(conn)
     rows = []
     for company, estate, published, billed, waived, collected, homes, paid_up, at_start, recovered, received, \
@@ -253,10 +273,10 @@ def stats(conn: psycopg.Connection, period: str, as_of: dt.date) -> GroupStats:
 
 def arrears(conn: psycopg.Connection, as_of: dt.date) -> GroupArrears:
     """The arrears of every estate as of a day, by age, and the company's."""
-    old = stale(conn)
+    fresh, old = estates(conn)
+    conn.execute(WORK_MEM)
     rows = [EstateArrears("" if company else estate, published, _ageing(tuple(ageing)))
-            for company, estate, published, *ageing in conn.execute(ARREARS_SQL, {"day": as_of, "since": as_of,
-                                                                                   "stale": old})]
+            for company, estate, published, *ageing in conn.execute(ARREARS_SQL, {"day": as_of, "estates": fresh})]
     conn.rollback()
     total = rows.pop() if rows and rows[-1].estate == "" else EstateArrears("", None, Ageing())
     return GroupArrears(as_of, rows, total, old)
