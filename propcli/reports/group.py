@@ -21,6 +21,8 @@ from .stats import AGE_COLUMNS, END_COLUMNS, FEE_COLUMNS, bucket_key, fee_values
 ESTATE = col("estate", "小区", "estate", Kind.ID)
 PUBLISHED = col("published_at", "发布时间", "published", Kind.DATETIME, brief=False)
 COMPANY = ("合计", "total")  # the company: all estates
+HEAD = {"period": col("period", "账期", "period", Kind.ID, json_only=True),
+        "as_of": col("as_of", "计算日期", "as of", Kind.DATE, json_only=True)}
 
 
 def _ages(ageing: fig.Ageing) -> dict[str, object]:
@@ -34,10 +36,9 @@ def _local(when: dt.datetime | None) -> dt.datetime | None:
 
 def _sections(head: Row, columns: list[Column], rows: list[Row], total: Row) -> list[Section]:
     """The top-level keys, the estates with the company as their 合计, and the company's record for JSON."""
-    head_columns = [col(k, k, k, Kind.DATE if isinstance(v, dt.date) else Kind.ID, json_only=True)
-                    for k, v in head.items()]
+    head_columns = [HEAD[k] for k in head]
     company = [replace(c, json_only=True) for c in columns if c.key not in (ESTATE.key, PUBLISHED.key)]
-    return [Section("head", "", "", head_columns, [head], record=True, json="top"),
+    return [Section("head", "账期与计算日期", "period and as-of day", head_columns, [head], record=True, json="top"),
             Section("estates", "各小区", "estates", columns, rows, total, total_label=COMPANY, json="list"),
             Section("total", *COMPANY, company, [total], record=True)]
 
