@@ -87,17 +87,28 @@ class GroupArrears:
 # -- the SQL ------------------------------------------------------------------------------------------
 
 
-def _back(days: tuple[str, ...], since: str, which: str) -> str:
+RECENT = tables.RECENT
+
+
+def _recent(since: str) -> str:
+    """The CTE `recent`: the payment parts received after the day `since`, or voided — the only ones a day
+    after it can see differently from now (read once, from the covering index on paid_on)."""
+    return (f"recent as materialized (\nselect {RECENT} from {S}.payment_parts\n"
+            f" where paid_on > %({since})s and estate = any(%(estates)s)\nunion all\n"
+            f"select {RECENT} from {S}.payment_parts\n"
+            f" where voided and paid_on <= %({since})s and estate = any(%(estates)s))")
+
+
+def _back(days: tuple[str, ...], which: str) -> str:  # the first day is the earliest
     """Per bill among `which` (a condition on the part's target_period / target_due), for each named day,
     what to add to 金额 − 已收 to get what was owed at its close (= what to take from 已收 to get what was
-    paid by then): payments received after the day, less those received by then and voided after it.
-    `since` is the earliest of the days: only payments after it, or voided, can differ."""
+    paid by then): payments received after the day, less those received by then and voided after it —
+    all among `recent`."""
     sums = ",\n".join(
         f"sum(case when not voided then case when paid_on > %({d})s then amount else 0 end "
         f"when void_day > %({d})s and paid_on <= %({d})s then -amount else 0 end) as back_{d}" for d in days)
-    return (f"select estate, target as bill_id,\n{sums}\n  from {S}.payment_parts\n"
-            f" where (paid_on > %({since})s or voided) and estate = any(%(estates)s) and {which}\n"
-            f" group by estate, target")
+    return (f"select estate, target as bill_id,\n{sums}\n  from recent where (paid_on > %({days[0]})s or voided) "
+            f"and {which}\n group by estate, target")
 
 
 def _unpaid(where: str, late: str) -> str:
@@ -118,7 +129,7 @@ def _owed(day: str) -> str:
     """The CTEs `late_owed` and `owed`: the bills overdue and unpaid at the close of `day`
     (`ops.arrears._owed`): not waived, due before the day, owing something then."""
     return f"""late_owed as (
-{_back((day,), day, f"target_due < %({day})s")}),
+{_back((day,), f"target_due < %({day})s")}),
 owed as (
 select b.estate, coalesce(b.unit_id, '') as unit, b.former_on,
        b.amount - b.paid + coalesce(l.back_{day}, 0) as owed, {S}.months_overdue(b.due, %({day})s) as months
@@ -150,8 +161,9 @@ def _ageing_sums() -> str:
     return ", ".join(cols)
 
 
-STATS_SQL = f"""with late_month as (
-{_back(("day",), "day", "target_period = %(period)s")}),
+STATS_SQL = f"""with {_recent("eve")},
+late_month as (
+{_back(("day",), "target_period = %(period)s")}),
 month as (
 select b.estate, coalesce(b.unit_id, '') as unit, b.amount - b.waived as billed, b.waived,
        b.paid - coalesce(l.back_day, 0) as paid
@@ -164,7 +176,7 @@ select estate, count(*) as households_billed, count(*) filter (where not owing) 
   from (select estate, unit, bool_or(paid < billed) as owing from month where billed > 0 group by estate, unit) u
  group by estate),
 late_old as (
-{_back(("eve", "fin"), "eve", "target_period < %(period)s and target_due < %(start)s")}),
+{_back(("eve", "fin"), "target_period < %(period)s and target_due < %(start)s")}),
 old as (
 select b.estate, b.amount - b.paid + coalesce(l.back_eve, 0) as at_start,
        greatest(b.amount - b.paid + coalesce(l.back_fin, 0), 0) as at_end
@@ -174,12 +186,12 @@ recovery as (
 select estate, sum(at_start) as at_start, sum(least(at_start, greatest(at_start - at_end, 0))) as recovered
   from old where at_start > 0 group by estate),
 received as (
-select estate, sum(amount) as received from {S}.payment_parts
- where paid_on >= %(start)s and paid_on <= %(fin)s and estate = any(%(estates)s) and (not voided or void_day > %(day)s)
+select estate, sum(amount) as received from recent
+ where paid_on >= %(start)s and paid_on <= %(fin)s and (not voided or void_day > %(day)s)
    and (target = %(prepaid)s or target_period > %(period)s)
  group by estate),
 late_held as (
-{_back(("fin",), "fin", "target_period > %(period)s")}),
+{_back(("fin",), "target_period > %(period)s")}),
 held as (
 select estate, sum(amount) as held from {S}.payment_parts
  where estate = any(%(estates)s) and target = %(prepaid)s and paid_on <= %(fin)s and (not voided or void_day > %(fin)s)
@@ -209,7 +221,8 @@ select grouping(e.estate) = 1 as company, e.estate, max(e.published_at),
  group by grouping sets ((e.estate), ())
  order by grouping(e.estate), e.estate"""
 
-ARREARS_SQL = f"""with {_owed("day")},
+ARREARS_SQL = f"""with {_recent("day")},
+{_owed("day")},
 {AGEING_CTES}
 select grouping(e.estate) = 1 as company, e.estate, max(e.published_at), {_ageing_sums()}
   from {S}.estates e
@@ -232,7 +245,7 @@ def estates(conn: psycopg.Connection) -> tuple[list[str], list[str]]:
     return [r[0] for r in rows if not r[1]], [r[0] for r in rows if r[1]]
 
 
-WORK_MEM = "set local work_mem = '128MB'"  # the sorts and hashes of 10 million bills in memory, not on disk
+WORK_MEM = "set local work_mem = '128MB'; set local jit = off"  # the sorts and hashes of 10 million bills in memory, not on disk
 
 
 def _targets(conn: psycopg.Connection) -> dict[str, Decimal | None]:

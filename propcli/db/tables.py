@@ -164,6 +164,10 @@ def _first() -> str:
     return "\n\n".join(parts)
 
 
+# what the group figures read of a payment part received after a day (held by the indexes on paid_on)
+RECENT = "estate, target, target_period, target_due, paid_on, voided, void_day, amount"
+
+
 def _second() -> str:
     """The group figures (`propcli.db.figures`): the bill facts the arrears need, the bill each payment part
     names (its 账期 and due day), the overdue month of a debt as SQL, and the indexes the queries over
@@ -172,8 +176,9 @@ def _second() -> str:
       期初欠费 start from (with those a later payment changed), holding what is read of them: an index-only
       scan instead of a pass over every bill; the statistics on 金额 ≠ 已收 tell the planner how few;
     - payment_parts_paid_on: the payments after a day, over every estate at once (they make a bill's 已收
-      on a past day differ from today's) — by day first, unlike the others: the query spans all estates;
-    - payment_parts_voided: the voided receipts, the other such payments."""
+      on a past day differ from today's) — by day first, unlike the others: the query spans all estates —
+      holding what the figures read of them (index-only);
+    - payment_parts_voided: the voided receipts, the other such payments, likewise."""
     added = [(new, c, t) for old, new in ((BILL_FACTS_1, BILL_FACTS), (PAYMENT_PARTS_1, PAYMENT_PARTS))
              for c, t in new.columns[len(old.columns):]]
     return "\n".join((
@@ -181,8 +186,8 @@ def _second() -> str:
         f"create index bill_facts_open on {BILL_FACTS.qualified} (estate, due) include (bill_id, unit_id, former_on, "
         f"period, amount, paid) where amount <> paid and not waived_bill;",
         f"create statistics {SCHEMA}.bill_facts_open_share on ((amount <> paid)) from {BILL_FACTS.qualified};",
-        f"create index payment_parts_paid_on on {PAYMENT_PARTS.qualified} (paid_on);",
-        f"create index payment_parts_voided on {PAYMENT_PARTS.qualified} (estate, target) where voided;",
+        f"create index payment_parts_paid_on on {PAYMENT_PARTS.qualified} (paid_on) include ({RECENT});",
+        f"create index payment_parts_voided on {PAYMENT_PARTS.qualified} (paid_on) include ({RECENT}) where voided;",
         MONTHS_OVERDUE_SQL,
     ))
 
