@@ -8,7 +8,8 @@ The SQL reads the derived tables publish fills from propcli's own code (`facts.p
 split as `ops.stats.payment_parts` splits it). The day rules are those of `ops.stats.Ledger.paid_on_day`
 and `ops.arrears._paid_after`: what was paid into a bill by the end of a day D is its 已收 now, less what
 payments received after D put into it, plus what payments received by D and voided after D had put in
-(`_LATE`). A bill is overdue on D when its due day is before D, and its overdue month is
+(`_back`, over the payments after the earliest day asked: `_recent`). A bill is overdue on D when its due
+day is before D, and its overdue month is
 `propcli.months_overdue(due, D)` (migration 2: `domain.arrears.months_overdue` in SQL).
 
 The company's row is the same SQL over all estates (grouping sets): sums of the estates' amounts and
@@ -245,7 +246,9 @@ def estates(conn: psycopg.Connection) -> tuple[list[str], list[str]]:
     return [r[0] for r in rows if not r[1]], [r[0] for r in rows if r[1]]
 
 
-WORK_MEM = "set local work_mem = '128MB'; set local jit = off"  # the sorts and hashes of 10 million bills in memory, not on disk
+# the sorts and hashes of 10 million bills in memory, not on disk; no JIT: compiling the query's expressions
+# took longer than running them
+WORK_MEM = "set local work_mem = '128MB'; set local jit = off"
 
 
 def _targets(conn: psycopg.Connection) -> dict[str, Decimal | None]:
