@@ -41,6 +41,7 @@ from propcli.domain.arrears import months_overdue
 from propcli.reports.stats import AGE_COLUMNS, END_COLUMNS, FEE_COLUMNS
 from tests.conftest import SAMPLE, Cli, fresh_copy, pinned
 from tests.fixtures.ledger import build, owner, rate
+from tests.test_db_roles import roles  # noqa: F401  (three login roles: two clerks, head office)
 from tests.test_stats import _stats_master  # noqa: F401  (the hand-built estate, 东区)
 
 STATS_KEYS = [c.key for c in (*FEE_COLUMNS, *END_COLUMNS)]
@@ -284,3 +285,25 @@ def test_older_migration_empty_database_and_stale_estates(pg, cli, sample) -> No
     result = cli("group", "stats", "--period", "2026-10", "--as-of", "2026-11-23")
     assert result.exit_code == 0 and "阳光花园" in result.output and "重新发布" in result.output
     assert "457411" not in result.output and "228705.89" not in result.stdout
+
+
+# -- who may see what: row-level security decides which estates a role's figures cover ----------------------
+
+
+def test_head_office_sees_every_estate_a_clerk_only_its_own(roles, cli, sample: Path, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    other = tmp_path / "b" / "二期.xlsx"
+    other.parent.mkdir()
+    fresh_copy(sample, other)
+    for role, path, name in (("clerk_a", sample, "阳光花园"), ("clerk_b", other, "二期")):
+        monkeypatch.setenv("PROPCLI_DB", roles.url(roles.db_name, user=role))
+        assert cli("-w", path, "publish", "--estate", name).exit_code == 0
+    asked = ("group", "arrears", "--as-of", "2026-11-23")
+    monkeypatch.setenv("PROPCLI_DB", roles.url(roles.db_name, user="office"))
+    office = _json(cli, *asked)
+    assert [e["estate"] for e in office["estates"]] == ["二期", "阳光花园"]
+    monkeypatch.setenv("PROPCLI_DB", roles.url(roles.db_name, user="clerk_a"))
+    mine = _json(cli, *asked)
+    assert [e["estate"] for e in mine["estates"]] == ["阳光花园"]
+    # the clerk's company row is what the clerk may see: their own estate
+    assert mine["total"]["total"] == mine["estates"][0]["total"] and D(office["total"]["total"]) == 2 * D(mine["total"]["total"])
