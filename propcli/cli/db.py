@@ -55,7 +55,7 @@ def status(ctx: typer.Context) -> None:
     for version, description, when in found.applied:
         typer.echo(f"  {version}  {when}  {description}")
     for estate, workbook, when, bills in estates:
-        typer.echo(st.t("db.status_estate", estate=estate, workbook=workbook, when=when, bills=bills))
+        typer.echo(st.t("db.status_estate", estate=estate, workbook=workbook, when=when, bills=f"{bills:,}"))
     if found.version < tables.LATEST:
         say(st, st.t("db.old_schema.hint"))
         raise typer.Exit(1)

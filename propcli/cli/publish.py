@@ -27,7 +27,7 @@ def publish(
         say(st, st.t("publish.took_over", estate=name, other=done.replaced))
     bills, payments = done.tallies.get("bills"), done.tallies.get("payments")
     say(st, st.t("publish.done", estate=name, db=target.shown, tables=len(done.tallies),
-                 rows=sum(t.rows for t in done.tallies.values()),
-                 bills=bills.rows if bills else 0, billed=f"{bills.money.get('amount', 0) if bills else 0:,.2f}",
-                 payments=payments.rows if payments else 0,
+                 rows=f"{sum(t.rows for t in done.tallies.values()):,}",
+                 bills=f"{bills.rows if bills else 0:,}", billed=f"{bills.money.get('amount', 0) if bills else 0:,.2f}",
+                 payments=f"{payments.rows if payments else 0:,}",
                  received=f"{payments.money.get('amount', 0) if payments else 0:,.2f}"))

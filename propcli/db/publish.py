@@ -110,7 +110,7 @@ def publish(wb: Workbook, target: Target, estate: str, *, replace: bool = False)
     except pgerrors.LockNotAvailable:
         raise WorkbookBusy("publish.busy", estate=estate, db=target.shown) from None
     except psycopg.OperationalError as exc:
-        raise session._connect_error(target, exc) from None
+        raise session.connect_error(target, exc) from None
     finally:
         conn.close()
     replaced = before[0] if before is not None and before[1] != key else None
@@ -138,12 +138,16 @@ def _load(conn: psycopg.Connection, wb: Workbook, estate: str) -> dict[str, Tall
     try:
         for table in tables.REGISTERS:
             tallies[table.name] = _copy_register(loader, wb, table, estate, problems)
+            if table.sheet is not None and table.sheet.key != schema.OWNERS.key:  # owners: the facts' buildings
+                wb.forget(table.sheet)  # one register in memory at a time (an L estate's bills are 1.6 million)
         if problems:
             raise Refused("publish.refused", problems, workbook=wb.name)
         settings = [(k, v) for k, v in wb.settings().items()]
         tallies[tables.SETTINGS.name] = copy_rows(loader, tables.SETTINGS, estate, settings)
         for name, rows_of in facts.FACTS.items():
             tallies[name] = copy_rows(loader, tables.by_name()[name], estate, rows_of(wb))
+            for sheet in schema.SHEETS:
+                wb.forget(sheet)
     finally:
         loader.close()  # the last merge done, or the thread's failure raised
     return tallies

@@ -22,7 +22,7 @@ def connect(target: Target) -> psycopg.Connection:
         return psycopg.connect(target.conninfo, application_name=APPLICATION,
                                connect_timeout=_timeout())
     except psycopg.OperationalError as exc:
-        raise _connect_error(target, exc) from None
+        raise connect_error(target, exc) from None
 
 
 def _timeout() -> int:
@@ -31,7 +31,7 @@ def _timeout() -> int:
     return env_count("PROPCLI_DB_TIMEOUT", 10, 1, 3600)
 
 
-def _connect_error(target: Target, exc: Exception) -> DataError:
+def connect_error(target: Target, exc: Exception) -> DataError:
     text = mask(str(exc)) if "password=" in str(exc) else str(exc)
     first = text.strip().splitlines()[-1] if text.strip() else type(exc).__name__
     low = text.lower()

@@ -295,6 +295,14 @@ class Workbook:
             parts.insert(0, pkg.shared_strings_part)
         pkg.prefetch(parts)
 
+    def forget(self, spec: schema.Sheet) -> None:
+        """Let go of what was read of a register (its rows, its columns): a command that walks every
+        register of a big estate (publish) holds one at a time. A later read takes it from the read cache."""
+        self._tables.pop(spec.key, None)
+        memo = self.__dict__.get("_data", {})
+        for key in [k for k in memo if k[0] == spec.key]:
+            del memo[key]
+
     def money_ceiling(self) -> Decimal:
         """小区信息 › 金额上限: no amount typed, billed or summed may be above it (a bad setting is named)."""
         from .normalize import ValueProblem, money_ceiling
