@@ -36,7 +36,7 @@ def _connected(target: Target) -> Iterator[psycopg.Connection]:
         session.require_current(conn, target)
         yield conn
     except psycopg.OperationalError as exc:
-        raise session._connect_error(target, exc) from None
+        raise session.connect_error(target, exc) from None
     finally:
         conn.close()
 
