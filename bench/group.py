@@ -3,6 +3,7 @@ one after another into a throwaway server (tests/pgserver.py, durable: fsync on)
 estate timed (first publish of a name, and again — the nightly case) and the peak memory of publishing L.
 
     python bench/group.py [--runs 3] [--cache DIR] [--estates 100] [--mix L:3,M:18,S:79]
+    python bench/group.py --copies 42 --no-l      # M published once, then copied in SQL under 41 more names
 
 The estates are the generated S/M/L workbooks (bench/estates.py: 20,000 / 240,000 / 1,580,000 bills),
 published under many names with --estate: 3 L + 18 M + 79 S ≈ 10.6 million bills. `--cache` is a folder
@@ -10,6 +11,12 @@ already holding estate-S/M/L.xlsx (else they are generated into bench/out). Each
 `propcli publish` process (median of --runs, peak RSS), the read cache removed first ("cold": the night
 after the clerk saved the workbook in Excel) or kept ("warm").
 Targets: publish M ≤ 5 s; peak memory publishing L ≤ 500 MB.
+
+Then the group figures over every estate, each a new `propcli group …` process writing JSON: `group stats`
+of the last month billed (2025-12) as of 2026-01-20 and `group arrears` that day — targets ≤ 3 s each —
+and both half a year back (2025-06 as of 2025-07-20), where every payment of the half year since is one a
+past day sees differently. `--copies N` fills the database faster for these lines: M published once, then
+its rows copied under N − 1 more names in SQL (same data, as many bills as N publishes of M).
 """
 
 from __future__ import annotations
@@ -26,7 +33,13 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 BILLS = {"S": 19_812, "M": 238_872, "L": 1_580_000}  # about: what bench/estates.py generates
-TARGETS = [("publish M (cold)", 5.0, "s"), ("publish M (warm, again)", 5.0, "s"), ("publish L (cold)", 500, "MiB")]
+TARGETS = [("publish M (cold)", 5.0, "s"), ("publish M (warm, again)", 5.0, "s"), ("publish L (cold)", 500, "MiB"),
+           ("group stats 2025-12", 3.0, "s"), ("group arrears 2026-01-20", 3.0, "s")]
+# (line, arguments): the figures head office asks of every estate (bench/estates.py: data end 2025-12)
+QUERIES = [("group stats 2025-12", ("group", "stats", "--period", "2025-12", "--as-of", "2026-01-20")),
+           ("group arrears 2026-01-20", ("group", "arrears", "--as-of", "2026-01-20")),
+           ("group stats 2025-06 (half a year back)", ("group", "stats", "--period", "2025-06", "--as-of", "2025-07-20")),
+           ("group arrears 2025-07-20 (half a year back)", ("group", "arrears", "--as-of", "2025-07-20"))]
 
 
 def log(msg: str) -> None:
@@ -73,19 +86,44 @@ def populate(server, url: str, books: dict[str, Path], mix: list[tuple[str, int]
     return n, bills, time.perf_counter() - t0
 
 
+def copies(url: str, book: Path, n: int) -> tuple[int, int, float]:
+    """M published once as M001, then its rows copied in SQL under M002 … (every table a query reads)."""
+    import psycopg
+
+    from propcli.db import config, publish, tables
+    from propcli.store.workbook import Workbook
+
+    t0 = time.perf_counter()
+    with Workbook(book) as wb:
+        publish.publish(wb, config.Target(url, "bench"), "M001")
+    with psycopg.connect(url, autocommit=True) as conn:
+        for name in (tables.BILL_FACTS.name, tables.PAYMENT_PARTS.name, tables.SETTINGS.name):
+            cols = ", ".join(f'"{c}"' for c in tables.by_name()[name].names[1:])
+            conn.execute(f"insert into {tables.SCHEMA}.{name} (estate, {cols}) select 'M' || lpad(g::text, 3, '0'), "
+                         f"{cols} from {tables.SCHEMA}.{name}, generate_series(2, %s) g where estate = 'M001'", (n,))
+        conn.execute(f"insert into {tables.SCHEMA}.estates select 'M' || lpad(g::text, 3, '0'), workbook, "
+                     f"workbook_key || g, published_at, rows from {tables.SCHEMA}.estates, generate_series(2, %s) g "
+                     f"where estate = 'M001'", (n,))
+        conn.execute("vacuum analyze")  # what autovacuum does after a night of publishing
+        bills = conn.execute(f"select count(*) from {tables.SCHEMA}.bill_facts").fetchone()[0]
+    return n, bills, time.perf_counter() - t0
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--cache", type=Path, default=None, help="a folder holding estate-S/M/L.xlsx")
     ap.add_argument("--mix", default="L:3,M:18,S:79", help="how many estates of each size")
     ap.add_argument("--no-l", action="store_true", help="skip the L line (its memory)")
+    ap.add_argument("--copies", type=int, default=0, help="instead of --mix: M published once and copied in SQL")
     args = ap.parse_args()
     mix = [(p.split(":")[0].upper(), int(p.split(":")[1])) for p in args.mix.split(",") if p]
     from bench.run import OUT
     from tests import pgserver
 
     work = OUT / "group"
-    books = workbooks(args.cache, {s for s, _ in mix} | {"M"} | (set() if args.no_l else {"L"}), work)
+    sizes = set() if args.copies else {s for s, _ in mix}
+    books = workbooks(args.cache, sizes | {"M"} | (set() if args.no_l else {"L"}), work)
     server = pgserver.start(fast=False)
     try:
         url = server.create_database("bench")
@@ -98,9 +136,14 @@ def main() -> None:
         target = config.Target(url, "bench")
         with session.connect(target) as conn:
             session.upgrade(conn, target)
-        log(f"publishing {sum(c for _, c in mix)} estates ({args.mix}) into {target.shown} …")
-        n, bills, seconds = populate(server, url, books, mix)
-        results = [(f"publish {n} estates, one after another ({bills:,} bills)", (seconds, 0))]
+        if args.copies:
+            log(f"publishing M and copying it {args.copies - 1} times into {target.shown} …")
+            n, bills, seconds = copies(url, books["M"], args.copies)
+            results = [(f"publish M, copy it to {n} estates ({bills:,} bills)", (seconds, 0))]
+        else:
+            log(f"publishing {sum(c for _, c in mix)} estates ({args.mix}) into {target.shown} …")
+            n, bills, seconds = populate(server, url, books, mix)
+            results = [(f"publish {n} estates, one after another ({bills:,} bills)", (seconds, 0))]
         propcli = [sys.executable, "-m", "propcli", "-q"]
 
         def timed(cmd: list[str], runs: int, before=None) -> tuple[float, int]:  # type: ignore[no-untyped-def]
@@ -120,7 +163,8 @@ def main() -> None:
             estates, total = conn.execute("select count(*), sum((rows -> 'bills' ->> 'rows')::bigint) "
                                           "from propcli.estates").fetchone()
             size = conn.execute("select pg_size_pretty(pg_database_size(current_database()))").fetchone()[0]
-        # -- the group figures over all the estates (group stats / group arrears) are timed here too --
+        for task, asked in QUERIES:  # the group figures over every estate
+            results.append((task, timed([*propcli, *asked, "-o", str(work / f"{task.split()[1]}.json")], args.runs)))
     finally:
         server.stop()
     print(f"{'line':<62}{'s':>9}{'MiB':>7}")

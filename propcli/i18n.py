@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import os
 
-from .messages import (arrears, billing, charts, check, db, meters, monthend, notices, output, owners, payments,
+from .messages import (arrears, billing, charts, check, db, group, meters, monthend, notices, output, owners, payments,
                        service, stats, store, values)
 
 LANGS = ("zh", "en")
 
 AREAS = {m.__name__.rsplit(".", 1)[1]: m.MESSAGES for m in
          (store, values, owners, meters, billing, payments, arrears, check, output, service, notices, charts,
-          stats, monthend, db)}
+          stats, monthend, db, group)}
 
 
 def _merge(areas: dict[str, dict[str, tuple[str, str]]]) -> dict[str, tuple[str, str]]:

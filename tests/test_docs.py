@@ -120,7 +120,27 @@ def reports_reference(cli, sample) -> str:  # type: ignore[no-untyped-def]
             assert result.exit_code in (0, 3), (args, result.output)
             for report in seen:
                 parts.append(_describe(report, args))
+    for args, report in _group_reports():
+        parts.append(_describe(report, args))
     return "".join(parts)
+
+
+def _group_reports() -> list:  # type: ignore[type-arg]
+    """The group reports (they read the group database, not the workbook): built from one estate's figures,
+    since their sections and columns do not depend on the data."""
+    import datetime as dt
+
+    from propcli.db import figures as fig
+    from propcli.domain import kpi
+    from propcli.reports import group
+
+    day, none = dt.date(2026, 11, 23), fig.Ageing()
+    stats = fig.GroupStats("2026-10", day, dt.date(2026, 10, 31),
+                           [fig.EstateStats("阳光花园", None, kpi.total(()), kpi.DEFAULT_TARGET, none)],
+                           fig.EstateStats("", None, kpi.total(()), None, none), [])
+    arrears = fig.GroupArrears(day, [fig.EstateArrears("阳光花园", None, none)], fig.EstateArrears("", None, none), [])
+    return [(("group", "stats", "--period", "2026-10", "--as-of", "2026-11-23"), group.stats(stats, "zh")),
+            (("group", "arrears", "--as-of", "2026-11-23"), group.arrears(arrears, "zh"))]
 
 
 def _describe(report, args) -> str:  # type: ignore[no-untyped-def]

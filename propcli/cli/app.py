@@ -14,8 +14,8 @@ from typer.exceptions import TyperException
 from ..errors import Exit, PropcliError
 from ..i18n import LANGS, default_lang, tr
 from ..store import signals
-from . import (arrears, billing, bills, check, complaints, db, init, meters, monthend, notices, owners, payments, publish,
-               stats, undo, workorders)
+from . import (arrears, billing, bills, check, complaints, db, group, init, meters, monthend, notices, owners, payments,
+               publish, stats, undo, workorders)
 from .common import State, check_arguments, err_console, state
 
 _ARGS = "propcli.args"
@@ -108,6 +108,7 @@ app.command("month-end", help="月结：检查 → 导入读数 → 读数异常
                              "可中断后重跑，已完成的步骤不重做.")(monthend.month_end)
 app.command("publish", help="发布到集团数据库 (this workbook's registers as one estate, in one reconciled transaction).")(publish.publish)
 app.add_typer(db.app, name="db", help="集团数据库 (PostgreSQL: schema upgrade, status, roles).")
+app.add_typer(group.app, name="group", help="集团汇总 (figures over every estate published: collection rates, arrears by age).")
 app.add_typer(notices.app, name="notices", help="批量通知 (payment notices, reminders, demand letters, outages, receipts: PDF, HTML, SMS).")
 
 

@@ -9,11 +9,12 @@ FACTS: publish walks it, so a new derived table needs no change to publish.py.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from itertools import count
 
 from ..domain.billing import due_date
 from ..ops import stats
 from ..ops.ledger import due_days
-from ..ops.units import building_lookup
+from ..ops.units import building_lookup, former_owner, transfers
 from ..store import schema
 from ..store.workbook import Workbook
 from . import tables
@@ -21,36 +22,59 @@ from . import tables
 ZERO = stats.ZERO
 
 
+def _due(wb: Workbook) -> Callable[[object, object], object]:
+    """A bill's due day: its 应缴日期, or the 缴费期限 rule for its 账期 when blank (read once)."""
+    days: list[int] = []
+
+    def due_of(period: object, due: object) -> object:
+        if due is not None or period is None:
+            return due
+        if not days:
+            days.append(due_days(wb))
+        return due_date(str(period), days[0])
+
+    return due_of
+
+
 def bill_facts(wb: Workbook) -> Iterator[tuple]:
     """Every bill with a 金额 and a 账期: its building (as the reports file it), 已收, 减免 (what a waived
-    bill was not paid) and due day (应缴日期, or the 缴费期限 rule when blank)."""
+    bill was not paid), due day (应缴日期, or the 缴费期限 rule when blank), whether it is waived (状态 减免:
+    the arrears leave it out) and the day of the 过户 whose seller it stays with (`former_owner`, as the
+    arrears report files a former owner's debts; None: the present owner's)."""
     if not wb.has(schema.BILLS):
         return
     cols = wb.columns(schema.BILLS, ("bill_id", "unit_id", "period", "item", "amount", "paid", "status", "due_date"))
     building_of = building_lookup(wb)
-    days: int | None = None
+    sold = transfers(wb)
+    due_of = _due(wb)
     for bill, unit, period, item, amount, paid, status, due in zip(*cols.values()):
         if amount is None or period is None:
             continue
         paid = paid or ZERO
         waived = max(amount - paid, ZERO) if status == stats.WAIVED else ZERO
-        if due is None:
-            if days is None:
-                days = due_days(wb)
-            due = due_date(str(period), days)
         unit = str(unit) if unit is not None else None
+        former = former_owner(sold.get(unit, ()), str(period)) if unit in sold else None
         yield (str(bill), unit, building_of(unit) if unit else "", str(period), str(item or ""), amount, paid,
-               waived, due)
+               waived, due_of(period, due), status == stats.WAIVED, former[0] if former else None)
 
 
 def payment_parts(wb: Workbook) -> Iterator[tuple]:
     """The 分配 of every payment split as the statistics split it (`ops.stats.payment_parts`), each part
-    numbered within its payment (收据号 + part_no is the key)."""
+    numbered within its payment (收据号 + part_no is the key), with the 账期 and due day of the bill it
+    names (as `ops.stats.Ledger` finds a target: the last bill of that 账单号), None for 预存 or a blank 分配:
+    the group's SQL then picks the payments into some bills without looking every bill up."""
+    cols = (wb.columns(schema.BILLS, ("bill_id", "period", "due_date")) if wb.has(schema.BILLS)
+            else {"bill_id": [], "period": [], "due_date": []})
+    index = dict(zip(cols["bill_id"], count()))
+    periods, dues, due_of = cols["period"], cols["due_date"], _due(wb)
     receipt, n = None, 0
     for part in stats.payment_parts(wb):
         n = n + 1 if part.receipt == receipt else 1
         receipt = part.receipt
-        yield (part[0], n, *part[1:])
+        i = index.get(part.target)
+        period = periods[i] if i is not None else None
+        yield (part[0], n, *part[1:], None if period is None else str(period),
+               None if i is None else due_of(period, dues[i]))
 
 
 FACTS: dict[str, Callable[[Workbook], Iterable[tuple]]] = {

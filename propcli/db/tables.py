@@ -10,7 +10,7 @@ The DDL is plain SQL generated from these declarations: `propcli db upgrade --sq
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..store import schema
 from ..store.schema import Kind
@@ -80,16 +80,25 @@ SETTINGS = Table("settings", (("key", KEY_TEXT + " not null"), ("value", "text")
 
 # Derived tables: what the workbook commands compute from the registers, filled by publish (`facts.py`)
 # so that the group's SQL never re-parses a cell.
-BILL_FACTS = Table("bill_facts", (
+BILL_FACTS_1 = Table("bill_facts", (
     ("bill_id", KEY_TEXT + " not null"), ("unit_id", KEY_TEXT), ("building", "text"), ("period", KEY_TEXT),
     ("item", "text"),
     ("amount", "numeric(14,2)"), ("paid", "numeric(14,2)"), ("waived", "numeric(14,2)"), ("due", "date"),
 ), ("bill_id",), (("period",),))
-PAYMENT_PARTS = Table("payment_parts", (
+# Migration 2 adds what the arrears report needs of a bill: whether its 状态 is 减免 (such a bill is left
+# out of the arrears whatever was paid on it) and the day of the 过户 whose seller it stays with (a former
+# owner is a debtor of their own: `ops.units.former_owner`); null = the present owner.
+BILL_FACTS = replace(BILL_FACTS_1, columns=(*BILL_FACTS_1.columns, ("waived_bill", "boolean"), ("former_on", "date")))
+PAYMENT_PARTS_1 = Table("payment_parts", (
     ("receipt_no", KEY_TEXT + " not null"), ("part_no", "integer not null"), ("unit_id", KEY_TEXT),
     ("paid_on", "date"), ("voided", "boolean"), ("void_day", "date"), ("method", "text"), ("target", KEY_TEXT),
     ("amount", "numeric(14,2)"), ("payment", "numeric(14,2)"),
 ), ("receipt_no", "part_no"), (("target",),))  # part_no: the part's place in its payment's 分配, from 1
+
+# Migration 2 adds the 账期 and due day of the bill a part names (null: 预存, a blank 分配, no such bill):
+# the group figures pick the payments into the bills of a period, or overdue on a day, by them.
+PAYMENT_PARTS = replace(PAYMENT_PARTS_1, columns=(*PAYMENT_PARTS_1.columns, ("target_period", KEY_TEXT),
+                                                  ("target_due", "date")))
 
 DERIVED: tuple[Table, ...] = (BILL_FACTS, PAYMENT_PARTS)  # each filled by the function of facts.FACTS
 
@@ -143,7 +152,7 @@ class Migration:
 
 
 def _first() -> str:
-    tables = (*REGISTERS, SETTINGS, BILL_FACTS, PAYMENT_PARTS)  # migration 1's, whatever later ones add
+    tables = (*REGISTERS, SETTINGS, BILL_FACTS_1, PAYMENT_PARTS_1)  # migration 1's, whatever later ones add
     parts = [
         ESTATES_SQL, ACCESS_SQL,
         f"grant select on {SCHEMA}.access to public;",
@@ -155,8 +164,55 @@ def _first() -> str:
     return "\n\n".join(parts)
 
 
+# what the group figures read of a payment part received after a day (held by the indexes on paid_on)
+RECENT = "estate, target, target_period, target_due, paid_on, voided, void_day, amount"
+
+
+def _second() -> str:
+    """The group figures (`propcli.db.figures`): the bill facts the arrears need, the bill each payment part
+    names (its 账期 and due day), the overdue month of a debt as SQL, and the indexes the queries over
+    every estate use (timed in bench/group.py):
+    - bill_facts_open: the bills not paid in full now (金额 ≠ 已收, not waived), the few the arrears and
+      期初欠费 start from (with those a later payment changed), holding what is read of them: an index-only
+      scan instead of a pass over every bill; the statistics on 金额 ≠ 已收 tell the planner how few;
+    - payment_parts_paid_on: the payments after a day, over every estate at once (they make a bill's 已收
+      on a past day differ from today's) — by day first, unlike the others: the query spans all estates —
+      holding what the figures read of them (index-only);
+    - payment_parts_voided: the voided receipts, the other such payments, likewise."""
+    added = [(new, c, t) for old, new in ((BILL_FACTS_1, BILL_FACTS), (PAYMENT_PARTS_1, PAYMENT_PARTS))
+             for c, t in new.columns[len(old.columns):]]
+    return "\n".join((
+        *(f'alter table {table.qualified} add column "{c}" {t};' for table, c, t in added),
+        f"create index bill_facts_open on {BILL_FACTS.qualified} (estate, due) include (bill_id, unit_id, former_on, "
+        f"period, amount, paid) where amount <> paid and not waived_bill;",
+        f"create statistics {SCHEMA}.bill_facts_open_share on ((amount <> paid)) from {BILL_FACTS.qualified};",
+        f"create index payment_parts_paid_on on {PAYMENT_PARTS.qualified} (paid_on) include ({RECENT});",
+        f"create index payment_parts_voided on {PAYMENT_PARTS.qualified} (paid_on) include ({RECENT}) where voided;",
+        MONTHS_OVERDUE_SQL,
+    ))
+
+
+# `domain.arrears.months_overdue` in SQL: 0 while not overdue, else the smallest n ≥ 1 with due + n months
+# (clamped to the month's end, as add_months does) on or after the day — the difference of the months, plus
+# one when the due day (or the month's last day, if shorter) of the day's month is before the day. One
+# expression without FROM, so that PostgreSQL inlines it into a query over half a million debts.
+# tests/test_group.py checks it against the Python rule over every third day of four years and month ends.
+MONTHS_OVERDUE_SQL = f"""create function {SCHEMA}.months_overdue(due date, as_of date) returns integer
+language sql immutable parallel safe as $$
+    select case when as_of <= due then 0
+                else (extract(year from as_of)::integer - extract(year from due)::integer) * 12
+                     + extract(month from as_of)::integer - extract(month from due)::integer
+                     + (extract(day from as_of)::integer > least(extract(day from due)::integer, extract(day from
+                         ((as_of - extract(day from as_of)::integer + 1) + interval '1 month')::date - 1)::integer))::integer
+           end
+$$;
+grant execute on function {SCHEMA}.months_overdue(date, date) to public;"""
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "registers, settings, bill_facts, payment_parts, estates, access; row-level security", _first),
+    Migration(2, "group figures: bill_facts waived_bill and former_on, months_overdue(), indexes for the "
+                 "queries over every estate", _second),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -393,11 +393,16 @@ class Ledger:
 # -- the month's statistics ---------------------------------------------------------------------------
 
 
-def monthly(wb: Workbook, period: str, as_of: dt.date, *, building: str | None = None) -> Stats:
-    """Every figure of the month report (see the module's docstring for what is read)."""
+def check_as_of(period: str, as_of: dt.date) -> None:
+    """A month is judged as of a day on or after its first (`group stats` asks the same)."""
     if as_of < first_day(period):
         raise DataError("stats.as_of_early", Location(column="--as-of"), value=as_of.isoformat(), period=period,
                         start=first_day(period).isoformat())
+
+
+def monthly(wb: Workbook, period: str, as_of: dt.date, *, building: str | None = None) -> Stats:
+    """Every figure of the month report (see the module's docstring for what is read)."""
+    check_as_of(period, as_of)
     wb.prefetch(schema.OWNERS, schema.BILLS, schema.PAYMENTS, schema.REMINDERS, schema.TRANSFERS,
                 schema.WORK_ORDERS, schema.COMPLAINTS)
     goal = target(wb)

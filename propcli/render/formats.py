@@ -108,11 +108,13 @@ def to_csv(report: Report, opts: Options) -> str:
 
 def for_renderer(report: Report, renderer: Renderer) -> Report:
     """The report as `renderer` shows it: drill-down sections only where they get a sheet of their own,
-    columns meant for tools (`Column.json_only`) only in JSON."""
+    columns meant for tools (`Column.json_only`) only in JSON — and a section made of such columns only
+    (the top-level keys of a group report) only there."""
     sections = [s for s in report.sections if renderer.details or not s.detail]
     if renderer.name != "json":
         sections = [replace(s, columns=[c for c in s.columns if not c.json_only])
-                    if any(c.json_only for c in s.columns) else s for s in sections]
+                    if any(c.json_only for c in s.columns) else s for s in sections
+                    if not s.columns or not all(c.json_only for c in s.columns)]
     return replace(report, sections=sections)
 
 

@@ -35,6 +35,10 @@ FEE_COLUMNS = [
     col("prepaid_received", "预收", "prepaid received", Kind.MONEY),
     col("prepaid_balance", "预存余额", "prepaid balance", Kind.MONEY),
 ]
+# after the fee figures: the target and the arrears at the period's end (the arrears report's, that day)
+END_COLUMNS = [col("target", "收费率目标", "target", Kind.PERCENT), col("arrears_end_day", "期末日", "period end", Kind.DATE),
+               col("arrears_at_end", "期末欠费", "arrears at end", Kind.MONEY),
+               col("debtors_at_end", "期末欠费户数", "debtors at end", Kind.COUNT)]
 KPIS = {"collection_rate": ("收费率", "collection rate"), "household_rate": ("户收费率", "household rate"),
         "recovery_rate": ("清缴率", "recovery rate")}
 
@@ -71,8 +75,13 @@ def _label(lang: str, zh: str, en: str) -> str:
     return zh if lang == "zh" else en
 
 
-def _bucket_key(label: str) -> str:
+def bucket_key(label: str) -> str:
+    """The key of an ageing bucket's column (`1–3` → m1_3, `>36` → mover36)."""
     return "m" + label.replace("–", "_").replace(">", "over")
+
+
+# what was owed by ageing bucket (each bill by its own age), one column each
+AGE_COLUMNS = [col(bucket_key(label), f"{label}月", f"{label} months", Kind.MONEY) for _, _, label in BUCKETS]
 
 
 # -- the report ------------------------------------------------------------------------------------
@@ -88,9 +97,7 @@ def monthly(st: ops.Stats, estate: dict[str, str], lang: str, details: bool = Tr
                "arrears_end_day": end}
     summary_columns = [
         col("period", "账期", "period", Kind.ID), col("as_of", "计算日期", "as of", Kind.DATE),
-        col("building", "楼栋", "building", Kind.ID), *FEE_COLUMNS, col("target", "收费率目标", "target", Kind.PERCENT),
-        col("arrears_end_day", "期末日", "period end", Kind.DATE),
-        col("arrears_at_end", "期末欠费", "arrears at end", Kind.MONEY), col("debtors_at_end", "期末欠费户数", "debtors at end", Kind.COUNT)]
+        col("building", "楼栋", "building", Kind.ID), *FEE_COLUMNS, *END_COLUMNS]
     compare = [({"row": _label(lang, "本月", "this month"), "key": "month", "period": st.period, "as_of": st.as_of},
                 st.month.figures, True),
                ({"row": _label(lang, "上月（环比）", "previous month"), "key": "previous_month",
@@ -134,7 +141,7 @@ def monthly(st: ops.Stats, estate: dict[str, str], lang: str, details: bool = Tr
         Chart("by_building", "各楼栋应收与实收", "billed and collected by building", "by_building", "name",
               ("billed", "collected"), ChartKind.BAR),
         Chart("ageing", "期末欠费账龄（按楼栋）", "arrears by age at the period's end", "ageing", "building",
-              tuple(_bucket_key(label) for _, _, label in BUCKETS), ChartKind.STACKED),
+              tuple(bucket_key(label) for _, _, label in BUCKETS), ChartKind.STACKED),
         Chart("categories", "报修类别", "work orders by category", "categories", "category", ("reported",),
               ChartKind.BAR),
     ]
@@ -180,18 +187,16 @@ def _ageing(st: ops.Stats) -> Section:
     rows: dict[str, dict[str, object]] = {}
     for d in st.debts.debtors:
         row = rows.setdefault(d.building or NONE, {"building": d.building or NONE, "total": ZERO,
-                                                   **{_bucket_key(b): ZERO for b in labels}})
+                                                   **{bucket_key(b): ZERO for b in labels}})
         for debt in d.debts:
-            row[_bucket_key(debt.bucket)] += debt.outstanding  # type: ignore[operator]
+            row[bucket_key(debt.bucket)] += debt.outstanding  # type: ignore[operator]
             row["total"] += debt.outstanding  # type: ignore[operator]
-    total = {_bucket_key(b): owed for b, _, owed in st.debts.by_bucket()}
+    total = {bucket_key(b): owed for b, _, owed in st.debts.by_bucket()}
     total["total"] = st.debts.total
     from ..domain.people import unit_sort_key
 
     return Section("ageing", "期末欠费账龄", "arrears by age at the period's end",
-                   [col("building", "楼栋", "building", Kind.ID),
-                    *(col(_bucket_key(b), f"{b}月", f"{b} months", Kind.MONEY) for b in labels),
-                    col("total", "合计", "total", Kind.MONEY)],
+                   [col("building", "楼栋", "building", Kind.ID), *AGE_COLUMNS, col("total", "合计", "total", Kind.MONEY)],
                    [rows[b] for b in sorted(rows, key=unit_sort_key)], total)
 
 
