@@ -89,6 +89,10 @@ def test_a_few_wide_rows_are_turned_on_their_side() -> None:
     assert lines[1].split() == ["本月", "上月"]
     assert lines[3].split() == ["金额0", "123456.78", "0.00"] and lines[-1].split() == ["金额11", "123456.78", "11.00"]
     assert max(len(line) for line in lines) <= 60 and "── 1/" not in text
+    # a title wider than the turned table (26 cells) stays on one line: 44 cells of a 60-cell terminal
+    title = "全公司 2026-10 月度收费统计（截至 2026-11-23，100 个小区）"
+    titled = to_text(Report("t", title, [Section("s", "比较", "compared", columns, rows)]), Options("zh", 60))
+    assert titled.splitlines()[0] == title and titled.splitlines()[1].split() == ["本月", "上月"]
     seven = [dict(rows[0], row=f"第{n}行") for n in range(7)]  # seven rows stay one block per row
     assert "── 1/7" in to_text(Report("t", "", [Section("s", "比较", "compared", columns, seven)]), Options("zh", 60))
 

@@ -137,14 +137,14 @@ def _across(section: Section, columns: list[Column], cells: list[list[str]], lan
     widths = [max(_width(head), *(_width(v) for v in row[1:])) for head, row in zip(heads, cells)]
     if max(map(cell_len, labels)) + sum(2 + w for w in widths) > width:
         return None
-    table = Table(title=title or None, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD,
-                  padding=(0, 1, 0, 0), show_edge=False, pad_edge=False)
+    table = Table(header_style="bold", box=box.SIMPLE_HEAD, padding=(0, 1, 0, 0), show_edge=False, pad_edge=False)
     table.add_column(columns[0].label(lang), no_wrap=True)
     for head, w in zip(heads, widths):
         table.add_column(head, justify="right", no_wrap=True, min_width=w)
     for n, name in enumerate(labels, start=1):
         table.add_row(name, *(row[n] for row in cells))
-    return table
+    # the title on a line of its own: a table's title would wrap at the turned table's narrow width
+    return Group(Text(title, style="bold"), table) if title else table
 
 
 def _blocks(section: Section, columns: list[Column], cells: list[list[str]], lang: str, title: str,
