@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -165,12 +166,16 @@ def main() -> None:
             size = conn.execute("select pg_size_pretty(pg_database_size(current_database()))").fetchone()[0]
         for task, asked in QUERIES:  # the group figures over every estate
             results.append((task, timed([*propcli, *asked, "-o", str(work / f"{task.split()[1]}.json")], args.runs)))
+        table = subprocess.run([*propcli, *QUERIES[0][1]], capture_output=True, text=True,  # what head office sees
+                               env={**os.environ, "COLUMNS": "120"}).stdout.splitlines()
     finally:
         server.stop()
     print(f"{'line':<62}{'s':>9}{'MiB':>7}")
     for task, (s, mib) in results:
         print(f"{task:<62}{s:>9.2f}{mib or '':>7}")
     print(f"\nthe database: {estates} estates, {total:,} bills, {size}")
+    print(f"\n$ propcli {' '.join(QUERIES[0][1])}   (the first lines)")
+    print("\n".join(table[:14]))
     print("\ntargets (issue 16):")
     got = dict(results)
     for task, limit, unit in TARGETS:
