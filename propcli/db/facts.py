@@ -11,29 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from itertools import count
 
-from ..domain.billing import due_date
 from ..ops import stats
-from ..ops.ledger import due_days
+from ..ops.ledger import bill_due
 from ..ops.units import building_lookup, former_owner, transfers
 from ..store import schema
 from ..store.workbook import Workbook
 from . import tables
 
 ZERO = stats.ZERO
-
-
-def _due(wb: Workbook) -> Callable[[object, object], object]:
-    """A bill's due day: its 应缴日期, or the 缴费期限 rule for its 账期 when blank (read once)."""
-    days: list[int] = []
-
-    def due_of(period: object, due: object) -> object:
-        if due is not None or period is None:
-            return due
-        if not days:
-            days.append(due_days(wb))
-        return due_date(str(period), days[0])
-
-    return due_of
 
 
 def bill_facts(wb: Workbook) -> Iterator[tuple]:
@@ -46,7 +31,7 @@ def bill_facts(wb: Workbook) -> Iterator[tuple]:
     cols = wb.columns(schema.BILLS, ("bill_id", "unit_id", "period", "item", "amount", "paid", "status", "due_date"))
     building_of = building_lookup(wb)
     sold = transfers(wb)
-    due_of = _due(wb)
+    due_of = bill_due(wb)
     for bill, unit, period, item, amount, paid, status, due in zip(*cols.values()):
         if amount is None or period is None:
             continue
@@ -66,7 +51,7 @@ def payment_parts(wb: Workbook) -> Iterator[tuple]:
     cols = (wb.columns(schema.BILLS, ("bill_id", "period", "due_date")) if wb.has(schema.BILLS)
             else {"bill_id": [], "period": [], "due_date": []})
     index = dict(zip(cols["bill_id"], count()))
-    periods, dues, due_of = cols["period"], cols["due_date"], _due(wb)
+    periods, dues, due_of = cols["period"], cols["due_date"], bill_due(wb)
     receipt, n = None, 0
     for part in stats.payment_parts(wb):
         n = n + 1 if part.receipt == receipt else 1

@@ -18,14 +18,13 @@ from itertools import compress, count, repeat
 
 from ..domain import arrears as rules
 from ..domain.allocation import PREPAID, allocation_pairs
-from ..domain.billing import due_date
 from ..domain.dunning import Contact, Plan, Step, check_ladder, parse_step, plan
 from ..domain.people import building_name, unit_sort_key
 from ..errors import DataError, Location, located
 from ..store import schema
 from ..store.normalize import ValueProblem, to_date, to_identifier
 from ..store.workbook import ROW_NUMBER, Workbook, current_operator
-from .ledger import days_setting, due_days, rounding, setting_location
+from .ledger import bill_due, days_setting, rounding, setting_location
 from .bills import NONE
 from .policy import PolicyRead, read_policy
 from .policy import init_policy as init_sheet
@@ -279,7 +278,7 @@ def _owed(wb: Workbook, as_of: dt.date, later: dict[str, Decimal], *, in_buildin
     look.update(compress(count(), map(operator.is_, amounts, repeat(None))))  # a bill without 金额 is named
     if later:
         look.update(compress(count(), map(later.__contains__, map(str, bill_ids))))
-    days = None
+    due_of = bill_due(wb)
     out = []
     for i in sorted(look):
         bill_id, unit, period, item, amount, paid, status, due, number = (
@@ -298,12 +297,9 @@ def _owed(wb: Workbook, as_of: dt.date, later: dict[str, Decimal], *, in_buildin
         unit = str(unit)
         if (in_building is not None and not in_building(unit)) or (items is not None and str(item) not in items):
             continue
-        if due is None:
-            if period is None:
-                raise DataError("arrears.bill_due", _location(wb, schema.BILLS, number, "due_date"))
-            if days is None:
-                days = due_days(wb)
-            due = due_date(str(period), days)
+        if due is None and period is None:
+            raise DataError("arrears.bill_due", _location(wb, schema.BILLS, number, "due_date"))
+        due = due_of(period, due)
         if due >= as_of:
             continue
         out.append((unit, str(bill_id or ""), str(period or ""), str(item or ""), amount.quantize(CENT),

@@ -3,9 +3,11 @@ read from a workbook with every bad cell reported by sheet, row, column and valu
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 
-from ..domain.billing import Rate, RateError, Unit, parse_rate
+from ..domain.billing import Rate, RateError, Unit, due_date, parse_rate
 from ..domain.money import Rounding, parse_rounding
 from ..domain.readings import Reading, ReadingError, Usage, parse_mark, usages
 from ..errors import DataError, Location, located
@@ -116,6 +118,21 @@ def days_setting(wb: Workbook, key: str, error: str = "setting.days") -> int:
 
 def due_days(wb: Workbook) -> int:
     return days_setting(wb, "due_days", "setting.due_days")
+
+
+def bill_due(wb: Workbook) -> Callable[[object, object], dt.date | None]:
+    """A bill's due day from its 账期 and 应缴日期 cells: the 应缴日期, or when blank the 缴费期限 rule for its
+    账期 (`domain.billing.due_date`; the setting read once, only if a bill needs it); None with neither."""
+    days: list[int] = []
+
+    def due_of(period: object, due: object) -> dt.date | None:
+        if due is not None or period is None:
+            return due  # type: ignore[return-value]
+        if not days:
+            days.append(due_days(wb))
+        return due_date(str(period), days[0])
+
+    return due_of
 
 
 def setting_row(wb: Workbook, key: str) -> tuple[Table, str, Row | None]:

@@ -29,7 +29,7 @@ from typing import NamedTuple
 
 from ..domain import kpi
 from ..domain.allocation import PREPAID, allocation_pairs
-from ..domain.billing import due_date, first_day, last_day
+from ..domain.billing import first_day, last_day
 from ..domain.people import building_name, unit_sort_key
 from ..errors import DataError, Location
 from ..reports import figures as service_figures
@@ -37,7 +37,7 @@ from ..store import schema
 from ..store.workbook import ROW_NUMBER, Workbook
 from . import arrears, service
 from .bills import NONE
-from .ledger import due_days, setting_location
+from .ledger import bill_due, setting_location
 from .payments import allocations_at
 from .units import building_lookup
 
@@ -187,7 +187,7 @@ class Ledger:
         for i, p in enumerate(cols["period"]):
             if p is not None:
                 self.by_period.setdefault(p, []).append(i)
-        self._days: int | None = None
+        self._due = bill_due(wb)
         self._bills: dict[str, Bills] = {}
         self._unpaid: set[int] | None = None  # bills whose 已收 is not their 金额 now
         self.parts = self._parts(since)
@@ -230,12 +230,7 @@ class Ledger:
         return paid
 
     def due(self, i: int) -> dt.date | None:
-        due = self.cols["due_date"][i]
-        if due is None and self.cols["period"][i] is not None:
-            if self._days is None:
-                self._days = due_days(self.wb)
-            due = due_date(str(self.cols["period"][i]), self._days)
-        return due
+        return self._due(self.cols["period"][i], self.cols["due_date"][i])
 
     def unit(self, i: int) -> str:
         return str(self.cols["unit_id"][i] or "")
