@@ -36,7 +36,7 @@ def upgrade(
         typer.echo(tables.script(since), nl=False)
         return
     target = target_of(st)
-    with session.connect(target) as conn:
+    with session.connected(target, current=False) as conn:
         before, after = session.upgrade(conn, target)
     if before == after:
         say(st, st.t("db.current", db=target.shown, version=after))
@@ -48,7 +48,7 @@ def upgrade(
 def status(ctx: typer.Context) -> None:
     st = state(ctx)
     target = target_of(st)
-    with session.connect(target) as conn:
+    with session.connected(target, current=False) as conn:
         found = session.status(conn)
         estates = access.published(conn) if found.version else []
     typer.echo(st.t("db.status", db=target.shown, source=target.source, version=found.version, latest=tables.LATEST))
@@ -78,8 +78,7 @@ def grant(
         raise UsageError("db.grant_office_estate")
     target = target_of(st)
     role = clerk or head_office or ""
-    with session.connect(target) as conn:
-        session.require_current(conn, target)
+    with session.connected(target) as conn:
         changed = access.grant(conn, target, role, estate if clerk else None, revoke=revoke)
     said = {(False, False): "db.granted", (False, True): "db.granted_office", (True, False): "db.revoked",
             (True, True): "db.revoked_office"}[(revoke, head_office is not None)]

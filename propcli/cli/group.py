@@ -5,8 +5,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -14,7 +13,6 @@ import psycopg
 import typer
 
 from ..db import figures, session
-from ..db.config import Target
 from ..ops.stats import check_as_of
 from ..reports import group as reports
 from .common import FormatOpt, OutputOpt, State, as_of_day, choose_format, emit, parse_period, say, state
@@ -27,25 +25,11 @@ AsOf = Annotated[str | None, typer.Option("--as-of", help="计算日期 YYYY-MM-
 T = TypeVar("T")
 
 
-@contextmanager
-def _connected(target: Target) -> Iterator[psycopg.Connection]:
-    """A connection to a database at this propcli's schema version (an older one is refused, saying to
-    run `propcli db upgrade`); a server lost half-way is said like one never reached."""
-    conn = session.connect(target)
-    try:
-        session.require_current(conn, target)
-        yield conn
-    except psycopg.OperationalError as exc:
-        raise session.connect_error(target, exc) from None
-    finally:
-        conn.close()
-
-
 def _figures(st: State, output: Path | None, fmt: str | None, compute: Callable[[psycopg.Connection], T]) -> T:
     """The format checked before connecting (a bad one is a usage error, nothing done), then the figures."""
     choose_format(output, fmt)
     target = target_of(st)
-    with _connected(target) as conn:
+    with session.connected(target) as conn:
         return compute(conn)
 
 

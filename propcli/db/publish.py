@@ -89,30 +89,25 @@ def workbook_key(wb: Workbook) -> str:
 
 def publish(wb: Workbook, target: Target, estate: str, *, replace: bool = False) -> Published:
     key = workbook_key(wb)
-    conn = session.connect(target)
-    try:
-        session.require_current(conn, target)
-        with conn.transaction():
-            _lock(conn, estate)
-            before = _owner(conn, estate)
-            if before is not None and before[1] != key and not replace:
-                raise DataError("publish.name_taken", estate=estate, other=before[0], when=before[2],
-                                workbook=wb.name)
-            tallies = _load(conn, wb, estate)
-            _reconcile(conn, estate, tallies)
-            rows = json.dumps({k: t.as_json() for k, t in tallies.items()}, ensure_ascii=False)
-            conn.execute(f"insert into {tables.SCHEMA}.estates (estate, workbook, workbook_key, published_at, rows) "
-                         f"values (%s, %s, %s, now(), %s) on conflict (estate) do update set workbook = "
-                         f"excluded.workbook, workbook_key = excluded.workbook_key, published_at = now(), "
-                         f"rows = excluded.rows", (estate, wb.name, key, rows))
-    except pgerrors.InsufficientPrivilege:
-        raise DataError("publish.denied", estate=estate, db=target.shown) from None
-    except pgerrors.LockNotAvailable:
-        raise WorkbookBusy("publish.busy", estate=estate, db=target.shown) from None
-    except psycopg.OperationalError as exc:
-        raise session.connect_error(target, exc) from None
-    finally:
-        conn.close()
+    with session.connected(target) as conn:  # its server lost half-way: said as one never reached
+        try:
+            with conn.transaction():
+                _lock(conn, estate)
+                before = _owner(conn, estate)
+                if before is not None and before[1] != key and not replace:
+                    raise DataError("publish.name_taken", estate=estate, other=before[0], when=before[2],
+                                    workbook=wb.name)
+                tallies = _load(conn, wb, estate)
+                _reconcile(conn, estate, tallies)
+                rows = json.dumps({k: t.as_json() for k, t in tallies.items()}, ensure_ascii=False)
+                conn.execute(f"insert into {tables.SCHEMA}.estates (estate, workbook, workbook_key, published_at, "
+                             f"rows) values (%s, %s, %s, now(), %s) on conflict (estate) do update set workbook = "
+                             f"excluded.workbook, workbook_key = excluded.workbook_key, published_at = now(), "
+                             f"rows = excluded.rows", (estate, wb.name, key, rows))
+        except pgerrors.InsufficientPrivilege:
+            raise DataError("publish.denied", estate=estate, db=target.shown) from None
+        except pgerrors.LockNotAvailable:
+            raise WorkbookBusy("publish.busy", estate=estate, db=target.shown) from None
     replaced = before[0] if before is not None and before[1] != key else None
     return Published(estate, tallies, replaced, before is None)
 

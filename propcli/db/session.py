@@ -3,6 +3,8 @@ network or the password becomes a message that says which database (never its pa
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import psycopg
@@ -23,6 +25,22 @@ def connect(target: Target) -> psycopg.Connection:
                                connect_timeout=_timeout())
     except psycopg.OperationalError as exc:
         raise connect_error(target, exc) from None
+
+
+@contextmanager
+def connected(target: Target, *, current: bool = True) -> Iterator[psycopg.Connection]:
+    """A connection for one command, closed after it; with `current`, to a database at this propcli's
+    schema version (an older one is refused, saying to run `propcli db upgrade`). A server lost half-way
+    is said like one never reached."""
+    conn = connect(target)
+    try:
+        if current:
+            require_current(conn, target)
+        yield conn
+    except psycopg.OperationalError as exc:
+        raise connect_error(target, exc) from None
+    finally:
+        conn.close()
 
 
 def _timeout() -> int:
