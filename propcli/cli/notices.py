@@ -128,8 +128,7 @@ def render_(
             record_ops.record(wb, batch_no, dt.datetime.now(), issues)
             if log:
                 channel = "短信" if target == "sms" else ("催缴函" if kind == "demand" else "书面通知")
-                n = record_ops.log_contacts(wb, [i.unit_id for i in issues], channel, issued_on,
-                                            f"已发{ops.TITLES[kind]}（批次 {batch_no}）")
+                n = run.log_contacts([i.unit_id for i in issues], channel, issued_on)
                 say(st, st.t("out.notice_logged", count=n, channel=channel))
             wb.commit(f"notices render {kind} {batch.ref_period} {batch_no}")
         except BaseException:

@@ -5,6 +5,7 @@ the same way and never twice."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from collections.abc import Callable
@@ -92,6 +93,12 @@ class Issuing:
         else:
             self.batch.notices = [n for _, n in fresh]
         return len(fresh), skipped
+
+    def log_contacts(self, units: list[str], channel: str, day: dt.date) -> int:
+        """The units this run issued to, logged in 催缴记录 (the dunning ladder's next step then counts from
+        this one); how many rows were written."""
+        note = f"已发{TITLES[self.batch.kind]}（批次 {self.batch_no}）"
+        return record_ops.log_contacts(self.wb, units, channel, day, note)
 
     def render(self, files: Files, split: bool = False,
                tick: Callable[[int], None] = lambda done: None) -> list[record_ops.Issue]:

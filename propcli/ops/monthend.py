@@ -93,6 +93,11 @@ class Stopped(Exception):
         self.outcome = outcome
 
 
+def put(target: Path, data: str | bytes) -> None:
+    """A file of the folder written whole or not at all (a temporary file beside it, renamed into place)."""
+    os.replace(write_beside(target, data.encode("utf-8") if isinstance(data, str) else data), target)
+
+
 # -- the manifest ----------------------------------------------------------------------------------
 
 
@@ -133,8 +138,7 @@ class Manifest:
             self.steps.pop(s, None)
 
     def save(self) -> None:
-        text = json.dumps(self.data, ensure_ascii=False, indent=1, default=str)
-        os.replace(write_beside(self.path, text.encode("utf-8")), self.path)
+        put(self.path, json.dumps(self.data, ensure_ascii=False, indent=1, default=str))
 
     def figures(self) -> dict[str, object]:
         out: dict[str, object] = {}
@@ -206,8 +210,7 @@ class Run:
         return result.written
 
     def _write(self, name: str, data: str | bytes) -> str:
-        target = self.o.folder / name
-        os.replace(write_beside(target, data.encode("utf-8") if isinstance(data, str) else data), target)
+        put(self.o.folder / name, data)
         return name
 
     def _report(self, name: str, report: Report) -> str:
@@ -329,7 +332,7 @@ class Run:
                     if a.step.channel in LETTERS:
                         units.setdefault(a.step.channel, []).append(d.unit)
         batch_no, estate, day = issued.batch_id(wb, o.as_of), estate_of(wb), o.as_of.isoformat()
-        runs, logs = [], []
+        runs, logged_as = [], []
         for channel, (kind, target, logged) in LETTERS.items():
             if not units.get(channel):
                 continue
@@ -337,15 +340,15 @@ class Run:
                                        batch_no, lang=o.lang, rep=rep)
             name = {"reminder": "催缴通知", "demand": "催缴函"}[kind] + ("短信" if target == "sms" else "")
             runs.append(self._issuing(batch, batch_no, target, f"{name}-{day}.{'csv' if target == 'sms' else 'pdf'}"))
-            logs.append((logged, notice_ops.TITLES[kind]))
+            logged_as.append(logged)
         counts = [r.choose() for r in runs]
         issues = self._issue(runs, counts)
         figures: dict[str, object] = {"logged": 0}
-        for run, (fresh, _), (channel, title) in zip(runs, counts, logs):
+        for run, (fresh, _), channel in zip(runs, counts, logged_as):
             if fresh:
                 who = ([n.unit_id for _, n in run.batch.recipients] if run.target == "sms"
                        else [n.unit_id for n in run.batch.notices])
-                figures["logged"] += issued.log_contacts(wb, who, channel, o.as_of, f"已发{title}（批次 {batch_no}）")
+                figures["logged"] += run.log_contacts(who, channel, o.as_of)
         faults.point("month-end.dunning")
         issued.record(wb, batch_no, dt.datetime.now(), issues)
         self._commit("dunning")
