@@ -97,6 +97,21 @@ def test_a_few_wide_rows_are_turned_on_their_side() -> None:
     assert "── 1/7" in to_text(Report("t", "", [Section("s", "比较", "compared", columns, seven)]), Options("zh", 60))
 
 
+def test_xlsx_sheet_names_are_ones_excel_takes(tmp_path) -> None:
+    import openpyxl
+
+    from propcli.reports.model import Kind, Report, Section, col
+    from propcli.render.formats import Options, to_xlsx
+
+    # Excel refuses []:*?/\ in a sheet name, more than 31 characters, an apostrophe at either end
+    columns = [col("n", "数", "n", Kind.COUNT)]
+    titles = ["collection rate: the bills", "a/b [c]*?\\", "'quoted'", "x" * 40]
+    report = Report("t", "", [Section(f"s{i}", t, t, columns, [{"n": i}]) for i, t in enumerate(titles)])
+    (tmp_path / "t.xlsx").write_bytes(to_xlsx(report, Options("en", None)))
+    assert openpyxl.load_workbook(tmp_path / "t.xlsx").sheetnames == [
+        "collection rate- the bills", "a-b -c----", "quoted", "x" * 31]
+
+
 def test_fold_breaks_labels_never_values() -> None:
     assert fold("欠费月数", 4) == "欠费\n月数"
     assert fold("合计（113 户）", 10) == "合计\n（113 户）"

@@ -156,6 +156,16 @@ def to_json(report: Report, opts: Options) -> str:
     return json.dumps(report_data(report), ensure_ascii=False, indent=2) + "\n"
 
 
+_NOT_IN_SHEET_NAMES = str.maketrans({c: "-" for c in "[]:*?/\\"})
+
+
+def sheet_title(text: str) -> str:
+    """A section's title as an Excel sheet name: none of []:*?/\\ (Excel refuses them: the English drill-down
+    titles such as `collection rate: the bills` were an internal error), at most 31 characters, no
+    apostrophe at either end."""
+    return text.translate(_NOT_IN_SHEET_NAMES)[:31].strip("'") or "-"
+
+
 XLSX_FORMATS = {Kind.MONEY: "#,##0.00", Kind.NUMBER: "0.00", Kind.PERCENT: "0.00%", Kind.COUNT: "0",
                 Kind.DATE: "yyyy-mm-dd", Kind.DATETIME: "yyyy-mm-dd hh:mm"}
 
@@ -175,7 +185,7 @@ def to_xlsx(report: Report, opts: Options) -> bytes:
     wb.remove(wb.active)
     sheets = {}
     for section in report.sections:
-        ws = sheets[section.key] = wb.create_sheet((section.title(opts.lang) or report.key)[:31])
+        ws = sheets[section.key] = wb.create_sheet(sheet_title(section.title(opts.lang) or report.key))
         columns = section.columns
         rows = cells.shown_rows(section, opts.lang)
         if section.record:  # a profile: one label/value line per field
