@@ -104,8 +104,8 @@ def header_of(scan: SheetScan, spec: Sheet, name: str, workbook: str):  # type: 
             raise Unsupported("header below the rows scanned")  # let the general reader say what it found
         found = [str(v).strip() for v in (grid[h] if h >= 0 else _first_nonblank(grid)) if v != ""]
         raise DataError("header.missing", Location(workbook, name),
-                        missing="、".join(c.zh for c in (missing or spec.required)),
-                        found="、".join(found[:20]) or "—")
+                        missing=[c.zh for c in (missing or spec.required)],
+                        found=found[:20] or "—")
     return h + 1, columns, headers, width
 
 

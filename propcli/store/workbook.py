@@ -211,7 +211,7 @@ class Workbook:
         found = [n for n in self.sheet_names if schema.norm_header(n) in wanted]
         if len(found) > 1:
             raise DataError("sheet.ambiguous", Location(self.name), sheet=spec.zh, count=len(found),
-                            names="、".join(f"「{n}」" for n in found))
+                            names=[f"「{n}」" for n in found])
         return found[0] if found else None
 
     def has(self, spec: schema.Sheet) -> bool:
@@ -245,7 +245,7 @@ class Workbook:
             if required:
                 raise DataError(
                     "sheet.missing", Location(self.name), sheet=spec.zh, english=spec.key,
-                    found="、".join(self.sheet_names) or "—",
+                    found=list(self.sheet_names) or "—",
                 )
             table = empty_table(spec, self.name)
         else:
