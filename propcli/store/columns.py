@@ -37,6 +37,7 @@ class SheetData:
     raws: dict[str, list | None] = field(default_factory=dict)  # key → raw values; None: same as `values`
     problems: list[tuple[int, str, str, object]] = field(default_factory=list)  # (row, key, message key, raw)
     complete: bool = True  # every column of the register (False: a report's few columns)
+    delta_depth: int = field(default=0, compare=False, repr=False)  # loaded from a chain of this many deltas (cache.py)
 
     @classmethod
     def from_table(cls, table: Table) -> SheetData:

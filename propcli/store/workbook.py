@@ -675,14 +675,14 @@ class Workbook:
         self._journal.clear()
         self._tables.clear()
         known = self.__dict__.pop("_data", {})
-        for memo in ("_cache_keys", "_digests"):
-            self.__dict__.pop(memo, None)
+        old_keys = self.__dict__.pop("_cache_keys", {})
+        self.__dict__.pop("_digests", None)
         self._close_package()
         self._open()
-        self._write_through(known)
+        self._write_through(known, old_keys)
         return CommitResult(entries, written=True, backup=backup)
 
-    def _write_through(self, known: dict) -> None:
+    def _write_through(self, known: dict, old_keys: dict) -> None:
         """Cache the sheets just written, from what was read and what was written: the next command
         finds the new workbook warm. Each entry is the old sheet's columns with the rewritten and new
         rows read back from the XML just written (by the code a read uses), so it is what a read of the
@@ -706,8 +706,9 @@ class Workbook:
                 continue
             self.__dict__.setdefault("_data", {})[(key, name)] = new
             cache_key = self._cache_key(spec, name)
-            if cache_key:
-                cache.store(self.path, cache_key, new)
+            if cache_key:  # stored as what changed since the entry read, when that entry is in the cache
+                base = old_keys.get((key, name))
+                cache.store(self.path, cache_key, new, base=(base, data) if base else None)
 
     def _strings_for_write_through(self) -> _LazyStrings:
         return _LazyStrings(self)
