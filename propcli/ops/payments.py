@@ -123,8 +123,8 @@ def record(wb: Workbook, unit: str, amount: Decimal, *, method: str | None = Non
     Bills before a 过户 stay with the old owner: unless bills are named, a payment pays the present owner's
     bills (or, with `former`, the former owner's, settling after the sale) and never the other's."""
     # the unit's rows of 业主档案, 应收账单 and 收款记录 (every column), then 收款记录's 收据号 for the next
-    # number; 过户记录 (every column) for whose bills are whose
-    wb.prefetch(schema.OWNERS, schema.BILLS, schema.PAYMENTS, schema.TRANSFERS)
+    # number; 过户记录 (every column) for whose bills are whose. 应收账单 and 收款记录 are written.
+    wb.prefetch(schema.OWNERS, schema.BILLS, schema.PAYMENTS, schema.TRANSFERS, edits=(schema.BILLS, schema.PAYMENTS))
     unit = str(one_owner(wb, unit)[1].values["unit_id"])
     if method is not None and method not in schema.METHODS:
         raise DataError("payment.method", None, value=repr(method), choices="/".join(schema.METHODS))

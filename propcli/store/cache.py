@@ -14,7 +14,7 @@ Decimal, dates), so a file placed in the folder cannot run code. A damaged entry
 `KEEP` entries are kept.
 
 A write that changed a few rows of a big sheet (a payment: two bills of 240,000) stores the new sheet as
-a delta: the key of the entry it was made from, and the cells and rows that differ (`store(base=…)`).
+a delta: the key of the entry it was made from, and the rows it rewrote and added (`store(base=…)`).
 Loading one loads its base (which must hold the same columns and rows, else it is a miss) and applies
 the changes: the pickle of the whole register (25 MB, a third of a second) is not written again after
 each payment. A chain of deltas is cut at `DELTA_DEPTH` by a whole entry.
@@ -26,13 +26,11 @@ import datetime as dt
 import decimal
 import hashlib
 import io
-import operator
 import os
 import pickle
 import time
 from dataclasses import replace
 from functools import lru_cache
-from itertools import compress, count
 from pathlib import Path
 
 from .columns import SheetData
@@ -119,26 +117,20 @@ def load(workbook: Path, cache_key: str, _depth: int = 0) -> SheetData | None:
     return data
 
 
-def _delta(data: SheetData, base_key: str, base: SheetData, depth: int) -> tuple | None:
-    """`data` as changes to `base`: every column and row of `base` kept in place (a write rewrote some
-    cells and appended rows), or None. Changed cells are found by identity: a write-through copies the
-    base's lists and replaces only what it read back."""
+def _delta(data: SheetData, base_key: str, base: SheetData, at: list[int]) -> tuple | None:
+    """`data` as changes to `base`: the cells of rows `at` (indexes into `base`'s rows) and the rows
+    appended, every other row of `base` kept as it is (what a write-through makes), or None."""
     n = len(base.numbers)
     if (set(data.values) != set(base.values) or set(data.raws) != set(base.raws) or data.complete != base.complete
-            or len(data.numbers) < n or data.numbers[:n] != base.numbers):
+            or len(data.numbers) < n or data.numbers[:n] != base.numbers or any(not 0 <= i < n for i in at)):
         return None
     values, raws = {}, {}
     for key, column in data.values.items():
-        values[key] = _changes(column, base.values[key], n)
+        values[key] = (at, [column[i] for i in at], column[n:])
         raw, old = data.raws.get(key), base.raws.get(key)
-        raws[key] = None if raw is None else ("all", raw) if old is None else _changes(raw, old, n)
+        raws[key] = None if raw is None else ("all", raw) if old is None else (at, [raw[i] for i in at], raw[n:])
     head = (data.name, data.header_row, data.columns, data.headers, data.width, data.last_row, data.complete)
-    return (DELTA, base_key, depth + 1, n, head, data.numbers[n:], values, raws, data.problems)
-
-
-def _changes(column: list, old: list, n: int) -> tuple[list[int], list, list]:
-    at = list(compress(count(), map(operator.is_not, column[:n], old)))
-    return at, [column[i] for i in at], column[n:]
+    return (DELTA, base_key, base.delta_depth + 1, n, head, data.numbers[n:], values, raws, data.problems)
 
 
 def _apply(workbook: Path, delta: tuple, depth: int) -> SheetData | None:
@@ -168,14 +160,15 @@ def _patched(column: list, at: list[int], new: list, tail: list) -> list:
     return column
 
 
-def store(workbook: Path, cache_key: str, data: SheetData, *, base: tuple[str, SheetData] | None = None) -> None:
+def store(workbook: Path, cache_key: str, data: SheetData, *,
+          base: tuple[str, SheetData, list[int]] | None = None) -> None:
     """Keep `data` under `cache_key` (atomically); a folder that cannot be written is no error, and a
-    failed write (a full disk) leaves no temporary file behind. `base`: (key, entry) of the sheet `data`
-    was made from by a write, to store just what changed (`_delta`) when that is possible; `data` then
-    knows the length of the chain it is stored at (`delta_depth`)."""
+    failed write (a full disk) leaves no temporary file behind. `base`: (key, entry, rows rewritten) of
+    the sheet `data` was made from by a write, to store just what changed (`_delta`) when possible;
+    `data` then knows the length of the chain it is stored at (`delta_depth`)."""
     d = folder(workbook)
     tmp = d / f".{cache_key}.{os.getpid()}.tmp"
-    delta = _delta(data, base[0], base[1], base[1].delta_depth) if base is not None else None
+    delta = _delta(data, *base) if base is not None else None
     if delta is not None and delta[2] > DELTA_DEPTH:
         delta = None
     entry: object = delta if delta is not None else data if not data.delta_depth else replace(data, delta_depth=0)

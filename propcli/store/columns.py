@@ -431,6 +431,15 @@ def updated(data: SheetData, spec: Sheet, xml, strings) -> SheetData | None:  # 
                      values, raws, problems, data.complete)
 
 
+def rewritten(data: SheetData, xml) -> list[int]:  # type: ignore[no-untyped-def]
+    """The indexes into `data`'s rows of the rows `xml` (a SheetXml just written) rewrote (`updated`
+    replaces those and appends the rest)."""
+    from bisect import bisect_left
+
+    numbers = data.numbers
+    return [i for n in sorted(xml._new) if (i := bisect_left(numbers, n)) < len(numbers) and numbers[i] == n]
+
+
 def _same_raw(raw: object, typed: object) -> bool:
     """Whether a raw cell needs no raw column: blank (both None), or its typed value as it is."""
     if raw is None:

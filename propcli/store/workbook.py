@@ -23,7 +23,7 @@ from xml.etree import ElementTree as ET
 
 from ..errors import DataError, Location, Problem, WorkbookBusy, located
 from . import cache, schema, signals, streamread
-from .columns import SheetData, scan_data, scan_only, scan_rows, updated
+from .columns import SheetData, rewritten, scan_data, scan_only, scan_rows, updated
 from .fastread import ERROR_CELL, MissingString, SharedStrings, SheetScan, Unsupported
 from .package import (EncryptedPackage, LegacyPackage, Package, PackageError, StrictPackage, _not_a_zip,
                       add_sheet_parts)
@@ -279,9 +279,11 @@ class Workbook:
                 out[k].extend(data.numbers if k == ROW_NUMBER else data.values.get(k) or [None] * n)
         return out
 
-    def prefetch(self, *specs: schema.Sheet) -> None:
+    def prefetch(self, *specs: schema.Sheet, edits: tuple[schema.Sheet, ...] = ()) -> None:
         """The registers a command is about to read, in the order it reads them: the sheets the read cache
-        does not hold start inflating on a second thread (`Package.prefetch`) while the first are scanned."""
+        does not hold start inflating on a second thread (`Package.prefetch`) while the first are scanned.
+        `edits`: those a write will change — their XML is inflated too (the commit edits it), while the
+        cache's columns load."""
         pkg = self._pkg
         if pkg is None or pkg.date1904:
             return
@@ -289,7 +291,7 @@ class Workbook:
         for spec in specs:
             for name in self.sheets_of(spec):
                 ref = pkg.sheet(name)
-                if ref is not None and self._cached(spec, name) is None:
+                if ref is not None and ((spec in edits and self._sha is not None) or self._cached(spec, name) is None):
                     parts.append(ref.part)
         if parts and self._strings is None and pkg.shared_strings_part:
             parts.insert(0, pkg.shared_strings_part)
@@ -708,7 +710,7 @@ class Workbook:
             cache_key = self._cache_key(spec, name)
             if cache_key:  # stored as what changed since the entry read, when that entry is in the cache
                 base = old_keys.get((key, name))
-                cache.store(self.path, cache_key, new, base=(base, data) if base else None)
+                cache.store(self.path, cache_key, new, base=(base, data, rewritten(data, xml)) if base else None)
 
     def _strings_for_write_through(self) -> _LazyStrings:
         return _LazyStrings(self)
