@@ -331,6 +331,24 @@ def scan_only(scan: SheetScan, spec: Sheet, name: str, workbook: str, key: str, 
     return typed_rows(scan, spec, name, workbook, header_row, numbers)
 
 
+def scan_key(scan: SheetScan, spec: Sheet, name: str, workbook: str, key: str) -> SheetData | None:
+    """The register's column `key` alone, from the one search of it that `scan_only` makes: the rows
+    below the header where it holds anything, for the read cache to name the rows of the next
+    `read(only=(key, …))` without searching the sheet. Unlike `scan_data`, no row is left out as a 合计
+    row (neither does `scan_only`: the rows it picks are typed by the general reader, which knows them):
+    the cache keeps it apart (`cache.index_key`). None for a blank sheet or one without the column."""
+    head = header_of(scan, spec, name, workbook)
+    if head is None or key not in head[1]:
+        return None
+    c = head[1][key]
+    with scan.refs_checked():
+        pairs = scan.column(c)
+    cells = list(map(operator.itemgetter(1), pairs))
+    rows = list(map(int, map(_get1, pairs)))
+    col = _Column(rows, cells, *_convert_column(scan, cells, CONVERTERS[spec.column(key).kind]))
+    return assemble(name, head, {key: c}, {c: col} if cells else {}, rows, False)  # its rows: all there are
+
+
 def holding(scan: SheetScan, cells: list[tuple[bytes, bytes]], convert, wanted: str,  # type: ignore[no-untyped-def]
             header_row: int) -> list[int]:
     """The numbers of the rows below the header whose cell (of `cells`, `SheetScan.column`'s pairs)
