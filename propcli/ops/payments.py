@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from ..domain.allocation import (
     PREPAID, Allocation, AllocationError, OpenBill, allocate, bill_status, format_allocations, parse_allocations,
@@ -20,12 +20,14 @@ from ..domain.allocation import (
 )
 from ..domain.money import rmb_upper
 from ..errors import DataError, Location, located
-from ..render.contexts import ReceiptLine, ReceiptPage
 from ..store import schema
 from ..store.reader import Row, Table
 from ..store.workbook import ROW_NUMBER, Workbook, current_operator
 from . import sequence
 from .units import former_owner, numbered_row, one_owner, transfers, typed_number
+
+if TYPE_CHECKING:
+    from ..render.contexts import ReceiptPage
 
 T = TypeVar("T")
 
@@ -218,6 +220,8 @@ def void(wb: Workbook, receipt: str, *, reason: str, on: dt.date) -> tuple[dict,
 
 def receipt(wb: Workbook, receipt_no: str, lang: str = "zh") -> ReceiptPage:
     """Everything the 收据 template shows."""
+    from ..render.contexts import ReceiptLine, ReceiptPage  # the template contexts: only a receipt needs them
+
     payments, row = _payment(wb, receipt_no)
     pay = row.values
     unit = str(pay.get("unit_id"))

@@ -326,7 +326,8 @@ class Workbook:
         ceiling = self.money_ceiling()
         for key in money:
             values = data.values.get(key) or []
-            if values and max(map(abs, filter(None, values)), default=0) > ceiling:  # None and 0: no matter
+            amounts = list(filter(None, values))  # None and 0: no matter; max and min compare, abs would copy
+            if amounts and max(max(amounts), -min(amounts)) > ceiling:
                 i = next(i for i, v in enumerate(values) if v is not None and abs(v) > ceiling)
                 raise DataError("value.above_ceiling", where(data.numbers[i], key), value=repr(str(values[i])),
                                 ceiling=f"{ceiling:,.2f}")
