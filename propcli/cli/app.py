@@ -10,7 +10,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from typer._click.utils import make_default_short_help
+try:  # typer ≥ 0.2x carries its own click; before, click is a dependency of its own
+    from typer._click.utils import make_default_short_help
+except ImportError:  # pragma: no cover - the older typer the dependency range allows
+    from click.utils import make_default_short_help
 from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
