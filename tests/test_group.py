@@ -36,7 +36,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from propcli.db import tables
+from propcli.db import figures, tables
 from propcli.domain.arrears import months_overdue
 from propcli.reports.stats import AGE_COLUMNS, END_COLUMNS, FEE_COLUMNS
 from tests.conftest import SAMPLE, Cli, fresh_copy, pinned
@@ -267,21 +267,28 @@ def test_bad_input_before_any_database(cli) -> None:
 
 
 def test_older_migration_empty_database_and_stale_estates(pg, cli, sample) -> None:
-    # a database at migration 1 (before the group figures): refused, saying what to run
+    # a database at migration 2 (before the payment parts carried their bill): refused, saying what to run
     with psycopg.connect(pg.db_url) as conn:
         conn.execute(tables.VERSION_SQL)
-        conn.execute(tables.MIGRATIONS[0].sql())
-        conn.execute(f"insert into {tables.SCHEMA}.schema_version (version, description) values (1, 'one')")
+        for m in tables.MIGRATIONS[:2]:
+            conn.execute(m.sql())
+            conn.execute(f"insert into {tables.SCHEMA}.schema_version (version, description) values (%s, 'old')",
+                         (m.version,))
     result = cli("group", "stats", "--period", "2026-10", "--as-of", "2026-11-23")
-    assert result.exit_code == 1 and "第 1 版" in result.output and "propcli db upgrade" in result.output
-    assert cli("db", "upgrade").exit_code == 0
+    assert result.exit_code == 1 and "第 2 版" in result.output and "propcli db upgrade" in result.output
+    assert cli("db", "upgrade").exit_code == 0  # 2 → 3
+    with psycopg.connect(pg.db_url) as conn:
+        assert conn.execute(f"select max(version) from {tables.SCHEMA}.schema_version").fetchone()[0] == tables.LATEST
+        assert conn.execute(f"select count(*) from information_schema.columns where table_schema = '{tables.SCHEMA}' "
+                            "and table_name = 'payment_parts' and column_name = 'target_paid'").fetchone()[0] == 1
     # nothing published yet: said, exit 0
     result = cli("group", "arrears", "--as-of", "2026-11-23")
     assert result.exit_code == 0 and "还没有发布任何小区" in result.output
     # an estate published before the upgrade that added what the figures read is left out, and said
     assert cli("-w", sample, "publish", "--estate", "阳光花园").exit_code == 0
     with psycopg.connect(pg.db_url) as conn:
-        conn.execute(f"update {tables.SCHEMA}.schema_version set applied_at = now() + interval '1 hour' where version = 2")
+        conn.execute(f"update {tables.SCHEMA}.schema_version set applied_at = now() + interval '1 hour' "
+                     f"where version = {figures.FACTS_SINCE}")
     result = cli("group", "stats", "--period", "2026-10", "--as-of", "2026-11-23")
     assert result.exit_code == 0 and "阳光花园" in result.output and "重新发布" in result.output
     assert "457411" not in result.output and "228705.89" not in result.stdout

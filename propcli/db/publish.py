@@ -145,6 +145,10 @@ def _load(conn: psycopg.Connection, wb: Workbook, estate: str) -> dict[str, Tall
                 wb.forget(sheet)
     finally:
         loader.close()  # the last merge done, or the thread's failure raised
+    for name, select in facts.SUMS.items():  # from the derived rows just loaded
+        table = tables.by_name()[name]
+        conn.execute(f"delete from {table.qualified} where estate = %(estate)s", {"estate": estate})
+        conn.execute(f"insert into {table.qualified} ({', '.join(table.names)}) {select}", {"estate": estate})
     return tallies
 
 
