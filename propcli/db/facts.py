@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from itertools import count
 
+from ..domain.allocation import PREPAID
 from ..ops import stats
 from ..ops.ledger import bill_due
 from ..ops.units import building_lookup, former_owner, transfers
@@ -99,6 +100,10 @@ SUMS: dict[str, str] = {
     tables.OPEN_DUES.name: f"""select estate, period, due, coalesce(unit_id, ''), former_on, sum(amount - paid), count(*)
   from {_B} where estate = %(estate)s and amount > paid and not waived_bill and due is not null
  group by estate, period, due, coalesce(unit_id, ''), former_on""",
+    tables.PART_DAYS.name: f"""select estate, target_period, target = '{PREPAID}', target_amount is not null and target_paid <> 0,
+       paid_on, sum(amount)
+  from {tables.SCHEMA}.{tables.PAYMENT_PARTS.name} where estate = %(estate)s and not voided
+ group by estate, target_period, target = '{PREPAID}', target_amount is not null and target_paid <> 0, paid_on""",
 }
 
 FACTS: dict[str, Callable[[Workbook], Iterable[tuple]]] = {

@@ -93,13 +93,14 @@ class GroupArrears:
 RECENT = tables.RECENT
 
 
-def _recent(since: str) -> str:
+def _recent(since: str, which: str) -> str:
     """The CTE `recent`: the payment parts received after the day `since`, or voided — the only ones a day
-    after it can see differently from now (read once, from the covering index on paid_on)."""
+    after it can see differently from now (read once, from the covering index on paid_on) — among those
+    `which` names: the parts into the bills the figures look at one by one."""
     return (f"recent as materialized (\nselect {RECENT} from {S}.payment_parts\n"
-            f" where paid_on > %({since})s and estate = any(%(estates)s)\nunion all\n"
+            f" where paid_on > %({since})s and estate = any(%(estates)s) and ({which})\nunion all\n"
             f"select {RECENT} from {S}.payment_parts\n"
-            f" where voided and paid_on <= %({since})s and estate = any(%(estates)s))")
+            f" where voided and paid_on <= %({since})s and estate = any(%(estates)s) and ({which}))")
 
 
 def _back(days: tuple[str, ...], which: str) -> str:  # the first day is the earliest
@@ -119,15 +120,6 @@ def _back(days: tuple[str, ...], which: str) -> str:  # the first day is the ear
 BILL_OF_PART = ("target_unit as unit_id, target_former_on as former_on, target_period as period, "
                 "target_amount as amount, target_paid as paid, target_due as due, target_waived_bill as waived_bill")
 BILL_GROUP = ", ".join(c.split(" as ")[0] for c in BILL_OF_PART.split(", "))
-
-
-def _back_sum(day: str, which: str) -> str:
-    """What payments after `day` put into the bills `which` names (less those received by then and voided
-    after it), summed per estate without telling the bills apart: the linear part of a figure."""
-    return (f"select estate, sum(case when not voided then case when paid_on > %({day})s then amount else 0 end "
-            f"when void_day > %({day})s and paid_on <= %({day})s then -amount else 0 end) as back\n"
-            f"  from recent where (paid_on > %({day})s or voided) and target_amount is not null and {which}\n"
-            f" group by estate")
 
 
 # a bill's 应收 after 减免 (bill_facts: amount − waived), from what a part carries of it
@@ -184,7 +176,12 @@ def _ageing_sums() -> str:
 # a household paid up now or on the day differs only where such a payment went (`unit_periods`: the bills
 # each household owes now). 期初欠费 and its recovery: the bills owing now (`open_dues`), and those a payment
 # since the period's eve changed, bill by bill (`late_old`: untouched, a debt was not recovered).
-STATS_SQL = f"""with {_recent("eve")},
+STATS_SQL = f"""with {_recent("eve", "target_period = %(period)s or target_due < %(fin)s")},
+voided as materialized (
+select estate, target, target_period, target_amount, target_paid, paid_on, void_day, amount from {S}.payment_parts
+ where voided and estate = any(%(estates)s)),
+days as (
+select estate, target_period, prepaid, billed, paid_on, amount from {S}.part_days where estate = any(%(estates)s)),
 sums as (
 select estate, billed, waived, paid, households_billed, households_paid from {S}.period_sums
  where estate = any(%(estates)s) and period = %(period)s),
@@ -219,9 +216,13 @@ select estate, at_start, least(at_start, greatest(at_start - at_end, 0)) from la
 recovery as (
 select estate, sum(at_start) as at_start, sum(recovered) as recovered from old group by estate),
 received as (
-select estate, sum(amount) as received from recent
- where paid_on >= %(start)s and paid_on <= %(fin)s and (not voided or void_day > %(day)s)
-   and (target = %(prepaid)s or target_period > %(period)s)
+select estate, sum(amount) as received from (
+select estate, amount from days
+ where paid_on >= %(start)s and paid_on <= %(fin)s and (prepaid or target_period > %(period)s)
+union all
+select estate, amount from voided
+ where paid_on >= %(start)s and paid_on <= %(fin)s and void_day > %(day)s
+   and (target = %(prepaid)s or target_period > %(period)s)) r
  group by estate),
 held as (
 select estate, sum(amount) as held from {S}.payment_parts
@@ -230,7 +231,11 @@ select estate, sum(amount) as held from {S}.payment_parts
 union all
 select estate, sum(paid) from {S}.period_sums where estate = any(%(estates)s) and period > %(period)s group by estate
 union all
-select estate, -back from ({_back_sum("fin", "target_period > %(period)s and target_paid <> 0")}) l),
+select estate, -sum(amount) from days where billed and target_period > %(period)s and paid_on > %(fin)s group by estate
+union all
+select estate, sum(amount) from voided
+ where target_amount is not null and target_paid <> 0 and target_period > %(period)s and paid_on <= %(fin)s
+   and void_day > %(fin)s group by estate),
 balance as (select estate, sum(held) as held from held group by estate),
 {_owed("fin")},
 {AGEING_CTES}
@@ -249,7 +254,7 @@ select grouping(e.estate) = 1 as company, e.estate, max(e.published_at),
  group by grouping sets ((e.estate), ())
  order by grouping(e.estate), e.estate"""
 
-ARREARS_SQL = f"""with {_recent("day")},
+ARREARS_SQL = f"""with {_recent("day", "target_due < %(day)s")},
 {_owed("day")},
 {AGEING_CTES}
 select grouping(e.estate) = 1 as company, e.estate, max(e.published_at), {_ageing_sums()}

@@ -122,7 +122,12 @@ UNIT_PERIODS = Table("unit_periods", (
 OPEN_DUES = Table("open_dues", (
     ("period", KEY_TEXT), ("due", "date"), ("unit", KEY_TEXT), ("former_on", "date"), ("owed", "numeric"),
     ("bills", "bigint")), (), (("due",),))
-SUMS: tuple[Table, ...] = (PERIOD_SUMS, UNIT_PERIODS, OPEN_DUES)  # each filled by the SQL of facts.SUMS
+# - part_days: the payments not voided per day, by the 账期 of the bill each part names, whether it is 预存, and
+#   whether that bill is one of bill_facts with some 已收 now: what was received or prepaid between two days.
+PART_DAYS = Table("part_days", (
+    ("target_period", KEY_TEXT), ("prepaid", "boolean"), ("billed", "boolean"), ("paid_on", "date"),
+    ("amount", "numeric")), (), (("paid_on",),))
+SUMS: tuple[Table, ...] = (PERIOD_SUMS, UNIT_PERIODS, OPEN_DUES, PART_DAYS)  # each filled by the SQL of facts.SUMS
 
 ESTATES_SQL = f"""create table {SCHEMA}.estates (
     estate text collate "C" primary key,
@@ -256,7 +261,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "registers, settings, bill_facts, payment_parts, estates, access; row-level security", _first),
     Migration(2, "group figures: bill_facts waived_bill and former_on, months_overdue(), indexes for the "
                  "queries over every estate", _second),
-    Migration(3, "group figures from sums: period_sums, unit_periods, open_dues; payment_parts carry the "
+    Migration(3, "group figures from sums: period_sums, unit_periods, open_dues, part_days; payment_parts carry the "
                  "unit, 过户 day, 金额, 已收 and waiver of the bill they name", _third),
 )
 LATEST = MIGRATIONS[-1].version
