@@ -176,7 +176,13 @@ def _ageing_sums() -> str:
 # a household paid up now or on the day differs only where such a payment went (`unit_periods`: the bills
 # each household owes now). 期初欠费 and its recovery: the bills owing now (`open_dues`), and those a payment
 # since the period's eve changed, bill by bill (`late_old`: untouched, a debt was not recovered).
-STATS_SQL = f"""with {_recent("eve", "target_period = %(period)s or target_due < %(fin)s")},
+# the parts into the bills looked at one by one: the month's paid after the day, the bills overdue when it
+# began (paid after its eve: all of `recent`), those overdue at its end paid after it (and the voided ones)
+STATS_RECENT = ("target_period = %(period)s and (paid_on > %(day)s or voided)"
+                " or target_period < %(period)s and target_due < %(start)s"
+                " or target_due < %(fin)s and (paid_on > %(fin)s or voided)")
+
+STATS_SQL = f"""with {_recent("eve", STATS_RECENT)},
 voided as materialized (
 select estate, target, target_period, target_amount, target_paid, paid_on, void_day, amount from {S}.payment_parts
  where voided and estate = any(%(estates)s)),
