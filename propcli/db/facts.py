@@ -90,20 +90,23 @@ _PER_UNIT = f"""select estate, period, coalesce(unit_id, '') as unit, sum(amount
        count(*) filter (where amount - waived > 0 and paid < amount - waived) as n_owing
   from {_B} where estate = %(estate)s group by estate, period, coalesce(unit_id, '')"""
 
-# The sums tables (tables.SUMS): per table, the SQL that makes an estate's rows from its bill_facts (in the
-# table's column order), run by publish once bill_facts holds the new rows, in the same transaction.
-SUMS: dict[str, str] = {
-    tables.PERIOD_SUMS.name: f"""select estate, period, sum(billed), sum(waived), sum(paid),
+# The sums tables (tables.SUMS): per table, the derived table it sums and the SQL that makes an estate's rows
+# from it (in the table's column order), run by publish once that table holds the new rows, in the same
+# transaction (on the loader's thread: the server sums while the next derived table is read).
+_P = f"{tables.SCHEMA}.{tables.PAYMENT_PARTS.name}"
+SUMS: dict[str, tuple[str, str]] = {
+    tables.PERIOD_SUMS.name: (tables.BILL_FACTS.name, f"""select estate, period, sum(billed), sum(waived), sum(paid),
        count(*) filter (where n_billed > 0), count(*) filter (where n_billed > 0 and n_owing = 0)
-  from ({_PER_UNIT}) u group by estate, period""",
-    tables.UNIT_PERIODS.name: f"select estate, period, unit, n_owing from ({_PER_UNIT}) u where n_owing > 0",
-    tables.OPEN_DUES.name: f"""select estate, period, due, coalesce(unit_id, ''), former_on, sum(amount - paid), count(*)
+  from ({_PER_UNIT}) u group by estate, period"""),
+    tables.UNIT_PERIODS.name: (tables.BILL_FACTS.name,
+                               f"select estate, period, unit, n_owing from ({_PER_UNIT}) u where n_owing > 0"),
+    tables.OPEN_DUES.name: (tables.BILL_FACTS.name, f"""select estate, period, due, coalesce(unit_id, ''), former_on, sum(amount - paid), count(*)
   from {_B} where estate = %(estate)s and amount > paid and not waived_bill and due is not null
- group by estate, period, due, coalesce(unit_id, ''), former_on""",
-    tables.PART_DAYS.name: f"""select estate, target_period, target = '{PREPAID}', target_amount is not null and target_paid <> 0,
+ group by estate, period, due, coalesce(unit_id, ''), former_on"""),
+    tables.PART_DAYS.name: (tables.PAYMENT_PARTS.name, f"""select estate, target_period, target = '{PREPAID}', target_amount is not null and target_paid <> 0,
        paid_on, sum(amount)
-  from {tables.SCHEMA}.{tables.PAYMENT_PARTS.name} where estate = %(estate)s and not voided
- group by estate, target_period, target = '{PREPAID}', target_amount is not null and target_paid <> 0, paid_on""",
+  from {_P} where estate = %(estate)s and not voided
+ group by estate, target_period, target = '{PREPAID}', target_amount is not null and target_paid <> 0, paid_on"""),
 }
 
 FACTS: dict[str, Callable[[Workbook], Iterable[tuple]]] = {

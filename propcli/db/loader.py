@@ -49,6 +49,10 @@ class Loader:
     def end(self) -> None:
         self._put(("end",))
 
+    def run(self, sql: str) -> None:
+        """A statement on the estate's rows (`%(estate)s` in it), after the jobs before it."""
+        self._put(("sql", sql))
+
     def close(self) -> None:
         if self._thread.is_alive():
             self._jobs.put(None)
@@ -71,6 +75,8 @@ class Loader:
                     copy = cur.copy(f"copy {_temp(table)} ({_cols(table.names)}) from stdin",
                                     writer=QueuedLibpqWriter(cur))
                     writing = copy.__enter__()
+                elif job[0] == "sql":
+                    self.conn.execute(job[1], {"estate": self.estate})
                 elif job[0] == "data":
                     assert writing is not None
                     writing.write(job[1])
