@@ -100,7 +100,8 @@ def copies(url: str, book: Path, n: int) -> tuple[int, int, float]:
     with Workbook(book) as wb:
         publish.publish(wb, config.Target(url, "bench"), "M001")
     with psycopg.connect(url, autocommit=True) as conn:
-        for name in (tables.BILL_FACTS.name, tables.PAYMENT_PARTS.name, tables.SETTINGS.name):
+        for name in (tables.BILL_FACTS.name, tables.PAYMENT_PARTS.name, tables.SETTINGS.name,
+                     *(t.name for t in tables.SUMS)):
             cols = ", ".join(f'"{c}"' for c in tables.by_name()[name].names[1:])
             conn.execute(f"insert into {tables.SCHEMA}.{name} (estate, {cols}) select 'M' || lpad(g::text, 3, '0'), "
                          f"{cols} from {tables.SCHEMA}.{name}, generate_series(2, %s) g where estate = 'M001'", (n,))

@@ -3,17 +3,22 @@ figures of `stats monthly` (docs/stats.md, `domain.kpi`) and the arrears by age 
 estate and for the whole company, with the same definitions — so that for any one estate they equal the
 workbook commands to the cent (tests/test_group.py holds both to it).
 
-The SQL reads the derived tables publish fills from propcli's own code (`facts.py`): `bill_facts` (金额,
-已收 now, 减免, due day, waived, the former owner's 过户 day) and `payment_parts` (every payment's 分配
-split as `ops.stats.payment_parts` splits it). The day rules are those of `ops.stats.Ledger.paid_on_day`
-and `ops.arrears._paid_after`: what was paid into a bill by the end of a day D is its 已收 now, less what
-payments received after D put into it, plus what payments received by D and voided after D had put in
-(`_back`, over the payments after the earliest day asked: `_recent`). A bill is overdue on D when its due
-day is before D, and its overdue month is
-`propcli.months_overdue(due, D)` (migration 2: `domain.arrears.months_overdue` in SQL).
+The SQL reads what publish makes from propcli's own code (`facts.py`): `bill_facts` (金额, 已收 now, 减免,
+due day, waived, the former owner's 过户 day), `payment_parts` (every payment's 分配 split as
+`ops.stats.payment_parts` splits it, each part carrying what is read of the bill it names) and their sums
+per estate (migration 3: `period_sums`, `unit_periods`, `open_dues`, `part_days`). The day rules are those
+of `ops.stats.Ledger.paid_on_day` and `ops.arrears._paid_after`: what was paid into a bill by the end of a
+day D is its 已收 now, less what payments received after D put into it, plus what payments received by D
+and voided after D had put in (`_back`, over the payments after the earliest day asked: `_recent`). So a
+figure on D is the sums as they are now, less the bills such a payment touched as they are now, plus those
+bills as they were on D — one by one only those, from the parts alone. A bill is overdue on D when its due
+day is before D, and its overdue month is `propcli.months_overdue(due, D)` (migration 2:
+`domain.arrears.months_overdue` in SQL).
 
-The company's row is the same SQL over all estates (grouping sets): sums of the estates' amounts and
-counts, its rates recomputed from those sums by `kpi.ratio` — never an average of the estates' rates.
+The estates are shared between a few connections (PROPCLI_DB_WORKERS), all in one snapshot; each runs the
+same SQL over its estates, with a company's row (grouping sets) whose sums `_run` adds up — sums of the
+estates' amounts and counts, its rates recomputed from those sums by `kpi.ratio`, never an average of the
+estates' rates.
 """
 
 from __future__ import annotations
