@@ -25,30 +25,38 @@ ZERO = stats.ZERO
 BILL_KEYS = ("bill_id", "unit_id", "period", "item", "amount", "paid", "status", "due_date")
 
 
-def _bills(wb: Workbook) -> tuple[dict[str, list], Callable[[int], tuple | None]]:
+def _bills(wb: Workbook, light: bool = False) -> tuple[dict[str, list], Callable[[int], tuple | None]]:
     """The bills' columns, and the facts of the bill in row i (None: no 金额 or no 账期 — not a bill the
     figures count): unit, building (as the reports file it), 账期, 收费项目, 金额, 已收, 减免 (what a waived bill
     was not paid), due day (应缴日期, or the 缴费期限 rule when blank), whether it is waived (状态 减免: the
     arrears leave it out) and the day of the 过户 whose seller it stays with (`former_owner`, as the arrears
-    report files a former owner's debts; None: the present owner's)."""
+    report files a former owner's debts; None: the present owner's). `light`: only what a payment part
+    carries of its bill — unit, 金额, 已收, waived, 过户 day."""
     if not wb.has(schema.BILLS):
         return {k: [] for k in BILL_KEYS}, lambda i: None
     cols = wb.columns(schema.BILLS, BILL_KEYS)
     units, periods, items, amounts, paids, statuses, dues = (cols[k] for k in BILL_KEYS[1:])
-    building_of = building_lookup(wb)
     sold = transfers(wb)
-    due_of = bill_due(wb)
 
-    def facts(i: int) -> tuple | None:
+    def carried(i: int) -> tuple | None:
         amount, period = amounts[i], periods[i]
         if amount is None or period is None:
             return None
-        paid, unit, waived_bill = paids[i] or ZERO, units[i], statuses[i] == stats.WAIVED
-        waived = max(amount - paid, ZERO) if waived_bill else ZERO
-        unit = str(unit) if unit is not None else None
+        unit = str(units[i]) if units[i] is not None else None
         former = former_owner(sold.get(unit, ()), str(period)) if unit in sold else None
-        return (unit, building_of(unit) if unit else "", str(period), str(items[i] or ""), amount, paid, waived,
-                due_of(period, dues[i]), waived_bill, former[0] if former else None)
+        return unit, former[0] if former else None, amount, paids[i] or ZERO, statuses[i] == stats.WAIVED
+
+    if light:
+        return cols, carried
+    building_of, due_of = building_lookup(wb), bill_due(wb)
+
+    def facts(i: int) -> tuple | None:
+        if (bill := carried(i)) is None:
+            return None
+        unit, former, amount, paid, waived_bill = bill
+        waived = max(amount - paid, ZERO) if waived_bill else ZERO
+        return (unit, building_of(unit) if unit else "", str(periods[i]), str(items[i] or ""), amount, paid, waived,
+                due_of(periods[i], dues[i]), waived_bill, former)
 
     return cols, facts
 
@@ -68,7 +76,7 @@ def payment_parts(wb: Workbook) -> Iterator[tuple]:
     预存, a blank 分配 or no such bill), and (migration 3) its unit, 过户 day, 金额, 已收 now and whether it is
     waived (None unless the bill is one of bill_facts) — so that the SQL finds the payments into some bills
     by the parts alone and never looks a bill up per part."""
-    cols, facts = _bills(wb)
+    cols, carried = _bills(wb, light=True)
     index = dict(zip(cols["bill_id"], count()))
     periods, dues, due_of = cols["period"], cols["due_date"], bill_due(wb)
     receipt, n = None, 0
@@ -77,10 +85,9 @@ def payment_parts(wb: Workbook) -> Iterator[tuple]:
         receipt = part.receipt
         i = index.get(part.target)
         period = periods[i] if i is not None else None
-        bill = facts(i) if i is not None else None
+        bill = carried(i) if i is not None else None
         yield (part[0], n, *part[1:], None if period is None else str(period),
-               None if i is None else due_of(period, dues[i]),
-               *((None,) * 5 if bill is None else (bill[0], bill[9], bill[4], bill[5], bill[8])))
+               None if i is None else due_of(period, dues[i]), *(bill or (None,) * 5))
 
 
 _B = f"{tables.SCHEMA}.{tables.BILL_FACTS.name}"
