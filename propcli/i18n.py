@@ -38,13 +38,17 @@ def default_lang() -> str:
 
 
 def tr(key: str, lang: str, default: str | None = None, **params: object) -> str:
-    """The message for `key` in `lang`, with `{params}` filled in; `default` when the key is unknown."""
+    """The message for `key` in `lang`, with `{params}` filled in; `default` when the key is unknown.
+
+    A list or tuple is written out in the message's language: 甲、乙、丙 in Chinese, "a, b, c" in English."""
     pair = MESSAGES.get(key)
     if pair is None:
         if default is not None:
             return default
         return key
     text = pair[1] if lang == "en" else pair[0]
+    sep = ", " if lang == "en" else "、"
+    params = {k: sep.join(map(str, v)) if isinstance(v, (list, tuple)) else v for k, v in params.items()}
     try:
         return text.format(**params)
     except (KeyError, IndexError):

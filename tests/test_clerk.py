@@ -409,6 +409,9 @@ def test_several_workbooks_are_named(cli, master: Path, tmp_path: Path, monkeypa
     for name in ["a.xlsx", *extra]:
         assert name in r.stderr
     assert "-w a.xlsx" in r.stderr
+    assert "a.xlsx、b.xlsx" in r.stderr  # the list in the message's language
+    r = cli("--lang", "en", "owners", "list")
+    assert "possible workbooks in this folder: a.xlsx, b.xlsx" in r.stderr and "、" not in r.stderr
 
 
 def test_several_files_none_an_estate(cli, tmp_path: Path, monkeypatch) -> None:

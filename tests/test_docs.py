@@ -18,8 +18,9 @@ def commands() -> list[list[str]]:
 
     def walk(cmd, path: list[str]) -> None:  # type: ignore[no-untyped-def]
         out.append(path)
-        for name, sub in getattr(cmd, "commands", {}).items():
-            walk(sub, [*path, name])
+        if isinstance(cmd, typer.core.TyperGroup):  # the top level loads its groups when asked (cli/app.py)
+            for name in cmd.list_commands(None):  # type: ignore[arg-type]
+                walk(cmd.get_command(None, name), [*path, name])  # type: ignore[arg-type]
 
     walk(typer.main.get_command(app), [])
     return out

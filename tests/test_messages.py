@@ -127,3 +127,10 @@ def test_an_area_cannot_redefine_another_areas_key() -> None:
     with pytest.raises(ImportError, match="owner.unknown"):
         i18n._merge({"a": {"owner.unknown": ("甲", "a")}, "b": {"owner.unknown": ("乙", "b")}})
     assert sum(len(m) for m in i18n.AREAS.values()) == len(MESSAGES)
+
+
+def test_a_list_is_written_in_the_messages_language() -> None:
+    units = ["1-1-101", "2-1-101"]
+    assert i18n.tr("owner.ambiguous", "zh", unit="101", units=units) == "房号 101 可能是 1-1-101、2-1-101 中的任一户"
+    assert i18n.tr("owner.ambiguous", "en", unit="101", units=units) == "unit 101 could be any of 1-1-101, 2-1-101"
+    assert i18n.tr("owner.ambiguous", "en", unit="101", units="1-1-101") == "unit 101 could be any of 1-1-101"

@@ -84,7 +84,7 @@ def test_a_file_without_units_shows_its_header(realdata: Path, tmp_path: Path) -
     create_workbook(estate, name="测试")
     with Workbook(estate) as wb, pytest.raises(DataError) as exc:
         importer.read_owners(realdata / "JerryForNet_wuye" / "feenotice.xls", wb)
-    assert exc.value.params["found"] == "账单编号、账单单位、账单日期、账单金额、对方帐号、用途、账单备注"
+    assert exc.value.params["found"] == ["账单编号", "账单单位", "账单日期", "账单金额", "对方帐号", "用途", "账单备注"]
 
 
 def test_real_files_values(realdata: Path, tmp_path: Path) -> None:

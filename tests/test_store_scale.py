@@ -262,3 +262,27 @@ def test_a_write_leaves_the_cache_of_what_it_wrote_equal_to_a_fresh_read(s_copy:
                 assert _effective(cached) == _effective(fresh), name
                 written += name in ("应收账单", "收款记录", "业主档案")
     assert written == 3  # the sheets the payment and the update changed were cached by the writes
+
+
+def test_payments_one_after_another_keep_the_cache_as_deltas(s_copy: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """Each payment stores 应收账单 as what changed since the entry it read (a few hundred bytes, not the
+    register); after a chain of them the entry loads equal to a fresh read, and once its base is gone
+    it is a miss, never a register missing rows."""
+    with Workbook(s_copy) as wb:
+        wb.read(schema.BILLS)
+        bills = wb.read(schema.BILLS).rows
+        units = list(dict.fromkeys(str(r["unit_id"]) for r in bills if r["status"] == "未缴"))[:3]
+    whole = {f.name: f.stat().st_size for f in _cache_files(s_copy)}
+    for i, unit in enumerate(units):
+        assert cli("-w", s_copy, "payments", "record", unit, "--amount", "50", "--date", f"2026-01-0{i + 1}").exit_code == 0
+    with Workbook(s_copy) as wb:
+        key = wb._cache_key(schema.BILLS, "应收账单")
+        entry = cache.folder(s_copy) / f"{key}.pickle"
+        assert entry.stat().st_size < max(whole.values()) / 50  # a delta, not the 20,000 bills again
+        cached = cache.load(s_copy, key)
+        assert cached is not None and cached.delta_depth == 3
+        fresh = columns.scan_data(wb._scan("应收账单"), schema.BILLS, "应收账单", wb.name)
+        assert _effective(cached) == _effective(fresh)
+    for name in whole:  # the whole entry the chain starts from
+        (cache.folder(s_copy) / name).unlink(missing_ok=True)
+    assert cache.load(s_copy, key) is None

@@ -3,26 +3,87 @@ boundary where errors become messages and exit codes."""
 
 from __future__ import annotations
 
+import importlib
 import sys
+from gettext import gettext as _
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from typer._click.utils import make_default_short_help
 from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
 from ..errors import Exit, PropcliError
 from ..i18n import LANGS, default_lang, tr
 from ..store import signals
-from . import (arrears, billing, bills, check, complaints, db, group, init, meters, monthend, notices, owners, payments,
-               publish, stats, undo, workorders)
 from .common import State, check_arguments, err_console, state
 
 _ARGS = "propcli.args"
 
 
+# Every command and group, in the order of --help: (name, module in propcli.cli, its Typer app or command
+# function, help). A module is imported only when its command runs or its own --help is asked for: the
+# process of a warm report starts in a tenth of a second instead of loading all of propcli (psycopg,
+# jinja2, every report) first.
+COMMANDS: tuple[tuple[str, str, str, str], ...] = (
+    ("init", "init", "init", "新建小区工作簿 (every register, styled headers, drop-down lists)."),
+    ("check", "check", "check", "检查工作簿 (named checks; silent and exit 0 when clean)."),
+    ("undo", "undo", "undo", "撤销 propcli 的上一次修改 (if nothing changed the workbook since)."),
+    ("month-end", "monthend", "month_end",
+     "月结：检查 → 导入读数 → 读数异常 → 出账 → 缴费通知 → 欠费与催缴 → 月度统计，文件放在 DIR/账期/（含 index.html）；"
+     "可中断后重跑，已完成的步骤不重做."),
+    ("publish", "publish", "publish",
+     "发布到集团数据库 (this workbook's registers as one estate, in one reconciled transaction)."),
+    ("owners", "owners", "app", "业主档案 (the owners register)."),
+    ("meters", "meters", "app", "抄表记录 (meter readings: record, import, anomalies)."),
+    ("billing", "billing", "app", "应收账单 (monthly billing from rates and readings)."),
+    ("payments", "payments", "app", "收款记录 (payments, voids, receipts)."),
+    ("arrears", "arrears", "app", "欠费与催缴 (arrears report, dunning steps due, contact log, public list)."),
+    ("bills", "bills", "app", "应收账单报表 (reports over all bills: summary by building and period)."),
+    ("workorders", "workorders", "app", "报修工单 (repairs: open, assign, done, visit; the day's due list)."),
+    ("complaints", "complaints", "app", "投诉记录 (complaints: open, forward, answer, resolve)."),
+    ("stats", "stats", "app",
+     "月度统计 (collection and service figures of a month, pinned to an as-of day; the rows behind each)."),
+    ("db", "db", "app", "集团数据库 (PostgreSQL: schema upgrade, status, roles)."),
+    ("group", "group", "app", "集团汇总 (figures over every estate published: collection rates, arrears by age)."),
+    ("notices", "notices", "app",
+     "批量通知 (payment notices, reminders, demand letters, outages, receipts: PDF, HTML, SMS)."),
+)
+_BY_NAME = {name: (module, attr, text) for name, module, attr, text in COMMANDS}
+
+
+def _load(name: str) -> Any:
+    """The click command of one entry of COMMANDS, built by typer from its module (imported now)."""
+    module, attr, text = _BY_NAME[name]
+    found = getattr(importlib.import_module(f"{__package__}.{module}"), attr)
+    holder = typer.Typer(rich_markup_mode=None, add_completion=False, pretty_exceptions_enable=False)
+    holder.callback()(lambda: None)  # a group, so that the one command keeps its name
+    if isinstance(found, typer.Typer):
+        holder.add_typer(found, name=name, help=text)
+    else:
+        holder.command(name, help=text)(found)
+    return typer.main.get_command(holder).commands[name]  # type: ignore[attr-defined]
+
+
 class Boundary(TyperGroup):
-    """Turns the core's typed errors into a message on stderr and an exit code; nothing else prints them."""
+    """Turns the core's typed errors into a message on stderr and an exit code; nothing else prints them.
+    Its commands are loaded when used (COMMANDS)."""
+
+    def list_commands(self, ctx: typer.Context) -> list[str]:  # type: ignore[override]
+        return [name for name, *_ in COMMANDS]
+
+    def get_command(self, ctx: typer.Context, cmd_name: str) -> Any:  # type: ignore[override]
+        if cmd_name not in self.commands and cmd_name in _BY_NAME:
+            self.commands[cmd_name] = _load(cmd_name)
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: typer.Context, formatter: Any) -> None:  # type: ignore[override]
+        """The list in --help, from COMMANDS: no module is imported to show it."""
+        limit = formatter.width - 6 - max(len(name) for name, *_ in COMMANDS)
+        rows = [(name, make_default_short_help(text, limit).strip()) for name, _, _, text in COMMANDS]
+        with formatter.section(_("Commands")):
+            formatter.write_dl(rows)
 
     def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:  # type: ignore[override]
         ctx.meta[_ARGS] = list(args)  # as typed: checked once the language is known (main_options)
@@ -90,26 +151,6 @@ def main_options(
     st.workbook, st.lang, st.quiet, st.debug = workbook, chosen, quiet, debug
     st.templates_dir = templates_dir
     check_arguments(ctx.meta.get(_ARGS, ()))  # in the language just chosen, before any command runs
-
-
-app.command("init", help="新建小区工作簿 (every register, styled headers, drop-down lists).")(init.init)
-app.command("check", help="检查工作簿 (named checks; silent and exit 0 when clean).")(check.check)
-app.command("undo", help="撤销 propcli 的上一次修改 (if nothing changed the workbook since).")(undo.undo)
-app.add_typer(owners.app, name="owners", help="业主档案 (the owners register).")
-app.add_typer(meters.app, name="meters", help="抄表记录 (meter readings: record, import, anomalies).")
-app.add_typer(billing.app, name="billing", help="应收账单 (monthly billing from rates and readings).")
-app.add_typer(payments.app, name="payments", help="收款记录 (payments, voids, receipts).")
-app.add_typer(arrears.app, name="arrears", help="欠费与催缴 (arrears report, dunning steps due, contact log, public list).")
-app.add_typer(bills.app, name="bills", help="应收账单报表 (reports over all bills: summary by building and period).")
-app.add_typer(workorders.app, name="workorders", help="报修工单 (repairs: open, assign, done, visit; the day's due list).")
-app.add_typer(complaints.app, name="complaints", help="投诉记录 (complaints: open, forward, answer, resolve).")
-app.add_typer(stats.app, name="stats", help="月度统计 (collection and service figures of a month, pinned to an as-of day; the rows behind each).")
-app.command("month-end", help="月结：检查 → 导入读数 → 读数异常 → 出账 → 缴费通知 → 欠费与催缴 → 月度统计，文件放在 DIR/账期/（含 index.html）；"
-                             "可中断后重跑，已完成的步骤不重做.")(monthend.month_end)
-app.command("publish", help="发布到集团数据库 (this workbook's registers as one estate, in one reconciled transaction).")(publish.publish)
-app.add_typer(db.app, name="db", help="集团数据库 (PostgreSQL: schema upgrade, status, roles).")
-app.add_typer(group.app, name="group", help="集团汇总 (figures over every estate published: collection rates, arrears by age).")
-app.add_typer(notices.app, name="notices", help="批量通知 (payment notices, reminders, demand letters, outages, receipts: PDF, HTML, SMS).")
 
 
 def main() -> None:

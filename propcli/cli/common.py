@@ -93,8 +93,8 @@ def _find_workbook(st: State) -> Path:
     if not found:
         raise DataError("workbook.none", folder=str(Path.cwd()))
     named = candidates or found  # two estates: name them; no estate among several files: name them all
-    raise DataError("workbook.several", count=len(named), files="、".join(p.name for p in named[:10])
-                    + ("…" if len(named) > 10 else ""), first=named[0].name)
+    raise DataError("workbook.several", count=len(named), files=[p.name for p in named[:10]]
+                    + (["…"] if len(named) > 10 else []), first=named[0].name)
 
 
 def _is_estate(path: Path) -> bool:

@@ -38,7 +38,7 @@ def _figures(st: State, output: Path | None, fmt: str | None,
 
 def _stale(st: State, stale: list[str], shown: bool) -> None:
     if stale and shown:
-        say(st, st.t("group.stale", estates="、".join(stale)))
+        say(st, st.t("group.stale", estates=stale))
 
 
 @app.command("stats", help="全公司月度收费统计：每个已发布小区的应收、实收、收费率、户收费率、清缴率、预收与预存、期末欠费与账龄，及全公司合计（比率由合计重算）. Same definitions as stats monthly. -o .xlsx|.html|.json|.csv")
@@ -51,7 +51,7 @@ def stats(ctx: typer.Context, period: Period, as_of: AsOf = None, fmt: FormatOpt
     _stale(st, g.stale, bool(g.estates))
     unbilled = [e.estate for e in g.estates if not e.fees.billed and not e.fees.households_billed]
     if unbilled:
-        say(st, st.t("group.unbilled", period=month, estates="、".join(unbilled)))
+        say(st, st.t("group.unbilled", period=month, estates=unbilled))
     emit(st, reports.stats(g, st.lang), fmt=fmt, output=output)
 
 

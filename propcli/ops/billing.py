@@ -111,6 +111,9 @@ def compare(lines: Iterable[Line], billed: Iterable[Row]) -> tuple[list[Line], l
 
 def run(wb: Workbook, period: str) -> BillingRun:
     """Stage the period's new bills (and the prepaid they consume) on `wb`; the caller commits."""
+    # what it reads: 业主档案 (every column: area, status, household, parking), 收费标准 and 小区信息 whole,
+    # 抄表记录's ledger.READING_KEYS, 应收账单's rows of the period only (every column: what was billed),
+    # the 账单号 series, and 收款记录's rows holding 预存 (holding_prepaid); 应收账单 and 收款记录 are written
     owners = wb.read(schema.OWNERS)
     lines, skips = compute(ledger.units(owners), ledger.rates(wb), period, ledger.rounding(wb), ledger.usage_map(wb))
     bills = wb.read(schema.BILLS, required=False, only=("period", period))

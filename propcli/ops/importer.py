@@ -45,12 +45,12 @@ def parse_map(items: list[str]) -> dict[str, str]:
 
 
 def _choose_sheet(path: Path, sheet: str | None, extra: dict[str, str]):
-    best, first = None, ""
+    best, first = None, []
     for name, grid in sheet_grids(path):
         if sheet is not None and name != sheet:
             continue
-        first = first or "、".join(str(v) for v in next((r for r in grid if any(not is_blank(c) for c in r)), [])
-                                  if not is_blank(v))
+        first = first or [str(v) for v in next((r for r in grid if any(not is_blank(c) for c in r)), [])
+                           if not is_blank(v)]
         h, columns, headers, _ = find_header(grid, schema.OWNERS, extra)
         rows = sum(1 for cells in grid[h + 1:] if any(not is_blank(v) for v in cells))
         score = ("unit_id" in columns or "room" in columns, len(columns), rows)
@@ -74,7 +74,7 @@ def read_owners(path: Path, workbook: Workbook, *, sheet: str | None = None,
     extra = dict(mapping or {})
     name, grid, h, columns, headers = _choose_sheet(path, sheet, extra)
     if "unit_id" not in columns and "room" not in columns:
-        found = "、".join(str(v) for v in grid[h] if not is_blank(v))
+        found = [str(v) for v in grid[h] if not is_blank(v)]
         raise DataError("import.no_unit_column", Location(path.name, name), found=found)
     result = ImportResult(path.name, name, {headers[k]: k for k in columns})
     existing = workbook.read(schema.OWNERS).index("unit_id")

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from ..domain.allocation import (
     PREPAID, Allocation, AllocationError, OpenBill, allocate, bill_status, format_allocations, parse_allocations,
@@ -20,12 +20,14 @@ from ..domain.allocation import (
 )
 from ..domain.money import rmb_upper
 from ..errors import DataError, Location, located
-from ..render.contexts import ReceiptLine, ReceiptPage
 from ..store import schema
 from ..store.reader import Row, Table
 from ..store.workbook import ROW_NUMBER, Workbook, current_operator
 from . import sequence
 from .units import former_owner, numbered_row, one_owner, transfers, typed_number
+
+if TYPE_CHECKING:
+    from ..render.contexts import ReceiptPage
 
 T = TypeVar("T")
 
@@ -123,8 +125,8 @@ def record(wb: Workbook, unit: str, amount: Decimal, *, method: str | None = Non
     Bills before a 过户 stay with the old owner: unless bills are named, a payment pays the present owner's
     bills (or, with `former`, the former owner's, settling after the sale) and never the other's."""
     # the unit's rows of 业主档案, 应收账单 and 收款记录 (every column), then 收款记录's 收据号 for the next
-    # number; 过户记录 (every column) for whose bills are whose
-    wb.prefetch(schema.OWNERS, schema.BILLS, schema.PAYMENTS, schema.TRANSFERS)
+    # number; 过户记录 (every column) for whose bills are whose. 应收账单 and 收款记录 are written.
+    wb.prefetch(schema.OWNERS, schema.BILLS, schema.PAYMENTS, schema.TRANSFERS, edits=(schema.BILLS, schema.PAYMENTS))
     unit = str(one_owner(wb, unit)[1].values["unit_id"])
     if method is not None and method not in schema.METHODS:
         raise DataError("payment.method", None, value=repr(method), choices="/".join(schema.METHODS))
@@ -218,6 +220,8 @@ def void(wb: Workbook, receipt: str, *, reason: str, on: dt.date) -> tuple[dict,
 
 def receipt(wb: Workbook, receipt_no: str, lang: str = "zh") -> ReceiptPage:
     """Everything the 收据 template shows."""
+    from ..render.contexts import ReceiptLine, ReceiptPage  # the template contexts: only a receipt needs them
+
     payments, row = _payment(wb, receipt_no)
     pay = row.values
     unit = str(pay.get("unit_id"))

@@ -50,7 +50,7 @@ def unknown_unit(unit: str, known: list[str]) -> DataError:
     """`找不到房号 9-2-1201`, with the nearest registered ids when there are any."""
     near = nearest_units(unit, known)
     if near:
-        return DataError("owner.unknown_near", None, unit=unit, near="、".join(near))
+        return DataError("owner.unknown_near", None, unit=unit, near=list(near))
     return DataError("owner.unknown", None, unit=unit)
 
 
@@ -66,7 +66,7 @@ def resolve_unit(wb: Workbook, unit: str) -> str:
     if len(same) == 1:
         return same[0]
     if len(same) > 1:
-        raise DataError("owner.ambiguous", None, unit=unit, units="、".join(same[:10]))
+        raise DataError("owner.ambiguous", None, unit=unit, units=list(same[:10]))
     raise unknown_unit(unit, known)
 
 

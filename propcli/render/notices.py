@@ -99,7 +99,7 @@ def font_files() -> list[Path]:
                 mine = [f for f in fonts if f.name.startswith(family)]
                 if mine:
                     return mine
-    raise DataError("notice.no_font", None, where=env or "、".join(FONT_DIRS[:3]))
+    raise DataError("notice.no_font", None, where=env or list(FONT_DIRS[:3]))
 
 
 def _fonts_in(folder: Path) -> list[Path]:

@@ -44,7 +44,7 @@ def _sections(head: Row, columns: list[Column], rows: list[Row], total: Row) -> 
 
 
 def _empty_note(lang: str, stale: list[str]) -> str:
-    return tr("group.none_published", lang) if not stale else tr("group.all_stale", lang, estates="、".join(stale))
+    return tr("group.none_published", lang) if not stale else tr("group.all_stale", lang, estates=stale)
 
 
 def stats(g: fig.GroupStats, lang: str) -> Report:

@@ -158,7 +158,7 @@ def empty_note(st: ops.Stats, lang: str) -> str:
     """What an empty month says: no bills at all, or none in the building asked (naming those billed)."""
     if st.building and st.buildings:
         return tr("stats.no_bills_building", lang, period=st.period, building=st.building,
-                  buildings="、".join(st.buildings))
+                  buildings=list(st.buildings))
     return tr("stats.no_bills", lang, period=st.period)
 
 

@@ -37,6 +37,7 @@ class SheetData:
     raws: dict[str, list | None] = field(default_factory=dict)  # key → raw values; None: same as `values`
     problems: list[tuple[int, str, str, object]] = field(default_factory=list)  # (row, key, message key, raw)
     complete: bool = True  # every column of the register (False: a report's few columns)
+    delta_depth: int = field(default=0, compare=False, repr=False)  # loaded from a chain of this many deltas (cache.py)
 
     @classmethod
     def from_table(cls, table: Table) -> SheetData:
@@ -104,8 +105,8 @@ def header_of(scan: SheetScan, spec: Sheet, name: str, workbook: str):  # type: 
             raise Unsupported("header below the rows scanned")  # let the general reader say what it found
         found = [str(v).strip() for v in (grid[h] if h >= 0 else _first_nonblank(grid)) if v != ""]
         raise DataError("header.missing", Location(workbook, name),
-                        missing="、".join(c.zh for c in (missing or spec.required)),
-                        found="、".join(found[:20]) or "—")
+                        missing=[c.zh for c in (missing or spec.required)],
+                        found=found[:20] or "—")
     return h + 1, columns, headers, width
 
 
@@ -330,6 +331,24 @@ def scan_only(scan: SheetScan, spec: Sheet, name: str, workbook: str, key: str, 
     return typed_rows(scan, spec, name, workbook, header_row, numbers)
 
 
+def scan_key(scan: SheetScan, spec: Sheet, name: str, workbook: str, key: str) -> SheetData | None:
+    """The register's column `key` alone, from the one search of it that `scan_only` makes: the rows
+    below the header where it holds anything, for the read cache to name the rows of the next
+    `read(only=(key, …))` without searching the sheet. Unlike `scan_data`, no row is left out as a 合计
+    row (neither does `scan_only`: the rows it picks are typed by the general reader, which knows them):
+    the cache keeps it apart (`cache.index_key`). None for a blank sheet or one without the column."""
+    head = header_of(scan, spec, name, workbook)
+    if head is None or key not in head[1]:
+        return None
+    c = head[1][key]
+    with scan.refs_checked():
+        pairs = scan.column(c)
+    cells = list(map(operator.itemgetter(1), pairs))
+    rows = list(map(int, map(_get1, pairs)))
+    col = _Column(rows, cells, *_convert_column(scan, cells, CONVERTERS[spec.column(key).kind]))
+    return assemble(name, head, {key: c}, {c: col} if cells else {}, rows, False)  # its rows: all there are
+
+
 def holding(scan: SheetScan, cells: list[tuple[bytes, bytes]], convert, wanted: str,  # type: ignore[no-untyped-def]
             header_row: int) -> list[int]:
     """The numbers of the rows below the header whose cell (of `cells`, `SheetScan.column`'s pairs)
@@ -428,6 +447,15 @@ def updated(data: SheetData, spec: Sheet, xml, strings) -> SheetData | None:  # 
     last_row = max([data.last_row, *wanted]) if wanted else data.last_row
     return SheetData(data.name, data.header_row, data.columns, data.headers, data.width, last_row, numbers,
                      values, raws, problems, data.complete)
+
+
+def rewritten(data: SheetData, xml) -> list[int]:  # type: ignore[no-untyped-def]
+    """The indexes into `data`'s rows of the rows `xml` (a SheetXml just written) rewrote (`updated`
+    replaces those and appends the rest)."""
+    from bisect import bisect_left
+
+    numbers = data.numbers
+    return [i for n in sorted(xml._new) if (i := bisect_left(numbers, n)) < len(numbers) and numbers[i] == n]
 
 
 def _same_raw(raw: object, typed: object) -> bool:

@@ -23,6 +23,13 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from concurrent.futures import Future, ThreadPoolExecutor
 
+try:  # ISA-L's deflate: inflates 2× and deflates (level 1) 4× as fast as zlib, the same streams either way
+    from isal import isal_zlib as codec
+    CODEC_ERRORS: tuple[type[Exception], ...] = (zlib.error, codec.error)
+except ImportError:  # a platform without its wheel
+    codec = zlib  # type: ignore[no-redef]
+    CODEC_ERRORS = (zlib.error,)
+
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -139,15 +146,15 @@ class Package:
                 else:
                     data = self._zip.read(name)
                 self._parts[name] = data
-            except (KeyError, zipfile.BadZipFile, zlib.error, OSError, struct.error) as exc:
+            except (KeyError, zipfile.BadZipFile, *CODEC_ERRORS, OSError, struct.error) as exc:
                 raise PackageError(f"part {name}: {exc}") from exc
         return data
 
     def _inflate(self, name: str, raw: bytes) -> bytes:
         """One call into zlib, the CRC checked after (both let go of the GIL on big buffers)."""
         info = self.infos[name]
-        data = zlib.decompress(raw, -15, max(info.file_size, 1))
-        if zlib.crc32(data) != info.CRC or len(data) != info.file_size:
+        data = codec.decompress(raw, -15, max(info.file_size, 1))
+        if codec.crc32(data) != info.CRC or len(data) != info.file_size:
             raise zipfile.BadZipFile(f"bad CRC-32 for {name}")
         return data
 
@@ -210,7 +217,7 @@ class Package:
             name_len, extra_len = struct.unpack("<HH", header[26:30])
             pos = info.header_offset + 30 + name_len + extra_len
             left, crc, size = info.compress_size, 0, 0
-            inflate = zlib.decompressobj(-15)
+            inflate = codec.decompressobj(-15)
             while left:
                 raw = os.pread(fd, min(piece, left), pos)
                 if not raw:
@@ -218,16 +225,16 @@ class Package:
                 pos += len(raw)
                 left -= len(raw)
                 data = inflate.decompress(raw)
-                crc, size = zlib.crc32(data, crc), size + len(data)
+                crc, size = codec.crc32(data, crc), size + len(data)
                 if data:
                     yield data
             data = inflate.flush()
-            crc, size = zlib.crc32(data, crc), size + len(data)
+            crc, size = codec.crc32(data, crc), size + len(data)
             if data:
                 yield data
             if crc != info.CRC or size != info.file_size or not inflate.eof:
                 raise zipfile.BadZipFile(f"bad CRC-32 for {name}")
-        except (zipfile.BadZipFile, zlib.error, OSError, struct.error) as exc:
+        except (zipfile.BadZipFile, *CODEC_ERRORS, OSError, struct.error) as exc:
             raise PackageError(f"part {name}: {exc}") from exc
 
     def forget_inflated(self) -> None:
@@ -369,7 +376,7 @@ class _ZipWriter:
         packed = deflate(pieces)
         crc = 0
         for piece in pieces:
-            crc = zlib.crc32(piece, crc)
+            crc = codec.crc32(piece, crc)
         self._entry(name, zipfile.ZIP_DEFLATED, date_time, crc, len(packed), sum(map(len, pieces)), external_attr)
         self._emit(packed)
 
@@ -396,14 +403,15 @@ class _ZipWriter:
 # A big part (a register of 100,000s of rows is 100 MB of XML) is compressed fast, in independent chunks
 # on every core: zlib releases the GIL. Each chunk but the last ends with a sync flush, which ends on a
 # byte boundary without ending the stream, so the chunks joined are one valid deflate stream (as pigz
-# does). Level 1 costs a third more bytes than Excel's level but a fifth of the time; small parts keep 6.
+# does). Level 1 (ISA-L's: 0.1 s for M's 98 MB 应收账单, zlib's took 0.4) costs a quarter more bytes than
+# Excel's level; small parts keep zlib's 6.
 BIG_PART = 4 << 20
 CHUNK = 4 << 20
 
 
 def _deflate_chunk(args: tuple[memoryview, int, bool]) -> bytes:
     chunk, level, last = args
-    c = zlib.compressobj(level, zlib.DEFLATED, -15)
+    c = (codec if level <= 3 else zlib).compressobj(level, zlib.DEFLATED, -15)  # ISA-L has levels 0–3
     return c.compress(chunk) + c.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
 
 

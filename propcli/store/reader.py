@@ -159,8 +159,8 @@ def build_table(grid: Sequence[Sequence[object]], spec: Sheet, name: str, workbo
         raise DataError(
             "header.missing",
             Location(workbook, name),
-            missing="、".join(c.zh for c in (missing or spec.required)),
-            found="、".join(found[:20]) or "—",
+            missing=[c.zh for c in (missing or spec.required)],
+            found=found[:20] or "—",
         )
     table = Table(spec, name, h + first_row, columns, headers, width, workbook=workbook, partial=only is not None)
     kinds = [(key, idx, CONVERTERS[spec.column(key).kind]) for key, idx in columns.items()]

@@ -19,7 +19,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from filelock import FileLock, Timeout
 
 from ..errors import DataError, WorkbookBusy
 
@@ -202,9 +201,13 @@ class WriteLock:
         self.path = state_dir(workbook) / f"{workbook.name}.lock"
         if self.path.exists() and not self.path.is_file():
             raise DataError("lock.not_file", None, path=str(self.path))
+        from filelock import FileLock  # only a write takes the lock (filelock brings asyncio: 10 ms a read)
+
         self._lock = FileLock(str(self.path), timeout=timeout)
 
     def __enter__(self) -> WriteLock:
+        from filelock import Timeout
+
         try:
             self._lock.acquire()
         except Timeout:

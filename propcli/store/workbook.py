@@ -23,7 +23,7 @@ from xml.etree import ElementTree as ET
 
 from ..errors import DataError, Location, Problem, WorkbookBusy, located
 from . import cache, schema, signals, streamread
-from .columns import SheetData, scan_data, scan_only, scan_rows, updated
+from .columns import SheetData, rewritten, scan_data, scan_key, scan_only, scan_rows, updated
 from .fastread import ERROR_CELL, MissingString, SharedStrings, SheetScan, Unsupported
 from .package import (EncryptedPackage, LegacyPackage, Package, PackageError, StrictPackage, _not_a_zip,
                       add_sheet_parts)
@@ -211,7 +211,7 @@ class Workbook:
         found = [n for n in self.sheet_names if schema.norm_header(n) in wanted]
         if len(found) > 1:
             raise DataError("sheet.ambiguous", Location(self.name), sheet=spec.zh, count=len(found),
-                            names="、".join(f"「{n}」" for n in found))
+                            names=[f"「{n}」" for n in found])
         return found[0] if found else None
 
     def has(self, spec: schema.Sheet) -> bool:
@@ -245,7 +245,7 @@ class Workbook:
             if required:
                 raise DataError(
                     "sheet.missing", Location(self.name), sheet=spec.zh, english=spec.key,
-                    found="、".join(self.sheet_names) or "—",
+                    found=list(self.sheet_names) or "—",
                 )
             table = empty_table(spec, self.name)
         else:
@@ -279,9 +279,11 @@ class Workbook:
                 out[k].extend(data.numbers if k == ROW_NUMBER else data.values.get(k) or [None] * n)
         return out
 
-    def prefetch(self, *specs: schema.Sheet) -> None:
+    def prefetch(self, *specs: schema.Sheet, edits: tuple[schema.Sheet, ...] = ()) -> None:
         """The registers a command is about to read, in the order it reads them: the sheets the read cache
-        does not hold start inflating on a second thread (`Package.prefetch`) while the first are scanned."""
+        does not hold start inflating on a second thread (`Package.prefetch`) while the first are scanned.
+        `edits`: those a write will change — their XML is inflated too (the commit edits it), while the
+        cache's columns load."""
         pkg = self._pkg
         if pkg is None or pkg.date1904:
             return
@@ -289,7 +291,7 @@ class Workbook:
         for spec in specs:
             for name in self.sheets_of(spec):
                 ref = pkg.sheet(name)
-                if ref is not None and self._cached(spec, name) is None:
+                if ref is not None and ((spec in edits and self._sha is not None) or self._cached(spec, name) is None):
                     parts.append(ref.part)
         if parts and self._strings is None and pkg.shared_strings_part:
             parts.insert(0, pkg.shared_strings_part)
@@ -324,7 +326,8 @@ class Workbook:
         ceiling = self.money_ceiling()
         for key in money:
             values = data.values.get(key) or []
-            if values and max(map(abs, filter(None, values)), default=0) > ceiling:  # None and 0: no matter
+            amounts = list(filter(None, values))  # None and 0: no matter; max and min compare, abs would copy
+            if amounts and max(max(amounts), -min(amounts)) > ceiling:
                 i = next(i for i, v in enumerate(values) if v is not None and abs(v) > ceiling)
                 raise DataError("value.above_ceiling", where(data.numbers[i], key), value=repr(str(values[i])),
                                 ceiling=f"{ceiling:,.2f}")
@@ -359,13 +362,24 @@ class Workbook:
                 cached = self._cached(spec, name)
                 if cached is not None and cached.complete:
                     return cached.only(spec, self.name, *only)
+                key = self._cache_key(spec, name)
+                index = cache.index_key(key, only[0]) if key else None
+                if (cached is None or only[0] not in cached.values) and index:
+                    cached = cache.load(self.path, index) or cached  # that column, kept by such a read
                 try:
                     if cached is not None and only[0] in cached.values:  # a report's columns name the rows
                         numbers = [cached.numbers[i] for i in cached.subset(*only)]
                         table = self._streamed_rows(spec, name, numbers=numbers)
                         return scan_rows(self._scan(name), spec, name, self.name, numbers) if table is None else table
                     table = self._streamed_rows(spec, name, only=only)
-                    return scan_only(self._scan(name), spec, name, self.name, *only) if table is None else table
+                    if table is not None:
+                        return table
+                    scan = self._scan(name)
+                    data = scan_key(scan, spec, name, self.name, only[0]) if index else None
+                    if data is None:
+                        return scan_only(scan, spec, name, self.name, *only)
+                    cache.store(self.path, index, data)  # type: ignore[arg-type]  # the next such read: no search
+                    return scan_rows(scan, spec, name, self.name, [data.numbers[i] for i in data.subset(*only)])
                 except Unsupported:
                     pass
                 except MissingString as exc:
@@ -675,14 +689,14 @@ class Workbook:
         self._journal.clear()
         self._tables.clear()
         known = self.__dict__.pop("_data", {})
-        for memo in ("_cache_keys", "_digests"):
-            self.__dict__.pop(memo, None)
+        old_keys = self.__dict__.pop("_cache_keys", {})
+        self.__dict__.pop("_digests", None)
         self._close_package()
         self._open()
-        self._write_through(known)
+        self._write_through(known, old_keys)
         return CommitResult(entries, written=True, backup=backup)
 
-    def _write_through(self, known: dict) -> None:
+    def _write_through(self, known: dict, old_keys: dict) -> None:
         """Cache the sheets just written, from what was read and what was written: the next command
         finds the new workbook warm. Each entry is the old sheet's columns with the rewritten and new
         rows read back from the XML just written (by the code a read uses), so it is what a read of the
@@ -706,8 +720,9 @@ class Workbook:
                 continue
             self.__dict__.setdefault("_data", {})[(key, name)] = new
             cache_key = self._cache_key(spec, name)
-            if cache_key:
-                cache.store(self.path, cache_key, new)
+            if cache_key:  # stored as what changed since the entry read, when that entry is in the cache
+                base = old_keys.get((key, name))
+                cache.store(self.path, cache_key, new, base=(base, data, rewritten(data, xml)) if base else None)
 
     def _strings_for_write_through(self) -> _LazyStrings:
         return _LazyStrings(self)
