@@ -4,6 +4,8 @@ estate timed (first publish of a name, and again — the nightly case) and the p
 
     python bench/group.py [--runs 3] [--cache DIR] [--estates 100] [--mix L:3,M:18,S:79]
     python bench/group.py --copies 42 --no-l      # M published once, then copied in SQL under 41 more names
+    python bench/group.py --keep DIR [--queries]  # the server in DIR, kept: filled the first time only;
+                                                  # --queries: time only the group figures on it
 
 The estates are the generated S/M/L workbooks (bench/estates.py: 20,000 / 240,000 / 1,580,000 bills),
 published under many names with --estate: 3 L + 18 M + 79 S ≈ 10.6 million bills. `--cache` is a folder
@@ -98,7 +100,8 @@ def copies(url: str, book: Path, n: int) -> tuple[int, int, float]:
     with Workbook(book) as wb:
         publish.publish(wb, config.Target(url, "bench"), "M001")
     with psycopg.connect(url, autocommit=True) as conn:
-        for name in (tables.BILL_FACTS.name, tables.PAYMENT_PARTS.name, tables.SETTINGS.name):
+        for name in (tables.BILL_FACTS.name, tables.PAYMENT_PARTS.name, tables.SETTINGS.name,
+                     *(t.name for t in tables.SUMS)):
             cols = ", ".join(f'"{c}"' for c in tables.by_name()[name].names[1:])
             conn.execute(f"insert into {tables.SCHEMA}.{name} (estate, {cols}) select 'M' || lpad(g::text, 3, '0'), "
                          f"{cols} from {tables.SCHEMA}.{name}, generate_series(2, %s) g where estate = 'M001'", (n,))
@@ -117,6 +120,9 @@ def main() -> None:
     ap.add_argument("--mix", default="L:3,M:18,S:79", help="how many estates of each size")
     ap.add_argument("--no-l", action="store_true", help="skip the L line (its memory)")
     ap.add_argument("--copies", type=int, default=0, help="instead of --mix: M published once and copied in SQL")
+    ap.add_argument("--keep", type=Path, default=None,
+                    help="the server's folder, kept: filled on the first run, reused as it is by the next ones")
+    ap.add_argument("--queries", action="store_true", help="only the group figures (no publish lines)")
     args = ap.parse_args()
     mix = [(p.split(":")[0].upper(), int(p.split(":")[1])) for p in args.mix.split(",") if p]
     from bench.run import OUT
@@ -125,9 +131,10 @@ def main() -> None:
     work = OUT / "group"
     sizes = set() if args.copies else {s for s, _ in mix}
     books = workbooks(args.cache, sizes | {"M"} | (set() if args.no_l else {"L"}), work)
-    server = pgserver.start(fast=False)
+    filled = args.keep is not None and (args.keep / "filled").exists()
+    server = pgserver.start(fast=False, keep=args.keep)
     try:
-        url = server.create_database("bench")
+        url = server.url("bench") if filled else server.create_database("bench")
         import bench.run
 
         for env in (os.environ, bench.run.ENV):  # the propcli processes the lines time find the server
@@ -137,7 +144,10 @@ def main() -> None:
         target = config.Target(url, "bench")
         with session.connect(target) as conn:
             session.upgrade(conn, target)
-        if args.copies:
+        results: list[tuple[str, tuple[float, int]]] = []
+        if filled:
+            log(f"the database in {args.keep} is filled already: its estates as they are")
+        elif args.copies:
             log(f"publishing M and copying it {args.copies - 1} times into {target.shown} …")
             n, bills, seconds = copies(url, books["M"], args.copies)
             results = [(f"publish M, copy it to {n} estates ({bills:,} bills)", (seconds, 0))]
@@ -145,6 +155,8 @@ def main() -> None:
             log(f"publishing {sum(c for _, c in mix)} estates ({args.mix}) into {target.shown} …")
             n, bills, seconds = populate(server, url, books, mix)
             results = [(f"publish {n} estates, one after another ({bills:,} bills)", (seconds, 0))]
+        if args.keep is not None and not filled:
+            (args.keep / "filled").write_text(args.mix if not args.copies else f"copies {args.copies}")
         propcli = [sys.executable, "-m", "propcli", "-q"]
 
         def timed(cmd: list[str], runs: int, before=None) -> tuple[float, int]:  # type: ignore[no-untyped-def]
@@ -155,9 +167,10 @@ def main() -> None:
             return lambda: shutil.rmtree(books[size].parent / ".propcli" / "cache", ignore_errors=True)
 
         m = [*propcli, "-w", str(books["M"]), "publish"]
-        results.append(("publish M (cold)", timed([*m, "--estate", "bench-M"], args.runs, cold("M"))))
-        results.append(("publish M (warm, again)", timed([*m, "--estate", "bench-M"], args.runs)))
-        if not args.no_l:
+        if not args.queries:
+            results.append(("publish M (cold)", timed([*m, "--estate", "bench-M"], args.runs, cold("M"))))
+            results.append(("publish M (warm, again)", timed([*m, "--estate", "bench-M"], args.runs)))
+        if not args.no_l and not args.queries:
             big = [*propcli, "-w", str(books["L"]), "publish", "--estate", "bench-L"]
             results.append(("publish L (cold)", timed(big, 1, cold("L"))))
         with session.connect(target) as conn:

@@ -60,6 +60,7 @@ class PgServer:
 
     bindir: Path
     fast: bool = True  # fsync off: a test server need not survive a power cut (the bench turns it on)
+    keep: Path | None = None  # a folder kept between runs (the bench's filled database): reused, never removed
     root: Path = field(init=False)
     port: int = field(init=False, default=0)
     passfile: Path = field(init=False)
@@ -75,17 +76,22 @@ class PgServer:
     def start(self) -> PgServer:
         self._uid, self._gid, self._home = _runner()
         # as root, under /tmp: the unprivileged user must be able to reach its folder (TMPDIR may be private)
-        self.root = Path(tempfile.mkdtemp(prefix="propcli-pg-", dir="/tmp" if self._uid is not None else None))
+        if self.keep is not None:
+            self.root = self.keep.resolve()
+            self.root.mkdir(parents=True, exist_ok=True)
+        else:
+            self.root = Path(tempfile.mkdtemp(prefix="propcli-pg-", dir="/tmp" if self._uid is not None else None))
         data, sock = self.root / "data", self.root / "sock"
-        sock.mkdir()
+        sock.mkdir(exist_ok=True)
         pwfile = self.root / "pw"
         pwfile.write_text(_PASSWORD + "\n")
         if self._uid is not None:
             for p in (self.root, sock, pwfile):
                 os.chown(p, self._uid, self._gid or -1)
-        done = self._run(str(self.bindir / "initdb"), "-D", str(data), "-U", SUPERUSER, "-A", "scram-sha-256",
-                         f"--pwfile={pwfile}", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
-        if done.returncode:
+        done = None if (data / "PG_VERSION").exists() else self._run(
+            str(self.bindir / "initdb"), "-D", str(data), "-U", SUPERUSER, "-A", "scram-sha-256",
+            f"--pwfile={pwfile}", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
+        if done is not None and done.returncode:
             raise RuntimeError(f"initdb failed:\n{done.stdout}\n{done.stderr}")
         for attempt in range(3):  # a free port can be taken between the probe and the start
             self.port = _free_port()
@@ -119,8 +125,10 @@ class PgServer:
 
     def stop(self) -> None:
         if self.port:
-            self._run(str(self.bindir / "pg_ctl"), "-D", str(self.root / "data"), "-m", "immediate", "-w", "stop")
-        shutil.rmtree(self.root, ignore_errors=True)
+            mode = "fast" if self.keep is not None else "immediate"
+            self._run(str(self.bindir / "pg_ctl"), "-D", str(self.root / "data"), "-m", mode, "-w", "stop")
+        if self.keep is None:
+            shutil.rmtree(self.root, ignore_errors=True)
 
     def create_database(self, name: str) -> str:
         """A fresh empty database; returns its URL."""
@@ -132,12 +140,13 @@ class PgServer:
         return self.url(name)
 
 
-def start(*, fast: bool = True) -> PgServer:
-    """A running server, or RuntimeError saying what is missing."""
+def start(*, fast: bool = True, keep: Path | None = None) -> PgServer:
+    """A running server, or RuntimeError saying what is missing; `keep`: in that folder, kept (reused if
+    it already holds one)."""
     bindir = find_bin()
     if bindir is None or not (bindir / "initdb").exists():
         raise FileNotFoundError("PostgreSQL (initdb, pg_ctl) not found: apt-get install postgresql, or set PG_BIN")
-    server = PgServer(bindir, fast=fast)
+    server = PgServer(bindir, fast=fast, keep=keep)
     t0 = time.monotonic()
     try:
         server.start()

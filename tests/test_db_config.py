@@ -58,7 +58,7 @@ def test_every_register_but_the_journal_and_settings_is_a_table_typed_from_the_s
 
     by_name = tables.by_name()
     assert set(by_name) == {s.key for s in schema.SHEETS} - {"estate", "journal"} | {
-        "settings", "bill_facts", "payment_parts"}
+        "settings", "bill_facts", "payment_parts", "period_sums", "unit_periods", "open_dues", "part_days"}
     bills = dict(by_name["bills"].columns)
     assert bills["bill_id"].startswith("text") and bills["amount"] == "numeric(14,2)" and bills["due_date"] == "date"
     assert by_name["bills"].primary == ("bill_id",) and by_name["reminders"].primary == ()

@@ -36,7 +36,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from propcli.db import tables
+from propcli.db import figures, tables
 from propcli.domain.arrears import months_overdue
 from propcli.reports.stats import AGE_COLUMNS, END_COLUMNS, FEE_COLUMNS
 from tests.conftest import SAMPLE, Cli, fresh_copy, pinned
@@ -159,6 +159,26 @@ def test_hand_arrears_by_hand(hand, pg_server, cli, monkeypatch) -> None:
         _same_arrears(_by_estate(data)[name], mine)
 
 
+@pytest.mark.parametrize("as_of", ["2025-03-28", "2025-03-31", "2025-05-31"])
+def test_hand_estates_on_other_days_equal_their_workbooks(hand, pg_server, cli, monkeypatch, as_of) -> None:
+    """The figures are the sums made at publish, less the bills a payment after the day changed as they
+    are now, plus those bills as they were on the day: on 03-28 C's 100 to March was not voided yet (and
+    counts: 实收 640.00, tests/test_stats.py), on 03-31 the payments of April are all after the day, on 05-31
+    none is — each estate equals its own workbook, key for key."""
+    url, books = hand
+    _use(pg_server, url, monkeypatch)
+    data = _json(cli, "group", "stats", "--period", "2025-03", "--as-of", as_of)
+    owed = _json(cli, "group", "arrears", "--as-of", as_of)
+    if as_of == "2025-03-28":
+        assert _by_estate(data)["东区"]["collected"] == "640.00"
+    for name, path in books.items():
+        mine = _json(cli, "-w", path, "stats", "monthly", "--period", "2025-03", "--as-of", as_of)
+        row = _by_estate(data)[name]
+        assert {k: row[k] for k in STATS_KEYS} == {k: mine[k] for k in STATS_KEYS}, name
+        assert {k: row[k] for k in AGE_KEYS} == {k: mine["ageing"]["total"][k] for k in AGE_KEYS}, name
+        _same_arrears(_by_estate(owed)[name], _json(cli, "-w", path, "arrears", "report", "--as-of", as_of))
+
+
 def _same_arrears(row: dict, report: dict) -> None:
     """An estate's group arrears row against its `arrears report` JSON: total, debtors, and per bucket the
     bills and the amount (按账龄)."""
@@ -171,7 +191,8 @@ def _same_arrears(row: dict, report: dict) -> None:
 # -- the sample estate, twice ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("period", "as_of"), [("2026-10", "2026-11-23"), ("2026-09", "2026-10-08")])
+@pytest.mark.parametrize(("period", "as_of"), [("2026-10", "2026-11-23"), ("2026-09", "2026-10-08"),
+                                               ("2026-04", "2026-05-20")])  # half a year back
 def test_each_sample_estate_equals_its_workbook(samples, pg_server, cli, monkeypatch, period, as_of) -> None:
     url, books = samples
     _use(pg_server, url, monkeypatch)
@@ -267,21 +288,28 @@ def test_bad_input_before_any_database(cli) -> None:
 
 
 def test_older_migration_empty_database_and_stale_estates(pg, cli, sample) -> None:
-    # a database at migration 1 (before the group figures): refused, saying what to run
+    # a database at migration 2 (before the payment parts carried their bill): refused, saying what to run
     with psycopg.connect(pg.db_url) as conn:
         conn.execute(tables.VERSION_SQL)
-        conn.execute(tables.MIGRATIONS[0].sql())
-        conn.execute(f"insert into {tables.SCHEMA}.schema_version (version, description) values (1, 'one')")
+        for m in tables.MIGRATIONS[:2]:
+            conn.execute(m.sql())
+            conn.execute(f"insert into {tables.SCHEMA}.schema_version (version, description) values (%s, 'old')",
+                         (m.version,))
     result = cli("group", "stats", "--period", "2026-10", "--as-of", "2026-11-23")
-    assert result.exit_code == 1 and "第 1 版" in result.output and "propcli db upgrade" in result.output
-    assert cli("db", "upgrade").exit_code == 0
+    assert result.exit_code == 1 and "第 2 版" in result.output and "propcli db upgrade" in result.output
+    assert cli("db", "upgrade").exit_code == 0  # 2 → 3
+    with psycopg.connect(pg.db_url) as conn:
+        assert conn.execute(f"select max(version) from {tables.SCHEMA}.schema_version").fetchone()[0] == tables.LATEST
+        assert conn.execute(f"select count(*) from information_schema.columns where table_schema = '{tables.SCHEMA}' "
+                            "and table_name = 'payment_parts' and column_name = 'target_paid'").fetchone()[0] == 1
     # nothing published yet: said, exit 0
     result = cli("group", "arrears", "--as-of", "2026-11-23")
     assert result.exit_code == 0 and "还没有发布任何小区" in result.output
     # an estate published before the upgrade that added what the figures read is left out, and said
     assert cli("-w", sample, "publish", "--estate", "阳光花园").exit_code == 0
     with psycopg.connect(pg.db_url) as conn:
-        conn.execute(f"update {tables.SCHEMA}.schema_version set applied_at = now() + interval '1 hour' where version = 2")
+        conn.execute(f"update {tables.SCHEMA}.schema_version set applied_at = now() + interval '1 hour' "
+                     f"where version = {figures.FACTS_SINCE}")
     result = cli("group", "stats", "--period", "2026-10", "--as-of", "2026-11-23")
     assert result.exit_code == 0 and "阳光花园" in result.output and "重新发布" in result.output
     assert "457411" not in result.output and "228705.89" not in result.stdout

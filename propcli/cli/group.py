@@ -14,6 +14,7 @@ import typer
 
 from ..db import figures, session
 from ..ops.stats import check_as_of
+from ..store.safety import env_count
 from ..reports import group as reports
 from .common import FormatOpt, OutputOpt, State, as_of_day, choose_format, emit, parse_period, say, state
 from .db import target_of
@@ -25,12 +26,14 @@ AsOf = Annotated[str | None, typer.Option("--as-of", help="计算日期 YYYY-MM-
 T = TypeVar("T")
 
 
-def _figures(st: State, output: Path | None, fmt: str | None, compute: Callable[[psycopg.Connection], T]) -> T:
-    """The format checked before connecting (a bad one is a usage error, nothing done), then the figures."""
+def _figures(st: State, output: Path | None, fmt: str | None,
+             compute: Callable[[list[psycopg.Connection]], T]) -> T:
+    """The format checked before connecting (a bad one is a usage error, nothing done), then the figures,
+    over PROPCLI_DB_WORKERS connections at once (default 2)."""
     choose_format(output, fmt)
     target = target_of(st)
-    with session.connected(target) as conn:
-        return compute(conn)
+    with session.connected_many(target, env_count(*figures.WORKERS)) as conns:
+        return compute(conns)
 
 
 def _stale(st: State, stale: list[str], shown: bool) -> None:

@@ -43,6 +43,22 @@ def connected(target: Target, *, current: bool = True) -> Iterator[psycopg.Conne
         conn.close()
 
 
+@contextmanager
+def connected_many(target: Target, n: int) -> Iterator[list[psycopg.Connection]]:
+    """`connected` and n − 1 more connections beside it (the group figures share the estates between
+    them: one server process each), all closed after the command."""
+    with connected(target) as conn:
+        more: list[psycopg.Connection] = []
+        try:
+            more.extend(connect(target) for _ in range(n - 1))
+            yield [conn, *more]
+        except psycopg.OperationalError as exc:
+            raise connect_error(target, exc) from None
+        finally:
+            for c in more:
+                c.close()
+
+
 def _timeout() -> int:
     from ..store.safety import env_count
 

@@ -97,10 +97,37 @@ PAYMENT_PARTS_1 = Table("payment_parts", (
 
 # Migration 2 adds the 账期 and due day of the bill a part names (null: 预存, a blank 分配, no such bill):
 # the group figures pick the payments into the bills of a period, or overdue on a day, by them.
-PAYMENT_PARTS = replace(PAYMENT_PARTS_1, columns=(*PAYMENT_PARTS_1.columns, ("target_period", KEY_TEXT),
-                                                  ("target_due", "date")))
+PAYMENT_PARTS_2 = replace(PAYMENT_PARTS_1, columns=(*PAYMENT_PARTS_1.columns, ("target_period", KEY_TEXT),
+                                                    ("target_due", "date")))
+# Migration 3 adds the rest of what the figures read of that bill (null unless it is one of bill_facts):
+# its unit, 过户 day, 金额, 已收 now and whether it is waived — a bill paid in full now that a later payment
+# changed is then known from its payments alone, never looked up per part.
+PAYMENT_PARTS = replace(PAYMENT_PARTS_2, columns=(*PAYMENT_PARTS_2.columns, ("target_unit", KEY_TEXT),
+                                                  ("target_former_on", "date"), ("target_amount", "numeric(14,2)"),
+                                                  ("target_paid", "numeric(14,2)"), ("target_waived_bill", "boolean")))
 
 DERIVED: tuple[Table, ...] = (BILL_FACTS, PAYMENT_PARTS)  # each filled by the function of facts.FACTS
+
+# Migration 3: sums of an estate's bill_facts, made by publish in SQL (`facts.SUMS`) — what the group figures
+# would otherwise add up over every bill of every estate at each query:
+# - period_sums: per 账期, 应收 after 减免, 减免, 已收 now, the households billed and those paid up now;
+# - unit_periods: per 账期, the households owing now and how many of their bills (应收 > 0) they owe;
+# - open_dues: the bills owing now (金额 > 已收, not waived) per 账期, due day, unit and former owner (过户
+#   day): what they owe and how many — the arrears on any day, but for the bills a later payment changed.
+PERIOD_SUMS = Table("period_sums", (
+    ("period", KEY_TEXT + " not null"), ("billed", "numeric"), ("waived", "numeric"), ("paid", "numeric"),
+    ("households_billed", "bigint"), ("households_paid", "bigint")), ("period",))
+UNIT_PERIODS = Table("unit_periods", (
+    ("period", KEY_TEXT + " not null"), ("unit", KEY_TEXT + " not null"), ("owing", "bigint")), ("period", "unit"))
+OPEN_DUES = Table("open_dues", (
+    ("period", KEY_TEXT), ("due", "date"), ("unit", KEY_TEXT), ("former_on", "date"), ("owed", "numeric"),
+    ("bills", "bigint")), (), (("due",),))
+# - part_days: the payments not voided per day, by the 账期 of the bill each part names, whether it is 预存, and
+#   whether that bill is one of bill_facts with some 已收 now: what was received or prepaid between two days.
+PART_DAYS = Table("part_days", (
+    ("target_period", KEY_TEXT), ("prepaid", "boolean"), ("billed", "boolean"), ("paid_on", "date"),
+    ("amount", "numeric")), (), (("paid_on",),))
+SUMS: tuple[Table, ...] = (PERIOD_SUMS, UNIT_PERIODS, OPEN_DUES, PART_DAYS)  # each filled by the SQL of facts.SUMS
 
 ESTATES_SQL = f"""create table {SCHEMA}.estates (
     estate text collate "C" primary key,
@@ -165,7 +192,7 @@ def _first() -> str:
 
 
 # what the group figures read of a payment part received after a day (held by the indexes on paid_on)
-RECENT = "estate, target, target_period, target_due, paid_on, voided, void_day, amount"
+RECENT_2 = "estate, target, target_period, target_due, paid_on, voided, void_day, amount"
 
 
 def _second() -> str:
@@ -179,16 +206,37 @@ def _second() -> str:
       on a past day differ from today's) — by day first, unlike the others: the query spans all estates —
       holding what the figures read of them (index-only);
     - payment_parts_voided: the voided receipts, the other such payments, likewise."""
-    added = [(new, c, t) for old, new in ((BILL_FACTS_1, BILL_FACTS), (PAYMENT_PARTS_1, PAYMENT_PARTS))
+    added = [(new, c, t) for old, new in ((BILL_FACTS_1, BILL_FACTS), (PAYMENT_PARTS_1, PAYMENT_PARTS_2))
              for c, t in new.columns[len(old.columns):]]
     return "\n".join((
         *(f'alter table {table.qualified} add column "{c}" {t};' for table, c, t in added),
         f"create index bill_facts_open on {BILL_FACTS.qualified} (estate, due) include (bill_id, unit_id, former_on, "
         f"period, amount, paid) where amount <> paid and not waived_bill;",
         f"create statistics {SCHEMA}.bill_facts_open_share on ((amount <> paid)) from {BILL_FACTS.qualified};",
+        f"create index payment_parts_paid_on on {PAYMENT_PARTS.qualified} (paid_on) include ({RECENT_2});",
+        f"create index payment_parts_voided on {PAYMENT_PARTS.qualified} (paid_on) include ({RECENT_2}) where voided;",
+        MONTHS_OVERDUE_SQL,
+    ))
+
+
+# what the group figures read of a payment part received after a day (held by the indexes on paid_on), and
+# (migration 3) of the bill it names
+RECENT = (f"{RECENT_2}, " + ", ".join(c for c, _ in PAYMENT_PARTS.columns[len(PAYMENT_PARTS_2.columns):]))
+
+
+def _third() -> str:
+    """The group figures from sums and the payments after a day: the sums of each estate's bills publish
+    makes (SUMS), and each payment part carrying what the figures read of the bill it names (its unit, 过户
+    day, 金额, 已收 now, waived) — held by the indexes on paid_on — so that the bills a payment after a day
+    changed are known from the parts' index alone, never looked up one by one."""
+    added = PAYMENT_PARTS.columns[len(PAYMENT_PARTS_2.columns):]
+    return "\n\n".join((
+        *(f"{t.create_sql()}\n{security_sql(t.name)}" for t in SUMS),
+        *(f'alter table {PAYMENT_PARTS.qualified} add column "{c}" {t};' for c, t in added),
+        f"drop index {SCHEMA}.payment_parts_paid_on;",
+        f"drop index {SCHEMA}.payment_parts_voided;",
         f"create index payment_parts_paid_on on {PAYMENT_PARTS.qualified} (paid_on) include ({RECENT});",
         f"create index payment_parts_voided on {PAYMENT_PARTS.qualified} (paid_on) include ({RECENT}) where voided;",
-        MONTHS_OVERDUE_SQL,
     ))
 
 
@@ -213,6 +261,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "registers, settings, bill_facts, payment_parts, estates, access; row-level security", _first),
     Migration(2, "group figures: bill_facts waived_bill and former_on, months_overdue(), indexes for the "
                  "queries over every estate", _second),
+    Migration(3, "group figures from sums: period_sums, unit_periods, open_dues, part_days; payment_parts carry the "
+                 "unit, 过户 day, 金额, 已收 and waiver of the bill they name", _third),
 )
 LATEST = MIGRATIONS[-1].version
 
@@ -241,4 +291,4 @@ def script(from_version: int = 0) -> str:
 
 def by_name() -> dict[str, Table]:
     """Every data table by name (registers, settings, derived): publish replaces an estate's rows in each."""
-    return {t.name: t for t in (*REGISTERS, SETTINGS, *DERIVED)}
+    return {t.name: t for t in (*REGISTERS, SETTINGS, *DERIVED, *SUMS)}
