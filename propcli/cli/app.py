@@ -3,6 +3,7 @@ boundary where errors become messages and exit codes."""
 
 from __future__ import annotations
 
+import gc
 import importlib
 import sys
 from gettext import gettext as _
@@ -158,6 +159,10 @@ def main_options(
 
 def main() -> None:
     """The console entry point: a bug still ends with a message and a non-zero exit, for cron."""
+    # A command builds its registers as millions of small objects that all live to its end: with the
+    # default thresholds (700, 10, 10) the cyclic collector walks them again and again, a sixth of a warm
+    # M arrears report (0.75 → 0.64 s, median of 6). Collections still run, every 50,000 allocations.
+    gc.set_threshold(50_000, 20, 10)
     try:
         app()
     except BrokenPipeError:  # `propcli owners list | head`
