@@ -15,11 +15,9 @@ from propcli.store import columns, schema
 from propcli.store.fastread import SheetScan
 from propcli.store.package import Package
 from propcli.store.workbook import Workbook
+from tests.conftest import REALDATA
 from tests.test_realdata import _files
 
-REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
-if not REALDATA.is_dir():
-    REALDATA = Path("/work/shared/realdata")
 REAL_XLSX = [p for p in _files(REALDATA) if p.suffix.lower() == ".xlsx"] if REALDATA.is_dir() else []
 
 
