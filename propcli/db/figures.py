@@ -318,11 +318,13 @@ def _split(conn: psycopg.Connection, names: list[str], n: int) -> list[list[str]
     """The estates in n groups of about as many bills each (the biggest first, each to the lightest group)."""
     sizes = dict(conn.execute(f"select estate, coalesce((rows -> 'bill_facts' ->> 'rows')::bigint, 0) "
                               f"from {S}.estates where estate = any(%s)", (names,)).fetchall())
-    groups: list[tuple[int, list[str]]] = [(0, []) for _ in range(min(n, len(names)) or 1)]
+    weights = [0] * (min(n, len(names)) or 1)
+    groups: list[list[str]] = [[] for _ in weights]
     for name in sorted(names, key=lambda e: -sizes.get(e, 0)):
-        weight, members = min(groups, key=lambda g: g[0])
-        groups[groups.index((weight, members))] = (weight + sizes.get(name, 0), [*members, name])
-    return [members for _, members in groups]
+        k = weights.index(min(weights))
+        weights[k] += sizes.get(name, 0)
+        groups[k].append(name)
+    return groups
 
 
 def _run(conns: Sequence[psycopg.Connection], sql: str, params: dict, names: list[str]) -> list[tuple]:

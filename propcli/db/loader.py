@@ -51,9 +51,10 @@ class Loader:
     def end(self) -> None:
         self._put(("end",))
 
-    def run(self, sql: str) -> None:
-        """A statement on the estate's rows (`%(estate)s` in it), after the jobs before it."""
-        self._put(("sql", sql))
+    def refill(self, table: tables.Table, select: str) -> None:
+        """The estate's rows of `table` made again by `select` (`%(estate)s` in it, the table's columns in
+        order), after the jobs before it: the server sums one table while the next is read."""
+        self._put(("refill", table, select))
 
     def close(self) -> None:
         if self._thread.is_alive():
@@ -80,8 +81,11 @@ class Loader:
                     into = table.qualified if self.direct else _temp(table)
                     copy = cur.copy(f"copy {into} ({_cols(table.names)}) from stdin", writer=QueuedLibpqWriter(cur))
                     writing = copy.__enter__()
-                elif job[0] == "sql":
-                    self.conn.execute(job[1], {"estate": self.estate})
+                elif job[0] == "refill":
+                    _, summed, select = job
+                    self.conn.execute(f"delete from {summed.qualified} where estate = %s", (self.estate,))
+                    self.conn.execute(f"insert into {summed.qualified} ({_cols(summed.names)}) {select}",
+                                      {"estate": self.estate})
                 elif job[0] == "data":
                     assert writing is not None
                     writing.write(job[1])

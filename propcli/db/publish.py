@@ -143,11 +143,9 @@ def _load(conn: psycopg.Connection, wb: Workbook, estate: str) -> dict[str, Tall
             tallies[name] = copy_rows(loader, tables.by_name()[name], estate, rows_of(wb))
             for sheet in schema.SHEETS:
                 wb.forget(sheet)
-            for summed, (source, select) in facts.SUMS.items():  # made by the server while the next is read
+            for summed, (source, select) in facts.SUMS.items():
                 if source == name:
-                    table = tables.by_name()[summed]
-                    loader.run(f"delete from {table.qualified} where estate = %(estate)s")
-                    loader.run(f"insert into {table.qualified} ({', '.join(table.names)}) {select}")
+                    loader.refill(tables.by_name()[summed], select)
     finally:
         loader.close()  # the last merge done, or the thread's failure raised
     return tallies
