@@ -19,7 +19,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-
 from ..errors import DataError, WorkbookBusy
 
 STATE_DIR = ".propcli"
