@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from propcli.store import columns, package, schema, streamread
+from propcli.store import columns, package, schema, streamread, twocore
 from propcli.store.fastread import Unsupported
 from propcli.store.workbook import Workbook
 from tests.test_reader_equality import KEYS, _same
@@ -37,8 +37,12 @@ def _both(path: Path, piece: int) -> list[tuple[str, object, object]]:
 
 
 @pytest.mark.parametrize("workbook", ["sample_readonly", "estate_s"])
-def test_read_in_pieces_equals_the_whole_read(workbook: str, request: pytest.FixtureRequest) -> None:
+@pytest.mark.parametrize("split", [False, True])
+def test_read_in_pieces_equals_the_whole_read(workbook: str, split: bool, request: pytest.FixtureRequest,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """`split`: the rows past the middle of each part read by a forked child (what L's bills get)."""
     path = request.getfixturevalue(workbook)
+    monkeypatch.setattr(twocore, "MIN_BYTES", 0 if split else 1 << 62)
     compared = 0
     for name, streamed, whole in _both(path, piece=997):  # a kilobyte of deflated bytes: rows cut anywhere
         if streamed is None:

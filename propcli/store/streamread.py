@@ -14,8 +14,10 @@ columns — this read returns None and the whole-part read (or calamine after it
 from __future__ import annotations
 
 import re
+from itertools import islice
 
 from ..errors import DataError
+from . import twocore
 from .columns import (ROW_PASS_COLUMNS, SheetData, _Column, _convert_column, _may_have_subtotal, assemble, header_of,
                       holding, typed_rows)
 from .fastread import _UNNUMBERED, SharedStrings, SheetScan, Unsupported, row_pattern, rows_between
@@ -32,8 +34,10 @@ def read(pkg: Package, part: str, strings: SharedStrings | None, spec: Sheet, na
          keys: tuple[str, ...] | None, piece: int = PIECE) -> SheetData | None:
     """The register's columns (all, or `keys`) from a part inflated piece by piece; None: read it whole."""
     pieces = pkg.stream(part, piece)
+    size = pkg.infos[part].file_size
     try:
-        return _read(pieces, pkg.date_styles(), strings, spec, name, workbook, keys)
+        return _read(pieces, pkg.date_styles(), strings, spec, name, workbook, keys,
+                     (pkg, part, piece, size // 2) if twocore.worth_it(size) else None)
     except PackageError:
         return None  # a damaged part: the whole read names it
     finally:
@@ -42,11 +46,14 @@ def read(pkg: Package, part: str, strings: SharedStrings | None, spec: Sheet, na
 
 def _head(pieces, date_styles: set[int], strings: SharedStrings | None, spec: Sheet, name: str,  # type: ignore[no-untyped-def]
           workbook: str):
-    """(the bytes inflated so far, where their last row ends, those rows as a scan, the header) — the
-    header found in them as the whole part's read finds it — or None: read the part whole."""
+    """(the bytes inflated so far, where their last row ends, those rows as a scan, the header, how many
+    pieces they are) — the header found in them as the whole part's read finds it — or None: read the
+    part whole."""
+    consumed = 0
     buf = b""
     for data in pieces:  # the head: the part's start and the rows the header is searched in
         buf += data
+        consumed += 1
         start = buf.find(b"<sheetData")
         if start >= 0 and buf.count(b"</row>", start) > HEADER_SCAN_ROWS:
             break
@@ -58,7 +65,7 @@ def _head(pieces, date_styles: set[int], strings: SharedStrings | None, spec: Sh
         found = header_of(head, spec, name, workbook)
     except (Unsupported, DataError):
         return None
-    return None if found is None else (buf, cut, head, found)
+    return None if found is None else (buf, cut, head, found, consumed)
 
 
 def _rest(pieces, buf: bytes, cut: int):  # type: ignore[no-untyped-def]
@@ -76,11 +83,13 @@ def _rest(pieces, buf: bytes, cut: int):  # type: ignore[no-untyped-def]
 
 
 def _read(pieces, date_styles: set[int], strings: SharedStrings | None, spec: Sheet, name: str,  # type: ignore[no-untyped-def]
-          workbook: str, keys: tuple[str, ...] | None) -> SheetData | None:
+          workbook: str, keys: tuple[str, ...] | None, split) -> SheetData | None:
+    """`split`: (package, part, piece, half) — the rows that start past `half` bytes of XML are read on
+    the second core (`_tail`) — or None: all of them here."""
     got = _head(pieces, date_styles, strings, spec, name, workbook)
     if got is None:
         return None
-    buf, cut, head, (header_row, columns, headers, width) = got
+    buf, cut, head, (header_row, columns, headers, width), n_head = got
     labels = strings is not None and strings.may_hold_subtotal()
     wanted = dict(columns) if keys is None else {k: columns[k] for k in keys if k in columns}
     if labels and len(wanted) < len(columns):
@@ -109,15 +118,62 @@ def _read(pieces, date_styles: set[int], strings: SharedStrings | None, spec: Sh
 
     if not take(buf[:cut], head.start, head.row_ends.get(header_row, head.start)):  # 计算明细 is no label
         return None
-    for segment in _rest(pieces, buf, cut):
-        if segment is None or not take(segment, 0):
-            return None
+    later = None if split is None else twocore.Forked(_tail, *split, n_head, pattern, read)
+    try:
+        at = cut  # where the next segment starts in the part's XML
+        for segment in _rest(pieces, buf, cut):
+            if later is not None and at >= split[3]:
+                break  # the child's rows from here on
+            if segment is None or not take(segment, 0):
+                return None
+            at += len(segment)
+        tail = later.result() if later is not None else ([], {}, False)
+        later = None
+    finally:
+        if later is not None:
+            later.cancel()
+    if tail is None:
+        return None
+    rows.extend(tail[0])
+    for c, more in tail[1].items():
+        cells[c].extend(more)
+    labels = labels or tail[2]
     if labels and not complete:
         return None
     scanned = {c: _Column(rows, cells[c], *_convert_column(head, cells[c], CONVERTERS[spec.column(by_col[c]).kind]
                                                            if c in by_col else str))
                for c in read}
     return assemble(name, (header_row, columns, headers, width), wanted, scanned, rows, labels)
+
+
+def _tail(pkg: Package, part: str, piece: int, half: int, n_head: int, pattern: re.Pattern[bytes],
+          read: list[int]) -> tuple[list[int], dict[int, list[bytes]], bool] | None:
+    """What `_read` takes of the rows that start past `half` bytes of the part's XML — (row numbers, the
+    cells of columns `read`, whether a 合计 label may be among them) — run in a forked child: the part
+    inflated again from its start (skipping costs a fraction of scanning) and cut into the very segments
+    `_read` cuts (the same pieces, the head of `n_head` of them); None: a row out of the form, no end."""
+    pieces = pkg.stream(part, piece)
+    try:
+        buf = b"".join(islice(pieces, n_head))
+        cut = buf.rfind(b"</row>") + 6
+        rows: list[int] = []
+        cells: dict[int, list[bytes]] = {c: [] for c in read}
+        labels, at = False, cut
+        for segment in _rest(pieces, buf, cut):
+            if segment is None:
+                return None
+            if at >= half:
+                got = rows_between(segment, pattern, read, 0, len(segment))
+                if got is None:
+                    return None
+                rows.extend(got[0])
+                for c in read:
+                    cells[c].extend(got[1][c])
+                labels = labels or _may_have_subtotal(_Segment(segment, 0, len(segment)), 0)
+            at += len(segment)
+        return rows, cells, labels
+    finally:
+        pieces.close()
 
 
 def rows(pkg: Package, part: str, strings: SharedStrings | None, spec: Sheet, name: str, workbook: str, *,
@@ -139,7 +195,7 @@ def _rows(pieces, date_styles: set[int], strings: SharedStrings | None, spec: Sh
     got = _head(pieces, date_styles, strings, spec, name, workbook)
     if got is None:
         return None
-    buf, cut, head, (header_row, columns, headers, width) = got
+    buf, cut, head, (header_row, columns, headers, width), _ = got
     col = columns.get(only[0]) if only else None
     convert = CONVERTERS[spec.column(only[0]).kind] if only and col is not None else None
     search = re.compile(rb'<c r="' + col_letter(col).encode() + rb'(\d+)"([^>/]*(?:/>|>.*?</c>))', re.S) \
