@@ -8,6 +8,7 @@ distinct cell once, in C-level loops (`map`, `zip`), never cell by cell in Pytho
 from __future__ import annotations
 
 import operator
+import re
 from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 from itertools import compress, repeat
@@ -16,7 +17,7 @@ from ..errors import DataError, Location, Problem
 from .fastread import SUBTOTAL_NEEDLES, SheetScan, Unsupported, contains
 from .normalize import CONVERTERS, ValueProblem, raw_cell
 from .reader import HEADER_SCAN_ROWS, SUBTOTAL_WORDS, Row, Table, _first_nonblank, find_header
-from .schema import Sheet
+from .schema import Kind, Sheet
 
 _get1 = operator.itemgetter(0)
 ROW_PASS_COLUMNS = 4  # columns wanted from which one pass over the rows beats a search per column
@@ -121,23 +122,60 @@ def _blank(v: object) -> bool:
 
 def _convert_column(scan: SheetScan, cells: list[bytes], convert):  # type: ignore[no-untyped-def]
     """For each distinct stored cell of a column: its raw value (None when blank), its typed value (None
-    when blank or unreadable), and the set of (cell, message key) that could not be read."""
-    raw_of: dict = {}
-    typed_of: dict = {}
+    when blank or unreadable), and the set of (cell, message key) that could not be read. While every
+    cell's typed value is its raw value (a column of texts kept as they are), both are one dict."""
+    distinct = set(cells)
+    raw_of = _as_is(scan, distinct, convert)
+    distinct.difference_update(raw_of)
+    typed_of = raw_of
     bad: set = set()
     value = scan.value_of
-    for k in set(cells):
+    for k in distinct:
         v = value(k)
         if _blank(v):
             raw_of[k] = typed_of[k] = None
             continue
-        raw_of[k] = raw_cell(v)
+        raw = raw_cell(v)
         try:
-            typed_of[k] = convert(v)
+            typed = convert(v)
         except ValueProblem as exc:
-            typed_of[k] = None
+            typed = None
             bad.add((k, exc.key))
+        if typed_of is raw_of and typed is not raw and not (typed == raw and type(typed) is type(raw)):
+            typed_of = dict(raw_of)  # from here on they differ
+        raw_of[k] = raw
+        typed_of[k] = typed
     return raw_of, typed_of, bad
+
+
+# Converters that give a text back unchanged when it holds no space, no blank and (identifiers, which
+# NFKC folds) nothing but ASCII: True where ASCII is needed too.
+_UNCHANGED = {CONVERTERS[Kind.ID]: True, CONVERTERS[Kind.PHONE]: True, CONVERTERS[Kind.TEXT]: False,
+              CONVERTERS[Kind.ENUM]: False, str: False}
+_SPACE = re.compile(r"\s")
+# A cell holding a shared string (`fastread._SHARED_REST`), among cells joined by NUL.
+_SHARED_CELLS = re.compile(rb'(?:^|\0)[^>\0]*\bt="s"[^>\0]*><v>(\d+)</v></c>(?=\0|$)')
+
+
+def _as_is(scan: SheetScan, distinct: set[bytes], convert) -> dict:  # type: ignore[no-untyped-def]
+    """{cell: text} for the shared-string cells of a column when every one is a plain entry
+    (`SharedStrings.plain`) that `convert` keeps as it is — a column of bill numbers, 800,000 distinct —
+    decided for them all at once (joined, then one search), not a value at a time; the other cells (the
+    header, blanks) are left to the general conversion. {} when that is not certain."""
+    ascii_only = _UNCHANGED.get(convert)
+    if ascii_only is None or scan.strings is None or len(distinct) < 1000:
+        return {}
+    keys = [k for k in distinct if b't="s"' in k]
+    found = _SHARED_CELLS.findall(b"\0".join(keys))
+    if len(keys) < 1000 or len(found) != len(keys):  # at most one in each cell: all of them are plain
+        return {}
+    texts = scan.strings.plain(list(map(int, found)))
+    if texts is None or not all(texts):
+        return {}
+    joined = "\0".join(texts)
+    if (ascii_only and not joined.isascii()) or _SPACE.search(joined):
+        return {}
+    return dict(zip(keys, texts))
 
 
 @dataclass
@@ -239,7 +277,7 @@ def assemble(name: str, head: tuple, wanted: dict[str, int], scanned: dict[int, 
             data.raws[key] = None
             continue
         typed = list(map(col.typed_of.__getitem__, col.cells))
-        same = not col.bad and all(v is col.typed_of[k] or (v == col.typed_of[k] and type(v) is type(col.typed_of[k]))
+        same = col.typed_of is col.raw_of or not col.bad and all(v is col.typed_of[k] or (v == col.typed_of[k] and type(v) is type(col.typed_of[k]))
                                    for k, v in col.raw_of.items())
         raws = None if same else list(map(col.raw_of.__getitem__, col.cells))
         if aligned_rows and col.rows is all_rows:
