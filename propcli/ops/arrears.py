@@ -280,9 +280,11 @@ def _owed(wb: Workbook, as_of: dt.date, later: dict[str, Decimal], *, in_buildin
         look.update(compress(count(), map(later.__contains__, map(str, bill_ids))))
     due_of = bill_due(wb)
     out = []
+    units, periods, bill_items, statuses, dues, numbers = (
+        cols[k] for k in ("unit_id", "period", "item", "status", "due_date", ROW_NUMBER))
     for i in sorted(look):
         bill_id, unit, period, item, amount, paid, status, due, number = (
-            bill_ids[i], *(cols[k][i] for k in BILL_KEYS))
+            bill_ids[i], units[i], periods[i], bill_items[i], amounts[i], paids[i], statuses[i], dues[i], numbers[i])
         if amount is None:
             if unit is None and period is None:
                 continue  # a blank row
