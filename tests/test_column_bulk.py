@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import pytest
 
-from propcli.store.columns import _convert_column
+from propcli.store.columns import AT_ONCE, _convert_column
 from propcli.store.fastread import MissingString, SharedStrings, SheetScan
 from propcli.store.normalize import CONVERTERS
 from propcli.store.schema import Kind
 
-N = 1500  # above the size from which a column is converted at once
+N = AT_ONCE + 500  # a column converted at once
 
 
 def _column(entries: list[bytes], kind: Kind, refs: list[int] | None = None):  # type: ignore[no-untyped-def]

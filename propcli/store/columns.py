@@ -153,6 +153,7 @@ def _convert_column(scan: SheetScan, cells: list[bytes], convert):  # type: igno
 _UNCHANGED = {CONVERTERS[Kind.ID]: True, CONVERTERS[Kind.PHONE]: True, CONVERTERS[Kind.TEXT]: False,
               CONVERTERS[Kind.ENUM]: False, str: False}
 _SPACE = re.compile(r"\s")
+AT_ONCE = 1000  # distinct shared texts from which a column is converted at once (below: as quick one by one)
 # A cell holding a shared string (`fastread._SHARED_REST`), among cells joined by NUL.
 _SHARED_CELLS = re.compile(rb'(?:^|\0)[^>\0]*\bt="s"[^>\0]*><v>(\d+)</v></c>(?=\0|$)')
 
@@ -163,11 +164,11 @@ def _as_is(scan: SheetScan, distinct: set[bytes], convert) -> dict:  # type: ign
     decided for them all at once (joined, then one search), not a value at a time; the other cells (the
     header, blanks) are left to the general conversion. {} when that is not certain."""
     ascii_only = _UNCHANGED.get(convert)
-    if ascii_only is None or scan.strings is None or len(distinct) < 1000:
+    if ascii_only is None or scan.strings is None or len(distinct) < AT_ONCE:
         return {}
     keys = [k for k in distinct if b't="s"' in k]
     found = _SHARED_CELLS.findall(b"\0".join(keys))
-    if len(keys) < 1000 or len(found) != len(keys):  # at most one in each cell: all of them are plain
+    if len(keys) < AT_ONCE or len(found) != len(keys):  # at most one in each cell: all of them are plain
         return {}
     texts = scan.strings.plain(list(map(int, found)))
     if texts is None or not all(texts):
