@@ -97,8 +97,7 @@ def publish(wb: Workbook, target: Target, estate: str, *, replace: bool = False)
                 if before is not None and before[1] != key and not replace:
                     raise DataError("publish.name_taken", estate=estate, other=before[0], when=before[2],
                                     workbook=wb.name)
-                tallies = _load(conn, wb, estate)
-                _reconcile(conn, estate, tallies)
+                tallies = _load(conn, wb, estate, first=before is None)
                 rows = json.dumps({k: t.as_json() for k, t in tallies.items()}, ensure_ascii=False)
                 conn.execute(f"insert into {tables.SCHEMA}.estates (estate, workbook, workbook_key, published_at, "
                              f"rows) values (%s, %s, %s, now(), %s) on conflict (estate) do update set workbook = "
@@ -125,22 +124,29 @@ def _owner(conn: psycopg.Connection, estate: str) -> tuple[str, str, str] | None
     return (row[0], row[1], row[2]) if row else None
 
 
-def _load(conn: psycopg.Connection, wb: Workbook, estate: str) -> dict[str, Tally]:
-    """Replace the estate's rows in every table; returns what each should now hold."""
+def _load(conn: psycopg.Connection, wb: Workbook, estate: str, *, first: bool = False) -> dict[str, Tally]:
+    """Replace the estate's rows in every table, each reconciled once it is loaded (on the loader's thread,
+    while the next is read); returns what each holds. `first`: the estate's first publish."""
     tallies: dict[str, Tally] = {}
     problems: list[Problem] = []
-    loader = Loader(conn, estate)
+    loader = Loader(conn, estate, first=first)
+
+    def loaded(name: str, tally: Tally) -> None:
+        tallies[name] = tally
+        if not problems:
+            loader.call(lambda c: _reconcile(c, estate, name, tally))
+
     try:
         for table in tables.REGISTERS:
-            tallies[table.name] = _copy_register(loader, wb, table, estate, problems)
+            loaded(table.name, _copy_register(loader, wb, table, estate, problems))
             if table.sheet is not None and table.sheet.key != schema.OWNERS.key:  # owners: the facts' buildings
                 wb.forget(table.sheet)  # one register in memory at a time (an L estate's bills are 1.6 million)
         if problems:
             raise Refused("publish.refused", problems, workbook=wb.name)
         settings = [(k, v) for k, v in wb.settings().items()]
-        tallies[tables.SETTINGS.name] = copy_rows(loader, tables.SETTINGS, estate, settings)
+        loaded(tables.SETTINGS.name, copy_rows(loader, tables.SETTINGS, estate, settings))
         for name, rows_of in facts.FACTS.items():
-            tallies[name] = copy_rows(loader, tables.by_name()[name], estate, rows_of(wb))
+            loaded(name, copy_rows(loader, tables.by_name()[name], estate, rows_of(wb)))
             for sheet in schema.SHEETS:
                 wb.forget(sheet)
             for summed, (source, select) in facts.SUMS.items():
@@ -244,20 +250,19 @@ def _escaped(col: Sequence[object]) -> list[str]:
     return texts
 
 
-def _reconcile(conn: psycopg.Connection, estate: str, tallies: dict[str, Tally]) -> None:
-    """Per table, the database's count and money sums against what was read: any difference is named and
-    the transaction rolled back (the caller's `with conn.transaction()` does it as the error leaves)."""
-    for name, want in tallies.items():
-        money = tables.by_name()[name].money
-        sums = "".join(f', coalesce(sum("{m}"), 0)' for m in money)
-        got = conn.execute(f"select count(*){sums} from {tables.SCHEMA}.{name} where estate = %s", (estate,)).fetchone()
-        assert got is not None
-        if got[0] != want.rows:
-            raise DataError("publish.mismatch_rows", table=_label(name), read=want.rows, stored=got[0])
-        for m, value in zip(money, got[1:]):
-            if value != want.money[m]:
-                raise DataError("publish.mismatch_money", table=_label(name), column=m,
-                                read=f"{want.money[m]:.2f}", stored=f"{value:.2f}")
+def _reconcile(conn: psycopg.Connection, estate: str, name: str, want: Tally) -> None:
+    """A table's count and money sums in the database against what was read: a difference is named and the
+    transaction rolled back (the caller's `with conn.transaction()` does it as the error leaves)."""
+    money = tables.by_name()[name].money
+    sums = "".join(f', coalesce(sum("{m}"), 0)' for m in money)
+    got = conn.execute(f"select count(*){sums} from {tables.SCHEMA}.{name} where estate = %s", (estate,)).fetchone()
+    assert got is not None
+    if got[0] != want.rows:
+        raise DataError("publish.mismatch_rows", table=_label(name), read=want.rows, stored=got[0])
+    for m, value in zip(money, got[1:]):
+        if value != want.money[m]:
+            raise DataError("publish.mismatch_money", table=_label(name), column=m,
+                            read=f"{want.money[m]:.2f}", stored=f"{value:.2f}")
 
 
 def _label(name: str) -> str:
