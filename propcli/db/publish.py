@@ -16,11 +16,12 @@ refused (--estate to publish it under another name; --replace to take the name o
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import operator
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import compress, count, islice, repeat
@@ -145,10 +146,9 @@ def _load(conn: psycopg.Connection, wb: Workbook, estate: str, *, first: bool = 
             raise Refused("publish.refused", problems, workbook=wb.name)
         settings = [(k, v) for k, v in wb.settings().items()]
         loaded(tables.SETTINGS.name, copy_rows(loader, tables.SETTINGS, estate, settings))
-        for name, rows_of in facts.FACTS.items():
-            loaded(name, copy_rows(loader, tables.by_name()[name], estate, rows_of(wb)))
-            for sheet in schema.SHEETS:
-                wb.forget(sheet)
+        for name, columns in facts.derived(wb):
+            loaded(name, copy_columns(loader, tables.by_name()[name], estate, chunked(columns)))
+            del columns
             for summed, (source, select) in facts.SUMS.items():
                 if source == name:
                     loader.refill(tables.by_name()[summed], select)
@@ -173,9 +173,13 @@ def _copy_register(loader: Loader, wb: Workbook, table: tables.Table, estate: st
         problems.extend(_key_problems(wb, sheet, table.primary, cols))
     if problems:  # refused at the end, with every register's problems: copying more is wasted
         return Tally(0, {m: ZERO for m in table.money})
-    columns = [cols[k] for k in (ROW_NUMBER, *keys)]
-    n = len(columns[0])
-    return copy_columns(loader, table, estate, ([c[i:i + CHUNK] for c in columns] for i in range(0, n, CHUNK)))
+    return copy_columns(loader, table, estate, chunked([cols[k] for k in (ROW_NUMBER, *keys)]))
+
+
+def chunked(columns: Sequence[Sequence[object]]) -> Iterator[list[Sequence[object]]]:
+    """Aligned columns, CHUNK rows at a time."""
+    n = len(columns[0]) if columns else 0
+    return ([c[i:i + CHUNK] for c in columns] for i in range(0, n, CHUNK))
 
 
 def _key_problems(wb: Workbook, sheet: schema.Sheet, primary: tuple[str, ...], cols: dict[str, list]) -> list[Problem]:
@@ -216,16 +220,18 @@ def copy_columns(loader: Loader, table: tables.Table, estate: str,
     """Make the estate's rows of `table` these chunks of columns (the table's columns after `estate`,
     aligned), and tally them as they go; the loader's thread COPYs and merges them (`loader.py`).
 
-    The text COPY format is built column by column (each value's text once, escapes only in a column that
-    needs them), so a register of 240,000 rows costs a few C-level passes, not a Python call per cell."""
+    The text COPY format is built column by column (each distinct value's text once, escapes only in a
+    column that needs them), so a register of 240,000 rows costs a few C-level passes, not a Python call
+    per cell."""
     money = [table.names.index(m) - 1 for m in table.money]
     tally = Tally(0, {m: ZERO for m in table.money})
     head = _escaped([estate])[0] + "\t"
+    exact = [_EXACT.get(sql.split()[0]) for _, sql in table.columns]
     loader.begin(table)
     for chunk in chunks:
         if not chunk or not chunk[0]:
             continue
-        texts = [_escaped(col) for col in chunk]
+        texts = [_escaped(col, types) for col, types in zip(chunk, exact)]
         loader.send((head + ("\n" + head).join(map("\t".join, zip(*texts))) + "\n").encode())
         tally.rows += len(chunk[0])
         for j, i in enumerate(money):
@@ -239,9 +245,27 @@ _SPECIAL = re.compile(r"[\\\t\n\r]")
 _NULL = "\\N"
 
 
-def _escaped(col: Sequence[object]) -> list[str]:
+# Per SQL type, the Python types whose values are equal only when their texts mean the same to the column:
+# their text is made once per distinct value. Not plain numeric (Decimal 1.5 equals 1.50, whose scale it
+# keeps) nor mixed types (1 equals True).
+_NONE = type(None)
+_EXACT: dict[str, tuple[type, ...]] = {
+    "text": (str, _NONE), "numeric(14,2)": (Decimal, _NONE), "date": (dt.date, _NONE),
+    "timestamp": (dt.datetime, _NONE), "boolean": (bool, _NONE), "integer": (int, _NONE), "bigint": (int, _NONE),
+}
+_SAMPLE = 2_000  # values looked at to guess whether a column repeats itself
+
+
+def _escaped(col: Sequence[object], exact: tuple[type, ...] | None = None) -> list[str]:
     """One column's values as COPY text: str() of each (dates ISO, Decimals exact, True/False), tabs,
-    line breaks and backslashes escaped, None as \\N."""
+    line breaks and backslashes escaped, None as \\N. `exact`: the types whose equal values have one text
+    in this column (`_EXACT`); a column of few distinct such values (账期, 收费项目, amounts, days) makes
+    each one's text once."""
+    if exact is not None and len(set(col[:_SAMPLE])) * 4 <= min(len(col), _SAMPLE):
+        distinct = set(col)
+        if len(distinct) * 4 <= len(col) and all(type(v) in exact for v in distinct):
+            known = dict(zip(distinct, _escaped(list(distinct))))
+            return list(map(known.__getitem__, col))
     texts = list(map(str, col))
     if _SPECIAL.search("".join(texts)):
         texts = [t.translate(_ESCAPES) for t in texts]
