@@ -24,6 +24,7 @@ from . import tables
 
 ZERO = stats.ZERO
 
+SOURCES = (schema.BILLS, schema.PAYMENTS, schema.OWNERS, schema.TRANSFERS)  # the registers `derived` reads
 BILL_KEYS = ("bill_id", "unit_id", "period", "item", "amount", "paid", "status", "due_date")
 Columns = list[list]
 
@@ -117,11 +118,15 @@ _B = f"{tables.SCHEMA}.{tables.BILL_FACTS.name}"
 _PER_UNIT = f"""select estate, period, coalesce(unit_id, '') as unit, sum(amount - waived) as billed,
        sum(waived) as waived, sum(paid) as paid, count(*) filter (where amount - waived > 0) as n_billed,
        count(*) filter (where amount - waived > 0 and paid < amount - waived) as n_owing
-  from {_B} where estate = %(estate)s group by estate, period, coalesce(unit_id, '')"""
+  from {_B} where estate = %(estate)s {{only}} group by estate, period, coalesce(unit_id, '')"""
 
 # The sums tables (tables.SUMS): per table, the derived table it sums and the SQL that makes an estate's rows
 # from it (in the table's column order), run by publish once that table holds the new rows, in the same
-# transaction (on the loader's thread: the server sums while the next derived table is read).
+# transaction (on the loader's thread: the server sums while the next derived table is read). Each sums
+# whole 账期 (PERIOD_OF: the derived table's column, which the sums table has too): `{only}` in the SQL is
+# where publish narrows it to the 账期 whose rows the publish changed — a nightly publish sums again the
+# months its day's payments touched, not every month of the estate.
+PERIOD_OF = {tables.BILL_FACTS.name: "period", tables.PAYMENT_PARTS.name: "target_period"}
 _P = f"{tables.SCHEMA}.{tables.PAYMENT_PARTS.name}"
 SUMS: dict[str, tuple[str, str]] = {
     tables.PERIOD_SUMS.name: (tables.BILL_FACTS.name, f"""select estate, period, sum(billed), sum(waived), sum(paid),
@@ -130,10 +135,10 @@ SUMS: dict[str, tuple[str, str]] = {
     tables.UNIT_PERIODS.name: (tables.BILL_FACTS.name,
                                f"select estate, period, unit, n_owing from ({_PER_UNIT}) u where n_owing > 0"),
     tables.OPEN_DUES.name: (tables.BILL_FACTS.name, f"""select estate, period, due, coalesce(unit_id, ''), former_on, sum(amount - paid), count(*)
-  from {_B} where estate = %(estate)s and amount > paid and not waived_bill and due is not null
+  from {_B} where estate = %(estate)s {{only}} and amount > paid and not waived_bill and due is not null
  group by estate, period, due, coalesce(unit_id, ''), former_on"""),
     tables.PART_DAYS.name: (tables.PAYMENT_PARTS.name, f"""select estate, target_period, target = '{PREPAID}', target_amount is not null and target_paid <> 0,
        paid_on, sum(amount)
-  from {_P} where estate = %(estate)s and not voided
+  from {_P} where estate = %(estate)s {{only}} and not voided
  group by estate, target_period, target = '{PREPAID}', target_amount is not null and target_paid <> 0, paid_on"""),
 }

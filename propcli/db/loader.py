@@ -38,10 +38,14 @@ class Loader:
     waits for the last and raises what failed on the thread (a failure stops the jobs after it). `first`:
     the estate has no rows yet (its first publish)."""
 
-    def __init__(self, conn: psycopg.Connection, estate: str, *, first: bool = False) -> None:
+    def __init__(self, conn: psycopg.Connection, estate: str, *, first: bool = False,
+                 periods: dict[str, str] | None = None) -> None:
         self.conn = conn
         self.estate = estate
         self.direct = first and _unpoliced(conn)
+        self.periods = periods or {}  # table → its 账期 column, for the tables summed by 账期
+        # per such table merged: the 账期 of the rows it changed (and whether one had none); absent: all
+        self.changed: dict[str, tuple[list[str], bool]] = {}
         conn.execute(f"set local work_mem = '{WORK_MEM}'")
         self.error: BaseException | None = None
         self._jobs: queue.Queue = queue.Queue(maxsize=DEPTH)
@@ -62,10 +66,12 @@ class Loader:
     def end(self) -> None:
         self._put(("end",))
 
-    def refill(self, table: tables.Table, select: str) -> None:
-        """The estate's rows of `table` made again by `select` (`%(estate)s` in it, the table's columns in
-        order), after the jobs before it: the server sums one table while the next is read."""
-        self._put(("refill", table, select))
+    def refill(self, table: tables.Table, source: str, select: str) -> None:
+        """The estate's rows of `table` made again by `select` from the table `source` (`%(estate)s` in it,
+        the table's columns in order), after the jobs before it: the server sums one table while the next
+        is read. Only the 账期 whose rows of `source` changed when it was merged (`{only}` in `select`: the
+        condition on its rows), all when it was COPYed straight in."""
+        self._put(("refill", table, source, select))
 
     def call(self, job: Callable[[psycopg.Connection], None]) -> None:
         """`job(conn)` on the thread after the jobs before it (a table's reconciliation, once it is merged)."""
@@ -97,10 +103,7 @@ class Loader:
                     copy = cur.copy(f"copy {into} ({_cols(table.names)}) from stdin", writer=QueuedLibpqWriter(cur))
                     writing = copy.__enter__()
                 elif job[0] == "refill":
-                    _, summed, select = job
-                    self.conn.execute(f"delete from {summed.qualified} where estate = %s", (self.estate,))
-                    self.conn.execute(f"insert into {summed.qualified} ({_cols(summed.names)}) {select}",
-                                      {"estate": self.estate})
+                    self._refill(*job[1:])
                 elif job[0] == "call":
                     job[1](self.conn)
                 elif job[0] == "data":
@@ -112,7 +115,9 @@ class Loader:
                     copy = None
                     cur.close()
                     if not self.direct:
-                        merge(self.conn, table, self.estate)
+                        changed = merge(self.conn, table, self.estate, self.periods.get(table.name))
+                        if changed is not None:
+                            self.changed[table.name] = changed
             except BaseException as exc:  # handed to the main thread
                 self.error = exc
                 if copy is not None:
@@ -126,6 +131,20 @@ class Loader:
                 copy.__exit__(RuntimeError, RuntimeError("publish stopped"), None)
             except BaseException:
                 pass
+
+
+    def _refill(self, summed: tables.Table, source: str, select: str) -> None:
+        args: dict[str, object] = {"estate": self.estate}
+        only = ""
+        if source in self.changed:
+            args["periods"], args["nulls"] = self.changed[source]
+            if not args["periods"] and not args["nulls"]:
+                return  # no row of the source changed: its sums stand
+            col = self.periods[source]
+            only = f'and ("{col}" = any(%(periods)s) or ("{col}" is null and %(nulls)s))'
+        self.conn.execute(f"delete from {summed.qualified} where estate = %(estate)s {only}", args)
+        self.conn.execute(f"insert into {summed.qualified} ({_cols(summed.names)}) {select.replace('{only}', only)}",
+                          args)
 
 
 def _unpoliced(conn: psycopg.Connection) -> bool:
@@ -145,11 +164,14 @@ def _cols(names: tuple[str, ...], alias: str = "") -> str:
     return ", ".join(f'{alias}"{c}"' for c in names)
 
 
-def merge(conn: psycopg.Connection, table: tables.Table, estate: str) -> None:
+def merge(conn: psycopg.Connection, table: tables.Table, estate: str,
+          period: str | None = None) -> tuple[list[str], bool] | None:
     """The estate's rows of `table` made those of its temporary table: by key when the table has one (one
     hash join of the new rows with the old finds those that differ or are on one side only; only they are
-    deleted and inserted), else all replaced."""
+    deleted and inserted), else all replaced. `period`: a column whose values among the rows changed
+    (old and new) are returned, and whether one was null; None when all were replaced."""
     q, new, cols = table.qualified, _temp(table), _cols(table.names)
+    changed = None
     if not table.primary:
         conn.execute(f"delete from {q} where estate = %s", (estate,))
         conn.execute(f"insert into {q} ({cols}) select {cols} from {new}")
@@ -163,9 +185,18 @@ def merge(conn: psycopg.Connection, table: tables.Table, estate: str) -> None:
         conn.execute(f"create temporary table {CHANGES} (new_row tid, old_row tid) on commit drop")
         conn.execute(f"insert into {CHANGES} select n.ctid, t.tid from {new} n full join (select ctid as tid, * from {q} where estate = %s) t on {on} "
                      f"where n.{key} is null or t.{key} is null or {differ}", (estate,))
+        if period is not None:
+            row = conn.execute(f'select array_agg(distinct p) filter (where p is not null), coalesce(bool_or(p is null), false) '
+                               f'from (select "{period}" as p from {q} where estate = %s and ctid = any(array(select '
+                               f'old_row from {CHANGES} where old_row is not null)) union all select "{period}" from {new} '
+                               f'where ctid = any(array(select new_row from {CHANGES} where new_row is not null))) c',
+                               (estate,)).fetchone()
+            assert row is not None
+            changed = (list(row[0] or ()), bool(row[1]))
         conn.execute(f"delete from {q} where estate = %s and ctid = any(array(select old_row from {CHANGES} "
                      f"where old_row is not null))", (estate,))
         conn.execute(f"insert into {q} ({cols}) select {cols} from {new} where ctid = any(array(select new_row "
                      f"from {CHANGES} where new_row is not null))")
         conn.execute(f"drop table {CHANGES}")
     conn.execute(f"drop table {new}")
+    return changed

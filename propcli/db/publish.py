@@ -130,28 +130,34 @@ def _load(conn: psycopg.Connection, wb: Workbook, estate: str, *, first: bool = 
     while the next is read); returns what each holds. `first`: the estate's first publish."""
     tallies: dict[str, Tally] = {}
     problems: list[Problem] = []
-    loader = Loader(conn, estate, first=first)
+    loader = Loader(conn, estate, first=first, periods=facts.PERIOD_OF)
 
     def loaded(name: str, tally: Tally) -> None:
         tallies[name] = tally
         if not problems:
             loader.call(lambda c: _reconcile(c, estate, name, tally))
 
+    # the registers the derived tables are made of first, kept for them; then the derived tables, whose
+    # merges and sums the server does while the other registers are read (the last job the main thread
+    # waits for is a small register's, not payment_parts' merge and sums)
+    sources = [t for t in tables.REGISTERS if t.sheet in facts.SOURCES]
     try:
-        for table in tables.REGISTERS:
+        for table in (*sources, *(t for t in tables.REGISTERS if t not in sources)):
             loaded(table.name, _copy_register(loader, wb, table, estate, problems))
-            if table.sheet is not None and table.sheet.key != schema.OWNERS.key:  # owners: the facts' buildings
-                wb.forget(table.sheet)  # one register in memory at a time (an L estate's bills are 1.6 million)
+            if table is sources[-1] and not problems:
+                for name, columns in facts.derived(wb):
+                    loaded(name, copy_columns(loader, tables.by_name()[name], estate, chunked(columns)))
+                    del columns
+                    for summed, (source, select) in facts.SUMS.items():
+                        if source == name:
+                            loader.refill(tables.by_name()[summed], source, select)
+            if table.sheet is not None and (table.sheet not in facts.SOURCES or table is sources[-1]):
+                for sheet in (facts.SOURCES if table is sources[-1] else (table.sheet,)):
+                    wb.forget(sheet)  # one register in memory at a time (an L estate's bills are 1.6 million)
         if problems:
             raise Refused("publish.refused", problems, workbook=wb.name)
         settings = [(k, v) for k, v in wb.settings().items()]
         loaded(tables.SETTINGS.name, copy_rows(loader, tables.SETTINGS, estate, settings))
-        for name, columns in facts.derived(wb):
-            loaded(name, copy_columns(loader, tables.by_name()[name], estate, chunked(columns)))
-            del columns
-            for summed, (source, select) in facts.SUMS.items():
-                if source == name:
-                    loader.refill(tables.by_name()[summed], select)
     finally:
         loader.close()  # the last merge done, or the thread's failure raised
     return tallies
