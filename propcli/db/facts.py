@@ -101,7 +101,7 @@ class _Bills:
         if not n:
             return [[] for _ in tables.PAYMENT_PARTS.columns]
         receipt, unit, paid_on, voided, void_day, method, target, amount, payment = map(list, zip(*parts))
-        part_no = [k for _, same in groupby(receipt) for k in range(1, sum(1 for _ in same) + 1)]
+        part_no = [k for _, same in groupby(receipt) for k, _ in enumerate(same, 1)]
         index = dict(zip(self.cols["bill_id"], count()))
         at = list(map(index.get, target))
 
