@@ -154,8 +154,10 @@ def _load(conn: psycopg.Connection, wb: Workbook, estate: str, *, first: bool = 
     # merges and sums the server does while the other registers are read (the last job the main thread
     # waits for is a small register's, not payment_parts' merge and sums)
     sources = [t for t in tables.REGISTERS if t.sheet in facts.SOURCES]
+    order = (*sources, *(t for t in tables.REGISTERS if t not in sources))
+    wb.prefetch(*(t.sheet for t in order if t.sheet is not None))  # a cold read inflates the next while one is scanned
     try:
-        for table in (*sources, *(t for t in tables.REGISTERS if t not in sources)):
+        for table in order:
             loaded(table.name, _copy_register(loader, wb, table, estate, problems))
             if table is sources[-1] and not problems:
                 for name, columns in facts.derived(wb):
