@@ -11,7 +11,8 @@ distinct value it depends on (the due day per 账期 and 应缴日期, the build
 from __future__ import annotations
 
 import operator
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 from itertools import compress, count, groupby, repeat
 
 from ..domain.allocation import PREPAID
@@ -36,7 +37,7 @@ def derived(wb: Workbook) -> Iterator[tuple[str, Columns]]:
     yield tables.PAYMENT_PARTS.name, bills.parts(stats.payment_parts(wb))
 
 
-def _mapped(f, values: list) -> list:  # type: ignore[no-untyped-def]
+def _mapped(f: Callable[[Any], object], values: list) -> list:
     """f of each value, f asked once per distinct value (the values are hashable and few)."""
     known = {v: f(v) for v in set(values)}
     return list(map(known.__getitem__, values))
