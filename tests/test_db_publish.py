@@ -111,3 +111,21 @@ def test_a_republish_writes_only_the_rows_that_changed_and_sums_the_months_they_
             assert _table(upgraded, summed, name) == full, summed
     assert _table(upgraded, "part_days", name) != sums_before["part_days"]  # the new payment's day is there
     assert _table(upgraded, "period_sums", name) != sums_before["period_sums"]  # its months' 已收 moved
+
+
+def test_copy_text_of_repeated_values_is_each_values_own() -> None:
+    from propcli.db import publish as publish_module
+
+    def text(col: list, sql: str) -> list[str]:
+        return publish_module._escaped(col, publish_module._EXACT.get(sql))
+
+    # a plain numeric keeps its scale: 1.5 and 1.50 are equal Decimals but different values to the column
+    assert text([Decimal("1.5"), Decimal("1.50")] * 8, "numeric") == ["1.5", "1.50"] * 8
+    # a repeated text with a tab, a line break and a backslash is escaped; None is \N
+    assert text(["a\tb", "c\nd\\", None, "a\tb"] * 4, "text") == ["a\\tb", "c\\nd\\\\", "\\N", "a\\tb"] * 4
+    # 1 and True are equal in Python: a text column holding both keeps each one's text
+    assert text([1, True, "x", "x"] * 4, "text") == ["1", "True", "x", "x"] * 4
+    # days and money made once per value, the same texts as one by one
+    days = [dt.date(2025, 1, 31), dt.datetime(2025, 1, 31, 8, 30), None] * 4
+    assert text(days, "date") == ["2025-01-31", "2025-01-31 08:30:00", "\\N"] * 4
+    assert text([Decimal("12.30"), Decimal("0.00"), None] * 4, "numeric(14,2)") == ["12.30", "0.00", "\\N"] * 4
