@@ -10,6 +10,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from propcli.db import facts, tables
 from propcli.store import schema
 from propcli.store.workbook import Workbook, content_sha256
 
@@ -70,3 +71,61 @@ def test_publish_twice_replaces_and_keeps_one_copy(upgraded, cli, sample: Path) 
     assert cli("-w", str(sample), "publish").exit_code == 0
     assert _sql(upgraded, "select count(*), sum(amount) from propcli.bills") == first
     assert _sql(upgraded, "select count(*) from propcli.estates") == [(1,)]
+
+
+def _table(pg, name: str, estate: str) -> list[tuple]:  # type: ignore[no-untyped-def]
+    cols = ", ".join(f'"{c}"' for c in tables.by_name()[name].names)
+    return sorted(_sql(pg, f"select {cols} from propcli.{name} where estate = %s", estate), key=repr)
+
+
+def _written(pg, name: str) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """Rows inserted and deleted in a table since the server started (the statistics lag: forced first)."""
+    with psycopg.connect(pg.db_url, autocommit=True) as conn:
+        conn.execute("select pg_stat_force_next_flush()")
+        row = conn.execute("select n_tup_ins, n_tup_del from pg_stat_user_tables where relid = %s::regclass",
+                           (f"propcli.{name}",)).fetchone()
+    return row[0], row[1]
+
+
+def test_a_republish_writes_only_the_rows_that_changed_and_sums_the_months_they_touch(upgraded, cli, sample: Path) -> None:
+    name = "阳光花园"
+    assert cli("-w", sample, "publish").exit_code == 0
+    with Workbook(sample) as wb:
+        before = wb.columns(schema.BILLS, ("bill_id", "paid", "status"))
+    # a payment larger than 1-1-0802's debts (12,885.32 over 24 months): it pays its bills of 24 months and the
+    # rest, 114.68, becomes 预存 (a part with no 账期: the null group of part_days)
+    assert cli("-w", sample, "payments", "record", "1-1-0802", "--amount", "13000", "--date", "2026-11-20").exit_code == 0
+    with Workbook(sample) as wb:
+        after = wb.columns(schema.BILLS, ("bill_id", "paid", "status"))
+    changed = sum(1 for old, new in zip(zip(*before.values()), zip(*after.values())) if old != new)
+    assert changed >= 2  # the payment paid at least two bills (else the test proves little)
+    ins, dels = _written(upgraded, "bills")
+    sums_before = {t.name: _table(upgraded, t.name, name) for t in tables.SUMS}
+    assert cli("-w", sample, "publish").exit_code == 0
+    # the merge wrote the bills whose 已收/状态 changed, each deleted and inserted once, and no other bill
+    assert _written(upgraded, "bills") == (ins + changed, dels + changed)
+    # every sums table equals its sums made again from all the estate's rows
+    with psycopg.connect(upgraded.db_url) as conn:
+        for summed, (_, select) in facts.SUMS.items():
+            full = sorted(conn.execute(select.replace("{only}", ""), {"estate": name}).fetchall(), key=repr)
+            assert _table(upgraded, summed, name) == full, summed
+    assert _table(upgraded, "part_days", name) != sums_before["part_days"]  # the new payment's day is there
+    assert _table(upgraded, "period_sums", name) != sums_before["period_sums"]  # its months' 已收 moved
+
+
+def test_copy_text_of_repeated_values_is_each_values_own() -> None:
+    from propcli.db import publish as publish_module
+
+    def text(col: list, sql: str) -> list[str]:
+        return publish_module._escaped(col, publish_module._EXACT.get(sql))
+
+    # a plain numeric keeps its scale: 1.5 and 1.50 are equal Decimals but different values to the column
+    assert text([Decimal("1.5"), Decimal("1.50")] * 8, "numeric") == ["1.5", "1.50"] * 8
+    # a repeated text with a tab, a line break and a backslash is escaped; None is \N
+    assert text(["a\tb", "c\nd\\", None, "a\tb"] * 4, "text") == ["a\\tb", "c\\nd\\\\", "\\N", "a\\tb"] * 4
+    # 1 and True are equal in Python: a text column holding both keeps each one's text
+    assert text([1, True, "x", "x"] * 4, "text") == ["1", "True", "x", "x"] * 4
+    # days and money made once per value, the same texts as one by one
+    days = [dt.date(2025, 1, 31), dt.datetime(2025, 1, 31, 8, 30), None] * 4
+    assert text(days, "date") == ["2025-01-31", "2025-01-31 08:30:00", "\\N"] * 4
+    assert text([Decimal("12.30"), Decimal("0.00"), None] * 4, "numeric(14,2)") == ["12.30", "0.00", "\\N"] * 4

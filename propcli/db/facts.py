@@ -2,14 +2,18 @@
 of a bill, its due day and 减免, the split of every payment's 分配), computed by the same code, so that the
 group's SQL never re-parses a cell or re-states a rule.
 
-One function per derived table (Workbook → rows in the table's column order after `estate`), registered in
-FACTS: publish walks it, so a new derived table needs no change to publish.py.
+`derived(wb)` yields each derived table as its columns (in the table's column order after `estate`), in
+the order of DERIVED: publish walks it, so a new derived table needs no change to publish.py. The columns
+are built a column at a time from the bills' columns, read once for both tables: a rule is asked once per
+distinct value it depends on (the due day per 账期 and 应缴日期, the building per unit), not once per bill.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from itertools import count
+import operator
+from collections.abc import Callable, Iterator
+from typing import Any
+from itertools import compress, count, groupby, repeat
 
 from ..domain.allocation import PREPAID
 from ..ops import stats
@@ -21,73 +25,93 @@ from . import tables
 
 ZERO = stats.ZERO
 
-
+SOURCES = (schema.BILLS, schema.PAYMENTS, schema.OWNERS, schema.TRANSFERS)  # the registers `derived` reads
 BILL_KEYS = ("bill_id", "unit_id", "period", "item", "amount", "paid", "status", "due_date")
+Columns = list[list]
 
 
-def _bills(wb: Workbook, light: bool = False) -> tuple[dict[str, list], Callable[[int], tuple | None]]:
-    """The bills' columns, and the facts of the bill in row i (None: no 金额 or no 账期 — not a bill the
-    figures count): unit, building (as the reports file it), 账期, 收费项目, 金额, 已收, 减免 (what a waived bill
-    was not paid), due day (应缴日期, or the 缴费期限 rule when blank), whether it is waived (状态 减免: the
-    arrears leave it out) and the day of the 过户 whose seller it stays with (`former_owner`, as the arrears
-    report files a former owner's debts; None: the present owner's). `light`: only what a payment part
-    carries of its bill — unit, 金额, 已收, waived, 过户 day."""
-    if not wb.has(schema.BILLS):
-        return {k: [] for k in BILL_KEYS}, lambda i: None
-    cols = wb.columns(schema.BILLS, BILL_KEYS)
-    units, periods, items, amounts, paids, statuses, dues = (cols[k] for k in BILL_KEYS[1:])
-    sold = transfers(wb)
-
-    def carried(i: int) -> tuple | None:
-        amount, period = amounts[i], periods[i]
-        if amount is None or period is None:
-            return None
-        unit = str(units[i]) if units[i] is not None else None
-        former = former_owner(sold.get(unit, ()), str(period)) if unit in sold else None
-        return unit, former[0] if former else None, amount, paids[i] or ZERO, statuses[i] == stats.WAIVED
-
-    if light:
-        return cols, carried
-    building_of, due_of = building_lookup(wb), bill_due(wb)
-
-    def facts(i: int) -> tuple | None:
-        if (bill := carried(i)) is None:
-            return None
-        unit, former, amount, paid, waived_bill = bill
-        waived = max(amount - paid, ZERO) if waived_bill else ZERO
-        return (unit, building_of(unit) if unit else "", str(periods[i]), str(items[i] or ""), amount, paid, waived,
-                due_of(periods[i], dues[i]), waived_bill, former)
-
-    return cols, facts
+def derived(wb: Workbook) -> Iterator[tuple[str, Columns]]:
+    """bill_facts, then payment_parts, each as its columns."""
+    bills = _Bills(wb)
+    yield tables.BILL_FACTS.name, bills.facts()
+    yield tables.PAYMENT_PARTS.name, bills.parts(stats.payment_parts(wb))
 
 
-def bill_facts(wb: Workbook) -> Iterator[tuple]:
-    """Every bill with a 金额 and a 账期, with its facts (`_bills`)."""
-    cols, facts = _bills(wb)
-    for i, bill in enumerate(cols["bill_id"]):
-        if (row := facts(i)) is not None:
-            yield (str(bill), *row)
+def _mapped(f: Callable[[Any], object], values: list) -> list:
+    """f of each value, f asked once per distinct value (the values are hashable and few)."""
+    known = {v: f(v) for v in set(values)}
+    return list(map(known.__getitem__, values))
 
 
-def payment_parts(wb: Workbook) -> Iterator[tuple]:
-    """The 分配 of every payment split as the statistics split it (`ops.stats.payment_parts`), each part
-    numbered within its payment (收据号 + part_no is the key), with what the group's SQL reads of the bill it
-    names (as `ops.stats.Ledger` finds a target: the last bill of that 账单号) — its 账期 and due day (None for
-    预存, a blank 分配 or no such bill), and (migration 3) its unit, 过户 day, 金额, 已收 now and whether it is
-    waived (None unless the bill is one of bill_facts) — so that the SQL finds the payments into some bills
-    by the parts alone and never looks a bill up per part."""
-    cols, carried = _bills(wb, light=True)
-    index = dict(zip(cols["bill_id"], count()))
-    periods, dues, due_of = cols["period"], cols["due_date"], bill_due(wb)
-    receipt, n = None, 0
-    for part in stats.payment_parts(wb):
-        n = n + 1 if part.receipt == receipt else 1
-        receipt = part.receipt
-        i = index.get(part.target)
-        period = periods[i] if i is not None else None
-        bill = carried(i) if i is not None else None
-        yield (part[0], n, *part[1:], None if period is None else str(period),
-               None if i is None else due_of(period, dues[i]), *(bill or (None,) * 5))
+def _text(values: list) -> list:
+    """str() of each value, None kept."""
+    return [None if v is None else str(v) for v in values]
+
+
+class _Bills:
+    """Per row of 应收账单, what a bill's facts are made of (None where it has no 金额 or no 账期 — not a
+    bill the figures count): unit, 过户 day of the seller it stays with (`former_owner`; None: the present
+    owner's), 金额, 已收 (blank: 0), whether it is waived (状态 减免: the arrears leave it out); for every
+    row, its 账期 and due day (应缴日期, or the 缴费期限 rule when blank)."""
+
+    def __init__(self, wb: Workbook) -> None:
+        self.wb = wb
+        cols = wb.columns(schema.BILLS, BILL_KEYS) if wb.has(schema.BILLS) else {k: [] for k in BILL_KEYS}
+        self.cols = cols
+        amounts, periods = cols["amount"], cols["period"]
+        self.counted = [a is not None and p is not None for a, p in zip(amounts, periods)]
+        self.all_counted = all(self.counted)
+        due_of = bill_due(wb)
+        self.period = _text(periods)
+        self.due = _mapped(lambda pd: due_of(*pd), list(zip(periods, cols["due_date"])))
+        units = _text(cols["unit_id"])
+        self.unit = units if self.all_counted else [u if c else None for u, c in zip(units, self.counted)]
+        self.amount = amounts if self.all_counted else [a if c else None for a, c in zip(amounts, self.counted)]
+        self.paid = [(p or ZERO) if c else None for p, c in zip(cols["paid"], self.counted)]
+        waived = list(map(operator.eq, cols["status"], repeat(stats.WAIVED)))
+        self.waived_bill = waived if self.all_counted else [w if c else None for w, c in zip(waived, self.counted)]
+        sold = transfers(wb)
+        self.former = [None] * len(units)
+        for i in (i for i, u in enumerate(units) if u in sold) if sold else ():
+            if self.counted[i] and (moved := former_owner(sold[units[i]], self.period[i])):  # type: ignore[index]
+                self.former[i] = moved[0]
+
+    def _kept(self, col: list) -> list:
+        return col if self.all_counted else list(compress(col, self.counted))
+
+    def facts(self) -> Columns:
+        """bill_facts: every bill with a 金额 and a 账期 — 账单号, unit, building (as the reports file it),
+        账期, 收费项目, 金额, 已收, 减免 (what a waived bill was not paid), due day, waived, 过户 day."""
+        cols, kept = self.cols, self._kept
+        building_of = building_lookup(self.wb)
+        units = kept(self.unit)
+        amounts, paids, waived_bill = kept(self.amount), kept(self.paid), kept(self.waived_bill)
+        waived = [max(a - p, ZERO) if w else ZERO for a, p, w in zip(amounts, paids, waived_bill)]
+        return [_text(kept(cols["bill_id"])), units, _mapped(lambda u: building_of(u) if u else "", units),
+                kept(self.period), [str(i or "") for i in kept(cols["item"])], amounts, paids, waived,
+                kept(self.due), waived_bill, kept(self.former)]
+
+    def parts(self, parts: list[stats.Part]) -> Columns:
+        """payment_parts: the 分配 of every payment split as the statistics split it (`ops.stats.payment_parts`),
+        each part numbered within its payment (收据号 + part_no is the key), with what the group's SQL reads
+        of the bill it names (as `ops.stats.Ledger` finds a target: the last bill of that 账单号) — its 账期
+        and due day (None for 预存, a blank 分配 or no such bill), and (migration 3) its unit, 过户 day, 金额,
+        已收 now and whether it is waived (None unless the bill is one of bill_facts) — so that the SQL finds
+        the payments into some bills by the parts alone and never looks a bill up per part."""
+        n = len(parts)
+        if not n:
+            return [[] for _ in tables.PAYMENT_PARTS.columns]
+        receipt, unit, paid_on, voided, void_day, method, target, amount, payment = map(list, zip(*parts))
+        part_no = [k for _, same in groupby(receipt) for k, _ in enumerate(same, 1)]
+        index = dict(zip(self.cols["bill_id"], count()))
+        at = list(map(index.get, target))
+
+        def of(col: list) -> list:
+            return [None if i is None else col[i] for i in at]
+
+        return [receipt, part_no, unit, paid_on, voided, void_day, method, target, amount, payment,
+                of(self.period), of(self.due), of(self.unit), of(self.former), of(self.amount), of(self.paid),
+                of(self.waived_bill)]
 
 
 _B = f"{tables.SCHEMA}.{tables.BILL_FACTS.name}"
@@ -95,11 +119,15 @@ _B = f"{tables.SCHEMA}.{tables.BILL_FACTS.name}"
 _PER_UNIT = f"""select estate, period, coalesce(unit_id, '') as unit, sum(amount - waived) as billed,
        sum(waived) as waived, sum(paid) as paid, count(*) filter (where amount - waived > 0) as n_billed,
        count(*) filter (where amount - waived > 0 and paid < amount - waived) as n_owing
-  from {_B} where estate = %(estate)s group by estate, period, coalesce(unit_id, '')"""
+  from {_B} where estate = %(estate)s {{only}} group by estate, period, coalesce(unit_id, '')"""
 
 # The sums tables (tables.SUMS): per table, the derived table it sums and the SQL that makes an estate's rows
 # from it (in the table's column order), run by publish once that table holds the new rows, in the same
-# transaction (on the loader's thread: the server sums while the next derived table is read).
+# transaction (on the loader's thread: the server sums while the next derived table is read). Each sums
+# whole 账期 (PERIOD_OF: the derived table's column, which the sums table has too): `{only}` in the SQL is
+# where publish narrows it to the 账期 whose rows the publish changed — a nightly publish sums again the
+# months its day's payments touched, not every month of the estate.
+PERIOD_OF = {tables.BILL_FACTS.name: "period", tables.PAYMENT_PARTS.name: "target_period"}
 _P = f"{tables.SCHEMA}.{tables.PAYMENT_PARTS.name}"
 SUMS: dict[str, tuple[str, str]] = {
     tables.PERIOD_SUMS.name: (tables.BILL_FACTS.name, f"""select estate, period, sum(billed), sum(waived), sum(paid),
@@ -108,15 +136,10 @@ SUMS: dict[str, tuple[str, str]] = {
     tables.UNIT_PERIODS.name: (tables.BILL_FACTS.name,
                                f"select estate, period, unit, n_owing from ({_PER_UNIT}) u where n_owing > 0"),
     tables.OPEN_DUES.name: (tables.BILL_FACTS.name, f"""select estate, period, due, coalesce(unit_id, ''), former_on, sum(amount - paid), count(*)
-  from {_B} where estate = %(estate)s and amount > paid and not waived_bill and due is not null
+  from {_B} where estate = %(estate)s {{only}} and amount > paid and not waived_bill and due is not null
  group by estate, period, due, coalesce(unit_id, ''), former_on"""),
     tables.PART_DAYS.name: (tables.PAYMENT_PARTS.name, f"""select estate, target_period, target = '{PREPAID}', target_amount is not null and target_paid <> 0,
        paid_on, sum(amount)
-  from {_P} where estate = %(estate)s and not voided
+  from {_P} where estate = %(estate)s {{only}} and not voided
  group by estate, target_period, target = '{PREPAID}', target_amount is not null and target_paid <> 0, paid_on"""),
-}
-
-FACTS: dict[str, Callable[[Workbook], Iterable[tuple]]] = {
-    tables.BILL_FACTS.name: bill_facts,
-    tables.PAYMENT_PARTS.name: payment_parts,
 }

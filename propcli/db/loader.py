@@ -1,19 +1,24 @@
 """The database side of a publish, on a thread of its own: while the main thread reads the next register
 from the workbook and builds its COPY text (Python, holding the GIL), this thread sends the text and waits
-for the server to COPY and merge the previous one (I/O: the GIL released), so that the two cores work at
-once. The jobs run strictly in order on the publish's one connection, inside its one transaction.
+for the server to COPY and merge the previous one, and checks it (I/O: the GIL released), so that the two
+cores work at once. The jobs run strictly in order on the publish's one connection, inside its one
+transaction.
 
-A role the row-level security does not hold (the tables' owner, the nightly job) deletes the estate's rows
-of a table and COPYs the new ones straight in: the transaction makes the whole replacement atomic, and one
-pass of the rows is all the server does. A clerk's role cannot COPY under row-level security: its rows go
-to a temporary table (no index, no WAL) and are then merged into the estate's rows by key — only what
-changed is deleted and inserted, the INSERT and DELETE being what the policies judge.
+An estate's first publish by a role the row-level security does not hold (the tables' owner, the nightly
+job) COPYs its rows straight into the tables: nothing to replace, one pass of the rows. Every other publish
+COPYs a table's rows into a temporary table (no index, no WAL) and merges them into the estate's rows by
+key: one hash join finds the rows that differ, and only those are deleted and inserted — a nightly publish
+rewrites the bills paid that day, not 240,000 bills with their index entries and WAL (deleting them all and
+COPYing them again cost the server three times as much: every new key met its deleted twin in the unique
+index). A clerk's role, held by row-level security, cannot COPY into the tables: it always merges, the
+INSERT and DELETE being what the policies judge.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
+from collections.abc import Callable
 
 import psycopg
 from psycopg.copy import QueuedLibpqWriter
@@ -22,16 +27,26 @@ from . import tables
 
 TEMP = "pg_temp"  # the session's own schema: the rows of one table before the merge
 DEPTH = 4  # COPY chunks waiting for the thread at most: the memory of the pipeline is bounded
+CHANGES = f"{TEMP}.publish_changes"  # the rows of one table that differ: new ones to insert, old ones to delete
+# the memory of the server's hash joins and sums for this transaction (PostgreSQL's default 4 MB would spill
+# an M estate's 240,000 rows to disk in batches): the hash of a table's rows fits, for an L estate too
+WORK_MEM = "256MB"
 
 
 class Loader:
     """Jobs for the connection: `begin(table)`, `send(text)` …, `end()` per table, then `close()`, which
-    waits for the last and raises what failed on the thread (a failure stops the jobs after it)."""
+    waits for the last and raises what failed on the thread (a failure stops the jobs after it). `first`:
+    the estate has no rows yet (its first publish)."""
 
-    def __init__(self, conn: psycopg.Connection, estate: str) -> None:
+    def __init__(self, conn: psycopg.Connection, estate: str, *, first: bool = False,
+                 periods: dict[str, str] | None = None) -> None:
         self.conn = conn
         self.estate = estate
-        self.direct = _unpoliced(conn)
+        self.direct = first and _unpoliced(conn)
+        self.periods = periods or {}  # table → its 账期 column, for the tables summed by 账期
+        # per such table merged: the 账期 of the rows it changed (and whether one had none); absent: all
+        self.changed: dict[str, tuple[list[str], bool]] = {}
+        conn.execute(f"set local work_mem = '{WORK_MEM}'")
         self.error: BaseException | None = None
         self._jobs: queue.Queue = queue.Queue(maxsize=DEPTH)
         self._thread = threading.Thread(target=self._run, name="propcli-publish", daemon=True)
@@ -51,10 +66,16 @@ class Loader:
     def end(self) -> None:
         self._put(("end",))
 
-    def refill(self, table: tables.Table, select: str) -> None:
-        """The estate's rows of `table` made again by `select` (`%(estate)s` in it, the table's columns in
-        order), after the jobs before it: the server sums one table while the next is read."""
-        self._put(("refill", table, select))
+    def refill(self, table: tables.Table, source: str, select: str) -> None:
+        """The estate's rows of `table` made again by `select` from the table `source` (`%(estate)s` in it,
+        the table's columns in order), after the jobs before it: the server sums one table while the next
+        is read. Only the 账期 whose rows of `source` changed when it was merged (`{only}` in `select`: the
+        condition on its rows), all when it was COPYed straight in."""
+        self._put(("refill", table, source, select))
+
+    def call(self, job: Callable[[psycopg.Connection], None]) -> None:
+        """`job(conn)` on the thread after the jobs before it (a table's reconciliation, once it is merged)."""
+        self._put(("call", job))
 
     def close(self) -> None:
         if self._thread.is_alive():
@@ -82,10 +103,9 @@ class Loader:
                     copy = cur.copy(f"copy {into} ({_cols(table.names)}) from stdin", writer=QueuedLibpqWriter(cur))
                     writing = copy.__enter__()
                 elif job[0] == "refill":
-                    _, summed, select = job
-                    self.conn.execute(f"delete from {summed.qualified} where estate = %s", (self.estate,))
-                    self.conn.execute(f"insert into {summed.qualified} ({_cols(summed.names)}) {select}",
-                                      {"estate": self.estate})
+                    self._refill(*job[1:])
+                elif job[0] == "call":
+                    job[1](self.conn)
                 elif job[0] == "data":
                     assert writing is not None
                     writing.write(job[1])
@@ -95,7 +115,9 @@ class Loader:
                     copy = None
                     cur.close()
                     if not self.direct:
-                        merge(self.conn, table, self.estate)
+                        changed = merge(self.conn, table, self.estate, self.periods.get(table.name))
+                        if changed is not None:
+                            self.changed[table.name] = changed
             except BaseException as exc:  # handed to the main thread
                 self.error = exc
                 if copy is not None:
@@ -109,6 +131,20 @@ class Loader:
                 copy.__exit__(RuntimeError, RuntimeError("publish stopped"), None)
             except BaseException:
                 pass
+
+
+    def _refill(self, summed: tables.Table, source: str, select: str) -> None:
+        args: dict[str, object] = {"estate": self.estate}
+        only = ""
+        if source in self.changed:
+            args["periods"], args["nulls"] = self.changed[source]
+            if not args["periods"] and not args["nulls"]:
+                return  # no row of the source changed: its sums stand
+            col = self.periods[source]
+            only = f'and ("{col}" = any(%(periods)s) or ("{col}" is null and %(nulls)s))'
+        self.conn.execute(f"delete from {summed.qualified} where estate = %(estate)s {only}", args)
+        self.conn.execute(f"insert into {summed.qualified} ({_cols(summed.names)}) {select.replace('{only}', only)}",
+                          args)
 
 
 def _unpoliced(conn: psycopg.Connection) -> bool:
@@ -128,23 +164,39 @@ def _cols(names: tuple[str, ...], alias: str = "") -> str:
     return ", ".join(f'{alias}"{c}"' for c in names)
 
 
-def merge(conn: psycopg.Connection, table: tables.Table, estate: str) -> None:
-    """The estate's rows of `table` made those of its temporary table: by key when the table has one
-    (only what changed is written), else all replaced."""
+def merge(conn: psycopg.Connection, table: tables.Table, estate: str,
+          period: str | None = None) -> tuple[list[str], bool] | None:
+    """The estate's rows of `table` made those of its temporary table: by key when the table has one (one
+    hash join of the new rows with the old finds those that differ or are on one side only; only they are
+    deleted and inserted), else all replaced. `period`: a column whose values among the rows changed
+    (old and new) are returned, and whether one was null; None when all were replaced."""
     q, new, cols = table.qualified, _temp(table), _cols(table.names)
+    changed = None
     if not table.primary:
         conn.execute(f"delete from {q} where estate = %s", (estate,))
         conn.execute(f"insert into {q} ({cols}) select {cols} from {new}")
     else:
         on = " and ".join(f'n."{c}" = t."{c}"' for c in table.primary)
         rest = tuple(c for c in table.names[1:] if c not in table.primary)
-        same = f"row({_cols(rest, 'n.')}) is not distinct from row({_cols(rest, 't.')})" if rest else "true"
-        conn.execute(f"analyze {new}")  # the planner's row count of the new rows
-        # and no nested loop whatever the statistics say of the estate's rows: an estate published since
-        # the table was last analyzed looks like one row, and a loop over 144,000 rows per row never ends
-        conn.execute("set local enable_nestloop = off")
-        conn.execute(f"delete from {q} t where t.estate = %s and not exists "
-                     f"(select 1 from {new} n where {on} and {same})", (estate,))
-        conn.execute(f"insert into {q} ({cols}) select {_cols(table.names, 'n.')} from {new} n where not exists "
-                     f"(select 1 from {q} t where t.estate = %s and {on} and {same})", (estate,))
+        differ = f"row({_cols(rest, 'n.')}) is distinct from row({_cols(rest, 't.')})" if rest else "false"
+        key = f'"{table.primary[0]}"'  # not null: null only on the side a row is missing from
+        # a full join is a hash or merge join, never a loop over the estate's rows per row (whatever the
+        # planner's statistics say of an estate published since they were made)
+        conn.execute(f"create temporary table {CHANGES} (new_row tid, old_row tid) on commit drop")
+        conn.execute(f"insert into {CHANGES} select n.ctid, t.tid from {new} n full join (select ctid as tid, * from {q} where estate = %s) t on {on} "
+                     f"where n.{key} is null or t.{key} is null or {differ}", (estate,))
+        if period is not None:
+            row = conn.execute(f'select array_agg(distinct p) filter (where p is not null), coalesce(bool_or(p is null), false) '
+                               f'from (select "{period}" as p from {q} where estate = %s and ctid = any(array(select '
+                               f'old_row from {CHANGES} where old_row is not null)) union all select "{period}" from {new} '
+                               f'where ctid = any(array(select new_row from {CHANGES} where new_row is not null))) c',
+                               (estate,)).fetchone()
+            assert row is not None
+            changed = (list(row[0] or ()), bool(row[1]))
+        conn.execute(f"delete from {q} where estate = %s and ctid = any(array(select old_row from {CHANGES} "
+                     f"where old_row is not null))", (estate,))
+        conn.execute(f"insert into {q} ({cols}) select {cols} from {new} where ctid = any(array(select new_row "
+                     f"from {CHANGES} where new_row is not null))")
+        conn.execute(f"drop table {CHANGES}")
     conn.execute(f"drop table {new}")
+    return changed

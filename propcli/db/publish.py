@@ -2,9 +2,11 @@
 
 In one transaction: lock the estate (an advisory lock on its name — another estate is never blocked, a
 second publish of the same one waits PROPCLI_DB_LOCK_WAIT seconds, then is told it is busy), check the
-name belongs to this workbook, delete the estate's rows, COPY every register (read through the store's
-column reader, the one the workbook commands use, register by register so that only one is in memory)
-and the derived tables of `facts.py`, then reconcile: per table, the row count and the money totals the
+name belongs to this workbook, then make every table's rows of the estate those of the workbook: COPY every
+register (read through the store's column reader, the one the workbook commands use, register by register
+so that only one is in memory, but for those the derived tables are made of) and the derived tables of
+`facts.py`, each merged into the estate's rows by the loader's thread (`loader.py`: only the rows that
+differ are written) and reconciled there as soon as it is: the row count and the money totals the
 database sums must equal what was read from the workbook, or nothing is committed. A kill at any moment
 leaves the previous publish as it was: the transaction never committed.
 
@@ -16,11 +18,13 @@ refused (--estate to publish it under another name; --replace to take the name o
 
 from __future__ import annotations
 
+import datetime as dt
+import gc
 import json
 import operator
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import compress, count, islice, repeat
@@ -88,6 +92,16 @@ def workbook_key(wb: Workbook) -> str:
 
 
 def publish(wb: Workbook, target: Target, estate: str, *, replace: bool = False) -> Published:
+    collecting = gc.isenabled()
+    gc.disable()  # millions of columns' values and texts made and dropped, no cycle among them: the cyclic
+    try:  # collector walking the young ones again and again was a tenth of a publish's Python time
+        return _publish(wb, target, estate, replace=replace)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _publish(wb: Workbook, target: Target, estate: str, *, replace: bool) -> Published:
     key = workbook_key(wb)
     with session.connected(target) as conn:  # its server lost half-way: said as one never reached
         try:
@@ -97,8 +111,7 @@ def publish(wb: Workbook, target: Target, estate: str, *, replace: bool = False)
                 if before is not None and before[1] != key and not replace:
                     raise DataError("publish.name_taken", estate=estate, other=before[0], when=before[2],
                                     workbook=wb.name)
-                tallies = _load(conn, wb, estate)
-                _reconcile(conn, estate, tallies)
+                tallies = _load(conn, wb, estate, first=before is None)
                 rows = json.dumps({k: t.as_json() for k, t in tallies.items()}, ensure_ascii=False)
                 conn.execute(f"insert into {tables.SCHEMA}.estates (estate, workbook, workbook_key, published_at, "
                              f"rows) values (%s, %s, %s, now(), %s) on conflict (estate) do update set workbook = "
@@ -125,27 +138,41 @@ def _owner(conn: psycopg.Connection, estate: str) -> tuple[str, str, str] | None
     return (row[0], row[1], row[2]) if row else None
 
 
-def _load(conn: psycopg.Connection, wb: Workbook, estate: str) -> dict[str, Tally]:
-    """Replace the estate's rows in every table; returns what each should now hold."""
+def _load(conn: psycopg.Connection, wb: Workbook, estate: str, *, first: bool = False) -> dict[str, Tally]:
+    """Replace the estate's rows in every table, each reconciled once it is loaded (on the loader's thread,
+    while the next is read); returns what each holds. `first`: the estate's first publish."""
     tallies: dict[str, Tally] = {}
     problems: list[Problem] = []
-    loader = Loader(conn, estate)
+    loader = Loader(conn, estate, first=first, periods=facts.PERIOD_OF)
+
+    def loaded(name: str, tally: Tally) -> None:
+        tallies[name] = tally
+        if not problems:
+            loader.call(lambda c: _reconcile(c, estate, name, tally))
+
+    # the registers the derived tables are made of first, kept for them; then the derived tables, whose
+    # merges and sums the server does while the other registers are read (the last job the main thread
+    # waits for is a small register's, not payment_parts' merge and sums)
+    sources = [t for t in tables.REGISTERS if t.sheet in facts.SOURCES]
+    order = (*sources, *(t for t in tables.REGISTERS if t not in sources))
+    wb.prefetch(*(t.sheet for t in order if t.sheet is not None))  # a cold read inflates the next while one is scanned
     try:
-        for table in tables.REGISTERS:
-            tallies[table.name] = _copy_register(loader, wb, table, estate, problems)
-            if table.sheet is not None and table.sheet.key != schema.OWNERS.key:  # owners: the facts' buildings
-                wb.forget(table.sheet)  # one register in memory at a time (an L estate's bills are 1.6 million)
+        for table in order:
+            loaded(table.name, _copy_register(loader, wb, table, estate, problems))
+            if table is sources[-1] and not problems:
+                for name, columns in facts.derived(wb):
+                    loaded(name, copy_columns(loader, tables.by_name()[name], estate, chunked(columns)))
+                    del columns
+                    for summed, (source, select) in facts.SUMS.items():
+                        if source == name:
+                            loader.refill(tables.by_name()[summed], source, select)
+            if table.sheet is not None and (table.sheet not in facts.SOURCES or table is sources[-1]):
+                for sheet in (facts.SOURCES if table is sources[-1] else (table.sheet,)):
+                    wb.forget(sheet)  # one register in memory at a time (an L estate's bills are 1.6 million)
         if problems:
             raise Refused("publish.refused", problems, workbook=wb.name)
         settings = [(k, v) for k, v in wb.settings().items()]
-        tallies[tables.SETTINGS.name] = copy_rows(loader, tables.SETTINGS, estate, settings)
-        for name, rows_of in facts.FACTS.items():
-            tallies[name] = copy_rows(loader, tables.by_name()[name], estate, rows_of(wb))
-            for sheet in schema.SHEETS:
-                wb.forget(sheet)
-            for summed, (source, select) in facts.SUMS.items():
-                if source == name:
-                    loader.refill(tables.by_name()[summed], select)
+        loaded(tables.SETTINGS.name, copy_rows(loader, tables.SETTINGS, estate, settings))
     finally:
         loader.close()  # the last merge done, or the thread's failure raised
     return tallies
@@ -167,9 +194,13 @@ def _copy_register(loader: Loader, wb: Workbook, table: tables.Table, estate: st
         problems.extend(_key_problems(wb, sheet, table.primary, cols))
     if problems:  # refused at the end, with every register's problems: copying more is wasted
         return Tally(0, {m: ZERO for m in table.money})
-    columns = [cols[k] for k in (ROW_NUMBER, *keys)]
-    n = len(columns[0])
-    return copy_columns(loader, table, estate, ([c[i:i + CHUNK] for c in columns] for i in range(0, n, CHUNK)))
+    return copy_columns(loader, table, estate, chunked([cols[k] for k in (ROW_NUMBER, *keys)]))
+
+
+def chunked(columns: Sequence[Sequence[object]]) -> Iterator[list[Sequence[object]]]:
+    """Aligned columns, CHUNK rows at a time."""
+    n = len(columns[0]) if columns else 0
+    return ([c[i:i + CHUNK] for c in columns] for i in range(0, n, CHUNK))
 
 
 def _key_problems(wb: Workbook, sheet: schema.Sheet, primary: tuple[str, ...], cols: dict[str, list]) -> list[Problem]:
@@ -210,16 +241,18 @@ def copy_columns(loader: Loader, table: tables.Table, estate: str,
     """Make the estate's rows of `table` these chunks of columns (the table's columns after `estate`,
     aligned), and tally them as they go; the loader's thread COPYs and merges them (`loader.py`).
 
-    The text COPY format is built column by column (each value's text once, escapes only in a column that
-    needs them), so a register of 240,000 rows costs a few C-level passes, not a Python call per cell."""
+    The text COPY format is built column by column (each distinct value's text once, escapes only in a
+    column that needs them), so a register of 240,000 rows costs a few C-level passes, not a Python call
+    per cell."""
     money = [table.names.index(m) - 1 for m in table.money]
     tally = Tally(0, {m: ZERO for m in table.money})
     head = _escaped([estate])[0] + "\t"
+    exact = [_EXACT.get(sql.split()[0]) for _, sql in table.columns]
     loader.begin(table)
     for chunk in chunks:
         if not chunk or not chunk[0]:
             continue
-        texts = [_escaped(col) for col in chunk]
+        texts = [_escaped(col, types) for col, types in zip(chunk, exact)]
         loader.send((head + ("\n" + head).join(map("\t".join, zip(*texts))) + "\n").encode())
         tally.rows += len(chunk[0])
         for j, i in enumerate(money):
@@ -233,9 +266,27 @@ _SPECIAL = re.compile(r"[\\\t\n\r]")
 _NULL = "\\N"
 
 
-def _escaped(col: Sequence[object]) -> list[str]:
+# Per SQL type, the Python types whose values are equal only when their texts mean the same to the column:
+# their text is made once per distinct value. Not plain numeric (Decimal 1.5 equals 1.50, whose scale it
+# keeps) nor mixed types (1 equals True).
+_NONE = type(None)
+_EXACT: dict[str, tuple[type, ...]] = {
+    "text": (str, _NONE), "numeric(14,2)": (Decimal, _NONE), "date": (dt.date, _NONE),
+    "timestamp": (dt.datetime, _NONE), "boolean": (bool, _NONE), "integer": (int, _NONE), "bigint": (int, _NONE),
+}
+_SAMPLE = 2_000  # values looked at to guess whether a column repeats itself
+
+
+def _escaped(col: Sequence[object], exact: tuple[type, ...] | None = None) -> list[str]:
     """One column's values as COPY text: str() of each (dates ISO, Decimals exact, True/False), tabs,
-    line breaks and backslashes escaped, None as \\N."""
+    line breaks and backslashes escaped, None as \\N. `exact`: the types whose equal values have one text
+    in this column (`_EXACT`); a column of few distinct such values (账期, 收费项目, amounts, days) makes
+    each one's text once."""
+    if exact is not None and len(set(col[:_SAMPLE])) * 4 <= min(len(col), _SAMPLE):
+        distinct = set(col)
+        if len(distinct) * 4 <= len(col) and all(type(v) in exact for v in distinct):
+            known = dict(zip(distinct, _escaped(list(distinct))))
+            return list(map(known.__getitem__, col))
     texts = list(map(str, col))
     if _SPECIAL.search("".join(texts)):
         texts = [t.translate(_ESCAPES) for t in texts]
@@ -244,20 +295,19 @@ def _escaped(col: Sequence[object]) -> list[str]:
     return texts
 
 
-def _reconcile(conn: psycopg.Connection, estate: str, tallies: dict[str, Tally]) -> None:
-    """Per table, the database's count and money sums against what was read: any difference is named and
-    the transaction rolled back (the caller's `with conn.transaction()` does it as the error leaves)."""
-    for name, want in tallies.items():
-        money = tables.by_name()[name].money
-        sums = "".join(f', coalesce(sum("{m}"), 0)' for m in money)
-        got = conn.execute(f"select count(*){sums} from {tables.SCHEMA}.{name} where estate = %s", (estate,)).fetchone()
-        assert got is not None
-        if got[0] != want.rows:
-            raise DataError("publish.mismatch_rows", table=_label(name), read=want.rows, stored=got[0])
-        for m, value in zip(money, got[1:]):
-            if value != want.money[m]:
-                raise DataError("publish.mismatch_money", table=_label(name), column=m,
-                                read=f"{want.money[m]:.2f}", stored=f"{value:.2f}")
+def _reconcile(conn: psycopg.Connection, estate: str, name: str, want: Tally) -> None:
+    """A table's count and money sums in the database against what was read: a difference is named and the
+    transaction rolled back (the caller's `with conn.transaction()` does it as the error leaves)."""
+    money = tables.by_name()[name].money
+    sums = "".join(f', coalesce(sum("{m}"), 0)' for m in money)
+    got = conn.execute(f"select count(*){sums} from {tables.SCHEMA}.{name} where estate = %s", (estate,)).fetchone()
+    assert got is not None
+    if got[0] != want.rows:
+        raise DataError("publish.mismatch_rows", table=_label(name), read=want.rows, stored=got[0])
+    for m, value in zip(money, got[1:]):
+        if value != want.money[m]:
+            raise DataError("publish.mismatch_money", table=_label(name), column=m,
+                            read=f"{want.money[m]:.2f}", stored=f"{value:.2f}")
 
 
 def _label(name: str) -> str:
