@@ -95,3 +95,18 @@ def test_rows_without_the_cell_are_blank_and_a_number_cell_is_read_as_a_number()
     raw_of, typed_of, _ = _convert_column(scan, cells, CONVERTERS[Kind.ID])
     assert raw_of is not typed_of and (raw_of[cells[-1]], typed_of[cells[-1]]) == (1201.0, "1201")
     assert typed_of[b""] is None and typed_of[cells[6]] == "ZD2026000005"
+
+
+@pytest.mark.parametrize(("entry", "value", "at_once"), [
+    ("车位 B2-1617 × 300.00元/月 = 300.00", "车位 B2-1617 × 300.00元/月 = 300.00", True),  # single spaces stay
+    ("水表  5 m³", "水表 5 m³", False),  # a run of spaces is made one
+    ("水表 5 m³ ", "水表 5 m³", False),  # a space at the end goes
+    ("水表\u30005", "水表 5", False),  # an ideographic space is a space
+])
+def test_a_text_column_keeps_single_spaces_inside_and_any_other_space_sends_it_one_by_one(
+        entry: str, value: str, at_once: bool) -> None:
+    entries = [("水表 %d m³" % i).encode() for i in range(N)]
+    entries[900] = entry.encode()
+    raws, typed, _, bulk = _column([b"<t>" + e + b"</t>" for e in entries], Kind.TEXT)
+    assert bulk is at_once
+    assert (raws[900], typed[900]) == (entry, value) and typed[5] == "水表 5 m³"

@@ -148,12 +148,15 @@ def _convert_column(scan: SheetScan, cells: list[bytes], convert):  # type: igno
     return raw_of, typed_of, bad
 
 
-# Converters that give a text back unchanged when it holds no space, no blank and (identifiers, which
-# NFKC folds) nothing but ASCII: True where ASCII is needed too.
-_UNCHANGED = {CONVERTERS[Kind.ID]: True, CONVERTERS[Kind.PHONE]: True, CONVERTERS[Kind.TEXT]: False,
-              CONVERTERS[Kind.ENUM]: False, str: False}
-_SPACE = re.compile(r"\s")
+# What a converter would change in texts joined by NUL: an identifier loses every space and is folded by
+# NFKC (so: anything not ASCII); a text loses spaces around it and in runs (`clean_text`), and one of
+# spaces alone is blank. No match: every text reads as it is stored.
+_CHANGED_ID = re.compile(r"[^\x00-\x7f]|\s")
+_CHANGED_TEXT = re.compile(r"[^\S ]|  |^ | $| \x00|\x00 ")
+_CHANGED = {CONVERTERS[Kind.ID]: _CHANGED_ID, CONVERTERS[Kind.PHONE]: _CHANGED_ID,
+            CONVERTERS[Kind.TEXT]: _CHANGED_TEXT, CONVERTERS[Kind.ENUM]: _CHANGED_TEXT, str: _CHANGED_TEXT}
 AT_ONCE = 1000  # distinct shared texts from which a column is converted at once (below: as quick one by one)
+SAMPLE = 64  # cells tried first: a column of texts that do change is given up on at this cost
 # A cell holding a shared string (`fastread._SHARED_REST`), among cells joined by NUL.
 _SHARED_CELLS = re.compile(rb'(?:^|\0)[^>\0]*\bt="s"[^>\0]*><v>(\d+)</v></c>(?=\0|$)')
 
@@ -163,20 +166,25 @@ def _as_is(scan: SheetScan, distinct: set[bytes], convert) -> dict:  # type: ign
     (`SharedStrings.plain`) that `convert` keeps as it is — a column of bill numbers, 800,000 distinct —
     decided for them all at once (joined, then one search), not a value at a time; the other cells (the
     header, blanks) are left to the general conversion. {} when that is not certain."""
-    ascii_only = _UNCHANGED.get(convert)
-    if ascii_only is None or scan.strings is None or len(distinct) < AT_ONCE:
+    changed = _CHANGED.get(convert)
+    if changed is None or scan.strings is None or len(distinct) < AT_ONCE:
         return {}
     keys = [k for k in distinct if b't="s"' in k]
+    if len(keys) < AT_ONCE or _texts(scan.strings, keys[:SAMPLE], changed) is None:
+        return {}
+    texts = _texts(scan.strings, keys, changed)
+    return {} if texts is None else dict(zip(keys, texts))
+
+
+def _texts(strings, keys: list[bytes], changed: re.Pattern[str]) -> list[str] | None:  # type: ignore[no-untyped-def]
+    """The texts of these shared-string cells, if every one is plain and `changed` finds nothing in them."""
     found = _SHARED_CELLS.findall(b"\0".join(keys))
-    if len(keys) < AT_ONCE or len(found) != len(keys):  # at most one in each cell: all of them are plain
-        return {}
-    texts = scan.strings.plain(list(map(int, found)))
-    if texts is None or not all(texts):
-        return {}
-    joined = "\0".join(texts)
-    if (ascii_only and not joined.isascii()) or _SPACE.search(joined):
-        return {}
-    return dict(zip(keys, texts))
+    if len(found) != len(keys):  # at most one in each cell: all of them are plain
+        return None
+    texts = strings.plain(list(map(int, found)))
+    if texts is None or not all(texts) or changed.search("\0".join(texts)):
+        return None
+    return texts
 
 
 @dataclass
