@@ -65,11 +65,6 @@ def key(pkg: Package, spec: Sheet, name: str, part: str, member_digest) -> str: 
     return h.hexdigest()
 
 
-def index_key(cache_key: str, column: str) -> str:
-    """The key of a sheet's column kept to find rows by (`columns.scan_key`), beside the sheet's entry."""
-    return hashlib.sha256(f"{cache_key}\0index\0{column}".encode()).hexdigest()
-
-
 def folder(workbook: Path) -> Path:
     return workbook.parent / ".propcli" / "cache"
 

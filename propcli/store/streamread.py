@@ -16,8 +16,9 @@ from __future__ import annotations
 import re
 
 from ..errors import DataError
+from . import unitsearch
 from .columns import (ROW_PASS_COLUMNS, SheetData, _Column, _convert_column, _may_have_subtotal, assemble, header_of,
-                      holding, typed_rows)
+                      holding, searched, typed_rows)
 from .fastread import _UNNUMBERED, SharedStrings, SheetScan, Unsupported, row_pattern, rows_between
 from .normalize import CONVERTERS
 from .package import Package, PackageError
@@ -146,9 +147,21 @@ def _rows(pieces, date_styles: set[int], strings: SharedStrings | None, spec: Sh
         if col is not None else None
     pending = sorted({n for n in numbers or () if n > header_row})
     kept: list[bytes] = []
+    found = None  # scan_only's search for the cells that can hold the identifier (`unitsearch`)
+    if only is not None and col is not None and searched(strings, spec, only[0], only[1]):
+        found = unitsearch.needles(unitsearch.matching_strings(strings, convert, only[1]))  # type: ignore[arg-type]
 
     def take(segment: bytes, begin: int) -> bool:
-        if only is not None:  # scan_only's search: every row and cell numbered, then the column's cells
+        starts = None
+        if found is not None:  # the cells that can hold the identifier
+            try:
+                starts = unitsearch.rows_holding(head, segment, begin, len(segment), col_letter(col).encode(),  # type: ignore[arg-type]
+                                                 found, convert, only[1], header_row)  # type: ignore[index]
+            except Unsupported:
+                return False
+        if starts is not None:
+            wanted = list(starts)
+        elif only is not None:  # scan_only's column search: every row and cell numbered, then its cells
             if _UNNUMBERED.search(segment, begin):
                 return False
             if search is None:
@@ -161,7 +174,7 @@ def _rows(pieces, date_styles: set[int], strings: SharedStrings | None, spec: Sh
                 at = i
         at = begin
         for n in wanted:
-            i = segment.find(b'<row r="%d"' % n, at)
+            i = starts[n] if starts is not None else segment.find(b'<row r="%d"' % n, at)
             if i < 0:
                 return False
             j = segment.find(b"</row>", i)

@@ -23,7 +23,7 @@ from xml.etree import ElementTree as ET
 
 from ..errors import DataError, Location, Problem, WorkbookBusy, located
 from . import cache, schema, signals, streamread
-from .columns import SheetData, rewritten, scan_data, scan_key, scan_only, scan_rows, updated
+from .columns import SheetData, rewritten, scan_data, scan_only, scan_rows, updated
 from .fastread import ERROR_CELL, MissingString, SharedStrings, SheetScan, Unsupported
 from .package import (EncryptedPackage, LegacyPackage, Package, PackageError, StrictPackage, _not_a_zip,
                       add_sheet_parts)
@@ -362,10 +362,6 @@ class Workbook:
                 cached = self._cached(spec, name)
                 if cached is not None and cached.complete:
                     return cached.only(spec, self.name, *only)
-                key = self._cache_key(spec, name)
-                index = cache.index_key(key, only[0]) if key else None
-                if (cached is None or only[0] not in cached.values) and index:
-                    cached = cache.load(self.path, index) or cached  # that column, kept by such a read
                 try:
                     if cached is not None and only[0] in cached.values:  # a report's columns name the rows
                         numbers = [cached.numbers[i] for i in cached.subset(*only)]
@@ -374,12 +370,7 @@ class Workbook:
                     table = self._streamed_rows(spec, name, only=only)
                     if table is not None:
                         return table
-                    scan = self._scan(name)
-                    data = scan_key(scan, spec, name, self.name, only[0]) if index else None
-                    if data is None:
-                        return scan_only(scan, spec, name, self.name, *only)
-                    cache.store(self.path, index, data)  # type: ignore[arg-type]  # the next such read: no search
-                    return scan_rows(scan, spec, name, self.name, [data.numbers[i] for i in data.subset(*only)])
+                    return scan_only(self._scan(name), spec, name, self.name, *only)  # the cells that can hold it
                 except Unsupported:
                     pass
                 except MissingString as exc:
@@ -660,6 +651,8 @@ class Workbook:
         try:  # whatever fails before the replace leaves the workbook as it was and no temporary file
             try:
                 replace, add = self._render(pkg)
+                # new text is written inline: the shared strings are copied as stored, and stay read
+                strings = self._strings if pkg.shared_strings_part not in {*replace, *add} else None
                 pkg.forget_inflated()  # what was read: unchanged parts are copied as stored
                 digest = self._write_tmp(pkg, tmp, replace, add)
                 replace = add = {}  # written: the new XML (98 MB for M's 应收账单) is not held any longer
@@ -693,6 +686,7 @@ class Workbook:
         self.__dict__.pop("_digests", None)
         self._close_package()
         self._open()
+        self._strings = strings
         self._write_through(known, old_keys)
         return CommitResult(entries, written=True, backup=backup)
 
