@@ -5,6 +5,7 @@ under a report's few columns, a damaged part) it gives way to the whole read, wh
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -140,3 +141,41 @@ def test_one_units_rows_read_in_pieces_equal_the_search_of_the_whole_part(estate
                        [(r.number, r.values, r.raw) for r in by_number.rows], (spec.key, unit)
                 compared += len(whole.rows)
     assert compared > 50
+
+
+def test_a_dossier_read_on_two_cores_is_the_dossier_read_on_one(estate_s: Path, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """`owners show` of a workbook whose registers are read in pieces: the big sheets but the biggest read
+    by a forked child (`Workbook.search_ahead`) give the very dossier one process gives — and a child
+    that fails is read again here."""
+    from propcli.ops.owners import DOSSIER_REGISTERS, dossier
+    from propcli.store import twocore
+
+    path = tmp_path / "estate.xlsx"
+    shutil.copyfile(estate_s, path)
+    with Workbook(path) as wb:
+        unit = str(wb.columns(schema.REMINDERS, ("unit_id",))["unit_id"][-1])  # a debtor: rows in every register
+    monkeypatch.setattr(package, "PREFETCH_LIMIT", 0)
+    monkeypatch.setattr(streamread, "PIECE", 1 << 14)
+    monkeypatch.setattr(twocore, "MIN_BYTES", 0)
+    shutil.rmtree(tmp_path / ".propcli", ignore_errors=True)  # cold
+    with Workbook(path) as wb:
+        wb.search_ahead = lambda *a: None  # type: ignore[method-assign]
+        alone = dossier(wb, unit)
+    forked: list[int] = []
+    real = twocore.Forked.__init__
+
+    def counted(self, fn, *args):  # type: ignore[no-untyped-def]
+        forked.append(len(args[0]))
+        real(self, fn, *args)
+
+    monkeypatch.setattr(twocore.Forked, "__init__", counted)
+    with Workbook(path) as wb:
+        both = dossier(wb, unit)
+    assert forked and forked[0] >= 3  # all the registers but the biggest read in pieces by the child
+    assert both == alone and sum(map(len, alone.registers.values())) > 20
+    parent, rows_of = os.getpid(), Workbook._rows_of
+    monkeypatch.setattr(Workbook, "_rows_of", lambda self, sheets, only: os._exit(3) if os.getpid() != parent
+                        else rows_of(self, sheets, only))  # the child dies: its sheets are read here
+    with Workbook(path) as wb:
+        assert dossier(wb, unit) == alone

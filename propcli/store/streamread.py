@@ -63,17 +63,25 @@ def _head(pieces, date_styles: set[int], strings: SharedStrings | None, spec: Sh
 
 
 def _rest(pieces, buf: bytes, cut: int):  # type: ignore[no-untyped-def]
-    """The rows after the head, a piece's worth at a time (each cut after a row's end), the last ones
-    up to the end of sheetData; None at the end when the part has no end of sheetData."""
-    rest = buf[cut:]
+    """The rows after the head, a piece's worth at a time, as (bytes, start, end) holding whole rows
+    between the offsets: the rows inside an inflated piece where they lie (not copied), the row cut by
+    a piece's end joined with its start in the next; the last ones up to the end of sheetData, or None
+    at the end when the part has no end of sheetData."""
+    tail = buf[cut:]
     for data in pieces:
-        rest += data
-        cut = rest.rfind(b"</row>") + 6
-        if cut >= 6:
-            yield rest[:cut]
-            rest = rest[cut:]
-    end = rest.rfind(b"</sheetData>")
-    yield None if end < 0 else rest[:end]
+        first = data.find(b"</row>")
+        if first < 0:
+            tail += data
+            continue
+        if tail:  # the row begun in the piece before, ended in this one
+            joined = tail + data[:first + 6]
+            yield joined, 0, len(joined)
+        last = data.rfind(b"</row>") + 6
+        if last > first + 6:
+            yield data, first + 6, last
+        tail = data[last:]
+    end = tail.rfind(b"</sheetData>")
+    yield None if end < 0 else (tail, 0, end)
 
 
 def _read(pieces, date_styles: set[int], strings: SharedStrings | None, spec: Sheet, name: str,  # type: ignore[no-untyped-def]
@@ -96,22 +104,22 @@ def _read(pieces, date_styles: set[int], strings: SharedStrings | None, spec: Sh
     rows: list[int] = []
     cells: dict[int, list[bytes]] = {c: [] for c in read}
 
-    def take(segment: bytes, begin: int, below_header: int = 0) -> bool:
+    def take(segment: bytes, begin: int, end: int, below_header: int = 0) -> bool:
         nonlocal labels
-        got = rows_between(segment, pattern, read, begin, len(segment))
+        got = rows_between(segment, pattern, read, begin, end)
         if got is None:
             return False
         rows.extend(got[0])
         for c in read:
             cells[c].extend(got[1][c])
         if not labels:
-            labels = _may_have_subtotal(_Segment(segment, max(begin, below_header), len(segment)), 0)
+            labels = _may_have_subtotal(_Segment(segment, max(begin, below_header), end), 0)
         return True
 
-    if not take(buf[:cut], head.start, head.row_ends.get(header_row, head.start)):  # 计算明细 is no label
+    if not take(buf, head.start, cut, head.row_ends.get(header_row, head.start)):  # 计算明细 is no label
         return None
     for segment in _rest(pieces, buf, cut):
-        if segment is None or not take(segment, 0):
+        if segment is None or not take(*segment):
             return None
     if labels and not complete:
         return None
@@ -151,43 +159,43 @@ def _rows(pieces, date_styles: set[int], strings: SharedStrings | None, spec: Sh
     if only is not None and col is not None and searched(strings, spec, only[0], only[1]):
         found = unitsearch.needles(unitsearch.matching_strings(strings, convert, only[1]))  # type: ignore[arg-type]
 
-    def take(segment: bytes, begin: int) -> bool:
+    def take(segment: bytes, begin: int, end: int) -> bool:
         starts = None
         if found is not None:  # the cells that can hold the identifier
             try:
-                starts = unitsearch.rows_holding(head, segment, begin, len(segment), col_letter(col).encode(),  # type: ignore[arg-type]
+                starts = unitsearch.rows_holding(head, segment, begin, end, col_letter(col).encode(),  # type: ignore[arg-type]
                                                  found, convert, only[1], header_row)  # type: ignore[index]
             except Unsupported:
                 return False
         if starts is not None:
             wanted = list(starts)
         elif only is not None:  # scan_only's column search: every row and cell numbered, then its cells
-            if _UNNUMBERED.search(segment, begin):
+            if _UNNUMBERED.search(segment, begin, end):
                 return False
             if search is None:
                 return True
-            wanted = holding(head, search.findall(segment, begin), convert, only[1], header_row)
+            wanted = holding(head, search.findall(segment, begin, end), convert, only[1], header_row)
         else:  # scan_rows: the rows by their numbers, in order
             wanted, at = [], begin
-            while pending and (i := segment.find(b'<row r="%d"' % pending[0], at)) >= 0:
+            while pending and (i := segment.find(b'<row r="%d"' % pending[0], at, end)) >= 0:
                 wanted.append(pending.pop(0))
                 at = i
         at = begin
         for n in wanted:
-            i = starts[n] if starts is not None else segment.find(b'<row r="%d"' % n, at)
+            i = starts[n] if starts is not None else segment.find(b'<row r="%d"' % n, at, end)
             if i < 0:
                 return False
-            j = segment.find(b"</row>", i)
-            k = segment.find(b">", i)
-            end = k + 1 if segment[k - 1:k] == b"/" else j + 6
-            kept.append(segment[i:end])
-            at = end
+            j = segment.find(b"</row>", i, end)
+            k = segment.find(b">", i, end)
+            stop = k + 1 if segment[k - 1:k] == b"/" else j + 6
+            kept.append(segment[i:stop])
+            at = stop
         return True
 
-    if not take(buf[:cut], head.start):
+    if not take(buf, head.start, cut):
         return None
     for segment in _rest(pieces, buf, cut):
-        if segment is None or not take(segment, 0):
+        if segment is None or not take(*segment):
             return None
     if pending:
         return None  # a row not found in order: the whole read looks for it

@@ -22,12 +22,12 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from ..errors import DataError, Location, Problem, WorkbookBusy, located
-from . import cache, schema, signals, streamread
+from . import cache, columns, schema, signals, streamread, twocore, unitsearch
 from .columns import SheetData, rewritten, scan_data, scan_only, scan_rows, updated
 from .fastread import ERROR_CELL, MissingString, SharedStrings, SheetScan, Unsupported
 from .package import (EncryptedPackage, LegacyPackage, Package, PackageError, StrictPackage, _not_a_zip,
                       add_sheet_parts)
-from .normalize import CellError, is_blank
+from .normalize import CONVERTERS, CellError, is_blank
 from .reader import Row, Table, build_table, empty_table
 from .safety import (STATE_DIR, WriteLock, env_count, os_error, os_errors, prepare_state, refuse_if_open,
                      state_dir, sweep_tmp)
@@ -161,6 +161,8 @@ class Workbook:
         self.close()
 
     def close(self) -> None:
+        for job, _ in self.__dict__.pop("_ahead_rows", {}).values():
+            job.cancel()
         self._close_package()
         self._stack.close()
 
@@ -297,6 +299,29 @@ class Workbook:
             parts.insert(0, pkg.shared_strings_part)
         pkg.prefetch(parts)
 
+    def search_ahead(self, specs: tuple[schema.Sheet, ...], only: tuple[str, str]) -> None:
+        """The rows of one identifier in the big sheets of these registers that are read in pieces
+        (`streamread`), all but the biggest read by a forked child on the second core while this process
+        reads the biggest and the rest: inflating L's 1 GB of registers is the floor of a dossier. Each
+        `read(spec, only=only)` takes its sheet's rows from the child (or reads it, if the child failed)."""
+        if self._pkg is None or self._sha is not None or not twocore.worth_it(twocore.MIN_BYTES):
+            return
+        big = sorted(((self._pkg.infos[part].file_size, spec, name) for spec in specs for name in self.sheets_of(spec)
+                      if (part := self._streaming(name)) and self._cached(spec, name) is None),
+                     key=lambda t: -t[0])
+        theirs = [(spec, name) for _, spec, name in big[1:]]
+        if not theirs:
+            return
+        if columns.searched(self._strings, theirs[0][0], *only):  # found once, here: the child inherits it
+            unitsearch.matching_strings(self._strings, CONVERTERS[theirs[0][0].column(only[0]).kind], only[1])  # type: ignore[arg-type]
+        job = _Ahead(twocore.Forked(self._rows_of, theirs, only))
+        ahead = self.__dict__.setdefault("_ahead_rows", {})
+        for i, (spec, name) in enumerate(theirs):
+            ahead[(spec.key, name, only)] = (job, i)
+
+    def _rows_of(self, sheets: list[tuple[schema.Sheet, str]], only: tuple[str, str]) -> list[Table | None]:
+        return [self._streamed_rows(spec, name, only=only) for spec, name in sheets]
+
     def forget(self, spec: schema.Sheet) -> None:
         """Let go of what was read of a register (its rows, its columns): a command that walks every
         register of a big estate (publish) holds one at a time. A later read takes it from the read cache."""
@@ -367,7 +392,10 @@ class Workbook:
                         numbers = [cached.numbers[i] for i in cached.subset(*only)]
                         table = self._streamed_rows(spec, name, numbers=numbers)
                         return scan_rows(self._scan(name), spec, name, self.name, numbers) if table is None else table
-                    table = self._streamed_rows(spec, name, only=only)
+                    ahead = self.__dict__.get("_ahead_rows", {}).pop((spec.key, name, only), None)
+                    table = ahead[0].table(ahead[1]) if ahead is not None else None  # `search_ahead`'s child
+                    if table is None:
+                        table = self._streamed_rows(spec, name, only=only)
                     if table is not None:
                         return table
                     return scan_only(self._scan(name), spec, name, self.name, *only)  # the cells that can hold it
@@ -858,6 +886,24 @@ class Workbook:
                 backup.unlink(missing_ok=True)
                 raise os_error(exc, backup) from None
         return backup
+
+
+class _Ahead:
+    """What a forked child reads of several sheets (`Workbook.search_ahead`): each sheet takes its table."""
+
+    def __init__(self, job: twocore.Forked) -> None:
+        self.job = job
+        self.tables: list[Table | None] | None = None
+
+    def table(self, i: int) -> Table | None:
+        if self.tables is None:
+            self.tables = self.job.result()
+        return self.tables[i]
+
+    def cancel(self) -> None:
+        if self.tables is None:
+            self.tables = []
+            self.job.cancel()
 
 
 class _LazyStrings:
