@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
 from . import twocore
+from .memmem import contains
 from .normalize import CellError
 from .sheetxml import col_index, col_letter
 
@@ -68,41 +69,6 @@ class MissingString(Exception):
 
 
 ERROR_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?\bt="e"[^>]*>(.*?)</c>', re.S)
-
-
-try:  # memchr's memmem (SIMD, through ahocorasick-rs): a literal found in 100 MB of XML in 20 ms
-    from ahocorasick_rs import BytesAhoCorasick
-except ImportError:  # a platform without its wheel: bytes.find gives the same answers, 3–4× slower
-    BytesAhoCorasick = None
-_CHUNK = 16 << 20  # bytes searched at a time by `contains`: the first match ends the search
-
-
-def positions(data: bytes, needle: bytes, start: int = 0, end: int | None = None) -> list[int]:
-    """Where `needle` starts in data[start:end], in order (matches do not overlap)."""
-    end = len(data) if end is None else end
-    if BytesAhoCorasick is not None:
-        found = BytesAhoCorasick([needle]).find_matches_as_indexes(memoryview(data)[start:end])
-        return [start + m[1] for m in found]
-    out = []
-    i = data.find(needle, start, end)
-    while i >= 0:
-        out.append(i)
-        i = data.find(needle, i + len(needle), end)
-    return out
-
-
-def contains(data: bytes, needle: bytes, start: int = 0, end: int | None = None) -> bool:
-    """`needle in data[start:end]`, by memmem a piece at a time (Python's own search of a multi-byte
-    needle runs at about a fifth of its speed)."""
-    end = len(data) if end is None else end
-    if BytesAhoCorasick is None:
-        return data.find(needle, start, end) >= 0
-    search = BytesAhoCorasick([needle]).find_matches_as_indexes
-    view = memoryview(data)
-    for at in range(start, end, _CHUNK):
-        if search(view[at:min(end, at + _CHUNK + len(needle) - 1)]):
-            return True
-    return False
 
 
 def _entity(m: re.Match) -> str:

@@ -22,7 +22,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from .fastread import _CELL_ANY, _CELL_REF, SharedStrings, SheetScan, Unsupported, positions
+from .fastread import _CELL_ANY, _CELL_REF, SharedStrings, SheetScan, Unsupported
+from .memmem import positions
 from .normalize import ValueProblem
 
 _NUMBER_TEXT = re.compile(r"-?\d+")

@@ -660,7 +660,7 @@ class Workbook:
         if self.readonly:
             raise DataError("workbook.readonly", None, path=self.name)
         refuse_if_open(self.path, self.force)
-        self._check_unchanged()
+        self._check_unchanged(content=False)  # the content is compared before the replace (below)
         operator = operator or current_operator()
         now = dt.datetime.now().replace(microsecond=0)
         journal = self.read(schema.JOURNAL, required=False, only=HEADER_ONLY)  # a long journal is not typed
@@ -774,12 +774,16 @@ class Workbook:
         with os_errors(self.path):
             os.replace(tmp, self.path)
 
-    def _check_unchanged(self) -> None:
+    def _check_unchanged(self, *, content: bool = True) -> None:
         """Nobody changed the workbook since it was read: its size, time and inode, and its content (a
-        program that rewrites the file in place within the same second keeps the first three)."""
+        program that rewrites the file in place within the same second keeps the first three).
+        `content=False`: the first three only, when the content was held at opening (a commit's early
+        look; its last one compares all)."""
         try:
             same = _fingerprint(self.path) == self._fingerprint
-            if same and self._sha is not None:
+            if not content and self._sha is not None:
+                pass
+            elif same and self._sha is not None:
                 same = content_sha256(self.path) == self._sha
             elif same:  # opened for reading only: from now on, at least, the content is held
                 self._sha = content_sha256(self.path)
