@@ -179,3 +179,39 @@ def test_a_dossier_read_on_two_cores_is_the_dossier_read_on_one(estate_s: Path, 
                         else rows_of(self, sheets, only))  # the child dies: its sheets are read here
     with Workbook(path) as wb:
         assert dossier(wb, unit) == alone
+
+
+def test_a_payment_reads_its_rows_in_pieces_and_writes_what_it_wrote_before(estate_s: Path, tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """A write's read of one unit's rows of a big part goes through the pieces (only the parts it edits
+    are inflated whole, by the commit): the workbook written is the one a whole read writes — every
+    register equal, row by row."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from propcli.ops import payments
+
+    src = tmp_path / "src.xlsx"
+    shutil.copyfile(estate_s, src)
+    with Workbook(src) as wb:
+        unit = str(wb.columns(schema.REMINDERS, ("unit_id",))["unit_id"][-1])  # a debtor: bills to pay
+    calls: list[str] = []
+    real = streamread.rows
+    monkeypatch.setattr(streamread, "rows", lambda *a, **k: calls.append(a[4]) or real(*a, **k))
+    written = {}
+    for limit in (package.PREFETCH_LIMIT, 0):
+        path = tmp_path / f"estate-{limit}.xlsx"
+        shutil.copyfile(src, path)
+        with monkeypatch.context() as m:
+            m.setattr(package, "PREFETCH_LIMIT", limit)
+            m.setattr(streamread, "PIECE", 1 << 14)
+            with Workbook(path, write=True) as wb:
+                payments.record(wb, unit, Decimal("123.45"), method="微信", paid_on=dt.date(2025, 1, 10))
+                wb.commit("test")
+        assert bool(calls) == (limit == 0)  # in pieces only when the parts are "too big"
+        shutil.rmtree(tmp_path / ".propcli", ignore_errors=True)
+        with Workbook(path) as wb:
+            written[limit] = {s.key: [(r.number, r.values) for r in wb.read(s).rows]
+                              for s in (schema.BILLS, schema.PAYMENTS, schema.OWNERS)}
+    assert written[0] == written[package.PREFETCH_LIMIT]
+    assert any(v["amount"] == Decimal("123.45") for _, v in written[0][schema.PAYMENTS.key])

@@ -186,3 +186,20 @@ def test_a_cell_without_its_reference_goes_to_the_column_search(tmp_path: Path) 
                 CONVERTERS[schema.Kind.ID], UNIT, 1)
         got = wb.read(schema.READINGS, only=("unit_id", UNIT))
     assert _rows(got) == _general(path, UNIT)
+
+
+def test_the_shared_strings_that_read_as_the_unit() -> None:
+    """By hand: entries 0 (plain), 1 (a character reference), 2 (runs), 3 (a space kept by xml:space),
+    6 (full-width) and 7 (an _x000D_ escape: a carriage return, taken out) read as 1-2-0301 — and the
+    last (it ends the part); 4 (a name) and 5 (another unit) do not."""
+    from propcli.store.fastread import SharedStrings
+
+    entries = [b"<t>1-2-0301</t>", b"<t>1&#45;2-0301</t>", b"<r><t>1-2</t></r><r><t>-0301</t></r>",
+               b'<t xml:space="preserve"> 1-2-0301</t>', "<t>张三</t>".encode(), b"<t>1-2-0302</t>",
+               "<t>１-２-０３０１</t>".encode(), b"<t>1-2-0301_x000D_</t>", b"<t>1-2-0301</t>"]
+    strings = SharedStrings(b'<sst count="9">' + b"".join(b"<si>" + e + b"</si>" for e in entries) + b"</sst>")
+    convert = CONVERTERS[schema.Kind.ID]
+    assert unitsearch.matching_strings(strings, convert, UNIT) == [0, 1, 2, 3, 6, 7, 8]
+    assert unitsearch.matching_strings(strings, convert, "1-2-0302") == [5]
+    assert unitsearch.matching_strings(strings, convert, "张三") == [4]
+    assert not unitsearch.searchable("1601") and not unitsearch.searchable("A&B") and unitsearch.searchable(UNIT)

@@ -39,9 +39,10 @@ BYTES_PER_HIT = 1500
 
 def searchable(wanted: object) -> bool:
     """Whether only a text cell can hold `wanted` (an identifier: `to_identifier` of a number is its
-    digits, an error cell reads as `#…`)."""
+    digits, an error cell reads as `#…`), and its plain shared string is its bytes (no character XML
+    may write escaped or not)."""
     return (isinstance(wanted, str) and wanted.strip() != "" and not wanted.startswith("#")
-            and _NUMBER_TEXT.fullmatch(wanted) is None)
+            and _NUMBER_TEXT.fullmatch(wanted) is None and not any(c in wanted for c in "&<>\"'"))
 
 
 def _escape(text: str) -> bytes:

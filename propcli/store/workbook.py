@@ -472,15 +472,18 @@ class Workbook:
     def _streamed_rows(self, spec: schema.Sheet, name: str, *, only: tuple[str, str] | None = None,
                        numbers: list[int] | None = None) -> Table | None:
         """Some rows of such a part (`only` one identifier's, or these `numbers`), kept as it is inflated."""
-        part = self._streaming(name)
+        part = self._streaming(name, rows=True)
         return None if part is None else streamread.rows(self._pkg, part, self._strings, spec, name, self.name,  # type: ignore[arg-type]
                                                          only=only, numbers=numbers)
 
-    def _streaming(self, name: str) -> str | None:
-        """The part of a sheet to read as it is inflated, or None (a write, a part small enough to hold)."""
+    def _streaming(self, name: str, *, rows: bool = False) -> str | None:
+        """The part of a sheet to read as it is inflated, or None (a part small enough to hold; a write's
+        read of whole columns). A write's read of some rows (`rows`) streams too: the commit inflates only
+        the parts it edits, and the content read is the content written over (`_check_unchanged`)."""
         pkg = self._pkg
         ref = pkg.sheet(name) if pkg is not None else None
-        if pkg is None or ref is None or self._sha is not None or pkg.date1904 or not pkg.streamable(ref.part):
+        if (pkg is None or ref is None or (self._sha is not None and not rows) or pkg.date1904
+                or not pkg.streamable(ref.part)):
             return None
         try:
             self._shared_strings()
