@@ -10,6 +10,7 @@ except ImportError:  # a platform without its wheel: bytes.find gives the same a
     BytesAhoCorasick = None
 
 CHUNK = 4 << 20  # bytes searched at a time by `find` and `contains`: the first match ends the search
+NEAR = 1 << 16  # bytes searched by bytes.find first: no automaton built for a match close by
 
 
 def positions(data: bytes, needle: bytes, start: int = 0, end: int | None = None) -> list[int]:
@@ -27,8 +28,14 @@ def positions(data: bytes, needle: bytes, start: int = 0, end: int | None = None
 
 
 def find(data: bytes, needle: bytes, start: int = 0, end: int | None = None) -> int:
-    """`data.find(needle, start, end)`: the first match, searched for a piece at a time."""
+    """`data.find(needle, start, end)`: the first match, looked for near `start` first (a row after the
+    one before it), then a piece at a time."""
     end = len(data) if end is None else end
+    near = min(end, start + NEAR)
+    found = data.find(needle, start, near)
+    if found >= 0 or near >= end:
+        return found
+    start = max(start, near - len(needle) + 1)
     if BytesAhoCorasick is None or end - start <= CHUNK:
         return data.find(needle, start, end)
     search = BytesAhoCorasick([needle]).find_matches_as_indexes
