@@ -281,11 +281,12 @@ class Workbook:
                 out[k].extend(data.numbers if k == ROW_NUMBER else data.values.get(k) or [None] * n)
         return out
 
-    def prefetch(self, *specs: schema.Sheet, edits: tuple[schema.Sheet, ...] = ()) -> None:
+    def prefetch(self, *specs: schema.Sheet, edits: tuple[schema.Sheet, ...] = (), rows: bool = False) -> None:
         """The registers a command is about to read, in the order it reads them: the sheets the read cache
         does not hold start inflating on a second thread (`Package.prefetch`) while the first are scanned.
         `edits`: those a write will change — their XML is inflated too (the commit edits it), while the
-        cache's columns load."""
+        cache's columns load. `rows`: only some rows of each are read (a dossier): reading only, those
+        are searched in the XML whatever the cache holds, so every sheet is inflated."""
         pkg = self._pkg
         if pkg is None or pkg.date1904:
             return
@@ -293,7 +294,8 @@ class Workbook:
         for spec in specs:
             for name in self.sheets_of(spec):
                 ref = pkg.sheet(name)
-                if ref is not None and ((spec in edits and self._sha is not None) or self._cached(spec, name) is None):
+                if ref is not None and ((spec in edits and self._sha is not None) or (rows and self._sha is None)
+                                        or self._cached(spec, name) is None):
                     parts.append(ref.part)
         if parts and self._strings is None and pkg.shared_strings_part:
             parts.insert(0, pkg.shared_strings_part)
@@ -307,7 +309,7 @@ class Workbook:
         if self._pkg is None or self._sha is not None or not twocore.worth_it(twocore.MIN_BYTES):
             return
         big = sorted(((self._pkg.infos[part].file_size, spec, name) for spec in specs for name in self.sheets_of(spec)
-                      if (part := self._streaming(name)) and self._cached(spec, name) is None),
+                      if (part := self._streaming(name)) and self._held(spec, name) is None),
                      key=lambda t: -t[0])
         theirs = [(spec, name) for _, spec, name in big[1:]]
         if not theirs:
@@ -384,7 +386,12 @@ class Workbook:
                 if data is not None:
                     return data.table(spec, self.name)
             else:
-                cached = self._cached(spec, name)
+                # an identifier, reading only: what this command holds already, not the read cache's entry
+                # (unpickling M's 应收账单, 25 MB, costs more than searching its XML for the unit's cells);
+                # a write loads it (its commit writes the entry through)
+                searching = self._sha is None and spec.column(only[0]).kind is schema.Kind.ID and \
+                    unitsearch.searchable(only[1])
+                cached = self._held(spec, name) if searching else self._cached(spec, name)
                 if cached is not None and cached.complete:
                     return cached.only(spec, self.name, *only)
                 try:
@@ -421,6 +428,9 @@ class Workbook:
         if member not in digests:
             digests[member] = self._pkg.digest(member)  # type: ignore[union-attr]
         return digests[member]
+
+    def _held(self, spec: schema.Sheet, name: str) -> SheetData | None:
+        return self.__dict__.get("_data", {}).get((spec.key, name))
 
     def _cached(self, spec: schema.Sheet, name: str) -> SheetData | None:
         memo = self.__dict__.setdefault("_data", {})
