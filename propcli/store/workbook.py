@@ -386,11 +386,12 @@ class Workbook:
                 if data is not None:
                     return data.table(spec, self.name)
             else:
-                # an identifier, reading only: what this command holds already, not the read cache's entry
-                # (unpickling M's 应收账单, 25 MB, costs more than searching its XML for the unit's cells);
-                # a write loads it (its commit writes the entry through)
-                searching = self._sha is None and spec.column(only[0]).kind is schema.Kind.ID and \
-                    unitsearch.searchable(only[1])
+                # an identifier: what this command holds already, not the read cache's entry (unpickling M's
+                # 应收账单, 25 MB, costs more than searching its XML for the unit's cells) — but a write loads
+                # it, for its commit to write the entry through, unless the part is too big to hold (L's
+                # 应收账单: its columns and its XML would take the memory a command may use)
+                searching = unitsearch.searchable(only[1]) and spec.column(only[0]).kind is schema.Kind.ID and \
+                    (self._sha is None or self._streaming(name, rows=True) is not None)
                 cached = self._held(spec, name) if searching else self._cached(spec, name)
                 if cached is not None and cached.complete:
                     return cached.only(spec, self.name, *only)
@@ -507,8 +508,7 @@ class Workbook:
         if self._strings is None:
             part = pkg.shared_strings_part
             self._strings = SharedStrings(pkg.read(part) if part and part in pkg.infos else None)
-            if self._sha is None:  # only reading: the entries are kept, the XML they came from is not
-                pkg.forget(part)
+            pkg.forget(part)  # the entries are kept, the XML they came from is not (a write adds text inline)
 
     def _scan(self, name: str) -> SheetScan:
         pkg = self._pkg
