@@ -15,6 +15,8 @@ Each hit's cell is read as the general search reads it (`SheetScan.value`, the c
 kept when it is in the key column and holds the identifier. A hit in a cell without its `r` reference,
 or outside any cell, is `Unsupported`: the column read (or calamine) decides. An identifier that a
 number could hold (`1601`, `-5`) or an error cell (`#N/A`) is not searched this way (`searchable`).
+Not seen: a shared-string cell whose index is written with leading zeros, a sign or spaces inside `<v>`
+(`<v>0071</v>`), which no spreadsheet program writes.
 """
 
 from __future__ import annotations
