@@ -197,37 +197,34 @@ def test_one_unit_read_through_a_report_cache_equals_the_column_search(estate_s:
                    (want.header_row, want.columns, want.last_row, want.partial)
 
 
-def test_one_unit_read_keeps_its_column_for_the_next(estate_s: Path, tmp_path: Path) -> None:
-    """The first `read(only=(房号, unit))` of a cold workbook gives what the column search gives, and keeps
-    the 房号 column in the read cache (apart from the register's entry; equal to a read of that column
-    alone on a sheet without 合计 rows): the next such read of any unit searches no column."""
+def test_one_unit_read_searches_for_its_cells_not_the_column(estate_s: Path, tmp_path: Path) -> None:
+    """The first `read(only=(房号, unit))` of a cold workbook finds the unit's rows by searching for the cells
+    that can hold it (`unitsearch`), without reading the 房号 column, and gives what the column search
+    gives, row by row, for a debtor and for a unit with no bills."""
     import shutil
 
-    from propcli.store import cache, columns
+    from propcli.store import cache, unitsearch
 
     path = tmp_path / "estate.xlsx"
     shutil.copyfile(estate_s, path)
-    registers = (schema.BILLS, schema.PAYMENTS, schema.READINGS, schema.REMINDERS)
+    registers = (schema.BILLS, schema.PAYMENTS, schema.READINGS, schema.REMINDERS, schema.OWNERS)
     with Workbook(path) as wb:
-        units = [str(u) for u in wb.columns(schema.REMINDERS, ("unit_id",))["unit_id"][-2:]]
-        wb.forget(schema.REMINDERS)
+        units = [str(wb.columns(schema.REMINDERS, ("unit_id",))["unit_id"][-1]), "99-9-9999"]
     for f in cache.folder(path).glob("*.pickle"):
         f.unlink()
-    with Workbook(path) as wb:
-        for spec in registers:
-            got = wb.read(spec, only=("unit_id", units[0]))
-            want = columns.scan_only(wb._scan(spec.zh), spec, spec.zh, wb.name, "unit_id", units[0])
-            assert got.rows and [(r.number, r.values, r.raw) for r in got.rows] == \
-                   [(r.number, r.values, r.raw) for r in want.rows], spec.key
-            kept = cache.load(path, cache.index_key(wb._cache_key(spec, spec.zh), "unit_id"))
-            alone = columns.scan_data(wb._scan(spec.zh), spec, spec.zh, wb.name, ("unit_id",))
-            assert kept is not None and (kept.numbers, kept.values, kept.raws, kept.problems) == \
-                   (alone.numbers, alone.values, alone.raws, alone.problems), spec.key  # no 合计 row here
-            assert cache.load(path, wb._cache_key(spec, spec.zh)) is None  # apart from what a report reads
-    with Workbook(path) as wb:
-        wb._scan = _no_column_search(wb._scan)  # type: ignore[method-assign]
-        for spec in registers:
-            assert wb.read(spec, only=("unit_id", units[1])).rows, spec.key
+    for unit in units:
+        with pytest.MonkeyPatch.context() as m, Workbook(path) as wb:
+            m.setattr(columns, "searched", lambda *a: False)  # the column search, as before
+            wanted = {s.key: columns.scan_only(wb._scan(s.zh), s, s.zh, wb.name, "unit_id", unit) for s in registers}
+        with pytest.MonkeyPatch.context() as m, Workbook(path) as wb:
+            m.setattr(unitsearch, "HITS_MIN", 10**9)  # 业主档案's inline strings too: searched cell by cell
+            wb._scan = _no_column_search(wb._scan)  # type: ignore[method-assign]
+            for spec in registers:
+                got, want = wb.read(spec, only=("unit_id", unit)), wanted[spec.key]
+                assert bool(got.rows) == (unit == units[0]), spec.key
+                assert [(r.number, r.values, r.raw) for r in got.rows] == \
+                       [(r.number, r.values, r.raw) for r in want.rows], spec.key
+                assert (got.header_row, got.columns, got.partial) == (want.header_row, want.columns, want.partial)
 
 
 def _no_column_search(scan):  # type: ignore[no-untyped-def]

@@ -294,8 +294,11 @@ def test_a_planted_cache_entry_never_runs(payload: str, command: str, owners_onl
         assert result.exit_code == 0, result.output
         assert "周宇" in result.stdout
     assert not trace.exists(), f"the payload {payload!r} ran"
-    # the planted entry is gone or replaced by a sound one
-    assert not entry.exists() or isinstance(cache.load(owners_only, entry.stem), SheetData)
+    if command == "list":  # the planted entry is gone or replaced by a sound one
+        assert not entry.exists() or isinstance(cache.load(owners_only, entry.stem), SheetData)
+    else:  # `owners show` searches the XML for the unit and loads no entry: loaded now, it is refused or sound
+        loaded = cache.load(owners_only, entry.stem)
+        assert loaded is None or isinstance(loaded, SheetData)
     assert not trace.exists()
 
 

@@ -5,6 +5,7 @@ under a report's few columns, a damaged part) it gives way to the whole read, wh
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -131,7 +132,9 @@ def test_one_units_rows_read_in_pieces_equal_the_search_of_the_whole_part(estate
             for spec in registers:
                 name = wb.sheet_name(spec) or ""
                 part = pkg.sheet(name).part  # type: ignore[union-attr]
-                whole = columns.scan_only(wb._scan(name), spec, name, wb.name, "unit_id", unit)
+                with pytest.MonkeyPatch.context() as m:
+                    m.setattr(columns, "searched", lambda *a: False)  # the whole part's column search
+                    whole = columns.scan_only(wb._scan(name), spec, name, wb.name, "unit_id", unit)
                 got = streamread.rows(pkg, part, wb._strings, spec, name, wb.name, only=("unit_id", unit), piece=997)
                 assert got is not None
                 assert [(r.number, r.values, r.raw) for r in got.rows] == \
@@ -146,3 +149,77 @@ def test_one_units_rows_read_in_pieces_equal_the_search_of_the_whole_part(estate
                        [(r.number, r.values, r.raw) for r in by_number.rows], (spec.key, unit)
                 compared += len(whole.rows)
     assert compared > 50
+
+
+def test_a_dossier_read_on_two_cores_is_the_dossier_read_on_one(estate_s: Path, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """`owners show` of a workbook whose registers are read in pieces: the big sheets but the biggest read
+    by a forked child (`Workbook.search_ahead`) give the very dossier one process gives — and a child
+    that fails is read again here."""
+    from propcli.ops.owners import DOSSIER_REGISTERS, dossier
+    from propcli.store import twocore
+
+    path = tmp_path / "estate.xlsx"
+    shutil.copyfile(estate_s, path)
+    with Workbook(path) as wb:
+        unit = str(wb.columns(schema.REMINDERS, ("unit_id",))["unit_id"][-1])  # a debtor: rows in every register
+    monkeypatch.setattr(package, "PREFETCH_LIMIT", 0)
+    monkeypatch.setattr(streamread, "PIECE", 1 << 14)
+    monkeypatch.setattr(twocore, "MIN_BYTES", 0)
+    shutil.rmtree(tmp_path / ".propcli", ignore_errors=True)  # cold
+    with Workbook(path) as wb:
+        wb.search_ahead = lambda *a: None  # type: ignore[method-assign]
+        alone = dossier(wb, unit)
+    forked: list[int] = []
+    real = twocore.Forked.__init__
+
+    def counted(self, fn, *args):  # type: ignore[no-untyped-def]
+        forked.append(len(args[0]))
+        real(self, fn, *args)
+
+    monkeypatch.setattr(twocore.Forked, "__init__", counted)
+    with Workbook(path) as wb:
+        both = dossier(wb, unit)
+    assert forked and forked[0] >= 3  # all the registers but the biggest read in pieces by the child
+    assert both == alone and sum(map(len, alone.registers.values())) > 20
+    parent, rows_of = os.getpid(), Workbook._rows_of
+    monkeypatch.setattr(Workbook, "_rows_of", lambda self, sheets, only: os._exit(3) if os.getpid() != parent
+                        else rows_of(self, sheets, only))  # the child dies: its sheets are read here
+    with Workbook(path) as wb:
+        assert dossier(wb, unit) == alone
+
+
+def test_a_payment_reads_its_rows_in_pieces_and_writes_what_it_wrote_before(estate_s: Path, tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """A write's read of one unit's rows of a big part goes through the pieces (only the parts it edits
+    are inflated whole, by the commit): the workbook written is the one a whole read writes — every
+    register equal, row by row."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from propcli.ops import payments
+
+    src = tmp_path / "src.xlsx"
+    shutil.copyfile(estate_s, src)
+    with Workbook(src) as wb:
+        unit = str(wb.columns(schema.REMINDERS, ("unit_id",))["unit_id"][-1])  # a debtor: bills to pay
+    calls: list[str] = []
+    real = streamread.rows
+    monkeypatch.setattr(streamread, "rows", lambda *a, **k: calls.append(a[4]) or real(*a, **k))
+    written = {}
+    for limit in (package.PREFETCH_LIMIT, 0):
+        path = tmp_path / f"estate-{limit}.xlsx"
+        shutil.copyfile(src, path)
+        with monkeypatch.context() as m:
+            m.setattr(package, "PREFETCH_LIMIT", limit)
+            m.setattr(streamread, "PIECE", 1 << 14)
+            with Workbook(path, write=True) as wb:
+                payments.record(wb, unit, Decimal("123.45"), method="微信", paid_on=dt.date(2025, 1, 10))
+                wb.commit("test")
+        assert bool(calls) == (limit == 0)  # in pieces only when the parts are "too big"
+        shutil.rmtree(tmp_path / ".propcli", ignore_errors=True)
+        with Workbook(path) as wb:
+            written[limit] = {s.key: [(r.number, r.values) for r in wb.read(s).rows]
+                              for s in (schema.BILLS, schema.PAYMENTS, schema.OWNERS)}
+    assert written[0] == written[package.PREFETCH_LIMIT]
+    assert any(v["amount"] == Decimal("123.45") for _, v in written[0][schema.PAYMENTS.key])

@@ -46,9 +46,10 @@ class Dossier:
 
 
 def dossier(wb: Workbook, unit: str) -> Dossier:
-    wb.prefetch(schema.OWNERS, *DOSSIER_REGISTERS)  # every column, of the unit's rows only
+    wb.prefetch(schema.OWNERS, *DOSSIER_REGISTERS, rows=True)  # every column, of the unit's rows only
     _, row = one_owner(wb, unit)
     unit = str(row.values["unit_id"])  # as registered, however the clerk wrote it
+    wb.search_ahead(DOSSIER_REGISTERS, ("unit_id", unit))  # the big sheets (L's) on both cores
     out = Dossier(unit, {c.key: row.values.get(c.key) for c in schema.OWNERS.columns})
     for spec in DOSSIER_REGISTERS:
         if not wb.has(spec):

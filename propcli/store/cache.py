@@ -41,7 +41,7 @@ VERSION = 1
 KEEP = 40
 DELTA = "propcli-delta"  # the first item of a delta entry (a tuple: plain data, no class of its own)
 DELTA_DEPTH = 8
-_CODE = ("fastread.py", "columns.py", "reader.py", "normalize.py", "schema.py", "cache.py")
+_CODE = ("fastread.py", "memmem.py", "columns.py", "reader.py", "normalize.py", "schema.py", "cache.py")
 
 
 @lru_cache(maxsize=1)
@@ -63,11 +63,6 @@ def key(pkg: Package, spec: Sheet, name: str, part: str, member_digest) -> str: 
         if member and member in pkg.infos:
             h.update(member_digest(member))
     return h.hexdigest()
-
-
-def index_key(cache_key: str, column: str) -> str:
-    """The key of a sheet's column kept to find rows by (`columns.scan_key`), beside the sheet's entry."""
-    return hashlib.sha256(f"{cache_key}\0index\0{column}".encode()).hexdigest()
 
 
 def folder(workbook: Path) -> Path:

@@ -14,10 +14,12 @@ from dataclasses import dataclass, field, replace
 from itertools import compress, repeat
 
 from ..errors import DataError, Location, Problem
-from .fastread import SUBTOTAL_NEEDLES, SheetScan, Unsupported, contains
+from . import unitsearch
+from .fastread import SUBTOTAL_NEEDLES, SharedStrings, SheetScan, Unsupported, contains
 from .normalize import CONVERTERS, ValueProblem, raw_cell
 from .reader import HEADER_SCAN_ROWS, SUBTOTAL_WORDS, Row, Table, _first_nonblank, find_header
 from .schema import Kind, Sheet
+from .sheetxml import col_letter
 
 _get1 = operator.itemgetter(0)
 ROW_PASS_COLUMNS = 4  # columns wanted from which one pass over the rows beats a search per column
@@ -340,10 +342,10 @@ def scan_rows(scan: SheetScan, spec: Sheet, name: str, workbook: str, numbers: l
 
 
 def typed_rows(scan: SheetScan, spec: Sheet, name: str, workbook: str, header_row: int,
-                numbers: list[int]) -> Table:
+                numbers: list[int], starts: dict[int, int] | None = None) -> Table:
     from .reader import build_table
 
-    found = scan.rows_with(numbers)
+    found = scan.rows_with(numbers, starts)
     header = scan.top(header_row)[header_row - 1]
     order = sorted(found)
     grid: list[list[object]] = [header, *(found[n] for n in order)]  # compact: rows renumbered below
@@ -360,7 +362,8 @@ def typed_rows(scan: SheetScan, spec: Sheet, name: str, workbook: str, header_ro
 
 
 def scan_only(scan: SheetScan, spec: Sheet, name: str, workbook: str, key: str, wanted: str) -> Table:
-    """Just the rows whose `key` column holds `wanted`: that column is scanned, then only those rows read."""
+    """Just the rows whose `key` column holds `wanted`: the cells that can hold it are searched for
+    (`unitsearch`, an identifier), or the column is scanned; then only those rows are read."""
     head = header_of(scan, spec, name, workbook)
     if head is None:
         scan.check_refs()
@@ -370,30 +373,29 @@ def scan_only(scan: SheetScan, spec: Sheet, name: str, workbook: str, key: str, 
     if key not in columns:
         scan.check_refs()
         return table
-    with scan.refs_checked():
-        cells = scan.column(columns[key])
-    numbers = holding(scan, cells, CONVERTERS[spec.column(key).kind], wanted, header_row)
+    convert = CONVERTERS[spec.column(key).kind]
+    starts = None
+    if searched(scan.strings, spec, key, wanted):
+        starts = unitsearch.rows_holding(scan, scan.data, scan.start, scan.end, col_letter(columns[key]).encode(),
+                                         unitsearch.needles(unitsearch.matching_strings(scan.strings, convert, wanted)),  # type: ignore[arg-type]
+                                         convert, wanted, header_row)
+    if starts is not None:
+        numbers = list(starts)
+    else:
+        with scan.refs_checked():
+            cells = scan.column(columns[key])
+        numbers = holding(scan, cells, convert, wanted, header_row)
     if not numbers:
         return table
-    return typed_rows(scan, spec, name, workbook, header_row, numbers)
+    return typed_rows(scan, spec, name, workbook, header_row, numbers, starts)
 
 
-def scan_key(scan: SheetScan, spec: Sheet, name: str, workbook: str, key: str) -> SheetData | None:
-    """The register's column `key` alone, from the one search of it that `scan_only` makes: the rows
-    below the header where it holds anything, for the read cache to name the rows of the next
-    `read(only=(key, …))` without searching the sheet. Unlike `scan_data`, no row is left out as a 合计
-    row (neither does `scan_only`: the rows it picks are typed by the general reader, which knows them):
-    the cache keeps it apart (`cache.index_key`). None for a blank sheet or one without the column."""
-    head = header_of(scan, spec, name, workbook)
-    if head is None or key not in head[1]:
-        return None
-    c = head[1][key]
-    with scan.refs_checked():
-        pairs = scan.column(c)
-    cells = list(map(operator.itemgetter(1), pairs))
-    rows = list(map(int, map(_get1, pairs)))
-    col = _Column(rows, cells, *_convert_column(scan, cells, CONVERTERS[spec.column(key).kind]))
-    return assemble(name, head, {key: c}, {c: col} if cells else {}, rows, False)  # its rows: all there are
+def searched(strings: SharedStrings | None, spec: Sheet, key: str, wanted: object) -> bool:
+    """Whether the rows of `wanted` in column `key` are found by searching for its cells (`unitsearch`):
+    an identifier only text can hold, in a workbook with shared strings (a text cell of one without them
+    is an error the column read names)."""
+    return (spec.column(key).kind is Kind.ID and unitsearch.searchable(wanted) and strings is not None
+            and len(strings) > 0)
 
 
 def holding(scan: SheetScan, cells: list[tuple[bytes, bytes]], convert, wanted: str,  # type: ignore[no-untyped-def]

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
 from . import twocore
+from .memmem import contains
 from .normalize import CellError
 from .sheetxml import col_index, col_letter
 
@@ -72,16 +73,6 @@ class MissingString(Exception):
 ERROR_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?\bt="e"[^>]*>(.*?)</c>', re.S)
 
 
-def contains(data: bytes, needle: bytes, start: int = 0, end: int | None = None) -> bool:
-    """`needle in data[start:end]`, answered first by looking for each of its bytes alone: a one-byte
-    search runs at memory speed (memchr, 10 GB/s), a longer one at about a tenth of it, and in a sheet
-    of shared strings a byte such as `l` or the lead byte of 计 occurs nowhere below the header."""
-    end = len(data) if end is None else end
-    if any(data.find(bytes((b,)), start, end) < 0 for b in set(needle)):
-        return False
-    return data.find(needle, start, end) >= 0
-
-
 def _entity(m: re.Match) -> str:
     e = m.group(1)
     if e[0] == "#":
@@ -114,15 +105,16 @@ class SharedStrings:
     def __init__(self, data: bytes | None) -> None:
         if data and re.search(rb"<(?:\w+:)sst\b", data[:2000]):
             raise Unsupported("prefixed shared strings")
+        self.split_form = False  # True: each item is the rest of its entry, `<t>…</t></si>` (and what follows)
         if not data:
             self._items: list[bytes] = []
-        elif b"<si/>" in data or b"<si " in data:
+        elif contains(data, b"<si/>") or contains(data, b"<si "):
             self._items = _SI.findall(data)
         else:  # a split is ten times faster than the regex; each piece ends with `</si>` (and more)
             self._items = data.split(b"<si>")[1:]
+            self.split_form = True
         self._text: dict[int, str] = {}
-        first = data.find(b"<si") if data else -1  # every entry's text as stored, and its tags: no label
-        self._labels = first >= 0 and any(contains(data, n, first) for n in SUBTOTAL_NEEDLES)  # type: ignore[arg-type]
+        self._labels: bool | None = None  # searched when a read first asks (`may_hold_subtotal`)
 
     def __getitem__(self, i: int) -> str:
         s = self._text.get(i)
@@ -146,10 +138,17 @@ class SharedStrings:
         text = b"\0".join(map(self._items.__getitem__, indices)).decode("utf-8")
         found = _PLAIN_SI.findall(text)
         return found if len(found) == len(indices) else None  # at most one match in each entry
+    @property
+    def items(self) -> list[bytes]:
+        """The entries as stored (`unitsearch` compares them as bytes)."""
+        return self._items
 
     def may_hold_subtotal(self) -> bool:
         """Whether any entry may be a 合计/小计/总计/total label (SUBTOTAL_NEEDLES found in its stored text):
-        searched once, in the shared-strings XML as read, for every sheet that asks."""
+        searched once, in the entries as stored (text and tags), for every sheet that asks."""
+        if self._labels is None:
+            joined = b"".join(self._items)
+            self._labels = any(contains(joined, n) for n in SUBTOTAL_NEEDLES)
         return self._labels
 
 
@@ -397,12 +396,13 @@ class SheetScan:
             return self.value(rest[:i - 1], None)
         return self.value(rest[:i], rest[i + 1:-4])
 
-    def rows_with(self, numbers: Iterable[int]) -> dict[int, list[object]]:
-        """Whole rows by number (for the few rows a filtered read keeps)."""
+    def rows_with(self, numbers: Iterable[int], starts: dict[int, int] | None = None) -> dict[int, list[object]]:
+        """Whole rows by number (for the few rows a filtered read keeps); `starts`: where some of them
+        begin, known already (`unitsearch.rows_holding`)."""
         out: dict[int, list[object]] = {}
         pos = self.start
         for n in sorted(set(numbers)):
-            i = self.data.find(b'<row r="%d"' % n, pos, self.end)
+            i = starts[n] if starts and n in starts else self.data.find(b'<row r="%d"' % n, pos, self.end)
             if i < 0:
                 i = self.data.find(b'<row r="%d"' % n, self.start, self.end)
             if i < 0:

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from .memmem import find
+
 _ROW = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?)row\b([^>]*?)(/?)>", re.S)
 _CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\b([^>]*?)(?:/>|>(.*?)</(?:[A-Za-z_][\w.-]*:)?c>)", re.S)
 _ATTR = re.compile(rb'([\w:]+)\s*=\s*"([^"]*)"')
@@ -111,7 +113,9 @@ class SheetXml:
         self.prefix = m.group(1)
         self._empty_sheetdata = m.group(2) == b"/"
         self._sd_open_end = m.end()
-        self._sd_close = m.start() if self._empty_sheetdata else data.index(b"</" + self.prefix + b"sheetData>", m.end())
+        # sheetData closes once, near the end of the part (what follows it is a few hundred bytes)
+        close = b"</" + self.prefix + b"sheetData>"
+        self._sd_close = m.start() if self._empty_sheetdata else data.rindex(close, m.end())
         self.rows: dict[int, _Row] = {}  # rows located so far (all of them once `_indexed`)
         self._order: list[int] = []
         self._indexed = False
@@ -197,7 +201,7 @@ class SheetXml:
             start = before.end
         else:
             start = self._cursor[1] if number > self._cursor[0] else self._sd_open_end
-        pos = self.data.find(needle, start, self._sd_close)
+        pos = find(self.data, needle, start, self._sd_close)
         m = _ROW.match(self.data, pos) if pos >= 0 else None
         if m is None:  # not there, or written another way: index every row to be sure
             self._index_rows()
@@ -292,7 +296,12 @@ class SheetXml:
         value tag backwards, in a few C-level searches however many formatted blank rows follow it (a
         clerk who formats whole columns leaves 100,000s of them). None when that row has no number."""
         data, p, lo, hi = self.data, self.prefix, self._sd_open_end, self._sd_close
-        at = max(data.rfind(b"<" + p + tag, lo, hi) for tag in self._VALUE_TAGS)
+        tags = [b"<" + p + tag for tag in self._VALUE_TAGS]
+        at, end = -1, hi
+        while at < 0 and end > lo:  # a window at a time from the end (a tag absent from the part would
+            start = max(lo, end - self._PROBE)  # otherwise be searched for through all of it)
+            at = max(data.rfind(tag, start, min(hi, end + len(tag) - 1)) for tag in tags)
+            end = start
         if at < 0:
             return 0
         tag = b"<" + p + b"row"

@@ -14,12 +14,13 @@ columns — this read returns None and the whole-part read (or calamine after it
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from itertools import islice
 
 from ..errors import DataError
-from . import twocore
+from . import twocore, unitsearch
 from .columns import (ROW_PASS_COLUMNS, SheetData, _Column, _convert_column, _may_have_subtotal, assemble, header_of,
-                      holding, typed_rows)
+                      holding, searched, typed_rows)
 from .fastread import _UNNUMBERED, SharedStrings, SheetScan, Unsupported, row_pattern, rows_between
 from .normalize import CONVERTERS
 from .package import Package, PackageError
@@ -33,15 +34,23 @@ PIECE = 1 << 20  # stored (deflated) bytes inflated at a time: about 10 MB of sh
 def read(pkg: Package, part: str, strings: SharedStrings | None, spec: Sheet, name: str, workbook: str,
          keys: tuple[str, ...] | None, piece: int = PIECE) -> SheetData | None:
     """The register's columns (all, or `keys`) from a part inflated piece by piece; None: read it whole."""
-    pieces = pkg.stream(part, piece)
+    stream = pkg.stream(part, piece)
+    seen = [0]
     size = pkg.infos[part].file_size
     try:
-        return _read(pieces, pkg.date_styles(), strings, spec, name, workbook, keys,
+        return _read(_counted(stream, seen), seen, pkg.date_styles(), strings, spec, name, workbook, keys,
                      (pkg, part, piece, size // 2) if twocore.worth_it(size) else None)
     except PackageError:
         return None  # a damaged part: the whole read names it
     finally:
-        pieces.close()  # a read given up on stops inflating
+        stream.close()  # a read given up on stops inflating
+
+
+def _counted(pieces: Iterator[bytes], seen: list[int]) -> Iterator[bytes]:
+    """The pieces, `seen[0]` counting the bytes of XML inflated so far: where a segment of rows lies."""
+    for data in pieces:
+        seen[0] += len(data)
+        yield data
 
 
 def _head(pieces, date_styles: set[int], strings: SharedStrings | None, spec: Sheet, name: str,  # type: ignore[no-untyped-def]
@@ -49,8 +58,8 @@ def _head(pieces, date_styles: set[int], strings: SharedStrings | None, spec: Sh
     """(the bytes inflated so far, where their last row ends, those rows as a scan, the header, how many
     pieces they are) — the header found in them as the whole part's read finds it — or None: read the
     part whole."""
-    consumed = 0
     buf = b""
+    consumed = 0
     for data in pieces:  # the head: the part's start and the rows the header is searched in
         buf += data
         consumed += 1
@@ -69,23 +78,32 @@ def _head(pieces, date_styles: set[int], strings: SharedStrings | None, spec: Sh
 
 
 def _rest(pieces, buf: bytes, cut: int):  # type: ignore[no-untyped-def]
-    """The rows after the head, a piece's worth at a time (each cut after a row's end), the last ones
-    up to the end of sheetData; None at the end when the part has no end of sheetData."""
-    rest = buf[cut:]
+    """The rows after the head, a piece's worth at a time, as (bytes, start, end) holding whole rows
+    between the offsets: the rows inside an inflated piece where they lie (not copied), the row cut by
+    a piece's end joined with its start in the next; the last ones up to the end of sheetData, or None
+    at the end when the part has no end of sheetData."""
+    tail = buf[cut:]
     for data in pieces:
-        rest += data
-        cut = rest.rfind(b"</row>") + 6
-        if cut >= 6:
-            yield rest[:cut]
-            rest = rest[cut:]
-    end = rest.rfind(b"</sheetData>")
-    yield None if end < 0 else rest[:end]
+        first = data.find(b"</row>")
+        if first < 0:
+            tail += data
+            continue
+        if tail:  # the row begun in the piece before, ended in this one
+            joined = tail + data[:first + 6]
+            yield joined, 0, len(joined)
+        last = data.rfind(b"</row>") + 6
+        if last > first + 6:
+            yield data, first + 6, last
+        tail = data[last:]
+    end = tail.rfind(b"</sheetData>")
+    yield None if end < 0 else (tail, 0, end)
 
 
-def _read(pieces, date_styles: set[int], strings: SharedStrings | None, spec: Sheet, name: str,  # type: ignore[no-untyped-def]
-          workbook: str, keys: tuple[str, ...] | None, split) -> SheetData | None:
-    """`split`: (package, part, piece, half) — the rows that start past `half` bytes of XML are read on
-    the second core (`_tail`) — or None: all of them here."""
+def _read(pieces, seen: list[int], date_styles: set[int], strings: SharedStrings | None, spec: Sheet,  # type: ignore[no-untyped-def]
+          name: str, workbook: str, keys: tuple[str, ...] | None, split) -> SheetData | None:
+    """`seen`: the bytes of XML `pieces` has inflated so far. `split`: (package, part, piece, half) — the
+    rows reached once `half` bytes are inflated are read on the second core (`_tail`) — or None: all of
+    them here."""
     got = _head(pieces, date_styles, strings, spec, name, workbook)
     if got is None:
         return None
@@ -104,29 +122,27 @@ def _read(pieces, date_styles: set[int], strings: SharedStrings | None, spec: Sh
     rows: list[int] = []
     cells: dict[int, list[bytes]] = {c: [] for c in read}
 
-    def take(segment: bytes, begin: int, below_header: int = 0) -> bool:
+    def take(segment: bytes, begin: int, end: int, below_header: int = 0) -> bool:
         nonlocal labels
-        got = rows_between(segment, pattern, read, begin, len(segment))
+        got = rows_between(segment, pattern, read, begin, end)
         if got is None:
             return False
         rows.extend(got[0])
         for c in read:
             cells[c].extend(got[1][c])
         if not labels:
-            labels = _may_have_subtotal(_Segment(segment, max(begin, below_header), len(segment)), 0)
+            labels = _may_have_subtotal(_Segment(segment, max(begin, below_header), end), 0)
         return True
 
-    if not take(buf[:cut], head.start, head.row_ends.get(header_row, head.start)):  # 计算明细 is no label
+    if not take(buf, head.start, cut, head.row_ends.get(header_row, head.start)):  # 计算明细 is no label
         return None
     later = None if split is None else twocore.Forked(_tail, *split, n_head, pattern, read)
     try:
-        at = cut  # where the next segment starts in the part's XML
         for segment in _rest(pieces, buf, cut):
-            if later is not None and at >= split[3]:
+            if later is not None and seen[0] >= split[3]:
                 break  # the child's rows from here on
-            if segment is None or not take(segment, 0):
+            if segment is None or not take(*segment):
                 return None
-            at += len(segment)
         tail = later.result() if later is not None else ([], {}, False)
         later = None
     finally:
@@ -148,32 +164,36 @@ def _read(pieces, date_styles: set[int], strings: SharedStrings | None, spec: Sh
 
 def _tail(pkg: Package, part: str, piece: int, half: int, n_head: int, pattern: re.Pattern[bytes],
           read: list[int]) -> tuple[list[int], dict[int, list[bytes]], bool] | None:
-    """What `_read` takes of the rows that start past `half` bytes of the part's XML — (row numbers, the
-    cells of columns `read`, whether a 合计 label may be among them) — run in a forked child: the part
-    inflated again from its start (skipping costs a fraction of scanning) and cut into the very segments
-    `_read` cuts (the same pieces, the head of `n_head` of them); None: a row out of the form, no end."""
-    pieces = pkg.stream(part, piece)
+    """What `_read` takes of the rows reached once `half` bytes of the part's XML are inflated — (row
+    numbers, the cells of columns `read`, whether a 合计 label may be among them) — run in a forked
+    child: the part inflated again from its start (skipping costs a fraction of scanning) and cut into
+    the very segments `_read` cuts (the same pieces, the head of `n_head` of them); None: a row out of
+    the form, no end."""
+    stream = pkg.stream(part, piece)
+    seen = [0]
     try:
+        pieces = _counted(stream, seen)
         buf = b"".join(islice(pieces, n_head))
         cut = buf.rfind(b"</row>") + 6
         rows: list[int] = []
         cells: dict[int, list[bytes]] = {c: [] for c in read}
-        labels, at = False, cut
+        labels = False
         for segment in _rest(pieces, buf, cut):
             if segment is None:
                 return None
-            if at >= half:
-                got = rows_between(segment, pattern, read, 0, len(segment))
-                if got is None:
-                    return None
-                rows.extend(got[0])
-                for c in read:
-                    cells[c].extend(got[1][c])
-                labels = labels or _may_have_subtotal(_Segment(segment, 0, len(segment)), 0)
-            at += len(segment)
+            if seen[0] < half:
+                continue
+            data, begin, end = segment
+            got = rows_between(data, pattern, read, begin, end)
+            if got is None:
+                return None
+            rows.extend(got[0])
+            for c in read:
+                cells[c].extend(got[1][c])
+            labels = labels or _may_have_subtotal(_Segment(data, begin, end), 0)
         return rows, cells, labels
     finally:
-        pieces.close()
+        stream.close()
 
 
 def rows(pkg: Package, part: str, strings: SharedStrings | None, spec: Sheet, name: str, workbook: str, *,
@@ -202,35 +222,47 @@ def _rows(pieces, date_styles: set[int], strings: SharedStrings | None, spec: Sh
         if col is not None else None
     pending = sorted({n for n in numbers or () if n > header_row})
     kept: list[bytes] = []
+    found = None  # scan_only's search for the cells that can hold the identifier (`unitsearch`)
+    if only is not None and col is not None and searched(strings, spec, only[0], only[1]):
+        found = unitsearch.needles(unitsearch.matching_strings(strings, convert, only[1]))  # type: ignore[arg-type]
 
-    def take(segment: bytes, begin: int) -> bool:
-        if only is not None:  # scan_only's search: every row and cell numbered, then the column's cells
-            if _UNNUMBERED.search(segment, begin):
+    def take(segment: bytes, begin: int, end: int) -> bool:
+        starts = None
+        if found is not None:  # the cells that can hold the identifier
+            try:
+                starts = unitsearch.rows_holding(head, segment, begin, end, col_letter(col).encode(),  # type: ignore[arg-type]
+                                                 found, convert, only[1], header_row)  # type: ignore[index]
+            except Unsupported:
+                return False
+        if starts is not None:
+            wanted = list(starts)
+        elif only is not None:  # scan_only's column search: every row and cell numbered, then its cells
+            if _UNNUMBERED.search(segment, begin, end):
                 return False
             if search is None:
                 return True
-            wanted = holding(head, search.findall(segment, begin), convert, only[1], header_row)
+            wanted = holding(head, search.findall(segment, begin, end), convert, only[1], header_row)
         else:  # scan_rows: the rows by their numbers, in order
             wanted, at = [], begin
-            while pending and (i := segment.find(b'<row r="%d"' % pending[0], at)) >= 0:
+            while pending and (i := segment.find(b'<row r="%d"' % pending[0], at, end)) >= 0:
                 wanted.append(pending.pop(0))
                 at = i
         at = begin
         for n in wanted:
-            i = segment.find(b'<row r="%d"' % n, at)
+            i = starts[n] if starts is not None else segment.find(b'<row r="%d"' % n, at, end)
             if i < 0:
                 return False
-            j = segment.find(b"</row>", i)
-            k = segment.find(b">", i)
-            end = k + 1 if segment[k - 1:k] == b"/" else j + 6
-            kept.append(segment[i:end])
-            at = end
+            j = segment.find(b"</row>", i, end)
+            k = segment.find(b">", i, end)
+            stop = k + 1 if segment[k - 1:k] == b"/" else j + 6
+            kept.append(segment[i:stop])
+            at = stop
         return True
 
-    if not take(buf[:cut], head.start):
+    if not take(buf, head.start, cut):
         return None
     for segment in _rest(pieces, buf, cut):
-        if segment is None or not take(segment, 0):
+        if segment is None or not take(*segment):
             return None
     if pending:
         return None  # a row not found in order: the whole read looks for it

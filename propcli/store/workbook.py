@@ -22,12 +22,12 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from ..errors import DataError, Location, Problem, WorkbookBusy, located
-from . import cache, schema, signals, streamread
-from .columns import SheetData, rewritten, scan_data, scan_key, scan_only, scan_rows, updated
+from . import cache, columns, schema, signals, streamread, twocore, unitsearch
+from .columns import SheetData, rewritten, scan_data, scan_only, scan_rows, updated
 from .fastread import ERROR_CELL, MissingString, SharedStrings, SheetScan, Unsupported
 from .package import (EncryptedPackage, LegacyPackage, Package, PackageError, StrictPackage, _not_a_zip,
                       add_sheet_parts)
-from .normalize import CellError, is_blank
+from .normalize import CONVERTERS, CellError, is_blank
 from .reader import Row, Table, build_table, empty_table
 from .safety import (STATE_DIR, WriteLock, env_count, os_error, os_errors, prepare_state, refuse_if_open,
                      state_dir, sweep_tmp)
@@ -161,6 +161,8 @@ class Workbook:
         self.close()
 
     def close(self) -> None:
+        for job, _ in self.__dict__.pop("_ahead_rows", {}).values():
+            job.cancel()
         self._close_package()
         self._stack.close()
 
@@ -279,11 +281,12 @@ class Workbook:
                 out[k].extend(data.numbers if k == ROW_NUMBER else data.values.get(k) or [None] * n)
         return out
 
-    def prefetch(self, *specs: schema.Sheet, edits: tuple[schema.Sheet, ...] = ()) -> None:
+    def prefetch(self, *specs: schema.Sheet, edits: tuple[schema.Sheet, ...] = (), rows: bool = False) -> None:
         """The registers a command is about to read, in the order it reads them: the sheets the read cache
         does not hold start inflating on a second thread (`Package.prefetch`) while the first are scanned.
         `edits`: those a write will change — their XML is inflated too (the commit edits it), while the
-        cache's columns load."""
+        cache's columns load. `rows`: only some rows of each are read (a dossier): reading only, those
+        are searched in the XML whatever the cache holds, so every sheet is inflated."""
         pkg = self._pkg
         if pkg is None or pkg.date1904:
             return
@@ -291,11 +294,35 @@ class Workbook:
         for spec in specs:
             for name in self.sheets_of(spec):
                 ref = pkg.sheet(name)
-                if ref is not None and ((spec in edits and self._sha is not None) or self._cached(spec, name) is None):
+                if ref is not None and ((spec in edits and self._sha is not None) or (rows and self._sha is None)
+                                        or self._cached(spec, name) is None):
                     parts.append(ref.part)
         if parts and self._strings is None and pkg.shared_strings_part:
             parts.insert(0, pkg.shared_strings_part)
         pkg.prefetch(parts)
+
+    def search_ahead(self, specs: tuple[schema.Sheet, ...], only: tuple[str, str]) -> None:
+        """The rows of one identifier in the big sheets of these registers that are read in pieces
+        (`streamread`), all but the biggest read by a forked child on the second core while this process
+        reads the biggest and the rest: inflating L's 1 GB of registers is the floor of a dossier. Each
+        `read(spec, only=only)` takes its sheet's rows from the child (or reads it, if the child failed)."""
+        if self._pkg is None or self._sha is not None or not twocore.worth_it(twocore.MIN_BYTES):
+            return
+        big = sorted(((self._pkg.infos[part].file_size, spec, name) for spec in specs for name in self.sheets_of(spec)
+                      if (part := self._streaming(name)) and self._held(spec, name) is None),
+                     key=lambda t: -t[0])
+        theirs = [(spec, name) for _, spec, name in big[1:]]
+        if not theirs:
+            return
+        if columns.searched(self._strings, theirs[0][0], *only):  # found once, here: the child inherits it
+            unitsearch.matching_strings(self._strings, CONVERTERS[theirs[0][0].column(only[0]).kind], only[1])  # type: ignore[arg-type]
+        job = _Ahead(twocore.Forked(self._rows_of, theirs, only))
+        ahead = self.__dict__.setdefault("_ahead_rows", {})
+        for i, (spec, name) in enumerate(theirs):
+            ahead[(spec.key, name, only)] = (job, i)
+
+    def _rows_of(self, sheets: list[tuple[schema.Sheet, str]], only: tuple[str, str]) -> list[Table | None]:
+        return [self._streamed_rows(spec, name, only=only) for spec, name in sheets]
 
     def forget(self, spec: schema.Sheet) -> None:
         """Let go of what was read of a register (its rows, its columns): a command that walks every
@@ -359,27 +386,27 @@ class Workbook:
                 if data is not None:
                     return data.table(spec, self.name)
             else:
-                cached = self._cached(spec, name)
+                # an identifier: what this command holds already, not the read cache's entry (unpickling M's
+                # 应收账单, 25 MB, costs more than searching its XML for the unit's cells) — but a write loads
+                # it, for its commit to write the entry through, unless the part is too big to hold (L's
+                # 应收账单: its columns and its XML would take the memory a command may use)
+                searching = unitsearch.searchable(only[1]) and spec.column(only[0]).kind is schema.Kind.ID and \
+                    (self._sha is None or self._streaming(name, rows=True) is not None)
+                cached = self._held(spec, name) if searching else self._cached(spec, name)
                 if cached is not None and cached.complete:
                     return cached.only(spec, self.name, *only)
-                key = self._cache_key(spec, name)
-                index = cache.index_key(key, only[0]) if key else None
-                if (cached is None or only[0] not in cached.values) and index:
-                    cached = cache.load(self.path, index) or cached  # that column, kept by such a read
                 try:
                     if cached is not None and only[0] in cached.values:  # a report's columns name the rows
                         numbers = [cached.numbers[i] for i in cached.subset(*only)]
                         table = self._streamed_rows(spec, name, numbers=numbers)
                         return scan_rows(self._scan(name), spec, name, self.name, numbers) if table is None else table
-                    table = self._streamed_rows(spec, name, only=only)
+                    ahead = self.__dict__.get("_ahead_rows", {}).pop((spec.key, name, only), None)
+                    table = ahead[0].table(ahead[1]) if ahead is not None else None  # `search_ahead`'s child
+                    if table is None:
+                        table = self._streamed_rows(spec, name, only=only)
                     if table is not None:
                         return table
-                    scan = self._scan(name)
-                    data = scan_key(scan, spec, name, self.name, only[0]) if index else None
-                    if data is None:
-                        return scan_only(scan, spec, name, self.name, *only)
-                    cache.store(self.path, index, data)  # type: ignore[arg-type]  # the next such read: no search
-                    return scan_rows(scan, spec, name, self.name, [data.numbers[i] for i in data.subset(*only)])
+                    return scan_only(self._scan(name), spec, name, self.name, *only)  # the cells that can hold it
                 except Unsupported:
                     pass
                 except MissingString as exc:
@@ -402,6 +429,9 @@ class Workbook:
         if member not in digests:
             digests[member] = self._pkg.digest(member)  # type: ignore[union-attr]
         return digests[member]
+
+    def _held(self, spec: schema.Sheet, name: str) -> SheetData | None:
+        return self.__dict__.get("_data", {}).get((spec.key, name))
 
     def _cached(self, spec: schema.Sheet, name: str) -> SheetData | None:
         memo = self.__dict__.setdefault("_data", {})
@@ -453,15 +483,18 @@ class Workbook:
     def _streamed_rows(self, spec: schema.Sheet, name: str, *, only: tuple[str, str] | None = None,
                        numbers: list[int] | None = None) -> Table | None:
         """Some rows of such a part (`only` one identifier's, or these `numbers`), kept as it is inflated."""
-        part = self._streaming(name)
+        part = self._streaming(name, rows=True)
         return None if part is None else streamread.rows(self._pkg, part, self._strings, spec, name, self.name,  # type: ignore[arg-type]
                                                          only=only, numbers=numbers)
 
-    def _streaming(self, name: str) -> str | None:
-        """The part of a sheet to read as it is inflated, or None (a write, a part small enough to hold)."""
+    def _streaming(self, name: str, *, rows: bool = False) -> str | None:
+        """The part of a sheet to read as it is inflated, or None (a part small enough to hold; a write's
+        read of whole columns). A write's read of some rows (`rows`) streams too: the commit inflates only
+        the parts it edits, and the content read is the content written over (`_check_unchanged`)."""
         pkg = self._pkg
         ref = pkg.sheet(name) if pkg is not None else None
-        if pkg is None or ref is None or self._sha is not None or pkg.date1904 or not pkg.streamable(ref.part):
+        if (pkg is None or ref is None or (self._sha is not None and not rows) or pkg.date1904
+                or not pkg.streamable(ref.part)):
             return None
         try:
             self._shared_strings()
@@ -475,8 +508,7 @@ class Workbook:
         if self._strings is None:
             part = pkg.shared_strings_part
             self._strings = SharedStrings(pkg.read(part) if part and part in pkg.infos else None)
-            if self._sha is None:  # only reading: the entries are kept, the XML they came from is not
-                pkg.forget(part)
+            pkg.forget(part)  # the entries are kept, the XML they came from is not (a write adds text inline)
 
     def _scan(self, name: str) -> SheetScan:
         pkg = self._pkg
@@ -641,7 +673,7 @@ class Workbook:
         if self.readonly:
             raise DataError("workbook.readonly", None, path=self.name)
         refuse_if_open(self.path, self.force)
-        self._check_unchanged()
+        self._check_unchanged(content=False)  # the content is compared before the replace (below)
         operator = operator or current_operator()
         now = dt.datetime.now().replace(microsecond=0)
         journal = self.read(schema.JOURNAL, required=False, only=HEADER_ONLY)  # a long journal is not typed
@@ -660,6 +692,8 @@ class Workbook:
         try:  # whatever fails before the replace leaves the workbook as it was and no temporary file
             try:
                 replace, add = self._render(pkg)
+                # new text is written inline: the shared strings are copied as stored, and stay read
+                strings = self._strings if pkg.shared_strings_part not in {*replace, *add} else None
                 pkg.forget_inflated()  # what was read: unchanged parts are copied as stored
                 digest = self._write_tmp(pkg, tmp, replace, add)
                 replace = add = {}  # written: the new XML (98 MB for M's 应收账单) is not held any longer
@@ -693,6 +727,7 @@ class Workbook:
         self.__dict__.pop("_digests", None)
         self._close_package()
         self._open()
+        self._strings = strings
         self._write_through(known, old_keys)
         return CommitResult(entries, written=True, backup=backup)
 
@@ -752,12 +787,16 @@ class Workbook:
         with os_errors(self.path):
             os.replace(tmp, self.path)
 
-    def _check_unchanged(self) -> None:
+    def _check_unchanged(self, *, content: bool = True) -> None:
         """Nobody changed the workbook since it was read: its size, time and inode, and its content (a
-        program that rewrites the file in place within the same second keeps the first three)."""
+        program that rewrites the file in place within the same second keeps the first three).
+        `content=False`: the first three only, when the content was held at opening (a commit's early
+        look; its last one compares all)."""
         try:
             same = _fingerprint(self.path) == self._fingerprint
-            if same and self._sha is not None:
+            if not content and self._sha is not None:
+                pass
+            elif same and self._sha is not None:
                 same = content_sha256(self.path) == self._sha
             elif same:  # opened for reading only: from now on, at least, the content is held
                 self._sha = content_sha256(self.path)
@@ -864,6 +903,24 @@ class Workbook:
                 backup.unlink(missing_ok=True)
                 raise os_error(exc, backup) from None
         return backup
+
+
+class _Ahead:
+    """What a forked child reads of several sheets (`Workbook.search_ahead`): each sheet takes its table."""
+
+    def __init__(self, job: twocore.Forked) -> None:
+        self.job = job
+        self.tables: list[Table | None] | None = None
+
+    def table(self, i: int) -> Table | None:
+        if self.tables is None:
+            self.tables = self.job.result()
+        return self.tables[i]
+
+    def cancel(self) -> None:
+        if self.tables is None:
+            self.tables = []
+            self.job.cancel()
 
 
 class _LazyStrings:
