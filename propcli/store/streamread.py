@@ -118,42 +118,25 @@ def _read(pieces, seen: list[int], date_styles: set[int], strings: SharedStrings
     read = list(range(ncols)) if complete else sorted(by_col)
     if len(read) < ROW_PASS_COLUMNS:
         return None  # a few columns: the column search of the whole part costs less
-    pattern = row_pattern(read, ncols)
-    rows: list[int] = []
-    cells: dict[int, list[bytes]] = {c: [] for c in read}
-
-    def take(segment: bytes, begin: int, end: int, below_header: int = 0) -> bool:
-        nonlocal labels
-        got = rows_between(segment, pattern, read, begin, end)
-        if got is None:
-            return False
-        rows.extend(got[0])
-        for c in read:
-            cells[c].extend(got[1][c])
-        if not labels:
-            labels = _may_have_subtotal(_Segment(segment, max(begin, below_header), end), 0)
-        return True
-
-    if not take(buf, head.start, cut, head.row_ends.get(header_row, head.start)):  # 计算明细 is no label
+    taken = _Rows(row_pattern(read, ncols), read, labels)
+    if not taken.take(buf, head.start, cut, head.row_ends.get(header_row, head.start)):  # 计算明细 is no label
         return None
-    later = None if split is None else twocore.Forked(_tail, *split, n_head, pattern, read)
+    later = None if split is None else twocore.Forked(_tail, *split, n_head, taken.pattern, read)
     try:
         for segment in _rest(pieces, buf, cut):
             if later is not None and seen[0] >= split[3]:
                 break  # the child's rows from here on
-            if segment is None or not take(*segment):
+            if segment is None or not taken.take(*segment):
                 return None
-        tail = later.result() if later is not None else ([], {}, False)
-        later = None
+        if later is not None:
+            tail, later = later.result(), None
+            if tail is None:
+                return None
+            taken.add(tail)
     finally:
         if later is not None:
             later.cancel()
-    if tail is None:
-        return None
-    rows.extend(tail[0])
-    for c, more in tail[1].items():
-        cells[c].extend(more)
-    labels = labels or tail[2]
+    rows, cells, labels = taken.rows, taken.cells, taken.labels
     if labels and not complete:
         return None
     scanned = {c: _Column(rows, cells[c], *_convert_column(head, cells[c], CONVERTERS[spec.column(by_col[c]).kind]
@@ -162,36 +145,53 @@ def _read(pieces, seen: list[int], date_styles: set[int], strings: SharedStrings
     return assemble(name, (header_row, columns, headers, width), wanted, scanned, rows, labels)
 
 
+class _Rows:
+    """The rows of a part's segments taken so far: their numbers, the cells of columns `read` (the rest of
+    each cell as stored), and whether a 合计 label may be among them."""
+
+    def __init__(self, pattern: re.Pattern[bytes], read: list[int], labels: bool = False) -> None:
+        self.pattern, self.read, self.labels = pattern, read, labels
+        self.rows: list[int] = []
+        self.cells: dict[int, list[bytes]] = {c: [] for c in read}
+
+    def take(self, segment: bytes, begin: int, end: int, below_header: int = 0) -> bool:
+        """The rows between two offsets of `segment`; False: a row out of the form."""
+        got = rows_between(segment, self.pattern, self.read, begin, end)
+        if got is None:
+            return False
+        self.rows.extend(got[0])
+        for c in self.read:
+            self.cells[c].extend(got[1][c])
+        if not self.labels:
+            self.labels = _may_have_subtotal(_Segment(segment, max(begin, below_header), end), 0)
+        return True
+
+    def add(self, later: _Rows) -> None:
+        """The rows taken after these (by the child)."""
+        self.rows.extend(later.rows)
+        for c in self.read:
+            self.cells[c].extend(later.cells[c])
+        self.labels = self.labels or later.labels
+
+
 def _tail(pkg: Package, part: str, piece: int, half: int, n_head: int, pattern: re.Pattern[bytes],
-          read: list[int]) -> tuple[list[int], dict[int, list[bytes]], bool] | None:
-    """What `_read` takes of the rows reached once `half` bytes of the part's XML are inflated — (row
-    numbers, the cells of columns `read`, whether a 合计 label may be among them) — run in a forked
-    child: the part inflated again from its start (skipping costs a fraction of scanning) and cut into
-    the very segments `_read` cuts (the same pieces, the head of `n_head` of them); None: a row out of
-    the form, no end."""
+          read: list[int]) -> _Rows | None:
+    """What `_read` takes of the rows reached once `half` bytes of the part's XML are inflated, run in a
+    forked child: the part inflated again from its start (skipping costs a fraction of scanning) and cut
+    into the very segments `_read` cuts (the same pieces, the head of `n_head` of them); None: a row out
+    of the form, no end."""
     stream = pkg.stream(part, piece)
     seen = [0]
     try:
         pieces = _counted(stream, seen)
         buf = b"".join(islice(pieces, n_head))
-        cut = buf.rfind(b"</row>") + 6
-        rows: list[int] = []
-        cells: dict[int, list[bytes]] = {c: [] for c in read}
-        labels = False
-        for segment in _rest(pieces, buf, cut):
+        taken = _Rows(pattern, read)
+        for segment in _rest(pieces, buf, buf.rfind(b"</row>") + 6):
             if segment is None:
                 return None
-            if seen[0] < half:
-                continue
-            data, begin, end = segment
-            got = rows_between(data, pattern, read, begin, end)
-            if got is None:
+            if seen[0] >= half and not taken.take(*segment):
                 return None
-            rows.extend(got[0])
-            for c in read:
-                cells[c].extend(got[1][c])
-            labels = labels or _may_have_subtotal(_Segment(data, begin, end), 0)
-        return rows, cells, labels
+        return taken
     finally:
         stream.close()
 
