@@ -138,6 +138,7 @@ class SharedStrings:
         text = b"\0".join(map(self._items.__getitem__, indices)).decode("utf-8")
         found = _PLAIN_SI.findall(text)
         return found if len(found) == len(indices) else None  # at most one match in each entry
+
     @property
     def items(self) -> list[bytes]:
         """The entries as stored (`unitsearch` compares them as bytes)."""

@@ -794,10 +794,9 @@ class Workbook:
         look; its last one compares all)."""
         try:
             same = _fingerprint(self.path) == self._fingerprint
-            if not content and self._sha is not None:
-                pass
-            elif same and self._sha is not None:
-                same = content_sha256(self.path) == self._sha
+            if self._sha is not None:
+                if same and content:
+                    same = content_sha256(self.path) == self._sha
             elif same:  # opened for reading only: from now on, at least, the content is held
                 self._sha = content_sha256(self.path)
         except OSError:
