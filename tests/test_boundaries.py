@@ -178,6 +178,18 @@ def test_bills_summary_does_not_count_a_waived_bill_as_owed(cli, estate):
     assert data["lines"]["total"] == {"bills": 7, "amount": "760.00", "paid": "0.00", "owing": "640.00"}
 
 
+def test_a_remembered_bills_summary_follows_the_workbook(cli, estate):
+    args = ("-w", estate, "bills", "summary", "-b", "3", "-f", "json")
+    first = cli(*args).stdout
+    assert cli(*args).stdout == first  # from the output remembered for this question on these bytes
+    assert len(list((estate.parent / ".propcli" / "cache").glob("out-*.bin"))) == 1
+    # 3-1-301 pays 100.00: into its oldest bill (2022-02), so building 3 owes 640.00 − 100.00 = 540.00
+    assert cli("-w", estate, "payments", "record", "3-1-301", "--amount", "100", "--date", "2025-03-01").exit_code == 0
+    data = json.loads(cli(*args).stdout)
+    assert data["lines"]["rows"][0]["period"] == "2022-02" and data["lines"]["rows"][0]["owing"] == "0.00"
+    assert data["lines"]["total"] == {"bills": 7, "amount": "760.00", "paid": "100.00", "owing": "540.00"}
+
+
 @pytest.mark.parametrize(("amount", "december", "february", "prepaid"), [
     # 郑十 owes December 120.00 and February 120.00; January (120.00) is waived and takes nothing
     ("100", "100.00", None, None),

@@ -5,7 +5,7 @@ with the same date on the same workbook, so cron can write it to a dated file (`
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -14,10 +14,11 @@ import typer
 from ..ops import arrears as ops
 from ..domain.people import unit_parts
 from ..reports import arrears as reports
+from ..reports.model import Report
 from ..store.workbook import Workbook
 from .common import (
-    DatedOutputOpt, DryRunOpt, ForceOpt, FormatOpt, OutputOpt, State, UnmaskOpt, as_of_day, dated, emit, estate_of,
-    find_workbook, in_range, parse_date, report_commit, say, state,
+    DatedOutputOpt, DryRunOpt, ForceOpt, FormatOpt, OutputOpt, State, UnmaskOpt, as_of_day, choose_format, dated,
+    emit, estate_of, find_workbook, in_range, parse_date, remembered, replay, report_commit, say, state,
 )
 
 app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
@@ -39,12 +40,29 @@ def _report(st: State, as_of: dt.date, **filters) -> tuple[ops.Report, dict[str,
         return ops.report(wb, as_of, **filters), estate_of(wb)
 
 
-def _log_line(st: State, command: str, rep: ops.Report, target: Path | None) -> None:
-    """The one line a cron log keeps per run (stderr; silent with --quiet)."""
-    due = sum(len(d.plan.due(rep.as_of)) for d in rep.debtors)
+def _log_figures(rep: ops.Report) -> dict[str, object]:
+    """What the cron log line says of a report (kept with a remembered output)."""
+    return {"date": rep.as_of.isoformat(), "debtors": len(rep.debtors), "total": f"{rep.total:,.2f}",
+            "due": sum(len(d.plan.due(rep.as_of)) for d in rep.debtors), "warn": len(rep.warnings())}
+
+
+def _answer(ctx: typer.Context, command: str, day: dt.date, build: Callable[[ops.Report, dict[str, str], str], Report],
+            output: Path | None, fmt: str | None, unmask: bool, **filters) -> None:  # type: ignore[no-untyped-def]
+    """The report asked for to -o or stdout, then the one line a cron log keeps per run (stderr; silent
+    with --quiet). The output is remembered for the same question on the same workbook bytes
+    (render.memo): asked again — the clerk after cron, the xlsx after the csv — it is written from there."""
+    st = state(ctx)
+    target = dated(output, day)
+    renderer = choose_format(target, fmt, None, st)
+    remember = remembered(st, renderer, target, "arrears", command, day, unmask, sorted(filters.items()))
+    note = replay(st, remember, renderer, target, announce=False)
+    if note is None:
+        rep, estate = _report(st, day, **filters)
+        note = _log_figures(rep)
+        emit(st, build(rep, estate, st.lang), fmt=fmt, output=target, unmask=unmask, announce=False,
+             remember=remember, note=note)
     say(st, st.t("out.arrears_log", now=dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S"), command=command,
-                 date=rep.as_of.isoformat(), debtors=len(rep.debtors), total=f"{rep.total:,.2f}", due=due,
-                 warn=len(rep.warnings()), target=f" → {target}" if target else ""))
+                 target=f" → {target}" if target else "", **note))
 
 
 @app.command("report", help="欠费报表：每户欠费月数、分项金额、账龄、上次联系、承诺、催缴阶段与下一步、诉讼时效预警；按楼栋、项目、账龄合计.")
@@ -58,15 +76,12 @@ def report(
     fmt: FormatOpt = None,
     output: Dated = None,
 ) -> None:
-    st = state(ctx)
     in_range(min_months, 1, None, "--min-months")
-    day = as_of_day(as_of)
     items = _items(item)
-    rep, estate = _report(st, day, building=building, items=items, min_months=min_months)
-    target = dated(output, day)
-    emit(st, reports.debtors(rep, estate, st.lang, min_months=min_months, building=building, items=items),
-         fmt=fmt, output=target, unmask=unmask, announce=False)
-    _log_line(st, "report", rep, target)
+    _answer(ctx, "report", as_of_day(as_of),
+            lambda rep, estate, lang: reports.debtors(rep, estate, lang, min_months=min_months, building=building,
+                                                      items=items),
+            output, fmt, unmask, building=building, items=items, min_months=min_months)
 
 
 @app.command("due", help="今日应办催缴：按催缴规则（工作簿中的「催缴规则」表）列出到期的步骤；承诺缴费未到期的不列.")
@@ -78,13 +93,8 @@ def due(
     fmt: FormatOpt = None,
     output: Dated = None,
 ) -> None:
-    st = state(ctx)
-    day = as_of_day(as_of)
-    rep, estate = _report(st, day, building=building)
-    target = dated(output, day)
-    emit(st, reports.due(rep, estate, st.lang, building=building), fmt=fmt, output=target, unmask=unmask,
-         announce=False)
-    _log_line(st, "due", rep, target)
+    _answer(ctx, "due", as_of_day(as_of), lambda rep, estate, lang: reports.due(rep, estate, lang, building=building),
+            output, fmt, unmask, building=building)
 
 
 @app.command("public", help="欠费公示（张* 式隐去姓名，不含电话）：贴在公告栏的名单，默认欠费满 3 个月.")
@@ -96,14 +106,10 @@ def public(
     fmt: FormatOpt = None,
     output: Dated = None,
 ) -> None:
-    st = state(ctx)
     in_range(min_months, 1, None, "--min-months")
-    day = as_of_day(as_of)
-    rep, estate = _report(st, day, building=building, min_months=min_months)
-    target = dated(output, day)
-    emit(st, reports.public(rep, estate, st.lang, min_months, building=building), fmt=fmt, output=target,
-         announce=False)
-    _log_line(st, "public", rep, target)
+    _answer(ctx, "public", as_of_day(as_of),
+            lambda rep, estate, lang: reports.public(rep, estate, lang, min_months, building=building),
+            output, fmt, False, building=building, min_months=min_months)
 
 
 @app.command("log", help="记录一次催缴联系（催缴记录，记入操作日志）.")

@@ -11,8 +11,8 @@ from ..ops import bills as ops
 from ..reports import ledger as reports
 from ..store.workbook import Workbook
 from .common import (
-    DryRunOpt, ForceOpt, FormatOpt, OutputOpt, as_amount, emit, estate_of, find_workbook, parse_date, parse_period,
-    report_commit, say, state,
+    DryRunOpt, ForceOpt, FormatOpt, OutputOpt, as_amount, choose_format, emit, estate_of, find_workbook, parse_date,
+    parse_period, remembered, replay, report_commit, say, state,
 )
 
 app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
@@ -28,11 +28,15 @@ def summary(
 ) -> None:
     st = state(ctx)
     month = parse_period(period) if period else None
+    renderer = choose_format(output, fmt, None, st)
+    remember = remembered(st, renderer, output, "bills summary", building, month)  # render.memo
+    if replay(st, remember, renderer, output) is not None:
+        return
     with Workbook(find_workbook(st)) as wb:
         lines, total = ops.summary(wb, building=building, period=month)
         estate = estate_of(wb)
     emit(st, reports.bills_summary(lines, total, estate, st.lang, building=building, period=month), fmt=fmt,
-         output=output)
+         output=output, remember=remember)
 
 
 BillArg = Annotated[str, typer.Argument(help="账单号, e.g. ZD202611000643")]

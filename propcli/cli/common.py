@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -21,6 +21,9 @@ from ..reports.model import Report
 from ..ops.ledger import estate_of  # noqa: F401  (re-exported for the commands)
 from ..store.safety import write_beside  # noqa: F401  (re-exported for the commands)
 from ..store.workbook import CommitResult, Workbook
+
+if TYPE_CHECKING:
+    from ..render import memo
 
 
 @dataclass
@@ -268,10 +271,12 @@ UnmaskOpt = Annotated[bool, typer.Option("--unmask", help="show phones and ID nu
 
 
 def emit(st: State, report: Report, *, fmt: str | None = None, output: Path | None = None, unmask: bool = False,
-         allowed: tuple[str, ...] | None = None, announce: bool = True, remember: Remembered | None = None) -> None:
+         allowed: tuple[str, ...] | None = None, announce: bool = True, remember: memo.Question | None = None,
+         note: dict | None = None) -> None:
     """A report, masked for its audience, in the format asked for (--format, else -o's extension, else
     the table) to -o FILE or stdout. An unknown format or extension is a usage error; nothing is written.
-    With `remember` (see `remembered`) the output is kept for the same question on the same workbook."""
+    With `remember` (see `remembered`) the output is kept for the same question on the same workbook,
+    with `note` (what `replay` gives back)."""
     renderer = choose_format(output, fmt, allowed)
     report = formats.for_renderer(cells.masked(report, unmask), renderer)
     if renderer.name == "table" and output is None:
@@ -287,40 +292,33 @@ def emit(st: State, report: Report, *, fmt: str | None = None, output: Path | No
     if remember is not None:
         from ..render import memo
 
-        memo.store(remember.workbook, remember.key, data, *remember.asked)
+        memo.store(remember, data, note=note)
     write_output(st, data, output, announce=announce)
 
 
-@dataclass(frozen=True)
-class Remembered:
-    workbook: Path
-    key: str | None
-    asked: tuple[object, ...]
-
-
-def remembered(st: State, renderer: formats.Renderer, output: Path | None, *asked: object) -> Remembered | None:
-    """The key under which this output may be remembered (render.memo), or None where it is not: HTML
+def remembered(st: State, renderer: formats.Renderer, output: Path | None, *asked: object) -> memo.Question | None:
+    """The question whose output may be remembered (render.memo), or None where it is not: HTML
     (templates beside the workbook may change it) and a table printed on a terminal (colours, width)."""
     from ..render import memo
 
     if renderer.name == "html" or (renderer.name == "table" and output is None and sys.stdout.isatty()):
         return None
-    path = find_workbook(st)
-    asked = (*asked, renderer.name, st.lang, terminal_width() if renderer.name == "table" and output is None else None)
-    return Remembered(path, memo.key(path, *asked), asked)
+    width = terminal_width() if renderer.name == "table" and output is None else None
+    return memo.Question(find_workbook(st), *asked, renderer.name, st.lang, width)
 
 
-def replay(st: State, remember: Remembered | None, renderer: formats.Renderer, output: Path | None) -> bool:
-    """Write the remembered output of this question, if there is one (True: done)."""
+def replay(st: State, remember: memo.Question | None, renderer: formats.Renderer, output: Path | None, *,
+           announce: bool = True) -> dict | None:
+    """Write the remembered output of this question, if there is one, and give its note (None: there is
+    none, the output is to be computed)."""
     from ..render import memo
 
-    if remember is None:
-        return False
-    data = memo.load(remember.workbook, remember.key)
-    if data is None:
-        return False
-    write_output(st, data if renderer.binary else data.decode("utf-8"), output)
-    return True
+    found = memo.load(remember) if remember is not None else None
+    if found is None:
+        return None
+    data, note = found
+    write_output(st, data if renderer.binary else data.decode("utf-8"), output, announce=announce)
+    return note
 
 
 def choose_format(output: Path | None, fmt: str | None, allowed: tuple[str, ...] | None = None,

@@ -52,7 +52,7 @@ def _run(ctx: typer.Context, build: Callable[[ops.Stats, dict[str, str], str, bo
     month, day = parse_period(period), as_of_day(as_of)
     renderer = choose_format(output, fmt, None, st)
     remember = remembered(st, renderer, output, *asked, month, day, building, unmask)
-    if replay(st, remember, renderer, output):
+    if replay(st, remember, renderer, output) is not None:
         return
     with _no_gc(), Workbook(find_workbook(st)) as wb:
         figures, estate = ops.monthly(wb, month, day, building=building), estate_of(wb)
