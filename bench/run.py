@@ -7,7 +7,9 @@ M 3,000 units × 24 months (≈240,000 bills), L 20,000 units × 24 months (≈1
 continues in 应收账单2). Every command runs in a new process (forked by a small one, so that its peak
 memory is its own); a figure is the median wall time of --runs runs and the peak resident memory of the
 largest. "cold" runs find no read cache (the morning after the clerk saved in Excel: every part
-rewritten), "warm" ones the cache of the same workbook. In one run, per estate:
+rewritten), "warm" ones the cache of the same workbook: a report asked again is written from its remembered
+output (render.memo), and "warm, computed" is the same report computed on the warm read cache (a new
+question: another day, another filter). In one run, per estate:
 
   read    owners show UNIT          cold (no read cache) and warm; baseline: pandas.read_excel (calamine
                                     engine) of the registers a dossier shows, filtered to the unit
@@ -368,6 +370,10 @@ def bench_size(size: str, runs: int, log, results: list, notes: list) -> None:  
     def no_cache() -> None:
         shutil.rmtree(state / "cache", ignore_errors=True)
 
+    def not_remembered() -> None:  # the read cache kept, the outputs remembered for a question (render.memo) gone
+        for entry in (state / "cache").glob("out-*.bin"):
+            entry.unlink()
+
     fresh(cache=False)
     unit = pick_unit(wb)  # also fills the read cache of 应收账单's columns
     show = [*propcli, "owners", "show", unit]
@@ -387,11 +393,13 @@ def bench_size(size: str, runs: int, log, results: list, notes: list) -> None:  
     results.append((size, "bills summary (cold)", measure(summary, work, runs, before=no_cache),
                     measure([py, "-c", PANDAS_SUMMARY, str(wb)], work, 1 if big else runs, warmup=False)))
     results.append((size, "bills summary (warm)", measure(summary, work, runs), None))
+    results.append((size, "bills summary (warm, computed)", measure(summary, work, runs, before=not_remembered), None))
     as_of = f"{NEXT}-31"  # the nightly run: after the month's last payment (an earlier day also undoes payments)
     arrears = [*propcli, "arrears", "report", "--as-of", as_of, "-f", "csv"]
     results.append((size, "arrears report (cold)", measure(arrears, work, runs, before=no_cache),
                     measure([py, "-c", PANDAS_ARREARS, str(wb), as_of], work, 1 if big else runs, warmup=False)))
     results.append((size, "arrears report (warm)", measure(arrears, work, runs), None))
+    results.append((size, "arrears report (warm, computed)", measure(arrears, work, runs, before=not_remembered), None))
     # a past date: the payments received since are undone bill by bill (收款记录's 分配 and 账单号 read too)
     history = [*propcli, "arrears", "report", "--as-of", HISTORY_AS_OF, "-f", "csv"]
     results.append((size, f"arrears report --as-of {HISTORY_AS_OF} (cold)",
