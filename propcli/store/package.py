@@ -373,12 +373,14 @@ class _ZipWriter:
     def add(self, name: str, data: bytes | list, date_time: tuple, external_attr: int) -> None:
         """A new member from its bytes, or from the pieces they are joined from (`SheetXml.to_pieces`)."""
         pieces = data if isinstance(data, list) else [data]
-        packed = deflate(pieces)
+        packed = deflated(pieces)
         crc = 0
         for piece in pieces:
             crc = codec.crc32(piece, crc)
-        self._entry(name, zipfile.ZIP_DEFLATED, date_time, crc, len(packed), sum(map(len, pieces)), external_attr)
-        self._emit(packed)
+        self._entry(name, zipfile.ZIP_DEFLATED, date_time, crc, sum(map(len, packed)), sum(map(len, pieces)),
+                    external_attr)
+        for chunk in packed:
+            self._emit(chunk)
 
     def copy_raw(self, info: zipfile.ZipInfo, src: BinaryIO) -> None:
         self._entry(info.filename, info.compress_type, info.date_time, info.CRC, info.compress_size,
@@ -417,16 +419,22 @@ def _deflate_chunk(args: tuple[memoryview, int, bool]) -> bytes:
 
 def deflate(data: bytes | list) -> bytes:
     """Raw deflate of bytes, or of the pieces they are joined from (the same stream either way)."""
+    return b"".join(deflated(data))
+
+
+def deflated(data: bytes | list) -> list[bytes]:
+    """`deflate` as the pieces of the stream: a writer emits them one after another, and L's 60 MB of
+    compressed 应收账单 are not copied once more to be joined."""
     pieces = data if isinstance(data, list) else [data]
     size = sum(map(len, pieces))
     if size < BIG_PART:
-        return _deflate_chunk((memoryview(b"".join(pieces) if len(pieces) > 1 else pieces[0]), 6, True))
+        return [_deflate_chunk((memoryview(b"".join(pieces) if len(pieces) > 1 else pieces[0]), 6, True))]
     from concurrent.futures import ThreadPoolExecutor
 
     chunks = list(_chunks(pieces, CHUNK))
     jobs = [(chunk, 1, i == len(chunks) - 1) for i, chunk in enumerate(chunks)]
     with ThreadPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 1)) as pool:
-        return b"".join(pool.map(_deflate_chunk, jobs))
+        return list(pool.map(_deflate_chunk, jobs))
 
 
 def _chunks(pieces: list, size: int):  # type: ignore[no-untyped-def]

@@ -691,6 +691,11 @@ class Workbook:
             raise DataError("workbook.corrupt", None, path=self.name, reason=str(exc)) from None
         try:  # whatever fails before the replace leaves the workbook as it was and no temporary file
             try:
+                if any((ref := pkg.sheet(name)) is not None and pkg.streamable(ref.part) for name in self._edits):
+                    # a part too big to hold beside another is edited (L's 应收账单, 421 MB of XML): the shared
+                    # strings read (L's: 95 MB of XML, 300 MB as text) go first; a row read back for the
+                    # cache reads them again only if it refers to one (`_LazyStrings`: new text is inline)
+                    self._strings = None
                 replace, add = self._render(pkg)
                 # new text is written inline: the shared strings are copied as stored, and stay read
                 strings = self._strings if pkg.shared_strings_part not in {*replace, *add} else None
