@@ -323,3 +323,38 @@ def test_a_line_above_the_ceiling_bills_nothing_until_put_right(cli, tmp_path):
     assert run(cli, path, "2025-02").exit_code == 0
     got = bills(path, "2025-02")
     assert got[("1-1-101", "电费")]["amount"] == D("5000.00") and got[("1-1-102", "电费")]["amount"] == D("50.00")
+
+
+def test_a_months_usages_are_counted_from_the_readings_before_them():
+    from propcli.domain.billing import Unit, parse_rate
+    from propcli.domain.readings import Reading, usages
+    from propcli.ops.billing import compute
+
+    readings = [  # 1-1-0001's 电表: 100 → (Feb not read) 150 → 400; January 2026 mistyped (50 < 400); February 450
+        Reading("1-1-0001", "电表", "2025-01", D(100)), Reading("1-1-0001", "电表", "2025-03", D(150)),
+        Reading("1-1-0001", "电表", "2025-12", D(400)), Reading("1-1-0001", "电表", "2026-01", D(50)),
+        Reading("1-1-0001", "电表", "2026-02", D(450)),
+        Reading("1-1-0002", "电表", "2024-06", D(10)),  # 1-1-0002's meter: read once, in 2024
+    ]
+    window = usages(readings, ("2026-01", "2026-02"))
+    whole = usages(readings)
+    # January's typo is an error counted from December's 400; February counts from 400 again: 450 − 400 = 50
+    assert [(u.period, u.previous, u.usage, u.error is not None) for u in window[("1-1-0001", "电表")]] == [
+        ("2026-01", D(400), None, True), ("2026-02", D(400), D(50), False)]
+    def seen(series):  # type: ignore[no-untyped-def]
+        return [(u.period, u.previous, u.previous_period, u.current, u.usage, u.error and u.error.key) for u in series]
+
+    assert seen(u for u in whole[("1-1-0001", "电表")] if u.period >= "2026-01") == seen(window[("1-1-0001", "电表")])
+    assert window[("1-1-0002", "电表")] == []  # read, but not in those months
+    units = {u: Unit(u, D(80), "自住", 3, None) for u in ("1-1-0001", "1-1-0002")}
+    rates = [parse_rate(rate("电费", "按用量", "0.50", meter="电表"), 0)]
+    for series in (window, whole):  # 50 kWh × 0.50 = 25.00; 1-1-0002 has readings but none for February
+        lines, skips = compute(units, rates, "2026-02", parse_rounding_fen(), series)
+        assert [(x.unit, x.amount) for x in lines] == [("1-1-0001", D("25.00"))]
+        assert [(s.unit, s.reason) for s in skips] == [("1-1-0002", "missing")]
+
+
+def parse_rounding_fen():  # type: ignore[no-untyped-def]
+    from propcli.domain.money import parse_rounding
+
+    return parse_rounding("分")

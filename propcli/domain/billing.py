@@ -213,10 +213,10 @@ def bill_unit(unit: Unit, rates: Sequence[Rate], period: str, rounding: Rounding
             detail = f"{len(spaces)}个车位（{'、'.join(spaces)}）× {_price(price)}元/月{factor_text}"
             quantity, unit_price = Decimal(len(spaces)), price
         else:  # 按用量
-            series = usage_of.get((unit.unit, rate.meter or ""), [])
-            this = next((u for u in series if u.period == period), None)
+            series = usage_of.get((unit.unit, rate.meter or ""))
+            this = next((u for u in series or () if u.period == period), None)
             if this is None:
-                if series:
+                if series is not None:  # the meter has readings (`usages` names every meter read), none this month
                     skips.append(Skip(unit.unit, item, "missing"))
                 continue
             if this.error is not None:

@@ -123,10 +123,13 @@ class Usage:
     limit: Decimal | None = None  # trust: the 托管 limit exceeded (小区信息)
 
 
-def usages(readings: Iterable[Reading]) -> dict[tuple[str, str], list[Usage]]:
+def usages(readings: Iterable[Reading], periods: tuple[str, str] | None = None) -> dict[tuple[str, str], list[Usage]]:
     """Every reading's usage, per (unit, meter) in period order. The first reading of a meter is its
     base (入住底数): it has no usage. A wrong reading is kept with its error, and the next one counts
-    from the last good reading, so one typo does not spoil the following months."""
+    from the last good reading, so one typo does not spoil the following months. `periods` (first, last):
+    only the usages of those periods are kept — each still counted from the readings before them (a
+    month's bills need its year's usages, not L's 960,000)."""
+    lo, hi = periods or ("", "\uffff")
     series: dict[tuple[str, str], list[Reading]] = {}
     for r in readings:
         series.setdefault((r.unit, r.meter), []).append(r)
@@ -136,21 +139,26 @@ def usages(readings: Iterable[Reading]) -> dict[tuple[str, str], list[Usage]]:
         done: list[Usage] = []
         last: Reading | None = None
         for r in rs:
+            keep = lo <= r.period <= hi
             if r.bad_mark is not None:
-                done.append(Usage(r.unit, r.meter, r.period, last.value if last else None,
-                                  last.period if last else None, r.value, None, None, r.bad_mark, r.row))
+                if keep:
+                    done.append(Usage(r.unit, r.meter, r.period, last.value if last else None,
+                                      last.period if last else None, r.value, None, None, r.bad_mark, r.row))
                 continue
             if last is None:
-                done.append(Usage(r.unit, r.meter, r.period, None, None, r.value, None, r.mark, row=r.row))
+                if keep:
+                    done.append(Usage(r.unit, r.meter, r.period, None, None, r.value, None, r.mark, row=r.row))
                 last = r
                 continue
             try:
                 u = usage_between(last.value, r.value, r.mark)
             except ReadingError as exc:
-                done.append(Usage(r.unit, r.meter, r.period, last.value, last.period, r.value, None, r.mark,
-                                  exc, r.row))
+                if keep:
+                    done.append(Usage(r.unit, r.meter, r.period, last.value, last.period, r.value, None, r.mark,
+                                      exc, r.row))
                 continue
-            done.append(Usage(r.unit, r.meter, r.period, last.value, last.period, r.value, u, r.mark, row=r.row))
+            if keep:
+                done.append(Usage(r.unit, r.meter, r.period, last.value, last.period, r.value, u, r.mark, row=r.row))
             last = r
         out[key] = done
     return out

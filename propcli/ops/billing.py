@@ -115,7 +115,10 @@ def run(wb: Workbook, period: str) -> BillingRun:
     # 抄表记录's ledger.READING_KEYS, 应收账单's rows of the period only (every column: what was billed),
     # the 账单号 series, and 收款记录's rows holding 预存 (holding_prepaid); 应收账单 and 收款记录 are written
     owners = wb.read(schema.OWNERS)
-    lines, skips = compute(ledger.units(owners), ledger.rates(wb), period, ledger.rounding(wb), ledger.usage_map(wb))
+    usage = ledger.usage_map(wb, (f"{period[:4]}-01", period))  # the month's usage, and its year's (年 tiers)
+    wb.forget(schema.READINGS)  # L's 960,000 readings (450 MB read) are not held beside the bills written
+    lines, skips = compute(ledger.units(owners), ledger.rates(wb), period, ledger.rounding(wb), usage)
+    del usage
     bills = wb.read(schema.BILLS, required=False, only=("period", period))
     new, changed, existing = compare(lines, bills.rows)
     result = BillingRun(period, existing=existing, changed=changed, skips=skips)

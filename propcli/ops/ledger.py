@@ -80,12 +80,13 @@ def _readings(rows) -> list[Reading]:  # type: ignore[no-untyped-def]
     return out
 
 
-def usage_map(wb: Workbook) -> dict[tuple[str, str], list[Usage]]:
-    """Every meter's usage series, read column by column (no Row per reading)."""
+def usage_map(wb: Workbook, periods: tuple[str, str] | None = None) -> dict[tuple[str, str], list[Usage]]:
+    """Every meter's usage series (or its usages of `periods`, first to last: `usages`), read column by
+    column (no Row per reading)."""
     if not wb.has(schema.READINGS):
         return {}
     cols = wb.columns(schema.READINGS, (*READING_KEYS, ROW_NUMBER))
-    return usages(_readings(zip(*(cols[k] for k in READING_KEYS), cols[ROW_NUMBER])))
+    return usages(_readings(zip(*(cols[k] for k in READING_KEYS), cols[ROW_NUMBER])), periods)
 
 
 def estate_of(wb: Workbook) -> dict[str, str]:
