@@ -278,6 +278,8 @@ def emit(st: State, report: Report, *, fmt: str | None = None, output: Path | No
     With `remember` (see `remembered`) the output is kept for the same question on the same workbook,
     with `note` (what `replay` gives back)."""
     renderer = choose_format(output, fmt, allowed)
+    if remember is not None:
+        remember.computed()
     report = formats.for_renderer(cells.masked(report, unmask), renderer)
     if renderer.name == "table" and output is None:
         if report.empty_note and not any(s.rows for s in report.sections):

@@ -7,7 +7,8 @@ period, as-of day and filters, the format, the language, the terminal width, --u
 (BLAKE2b) of the workbook file's bytes it was computed from, and is given back only when the file holds
 those bytes now: the answer cannot be stale, whatever edited the workbook. The file is hashed in a thread
 while the question is looked up and, on a miss, while the report is computed; an output is kept only if
-the file still holds the bytes it had when the command began (it may be saved meanwhile). HTML is not
+the file still holds the bytes it had when the command began (it may be saved meanwhile): hashed again
+while the output is rendered. HTML is not
 remembered (a template folder beside the workbook may change it). The newest KEEP questions are kept; an
 unreadable entry is a miss, never an error. An entry may carry a small note: the figures of the one line
 a cron log keeps per run (`arrears report` says how many debtors and how much), given back with it.
@@ -51,23 +52,40 @@ def content(workbook: Path) -> str | None:
     return h.hexdigest()
 
 
+class _Hashed(threading.Thread):
+    """A workbook's `content`, computed in a thread of its own from when it is made."""
+
+    def __init__(self, workbook: Path) -> None:
+        super().__init__(daemon=True)
+        self.workbook = workbook
+        self.found: str | None = None
+        self.start()
+
+    def run(self) -> None:
+        self.found = content(self.workbook)
+
+    def result(self) -> str | None:
+        self.join()
+        return self.found
+
+
 class Question:
     """One question asked of a workbook: its entry's name now, the hash of the workbook's bytes when asked
-    (computed in a thread, waited for only when needed)."""
+    (computed in a thread, waited for only when needed), and again once the report is computed."""
 
     def __init__(self, workbook: Path, *asked: object) -> None:
         self.workbook = workbook
         self.name = hashlib.blake2b(b"propcli-output 2\0" + _code() + repr(asked).encode(), digest_size=32).hexdigest()
-        self._content: str | None = None
-        self._thread = threading.Thread(target=self._hash, daemon=True)
-        self._thread.start()
-
-    def _hash(self) -> None:
-        self._content = content(self.workbook)
+        self._asked = _Hashed(workbook)
+        self._after: _Hashed | None = None
 
     def content(self) -> str | None:
-        self._thread.join()
-        return self._content
+        return self._asked.result()
+
+    def computed(self) -> None:
+        """The workbook has been read: its bytes are hashed again (in a thread, while the output is
+        rendered), for `store` to keep the output only if they are still those it was asked of."""
+        self._after = _Hashed(self.workbook)
 
     @property
     def path(self) -> Path:
@@ -95,7 +113,7 @@ def store(question: Question, data: str | bytes, *, note: dict | None = None) ->
     """Keep `data` (and `note`: plain JSON data) as the answer to `question` if the workbook still holds the
     bytes it had when asked; a folder that cannot be written is no error."""
     found = question.content()
-    if found is None or content(question.workbook) != found:
+    if found is None or (question._after.result() if question._after else content(question.workbook)) != found:
         return
     folder = cache.folder(question.workbook)
     tmp = folder / f".{PREFIX}{question.name}.{os.getpid()}.tmp"
