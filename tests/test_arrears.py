@@ -125,6 +125,12 @@ def test_a_remembered_report_is_never_stale_and_keeps_its_log_line(cli, estate):
     assert again.stdout == first.stdout
     for result in (first, again):  # the cron log line says the same figures (worked example: 4 debtors, 3900.00)
         assert "4 户欠费 3,900.00 元" in result.stderr and "今日应办 8 项" in result.stderr
+    [entry] = memo.glob("out-*.bin")
+    for damaged in (b"not json\n" + entry.read_bytes(), b'{"content": "x"}\nother bytes',
+                    entry.read_bytes().replace(b'"debtors"', b'"d"', 1)):  # unreadable, foreign, a note lacking a figure
+        entry.write_bytes(damaged)
+        again = cli("-w", estate, "arrears", "report", "--as-of", "2025-07-20", "-f", "json")
+        assert again.stdout == first.stdout and "4 户欠费 3,900.00 元" in again.stderr  # computed again
     # another question on the same bytes is not that answer: building 2 only, or the phones shown
     assert [d["unit_id"] for d in debtors(report(cli, estate, "--building", "2"))] == ["2-1-201", "2-1-201"]
     # 李四 pays 400.00 on 07-01, into his oldest bills first (January and February): on 07-20 he owes

@@ -40,6 +40,9 @@ def _report(st: State, as_of: dt.date, **filters) -> tuple[ops.Report, dict[str,
         return ops.report(wb, as_of, **filters), estate_of(wb)
 
 
+LOG_FIGURES = frozenset({"date", "debtors", "total", "due", "warn"})
+
+
 def _log_figures(rep: ops.Report) -> dict[str, object]:
     """What the cron log line says of a report (kept with a remembered output)."""
     return {"date": rep.as_of.isoformat(), "debtors": len(rep.debtors), "total": f"{rep.total:,.2f}",
@@ -55,7 +58,7 @@ def _answer(ctx: typer.Context, command: str, day: dt.date, build: Callable[[ops
     target = dated(output, day)
     renderer = choose_format(target, fmt, None, st)
     remember = remembered(st, renderer, target, "arrears", command, day, unmask, sorted(filters.items()))
-    note = replay(st, remember, renderer, target, announce=False)
+    note = replay(st, remember, renderer, target, announce=False, note_keys=LOG_FIGURES)
     if note is None:
         rep, estate = _report(st, day, **filters)
         note = _log_figures(rep)

@@ -310,13 +310,13 @@ def remembered(st: State, renderer: formats.Renderer, output: Path | None, *aske
 
 
 def replay(st: State, remember: memo.Question | None, renderer: formats.Renderer, output: Path | None, *,
-           announce: bool = True) -> dict | None:
-    """Write the remembered output of this question, if there is one, and give its note (None: there is
-    none, the output is to be computed)."""
+           announce: bool = True, note_keys: frozenset[str] = frozenset()) -> dict | None:
+    """Write the remembered output of this question, if there is one whose note holds `note_keys`, and
+    give its note (None: there is none, the output is to be computed)."""
     from ..render import memo
 
     found = memo.load(remember) if remember is not None else None
-    if found is None:
+    if found is None or not note_keys <= found[1].keys():
         return None
     data, note = found
     write_output(st, data if renderer.binary else data.decode("utf-8"), output, announce=announce)
