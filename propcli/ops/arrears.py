@@ -235,6 +235,9 @@ def _debts(wb: Workbook, as_of: dt.date, pol: Policy, contacts: dict[str, list[C
     # 收款记录's 分配 (a long text each) are read only when some payment must be matched to its bills
     payments = _payments(wb) if _any_paid_after(wb, as_of) else None
     later = _paid_after(wb, payments, as_of) if payments else {}
+    if payments is not None:  # their 分配 (L: 400,000 texts) are not held while 应收账单 is read: read again
+        payments = None       # (from the read cache) in the rare case below
+        wb.forget(schema.PAYMENTS)
     owed = _owed(wb, as_of, later, in_building=in_building, items=items or None, ids=bool(later))
     breaks = {unit: [c.date for c in mine if rules.interrupts(c.channel, c.outcome)] for unit, mine in contacts.items()}
     # A part payment after the due date starts a bill's three years again. It can only matter to a part-paid
@@ -245,7 +248,7 @@ def _debts(wb: Workbook, as_of: dt.date, pol: Policy, contacts: dict[str, list[C
            for unit, _, _, _, amount, left, due in owed):
         if not later:
             owed = _owed(wb, as_of, later, in_building=in_building, items=items or None, ids=True)
-        paid_dates = _part_payments(wb, payments or _payments(wb), as_of,
+        paid_dates = _part_payments(wb, _payments(wb), as_of,
                                     {bill: unit for unit, bill, _, _, amount, left, _ in owed if left < amount})
     rnd = rounding(wb)
     return [rules.Debt(bill_id, unit, period, item, amount, left, due, rules.months_overdue(due, as_of),
