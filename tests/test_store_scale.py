@@ -249,6 +249,11 @@ def test_a_write_leaves_the_cache_of_what_it_wrote_equal_to_a_fresh_read(s_copy:
         unit = next(r["unit_id"] for r in wb.read(schema.BILLS).rows if r["status"] == "未缴")
     assert cli("-w", s_copy, "payments", "record", unit, "--amount", "99.99", "--date", "2026-01-05").exit_code == 0
     assert cli("-w", s_copy, "owners", "update", unit, "--notes", " 已电话联系 ").exit_code == 0
+    with Workbook(s_copy) as wb:
+        last = max(str(p) for p in wb.columns(schema.BILLS, ("period",))["period"] if p)
+    month = f"{int(last[:4]) + int(last[5:]) // 12}-{int(last[5:]) % 12 + 1:02d}"  # the month after the last billed
+    billed = cli("-w", s_copy, "billing", "run", "--period", month, "--yes")  # rows appended, read back in one pass
+    assert billed.exit_code == 0 and "新出账单" in billed.output, billed.output
     written = 0
     with Workbook(s_copy) as wb:
         for spec in schema.SHEETS:

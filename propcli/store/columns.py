@@ -428,19 +428,25 @@ def updated(data: SheetData, spec: Sheet, xml, strings) -> SheetData | None:  # 
     if not changed or changed[0] <= data.header_row or xml.prefix:
         return None
     body = b"<sheetData>" + b"".join(xml._new[n] for n in changed) + b"</sheetData>"
-    if any(body.find(w) >= 0 for w in _SUBTOTAL_NEEDLES):
+    if any(contains(body, w) for w in _SUBTOTAL_NEEDLES):
         return None
     scan = SheetScan(body, strings, xml.date_styles)
     by_col = {c: k for k, c in data.columns.items() if k in data.values}
     ncols = max([data.width, xml._max_col + 1, *(c + 1 for c in data.columns.values())])
     nonblank: set[int] = set()
     read: dict[str, tuple[dict, dict, dict]] = {}  # key → (row → typed, row → raw, row → problem key)
+    # the rows as a read takes them: one pass over them all (a month's 66,000 new bills on L), else (a row
+    # in another form) column by column; a cell a row lacks is b"" in the pass, left out by the column
+    together = scan.by_rows(range(ncols), ncols)
     for c in range(ncols):
-        pairs = scan.column(c)
-        if not pairs:
+        if together is not None:
+            rows, cells = together[0], together[1][c]
+        else:
+            pairs = scan.column(c)
+            rows = list(map(int, map(_get1, pairs)))
+            cells = list(map(operator.itemgetter(1), pairs))
+        if not any(cells):
             continue
-        rows = list(map(int, map(_get1, pairs)))
-        cells = list(map(operator.itemgetter(1), pairs))
         key = by_col.get(c)
         raw_of, typed_of, bad = _convert_column(scan, cells, CONVERTERS[spec.column(key).kind] if key else str)
         raws_here = list(map(raw_of.__getitem__, cells))
