@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from decimal import Decimal
+from itertools import groupby
 from pathlib import Path
 
 import psycopg
@@ -181,3 +182,18 @@ def test_a_cold_publish_reads_the_other_registers_on_the_second_core(upgraded, c
     got, want = _everything(upgraded, "两核"), _everything(upgraded, "独自")
     assert want["bills"] and want["payment_parts"] and want["readings"]
     assert all(got[name] == rows for name, rows in want.items()), [name for name in want if got[name] != want[name]]
+
+
+def test_payment_parts_made_piece_by_piece_are_those_made_at_once(sample_readonly: Path) -> None:
+    from propcli.ops import stats
+
+    with Workbook(sample_readonly) as wb:
+        parts = stats.payment_parts(wb)
+        whole = facts._Bills(wb).parts(parts)
+        pieces = dict(facts.derived(wb, 3))[tables.PAYMENT_PARTS.name]  # 3 parts a piece: payments cut across
+        joined = [sum(col, []) for col in zip(*pieces)]
+    numbers = whole[1]
+    assert max(numbers) >= 4  # a payment of 4 parts or more: its parts span two pieces or more
+    # each payment's parts numbered 1, 2, … in order, whatever the pieces (worked: a receipt's run restarts at 1)
+    assert numbers == [k for _, same in groupby(whole[0]) for k, _ in enumerate(same, 1)]
+    assert joined == whole

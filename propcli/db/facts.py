@@ -13,7 +13,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Iterator
 from typing import Any
-from itertools import compress, count, groupby, repeat
+from itertools import compress, count, groupby, islice, repeat
 
 from ..domain.allocation import PREPAID
 from ..ops import stats
@@ -30,11 +30,15 @@ BILL_KEYS = ("bill_id", "unit_id", "period", "item", "amount", "paid", "status",
 Columns = list[list]
 
 
-def derived(wb: Workbook) -> Iterator[tuple[str, Columns]]:
-    """bill_facts, then payment_parts, each as its columns."""
+def derived(wb: Workbook, chunk: int) -> Iterator[tuple[str, Iterator[Columns]]]:
+    """bill_facts, then payment_parts, each as pieces of `chunk` rows of its columns (made as they are
+    taken: an L estate's 1.9 million payment parts are never all held)."""
     bills = _Bills(wb)
-    yield tables.BILL_FACTS.name, bills.facts()
-    yield tables.PAYMENT_PARTS.name, bills.parts(stats.payment_parts(wb))
+    facts = bills.facts()
+    yield tables.BILL_FACTS.name, ([c[i:i + chunk] for c in facts] for i in range(0, len(facts[0]), chunk))
+    del facts
+    parts = stats.iter_payment_parts(wb)
+    yield tables.PAYMENT_PARTS.name, (bills.parts(piece) for piece in iter(lambda: list(islice(parts, chunk)), []))
 
 
 def _mapped(f: Callable[[Any], object], values: list) -> list:
@@ -70,6 +74,8 @@ class _Bills:
         self.paid = [(p or ZERO) if c else None for p, c in zip(cols["paid"], self.counted)]
         waived = list(map(operator.eq, cols["status"], repeat(stats.WAIVED)))
         self.waived_bill = waived if self.all_counted else [w if c else None for w, c in zip(waived, self.counted)]
+        self._index: dict | None = None  # 账单号 → row, made for the first piece of payment parts
+        self._last: tuple[object, int] = (None, 0)  # the last part of the piece before: its 收据号 and number
         sold = transfers(wb)
         self.former = [None] * len(units)
         for i in (i for i, u in enumerate(units) if u in sold) if sold else ():
@@ -91,7 +97,7 @@ class _Bills:
                 kept(self.period), [str(i or "") for i in kept(cols["item"])], amounts, paids, waived,
                 kept(self.due), waived_bill, kept(self.former)]
 
-    def parts(self, parts: list[stats.Part]) -> Columns:
+    def parts(self, parts: list[stats.Part]) -> Columns:  # a piece of them, in order: called piece after piece
         """payment_parts: the 分配 of every payment split as the statistics split it (`ops.stats.payment_parts`),
         each part numbered within its payment (收据号 + part_no is the key), with what the group's SQL reads
         of the bill it names (as `ops.stats.Ledger` finds a target: the last bill of that 账单号) — its 账期
@@ -103,8 +109,13 @@ class _Bills:
             return [[] for _ in tables.PAYMENT_PARTS.columns]
         receipt, unit, paid_on, voided, void_day, method, target, amount, payment = map(list, zip(*parts))
         part_no = [k for _, same in groupby(receipt) for k, _ in enumerate(same, 1)]
-        index = dict(zip(self.cols["bill_id"], count()))
-        at = list(map(index.get, target))
+        if self._last[0] == receipt[0]:  # a payment whose parts began in the piece before: numbered on
+            first = next((i for i, k in enumerate(part_no) if k == 1 and i), n)
+            part_no[:first] = range(self._last[1] + 1, self._last[1] + 1 + first)
+        self._last = (receipt[-1], part_no[-1])
+        if self._index is None:
+            self._index = dict(zip(self.cols["bill_id"], count()))
+        at = list(map(self._index.get, target))
 
         def of(col: list) -> list:
             return [None if i is None else col[i] for i in at]

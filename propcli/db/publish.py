@@ -166,9 +166,8 @@ def _load(conn: psycopg.Connection, wb: Workbook, estate: str, *, first: bool = 
                 ahead.wait()
             loaded(table.name, _copy_register(loader, wb, table, estate, problems))
             if table is sources[-1] and not problems:
-                for name, columns in facts.derived(wb):
-                    loaded(name, copy_columns(loader, tables.by_name()[name], estate, chunked(columns)))
-                    del columns
+                for name, pieces in facts.derived(wb, CHUNK):
+                    loaded(name, copy_columns(loader, tables.by_name()[name], estate, pieces))
                     for summed, (source, select) in facts.SUMS.items():
                         if source == name:
                             loader.refill(tables.by_name()[summed], source, select)
