@@ -190,7 +190,7 @@ def test_payment_parts_made_piece_by_piece_are_those_made_at_once(sample_readonl
     with Workbook(sample_readonly) as wb:
         parts = stats.payment_parts(wb)
         whole = facts._Bills(wb).parts(parts)
-        pieces = dict(facts.derived(wb, 3))[tables.PAYMENT_PARTS.name]  # 3 parts a piece: payments cut across
+        pieces = dict(facts.derived(wb, facts.bills_of(wb), 3))[tables.PAYMENT_PARTS.name]  # 3 parts a piece: payments cut across
         joined = [sum(col, []) for col in zip(*pieces)]
     numbers = whole[1]
     assert max(numbers) >= 4  # a payment of 4 parts or more: its parts span two pieces or more

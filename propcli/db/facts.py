@@ -2,10 +2,11 @@
 of a bill, its due day and 减免, the split of every payment's 分配), computed by the same code, so that the
 group's SQL never re-parses a cell or re-states a rule.
 
-`derived(wb)` yields each derived table as its columns (in the table's column order after `estate`), in
-the order of DERIVED: publish walks it, so a new derived table needs no change to publish.py. The columns
-are built a column at a time from the bills' columns, read once for both tables: a rule is asked once per
-distinct value it depends on (the due day per 账期 and 应缴日期, the building per unit), not once per bill.
+`derived(wb, bills_of(wb), chunk)` yields each derived table as pieces of its columns (in the table's
+column order after `estate`), in the order of DERIVED: publish walks it, so a new derived table needs no
+change to publish.py. The columns are built a column at a time from the bills' columns, read once for both
+tables: a rule is asked once per distinct value it depends on (the due day per 账期 and 应缴日期, the
+building per unit), not once per bill.
 """
 
 from __future__ import annotations
@@ -30,15 +31,29 @@ BILL_KEYS = ("bill_id", "unit_id", "period", "item", "amount", "paid", "status",
 Columns = list[list]
 
 
-def derived(wb: Workbook, chunk: int) -> Iterator[tuple[str, Iterator[Columns]]]:
+def bills_of(wb: Workbook) -> _Bills:
+    """What the derived tables take of 应收账单, read as soon as its register is copied: the register's
+    other columns (L: 1.6 million bills) are then let go before 收款记录 is read."""
+    bills = _Bills(wb)
+    wb.forget(schema.BILLS)
+    return bills
+
+
+def derived(wb: Workbook, bills: _Bills, chunk: int) -> Iterator[tuple[str, Iterator[Columns]]]:
     """bill_facts, then payment_parts, each as pieces of `chunk` rows of its columns (made as they are
     taken: an L estate's 1.9 million payment parts are never all held)."""
-    bills = _Bills(wb)
     facts = bills.facts()
     yield tables.BILL_FACTS.name, ([c[i:i + chunk] for c in facts] for i in range(0, len(facts[0]), chunk))
     del facts
+    yield tables.PAYMENT_PARTS.name, _parts(wb, bills, chunk)
+
+
+def _parts(wb: Workbook, bills: _Bills, chunk: int) -> Iterator[Columns]:
     parts = stats.iter_payment_parts(wb)
-    yield tables.PAYMENT_PARTS.name, (bills.parts(piece) for piece in iter(lambda: list(islice(parts, chunk)), []))
+    for i, piece in enumerate(iter(lambda: list(islice(parts, chunk)), [])):
+        if not i:  # the columns the parts are made of are held by `parts`: the register's others let go
+            wb.forget(schema.PAYMENTS)
+        yield bills.parts(piece)
 
 
 def _mapped(f: Callable[[Any], object], values: list) -> list:

@@ -161,12 +161,15 @@ def _load(conn: psycopg.Connection, wb: Workbook, estate: str, *, first: bool = 
     ahead = _ReadAhead(wb, sheets)
     wb.prefetch(*(s for s in sheets if s not in ahead.sheets))  # a cold read inflates the next while one is scanned
     try:
+        bills = None
         for table in order:
             if table.sheet in ahead.sheets:
                 ahead.wait()
             loaded(table.name, _copy_register(loader, wb, table, estate, problems))
+            if table.sheet is schema.BILLS and not problems:
+                bills = facts.bills_of(wb)
             if table is sources[-1] and not problems:
-                for name, pieces in facts.derived(wb, CHUNK):
+                for name, pieces in facts.derived(wb, bills or facts.bills_of(wb), CHUNK):
                     loaded(name, copy_columns(loader, tables.by_name()[name], estate, pieces))
                     for summed, (source, select) in facts.SUMS.items():
                         if source == name:
