@@ -188,10 +188,10 @@ def _load(conn: psycopg.Connection, wb: Workbook, estate: str, *, first: bool = 
 
 
 class _ReadAhead:
-    """A cold read of the registers on the second core: while this process reads the biggest register
-    (应收账单, the first it copies) and makes its COPY text, a forked child reads the others the read cache
-    does not hold (收款记录, 抄表记录 …) into the read cache, where `wb.columns` then finds them — M's cold
-    read is ~4.7 s of Python, half of it 应收账单. The child opens the workbook anew (its own file, no
+    """A cold read of the registers on the second core: while this process reads the biggest register the
+    read cache does not hold (应收账单) and makes its COPY text, a forked child reads those it copies after
+    it (收款记录, 抄表记录 …) into the read cache, where `wb.columns` then finds them — M's cold read is
+    ~4.7 s of Python, half of it 应收账单. The child opens the workbook anew (its own file, no
     state shared with this process) and only writes cache entries, which are keyed by the sheets' content:
     a workbook saved in between is read here again, as is any register the child did not get to (it
     failed, or the cache folder cannot be written)."""
