@@ -4,7 +4,9 @@ cent against figures worked out from the workbook by hand-written sums, idempote
 from __future__ import annotations
 
 import datetime as dt
+import os
 from decimal import Decimal
+from itertools import groupby
 from pathlib import Path
 
 import psycopg
@@ -129,3 +131,71 @@ def test_copy_text_of_repeated_values_is_each_values_own() -> None:
     days = [dt.date(2025, 1, 31), dt.datetime(2025, 1, 31, 8, 30), None] * 4
     assert text(days, "date") == ["2025-01-31", "2025-01-31 08:30:00", "\\N"] * 4
     assert text([Decimal("12.30"), Decimal("0.00"), None] * 4, "numeric(14,2)") == ["12.30", "0.00", "\\N"] * 4
+
+
+def _everything(pg, estate: str) -> dict[str, list[tuple]]:  # type: ignore[no-untyped-def]
+    """Every table's rows of the estate, without the estate's name."""
+    return {t.name: [row[1:] for row in _table(pg, t.name, estate)]
+            for t in (*tables.REGISTERS, tables.SETTINGS, *tables.DERIVED, *tables.SUMS)}
+
+
+@pytest.mark.parametrize("child", ["reads", "fails", "too big"])
+def test_a_cold_publish_reads_the_other_registers_on_the_second_core(upgraded, cli, sample: Path, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch,
+                                                                      child: str) -> None:
+    from propcli.db import publish as publish_module
+    from propcli.store import twocore
+    from propcli.store import workbook as workbook_module
+
+    if twocore.cores() < 2 or not hasattr(os, "fork"):
+        pytest.skip("one core: no child to read ahead")
+    # the same workbook published the usual way (one process) under another name: what every table must hold
+    alone = tmp_path / "alone" / "estate.xlsx"
+    alone.parent.mkdir()
+    alone.write_bytes(sample.read_bytes())
+    monkeypatch.setenv("PROPCLI_CORES", "1")
+    assert cli("-w", alone, "publish", "--estate", "独自").exit_code == 0
+    monkeypatch.delenv("PROPCLI_CORES")
+    monkeypatch.setattr(twocore, "MIN_BYTES", 0)  # the sample's sheets are small: read ahead all the same
+    read_here: list[str] = []  # the registers this process read from the XML (the child's own list is its own)
+    scan = workbook_module.scan_data
+    monkeypatch.setattr(workbook_module, "scan_data", lambda s, spec, *a, **k: read_here.append(spec.key) or scan(s, spec, *a, **k))
+    if child == "too big":  # registers past the limit: read here, not held in a child beside this process's
+        monkeypatch.setattr(publish_module, "AHEAD_LIMIT", 1000)
+    if child == "fails":
+        into_cache = publish_module._read_into_cache
+
+        def failing(path: Path, keys: tuple[str, ...], parent: int) -> bool:
+            if os.getpid() != parent:
+                raise RuntimeError("the child dies")
+            return into_cache(path, keys, parent)
+        monkeypatch.setattr(publish_module, "_read_into_cache", failing)
+    before = content_sha256(sample)
+    result = cli("-w", sample, "publish", "--estate", "两核")
+    assert result.exit_code == 0, result.output
+    assert content_sha256(sample) == before
+    assert "bills" in read_here  # the biggest register: read here, while the child reads the others
+    if child != "reads":  # each register read here when its turn came
+        assert {"payments", "readings", "rates"} <= set(read_here)
+    else:
+        assert not {"payments", "readings", "rates"} & set(read_here)
+        with Workbook(sample) as wb:  # the child left them in the read cache, where publish found them
+            assert all(wb.in_cache(s) for s in (schema.PAYMENTS, schema.READINGS, schema.RATES))
+    got, want = _everything(upgraded, "两核"), _everything(upgraded, "独自")
+    assert want["bills"] and want["payment_parts"] and want["readings"]
+    assert all(got[name] == rows for name, rows in want.items()), [name for name in want if got[name] != want[name]]
+
+
+def test_payment_parts_made_piece_by_piece_are_those_made_at_once(sample_readonly: Path) -> None:
+    from propcli.ops import stats
+
+    with Workbook(sample_readonly) as wb:
+        parts = stats.payment_parts(wb)
+        whole = facts._Bills(wb).parts(parts)
+        pieces = dict(facts.derived(wb, facts.bills_of(wb), 3))[tables.PAYMENT_PARTS.name]  # 3 parts a piece: payments cut across
+        joined = [sum(col, []) for col in zip(*pieces)]
+    numbers = whole[1]
+    assert max(numbers) >= 4  # a payment of 4 parts or more: its parts span two pieces or more
+    # each payment's parts numbered 1, 2, … in order, whatever the pieces (worked: a receipt's run restarts at 1)
+    assert numbers == [k for _, same in groupby(whole[0]) for k, _ in enumerate(same, 1)]
+    assert joined == whole

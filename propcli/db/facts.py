@@ -2,10 +2,11 @@
 of a bill, its due day and 减免, the split of every payment's 分配), computed by the same code, so that the
 group's SQL never re-parses a cell or re-states a rule.
 
-`derived(wb)` yields each derived table as its columns (in the table's column order after `estate`), in
-the order of DERIVED: publish walks it, so a new derived table needs no change to publish.py. The columns
-are built a column at a time from the bills' columns, read once for both tables: a rule is asked once per
-distinct value it depends on (the due day per 账期 and 应缴日期, the building per unit), not once per bill.
+`derived(wb, bills_of(wb), chunk)` yields each derived table as pieces of its columns (in the table's
+column order after `estate`), in the order of DERIVED: publish walks it, so a new derived table needs no
+change to publish.py. The columns are built a column at a time from the bills' columns, read once for both
+tables: a rule is asked once per distinct value it depends on (the due day per 账期 and 应缴日期, the
+building per unit), not once per bill.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Iterator
 from typing import Any
-from itertools import compress, count, groupby, repeat
+from itertools import compress, count, groupby, islice, repeat
 
 from ..domain.allocation import PREPAID
 from ..ops import stats
@@ -30,11 +31,29 @@ BILL_KEYS = ("bill_id", "unit_id", "period", "item", "amount", "paid", "status",
 Columns = list[list]
 
 
-def derived(wb: Workbook) -> Iterator[tuple[str, Columns]]:
-    """bill_facts, then payment_parts, each as its columns."""
+def bills_of(wb: Workbook) -> _Bills:
+    """What the derived tables take of 应收账单, read as soon as its register is copied: the register's
+    other columns (L: 1.6 million bills) are then let go before 收款记录 is read."""
     bills = _Bills(wb)
-    yield tables.BILL_FACTS.name, bills.facts()
-    yield tables.PAYMENT_PARTS.name, bills.parts(stats.payment_parts(wb))
+    wb.forget(schema.BILLS)
+    return bills
+
+
+def derived(wb: Workbook, bills: _Bills, chunk: int) -> Iterator[tuple[str, Iterator[Columns]]]:
+    """bill_facts, then payment_parts, each as pieces of `chunk` rows of its columns (made as they are
+    taken: an L estate's 1.9 million payment parts are never all held)."""
+    facts = bills.facts()
+    yield tables.BILL_FACTS.name, ([c[i:i + chunk] for c in facts] for i in range(0, len(facts[0]), chunk))
+    del facts
+    yield tables.PAYMENT_PARTS.name, _parts(wb, bills, chunk)
+
+
+def _parts(wb: Workbook, bills: _Bills, chunk: int) -> Iterator[Columns]:
+    parts = stats.iter_payment_parts(wb)
+    for i, piece in enumerate(iter(lambda: list(islice(parts, chunk)), [])):
+        if not i:  # the columns the parts are made of are held by `parts`: the register's others let go
+            wb.forget(schema.PAYMENTS)
+        yield bills.parts(piece)
 
 
 def _mapped(f: Callable[[Any], object], values: list) -> list:
@@ -70,6 +89,8 @@ class _Bills:
         self.paid = [(p or ZERO) if c else None for p, c in zip(cols["paid"], self.counted)]
         waived = list(map(operator.eq, cols["status"], repeat(stats.WAIVED)))
         self.waived_bill = waived if self.all_counted else [w if c else None for w, c in zip(waived, self.counted)]
+        self._index: dict | None = None  # 账单号 → row, made for the first piece of payment parts
+        self._last: tuple[object, int] = (None, 0)  # the last part of the piece before: its 收据号 and number
         sold = transfers(wb)
         self.former = [None] * len(units)
         for i in (i for i, u in enumerate(units) if u in sold) if sold else ():
@@ -91,7 +112,7 @@ class _Bills:
                 kept(self.period), [str(i or "") for i in kept(cols["item"])], amounts, paids, waived,
                 kept(self.due), waived_bill, kept(self.former)]
 
-    def parts(self, parts: list[stats.Part]) -> Columns:
+    def parts(self, parts: list[stats.Part]) -> Columns:  # a piece of them, in order: called piece after piece
         """payment_parts: the 分配 of every payment split as the statistics split it (`ops.stats.payment_parts`),
         each part numbered within its payment (收据号 + part_no is the key), with what the group's SQL reads
         of the bill it names (as `ops.stats.Ledger` finds a target: the last bill of that 账单号) — its 账期
@@ -103,8 +124,13 @@ class _Bills:
             return [[] for _ in tables.PAYMENT_PARTS.columns]
         receipt, unit, paid_on, voided, void_day, method, target, amount, payment = map(list, zip(*parts))
         part_no = [k for _, same in groupby(receipt) for k, _ in enumerate(same, 1)]
-        index = dict(zip(self.cols["bill_id"], count()))
-        at = list(map(index.get, target))
+        if self._last[0] == receipt[0]:  # a payment whose parts began in the piece before: numbered on
+            first = next((i for i, k in enumerate(part_no) if k == 1 and i), n)
+            part_no[:first] = range(self._last[1] + 1, self._last[1] + 1 + first)
+        self._last = (receipt[-1], part_no[-1])
+        if self._index is None:
+            self._index = dict(zip(self.cols["bill_id"], count()))
+        at = list(map(self._index.get, target))
 
         def of(col: list) -> list:
             return [None if i is None else col[i] for i in at]

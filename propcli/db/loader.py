@@ -26,7 +26,10 @@ from psycopg.copy import QueuedLibpqWriter
 from . import tables
 
 TEMP = "pg_temp"  # the session's own schema: the rows of one table before the merge
-DEPTH = 4  # COPY chunks waiting for the thread at most: the memory of the pipeline is bounded
+# the COPY text waiting for the thread at most: the memory of the pipeline is bounded, and the main thread
+# reads and formats the next registers while the server merges the last ones (bills, bill_facts and
+# payment_parts are ~0.5-0.8 s each for M): a bound in jobs had it wait on a merge behind a few small jobs
+AHEAD = 48 << 20
 CHANGES = f"{TEMP}.publish_changes"  # the rows of one table that differ: new ones to insert, old ones to delete
 # the memory of the server's hash joins and sums for this transaction (PostgreSQL's default 4 MB would spill
 # an M estate's 240,000 rows to disk in batches): the hash of a table's rows fits, for an L estate too
@@ -47,8 +50,13 @@ class Loader:
         # per such table merged: the 账期 of the rows it changed (and whether one had none); absent: all
         self.changed: dict[str, tuple[list[str], bool]] = {}
         conn.execute(f"set local work_mem = '{WORK_MEM}'")
+        # compiling a merge's or a sum's expressions (the planner's cost of an M estate's 240,000 rows is
+        # above jit_above_cost) took ~40 ms a statement, more than the statements it sped up
+        conn.execute("set local jit = off")
         self.error: BaseException | None = None
-        self._jobs: queue.Queue = queue.Queue(maxsize=DEPTH)
+        self._jobs: queue.Queue = queue.Queue()
+        self._room = threading.Condition()
+        self._pending = 0  # bytes of COPY text queued, not yet written
         self._thread = threading.Thread(target=self._run, name="propcli-publish", daemon=True)
         self._thread.start()
 
@@ -61,6 +69,10 @@ class Loader:
         self._put(("begin", table))
 
     def send(self, text: bytes) -> None:
+        with self._room:  # one chunk always goes, however big
+            self._room.wait_for(lambda: self._pending == 0 or self._pending + len(text) <= AHEAD
+                                or self.error is not None)
+            self._pending += len(text)
         self._put(("data", text))
 
     def end(self) -> None:
@@ -109,6 +121,7 @@ class Loader:
                 elif job[0] == "data":
                     assert writing is not None
                     writing.write(job[1])
+                    self._written(len(job[1]))
                 else:
                     assert copy is not None and cur is not None and table is not None
                     copy.__exit__(None, None, None)
@@ -120,6 +133,7 @@ class Loader:
                             self.changed[table.name] = changed
             except BaseException as exc:  # handed to the main thread
                 self.error = exc
+                self._written(0)
                 if copy is not None:
                     try:
                         copy.__exit__(type(exc), exc, exc.__traceback__)
@@ -132,6 +146,11 @@ class Loader:
             except BaseException:
                 pass
 
+
+    def _written(self, n: int) -> None:
+        with self._room:
+            self._pending -= n
+            self._room.notify_all()
 
     def _refill(self, summed: tables.Table, source: str, select: str) -> None:
         args: dict[str, object] = {"estate": self.estate}

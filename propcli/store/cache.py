@@ -88,6 +88,11 @@ class _Unpickler(pickle.Unpickler):
             raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the cache") from None
 
 
+def has(workbook: Path, cache_key: str) -> bool:
+    """An entry is stored under `cache_key` (not checked: `load` may still find it damaged)."""
+    return (folder(workbook) / f"{cache_key}.pickle").is_file()
+
+
 def load(workbook: Path, cache_key: str, _depth: int = 0) -> SheetData | None:
     """The entry stored under `cache_key`, or None: missing, damaged, foreign, or a cache folder that
     is not one (a file in its place) — a miss, never an error; the workbook is read instead."""

@@ -332,6 +332,18 @@ class Workbook:
         for key in [k for k in memo if k[0] == spec.key]:
             del memo[key]
 
+    def in_cache(self, spec: schema.Sheet) -> bool:
+        """Whether the read cache holds every sheet of this register as the workbook is now (an entry
+        found, not loaded: a damaged one is still read when it is asked for)."""
+        keys = [self._cache_key(spec, name) for name in self.sheets_of(spec)]
+        return all(k is not None and cache.has(self.path, k) for k in keys)
+
+    def xml_size(self, spec: schema.Sheet) -> int:
+        """The bytes of XML of this register's sheets (0 for a workbook not read from its XML)."""
+        pkg = self._pkg
+        refs = [pkg.sheet(name) for name in self.sheets_of(spec)] if pkg is not None else []
+        return sum(pkg.infos[r.part].file_size for r in refs if r is not None and r.part in pkg.infos)  # type: ignore[union-attr]
+
     def money_ceiling(self) -> Decimal:
         """小区信息 › 金额上限: no amount typed, billed or summed may be above it (a bad setting is named)."""
         from .normalize import ValueProblem, money_ceiling
