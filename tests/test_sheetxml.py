@@ -141,10 +141,13 @@ def test_a_part_written_from_its_pieces_is_the_part_written_whole() -> None:
     whole = xml.to_bytes()
     assert len(pieces) > 4 and b"".join(pieces) == whole
     for chunk in (1 << 20, 333_333):  # chunks cut inside pieces and across them
-        old = package.CHUNK
+        old = package.CHUNK, package.BIG_PART, package.codec
         try:
             package.CHUNK, package.BIG_PART = chunk, chunk
+            assert zlib.decompress(package.deflate(pieces), -15) == whole  # one stream, ISA-L's
+            # the same chunks either way: byte for byte with zlib (ISA-L's level 1 output is not reproducible:
+            # once, in a full suite, it chose other, equally valid matches for the same chunk)
+            package.codec = zlib
             assert package.deflate(pieces) == package.deflate(whole)
         finally:
-            package.CHUNK, package.BIG_PART = old, old
-        assert zlib.decompress(package.deflate(pieces), -15) == whole
+            package.CHUNK, package.BIG_PART, package.codec = old
