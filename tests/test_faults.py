@@ -157,10 +157,12 @@ def test_kill_9_at_each_point_of_a_commit_leaves_old_or_new(sample: Path, point:
 def test_kill_9_at_random_moments_leaves_old_or_new(sample: Path) -> None:
     """Kills spread over the commit's duration (timed by a clean run): every one must leave the old or the
     new workbook, and at least three must land inside the commit (before the writer could say DONE)."""
-    proc = _python(WRITER, str(sample), "1-1-0101", "first")  # one clean run to time the commit
-    out = proc.communicate(timeout=60)[0]
-    commit_seconds = float(out.split("DONE")[1])
-    assert _notes(sample, "1-1-0101") == "first"
+    times = []
+    for value in ("first", "second"):  # clean runs to time the commit: the quicker, so that a slow first run
+        proc = _python(WRITER, str(sample), "1-1-0101", value)  # (a busy machine) does not spread the kills
+        times.append(float(proc.communicate(timeout=60)[0].split("DONE")[1]))  # past the commits that follow
+    commit_seconds = min(times)
+    assert _notes(sample, "1-1-0101") == "second"
     outcomes = {"old": 0, "new": 0}
     inside = 0
     for i in range(8):
