@@ -352,3 +352,21 @@ def test_one_building_and_a_service_figure(cli, estate, sample_readonly):
     rows = data["rows"]["rows"]
     assert data["report"] == "stats.explain"
     assert D(sum(r["counted"] == "✓" for r in rows)) / len(rows) == D(service["visit_rate"])
+
+
+def test_a_remembered_output_follows_the_working_day_calendar(monkeypatch, sample_readonly):
+    """A new release of the official calendar (next year's holidays) changes the 工作日 deadlines of the
+    service figures: an output remembered under the old one is not given back."""
+    from importlib import metadata
+
+    from propcli.render import memo
+
+    memo._code.cache_clear()
+    before = memo.Question(sample_readonly, "stats", "monthly").name
+    real = metadata.version
+    monkeypatch.setattr(metadata, "version", lambda name: "99.0" if name == "chinesecalendar" else real(name))
+    memo._code.cache_clear()
+    try:
+        assert memo.Question(sample_readonly, "stats", "monthly").name != before
+    finally:
+        memo._code.cache_clear()  # computed again with the real version once the patch is undone

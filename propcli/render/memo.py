@@ -2,8 +2,9 @@
 seconds to compute over a big estate and is asked again unchanged — cron and the clerk running it the
 same day, the office asking for the xlsx after the csv — is written again from the bytes it gave last time.
 
-An entry is named by the question: a hash of propcli's own code and of everything asked (the command, its
-period, as-of day and filters, the format, the language, the terminal width, --unmask). It holds the hash
+An entry is named by the question: a hash of propcli's own code (and of the working-day calendar's version,
+`DATA_PACKAGES`) and of everything asked (the command, its period, as-of day and filters, the format, the
+language, the terminal width, --unmask). It holds the hash
 (BLAKE2b) of the workbook file's bytes it was computed from, and is given back only when the file holds
 those bytes now: the answer cannot be stale, whatever edited the workbook. The file is hashed in a thread
 while the question is looked up and, on a miss, while the report is computed; an output is kept only if
@@ -29,13 +30,25 @@ KEEP = 12
 PREFIX = "out-"
 
 
+# Libraries whose data an output depends on beyond propcli's code: the official working-day calendar (the
+# 工作日 deadlines of the service figures) — a new year's holidays change a remembered statistics report.
+DATA_PACKAGES = ("chinesecalendar",)
+
+
 @lru_cache(maxsize=1)
 def _code() -> bytes:
+    from importlib import metadata
+
     h = hashlib.sha256()
     root = Path(__file__).resolve().parents[1]
     for path in sorted(root.rglob("*")):
         if path.suffix in (".py", ".j2") and path.is_file():
             h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    for name in DATA_PACKAGES:
+        try:
+            h.update(f"\0{name} {metadata.version(name)}".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"\0{name} -".encode())
     return h.digest()
 
 
