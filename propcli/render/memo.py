@@ -2,17 +2,17 @@
 seconds to compute over a big estate and is asked again unchanged — cron and the clerk running it the
 same day, the office asking for the xlsx after the csv — is written again from the bytes it gave last time.
 
-An entry is named by the question: a hash of propcli's own code (and of the working-day calendar's version,
-`DATA_PACKAGES`) and of everything asked (the command, its period, as-of day and filters, the format, the
-language, the terminal width, --unmask). It holds the hash
-(BLAKE2b) of the workbook file's bytes it was computed from, and is given back only when the file holds
-those bytes now: the answer cannot be stale, whatever edited the workbook. The file is hashed in a thread
-while the question is looked up and, on a miss, while the report is computed; an output is kept only if
-the file still holds the bytes it had when the command began (it may be saved meanwhile): hashed again
-while the output is rendered. HTML is not
-remembered (a template folder beside the workbook may change it). The newest KEEP questions are kept; an
-unreadable entry is a miss, never an error. An entry may carry a small note: the figures of the one line
-a cron log keeps per run (`arrears report` says how many debtors and how much), given back with it.
+An entry is named by the question: a hash of propcli's own code (and of the working-day calendar's
+version, `DATA_PACKAGES`) and of everything asked (the command, its period, as-of day and filters, the
+format, the language, the terminal width, --unmask). It holds the hash (BLAKE2b) of the workbook file's
+bytes it was computed from, and is given back only when the file holds those bytes now: the answer cannot
+be stale, whatever edited the workbook. The file is hashed in a thread while the question is looked up
+and, on a miss, while the report is computed; it is hashed again while the output is rendered, and the
+output is kept only if the file still holds the bytes it had when the command began (it may be saved
+meanwhile). HTML is not remembered (a template folder beside the workbook may change it). The newest KEEP
+questions are kept; an unreadable entry is a miss, never an error. An entry may carry a small note: the
+figures of the one line a cron log keeps per run (`arrears report` says how many debtors and how much),
+given back with it.
 """
 
 from __future__ import annotations
