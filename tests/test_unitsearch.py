@@ -203,3 +203,50 @@ def test_the_shared_strings_that_read_as_the_unit() -> None:
     assert unitsearch.matching_strings(strings, convert, "1-2-0302") == [5]
     assert unitsearch.matching_strings(strings, convert, "张三") == [4]
     assert not unitsearch.searchable("1601") and not unitsearch.searchable("A&B") and unitsearch.searchable(UNIT)
+
+
+def test_the_payments_holding_prepaid_are_found_in_every_form(estate_s: Path, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """`holding_prepaid` (billing's 预存 holders) finds the 分配 cells that mention 预存 by searching the
+    sheet: a shared string, one in rich-text runs, an inline string, one written with character references,
+    one in runs — the payments the column read finds, and not a voided one nor 预存 in another column."""
+    import shutil
+
+    from propcli.ops import payments
+
+    path = tmp_path / "estate.xlsx"
+    shutil.copyfile(estate_s, path)
+    sheet = part_of(path, schema.PAYMENTS.zh)
+    sst = read_part(path, "xl/sharedStrings.xml")
+    base = sst.count(b"<si>")
+    added = [b"<t>\xe9\xa2\x84\xe5\xad\x98:50.00</t>", b"<r><t>\xe9\xa2\x84</t></r><r><t>\xe5\xad\x98:5.00</t></r>",
+             b"<t>\xe9\xa2\x84\xe5\xad\x98:9.00</t>"]  # 预存:50.00, 预 + 存:5.00 in runs, 预存:9.00
+    forms = {
+        2: b'<c r="G2" t="s"><v>%d</v></c>' % base,
+        3: b'<c r="G3" t="s"><v>%d</v></c>' % (base + 1),
+        4: '<c r="G4" t="inlineStr"><is><t>ZD202401000001:1.00;预存:7.00</t></is></c>'.encode(),
+        5: b'<c r="G5" t="inlineStr"><is><t>&#39044;&#23384;:3.00</t></is></c>',
+        6: '<c r="G6" t="inlineStr"><is><r><t>预</t></r><r><t>存:2.00</t></r></is></c>'.encode(),
+        7: b'<c r="G7" t="s"><v>%d</v></c>' % (base + 2),
+    }
+
+    def edit(xml: bytes) -> bytes:
+        for row, cell in forms.items():
+            xml = set_cell(xml, f"G{row}", cell)
+        xml = set_cell(xml, "H7", '<c r="H7" t="inlineStr"><is><t>2026-01-02 重复收款</t></is></c>'.encode())
+        return set_cell(xml, "I8", '<c r="I8" t="inlineStr"><is><t>预存 下月再说</t></is></c>'.encode())
+
+    def more_strings(xml: bytes) -> bytes:
+        xml = re.sub(rb'uniqueCount="\d+"', b'uniqueCount="%d"' % (base + 3), xml)
+        return xml.replace(b"</sst>", b"".join(b"<si>" + t + b"</si>" for t in added) + b"</sst>")
+
+    rewrite(path, {sheet: edit, "xl/sharedStrings.xml": more_strings})
+    with Workbook(path) as wb:
+        searched = wb.rows_mentioning(schema.PAYMENTS, "allocations", "预存")
+        found = [(r.number, r.values) for r in payments.holding_prepaid(wb).rows]
+    with monkeypatch.context() as m, Workbook(path) as wb:
+        m.setattr(Workbook, "rows_mentioning", lambda *a: None)  # the column read
+        assert [(r.number, r.values) for r in payments.holding_prepaid(wb).rows] == found
+    assert searched is not None and {2, 3, 4, 5, 6, 7} <= set(searched) and 8 not in searched
+    assert [(n, str(v["allocations"])) for n, v in found] == [
+        (2, "预存:50.00"), (3, "预存:5.00"), (4, "ZD202401000001:1.00;预存:7.00"), (5, "预存:3.00"), (6, "预存:2.00")]

@@ -67,14 +67,18 @@ def prepaid_sources(payments: Table, unit: str | None = None) -> dict[str, list[
 
 
 def holding_prepaid(wb: Workbook) -> Table:
-    """收款记录 cut to the payments still holding 预存 (not voided), found column by column: billing a
-    big estate need not build a row for each of its 60,000 payments to find the few with a balance."""
+    """收款记录 cut to the payments still holding 预存 (not voided), found by searching the sheet for the
+    分配 cells that may mention 预存 (or column by column): billing a big estate need not read each of its
+    400,000 payments to find the few with a balance."""
     if not wb.has(schema.PAYMENTS) or len(wb.sheets_of(schema.PAYMENTS)) > 1:
         table = wb.read(schema.PAYMENTS, required=False)
         return replace(table, rows=[r for r in table.rows if prepaid_of(table, r) > 0])
-    cols = wb.columns(schema.PAYMENTS, ("allocations", "voided", ROW_NUMBER))
-    table = wb.rows(schema.PAYMENTS, [n for n, a, v in zip(cols[ROW_NUMBER], cols["allocations"], cols["voided"])
-                                      if not v and PREPAID in str(a or "")])
+    numbers = wb.rows_mentioning(schema.PAYMENTS, "allocations", PREPAID)  # L: 400,000 分配 not read
+    if numbers is None:  # the read cache holds the column, or the sheet is not searched: read the column
+        cols = wb.columns(schema.PAYMENTS, ("allocations", "voided", ROW_NUMBER))
+        numbers = [n for n, a, v in zip(cols[ROW_NUMBER], cols["allocations"], cols["voided"])
+                   if not v and PREPAID in str(a or "")]
+    table = wb.rows(schema.PAYMENTS, numbers)
     return replace(table, rows=[r for r in table.rows if prepaid_of(table, r) > 0])
 
 

@@ -327,9 +327,11 @@ class SheetScan:
 
     def column(self, col: int) -> list[tuple[bytes, bytes]]:
         """Every cell of one column: (row number, the rest of the cell as stored), in sheet order."""
-        letter = col_letter(col).encode()
-        pattern = re.compile(rb'<c r="' + letter + rb'(\d+)"([^>/]*(?:/>|>.*?</c>))', re.S)
-        return pattern.findall(self.data, self.start, self.end)
+        return _column_pattern(col).findall(self.data, self.start, self.end)
+
+    def each_cell(self, col: int) -> Iterator[tuple[bytes, bytes]]:
+        """`column`, one cell at a time: what looks at each cell once holds none of them."""
+        return (m.groups() for m in _column_pattern(col).finditer(self.data, self.start, self.end))
 
     def dense(self, ncols: int) -> bool:
         """Whether the rows hold, on average, cells in at least half of `ncols` columns (about 40 bytes of
@@ -416,6 +418,11 @@ class SheetScan:
             out[n] = self.row_cells(self.data[j + 1:close])
             pos = close
         return out
+
+
+def _column_pattern(col: int) -> re.Pattern[bytes]:
+    """A cell of one column: its row number and the rest of it as stored."""
+    return re.compile(rb'<c r="' + col_letter(col).encode() + rb'(\d+)"([^>/]*(?:/>|>.*?</c>))', re.S)
 
 
 def row_pattern(wanted: Sequence[int], ncols: int) -> re.Pattern[bytes]:

@@ -23,10 +23,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from itertools import compress, count
 
-from .fastread import _CELL_ANY, _CELL_REF, SharedStrings, SheetScan, Unsupported
+from .fastread import _CELL_ANY, _CELL_REF, _SHARED_REST, SharedStrings, SheetScan, Unsupported
 from .memmem import positions
 from .normalize import ValueProblem
+from .sheetxml import col_index
 
 _NUMBER_TEXT = re.compile(r"-?\d+")
 OTHER_TEXT = b'tr"'  # t="inlineStr" and t="str": the text cells that are not shared strings
@@ -162,3 +164,31 @@ def rows_holding(scan: SheetScan, data: bytes, start: int, end: int, letter: byt
                     raise Unsupported(f"cell of row {n} in another row")
                 rows[n] = row
     return dict(sorted(rows.items()))
+
+
+# A text cell's stored bytes hold a word's UTF-8 bytes unless an entity or a run split stands for it
+_MAY_HIDE = re.compile(rb"&|<r[\s>]|<(?:\w+:)r[\s>]")
+
+
+def rows_mentioning(scan: SheetScan, letter: bytes, word: str, header_row: int) -> list[int]:
+    """The rows below the header whose cell of column `letter` may hold `word` inside its text: every row
+    that does, and perhaps a few that do not (a text stored with an entity or in rich-text runs is taken
+    as it may) — the caller reads those rows and looks. For a word of letters (收款记录's 分配 holding
+    预存), not one a number or a date could show as."""
+    needle = _escape(word)
+    strings = scan.strings
+    search = re.compile(re.escape(needle) + b"|" + _MAY_HIDE.pattern).search
+    maybe = set(compress(count(), map(search, strings.items))) if strings is not None else set()
+    shared = _SHARED_REST.fullmatch
+    out = []
+    for row, rest in scan.each_cell(col_index(letter.decode())):
+        n = int(row)
+        if n <= header_row:
+            continue
+        hit = shared(rest)
+        if hit is not None:
+            if int(hit.group(1)) in maybe:
+                out.append(n)
+        elif needle in rest or _MAY_HIDE.search(rest) or b't="s"' in rest:  # inline, formula, odd
+            out.append(n)
+    return out

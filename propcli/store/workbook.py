@@ -23,7 +23,7 @@ from xml.etree import ElementTree as ET
 
 from ..errors import DataError, Location, Problem, WorkbookBusy, located
 from . import cache, columns, schema, signals, streamread, twocore, unitsearch
-from .columns import SheetData, rewritten, scan_data, scan_only, scan_rows, updated
+from .columns import SheetData, header_of, rewritten, scan_data, scan_only, scan_rows, updated
 from .fastread import ERROR_CELL, MissingString, SharedStrings, SheetScan, Unsupported
 from .package import (EncryptedPackage, LegacyPackage, Package, PackageError, StrictPackage, _not_a_zip,
                       add_sheet_parts)
@@ -370,6 +370,29 @@ class Workbook:
                 i = next(i for i, v in enumerate(values) if v is not None and abs(v) > ceiling)
                 raise DataError("value.above_ceiling", where(data.numbers[i], key), value=repr(str(values[i])),
                                 ceiling=f"{ceiling:,.2f}")
+
+    def rows_mentioning(self, spec: schema.Sheet, key: str, word: str) -> list[int] | None:
+        """The rows of a one-sheet register whose `key` cell may hold `word` in its text, found by searching
+        the sheet XML (`unitsearch.rows_mentioning`: every row that does, perhaps a few more). None when
+        the read cache holds that column (reading it costs less), or the sheet is not searched so (a big
+        part read in pieces, several sheets, the 1904 date system, another form): read the column then."""
+        names = self.sheets_of(spec)
+        pkg = self._pkg
+        if len(names) != 1 or pkg is None or pkg.date1904 or (ref := pkg.sheet(names[0])) is None:
+            return None
+        cached = self._cached(spec, names[0])
+        if (cached is not None and key in cached.values) or pkg.streamable(ref.part):
+            return None
+        try:
+            scan = self._scan(names[0])
+            found = header_of(scan, spec, names[0], self.name)
+            if found is None or key not in found[1]:
+                return None
+            return unitsearch.rows_mentioning(scan, col_letter(found[1][key]).encode(), word, found[0])
+        except Unsupported:
+            return None
+        except MissingString as exc:
+            raise self._missing_string(names[0], exc.count) from None
 
     def rows(self, spec: schema.Sheet, numbers: Iterable[int]) -> Table:
         """Some rows of a register in one sheet, by row number, typed, as a partial table (not kept):
