@@ -139,27 +139,21 @@ def usages(readings: Iterable[Reading], periods: tuple[str, str] | None = None) 
         done: list[Usage] = []
         last: Reading | None = None
         for r in rs:
-            keep = lo <= r.period <= hi
+            before = last  # the last good reading: what this one counts from
             if r.bad_mark is not None:
-                if keep:
-                    done.append(Usage(r.unit, r.meter, r.period, last.value if last else None,
-                                      last.period if last else None, r.value, None, None, r.bad_mark, r.row))
-                continue
-            if last is None:
-                if keep:
-                    done.append(Usage(r.unit, r.meter, r.period, None, None, r.value, None, r.mark, row=r.row))
+                usage, mark, error = None, None, r.bad_mark
+            elif last is None:
+                usage, mark, error = None, r.mark, None
                 last = r
-                continue
-            try:
-                u = usage_between(last.value, r.value, r.mark)
-            except ReadingError as exc:
-                if keep:
-                    done.append(Usage(r.unit, r.meter, r.period, last.value, last.period, r.value, None, r.mark,
-                                      exc, r.row))
-                continue
-            if keep:
-                done.append(Usage(r.unit, r.meter, r.period, last.value, last.period, r.value, u, r.mark, row=r.row))
-            last = r
+            else:
+                try:
+                    usage, mark, error = usage_between(last.value, r.value, r.mark), r.mark, None
+                    last = r
+                except ReadingError as exc:
+                    usage, mark, error = None, r.mark, exc
+            if lo <= r.period <= hi:
+                done.append(Usage(r.unit, r.meter, r.period, before.value if before else None,
+                                  before.period if before else None, r.value, usage, mark, error, r.row))
         out[key] = done
     return out
 
