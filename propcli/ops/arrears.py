@@ -233,11 +233,11 @@ def _debts(wb: Workbook, as_of: dt.date, pol: Policy, contacts: dict[str, list[C
            in_building: Callable[[str], bool] | None, items: set[str]) -> list[rules.Debt]:
     """Every bill overdue and unpaid on `as_of`, aged, with its late fee and the end of its limitation period."""
     # 收款记录's 分配 (a long text each) are read only when some payment must be matched to its bills
-    payments = _payments(wb) if _any_paid_after(wb, as_of) else None
-    later = _paid_after(wb, payments, as_of) if payments else {}
-    if payments is not None:  # their 分配 (L: 400,000 texts) are not held while 应收账单 is read: read again
-        payments = None       # (from the read cache) in the rare case below
-        wb.forget(schema.PAYMENTS)
+    later: dict[str, Decimal] = {}
+    if _any_paid_after(wb, as_of):
+        later = _paid_after(wb, _payments(wb), as_of)
+        wb.forget(schema.PAYMENTS)  # their 分配 (L: 400,000 texts) are not held while 应收账单 is read: read
+                                    # again (from the read cache) in the rare case below
     owed = _owed(wb, as_of, later, in_building=in_building, items=items or None, ids=bool(later))
     breaks = {unit: [c.date for c in mine if rules.interrupts(c.channel, c.outcome)] for unit, mine in contacts.items()}
     # A part payment after the due date starts a bill's three years again. It can only matter to a part-paid
