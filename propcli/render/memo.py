@@ -100,6 +100,10 @@ class Question:
         rendered), for `store` to keep the output only if they are still those it was asked of."""
         self._after = _Hashed(self.workbook)
 
+    def content_now(self) -> str | None:
+        """The hash of the workbook's bytes once the report is computed (`computed`), or now."""
+        return self._after.result() if self._after is not None else content(self.workbook)
+
     @property
     def path(self) -> Path:
         return cache.folder(self.workbook) / f"{PREFIX}{self.name}.bin"
@@ -126,7 +130,7 @@ def store(question: Question, data: str | bytes, *, note: dict | None = None) ->
     """Keep `data` (and `note`: plain JSON data) as the answer to `question` if the workbook still holds the
     bytes it had when asked; a folder that cannot be written is no error."""
     found = question.content()
-    if found is None or (question._after.result() if question._after else content(question.workbook)) != found:
+    if found is None or question.content_now() != found:
         return
     folder = cache.folder(question.workbook)
     tmp = folder / f".{PREFIX}{question.name}.{os.getpid()}.tmp"
