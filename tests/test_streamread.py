@@ -178,11 +178,17 @@ def test_a_dossier_read_on_two_cores_is_the_dossier_read_on_one(estate_s: Path, 
         real(self, fn, *args)
 
     monkeypatch.setattr(twocore.Forked, "__init__", counted)
+    order: list[str] = []  # this process's reads in pieces, and when it first waits for the child
+    parent, streamed, result = os.getpid(), Workbook._streamed_rows, twocore.Forked.result
+    monkeypatch.setattr(Workbook, "_streamed_rows", lambda self, spec, name, **k: (
+        os.getpid() == parent and order.append(name), streamed(self, spec, name, **k))[1])
+    monkeypatch.setattr(twocore.Forked, "result", lambda self: (order.append("wait"), result(self))[1])
     with Workbook(path) as wb:
         both = dossier(wb, unit)
     assert forked and forked[0] >= 3  # all the registers but the biggest read in pieces by the child
+    assert order.index("应收账单") < order.index("wait")  # the biggest read here first: both cores at work
     assert both == alone and sum(map(len, alone.registers.values())) > 20
-    parent, rows_of = os.getpid(), Workbook._rows_of
+    rows_of = Workbook._rows_of
     monkeypatch.setattr(Workbook, "_rows_of", lambda self, sheets, only: os._exit(3) if os.getpid() != parent
                         else rows_of(self, sheets, only))  # the child dies: its sheets are read here
     with Workbook(path) as wb:

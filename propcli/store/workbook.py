@@ -304,7 +304,8 @@ class Workbook:
     def search_ahead(self, specs: tuple[schema.Sheet, ...], only: tuple[str, str]) -> None:
         """The rows of one identifier in the big sheets of these registers that are read in pieces
         (`streamread`), all but the biggest read by a forked child on the second core while this process
-        reads the biggest and the rest: inflating L's 1 GB of registers is the floor of a dossier. Each
+        reads the biggest, here, before the caller reads the rest: inflating L's 1 GB of registers is the
+        floor of a dossier. Each
         `read(spec, only=only)` takes its sheet's rows from the child (or reads it, if the child failed)."""
         if self._pkg is None or self._sha is not None or not twocore.worth_it(twocore.MIN_BYTES):
             return
@@ -320,6 +321,12 @@ class Workbook:
         ahead = self.__dict__.setdefault("_ahead_rows", {})
         for i, (spec, name) in enumerate(theirs):
             ahead[(spec.key, name, only)] = (job, i)
+        _, spec, name = big[0]  # this process's share, now: a caller reading in its own order would
+        try:  # otherwise wait for the child first and read the biggest after it, one core idle
+            mine = self._streamed_rows(spec, name, only=only)
+        except (Unsupported, MissingString):
+            return  # `read` meets it again and says what is wrong (or reads it another way)
+        ahead[(spec.key, name, only)] = (_Ahead(None, [mine]), 0)
 
     def _rows_of(self, sheets: list[tuple[schema.Sheet, str]], only: tuple[str, str]) -> list[Table | None]:
         return [self._streamed_rows(spec, name, only=only) for spec, name in sheets]
@@ -436,7 +443,7 @@ class Workbook:
                         table = self._streamed_rows(spec, name, numbers=numbers)
                         return scan_rows(self._scan(name), spec, name, self.name, numbers) if table is None else table
                     ahead = self.__dict__.get("_ahead_rows", {}).pop((spec.key, name, only), None)
-                    table = ahead[0].table(ahead[1]) if ahead is not None else None  # `search_ahead`'s child
+                    table = ahead[0].table(ahead[1]) if ahead is not None else None  # `search_ahead`'s
                     if table is None:
                         table = self._streamed_rows(spec, name, only=only)
                     if table is not None:
@@ -945,20 +952,23 @@ class Workbook:
 
 
 class _Ahead:
-    """What a forked child reads of several sheets (`Workbook.search_ahead`): each sheet takes its table."""
+    """What a forked child reads of several sheets (`Workbook.search_ahead`), or what this process read
+    of one already: each sheet takes its table."""
 
-    def __init__(self, job: twocore.Forked) -> None:
-        self.job = job
-        self.tables: list[Table | None] | None = None
+    def __init__(self, job: twocore.Forked | None, tables: list[Table | None] | None = None) -> None:
+        self.job = job  # None: the tables read already, by this process
+        self.tables = tables
 
     def table(self, i: int) -> Table | None:
         if self.tables is None:
+            assert self.job is not None
             self.tables = self.job.result()
         return self.tables[i]
 
     def cancel(self) -> None:
         if self.tables is None:
             self.tables = []
+            assert self.job is not None
             self.job.cancel()
 
 
