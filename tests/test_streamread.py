@@ -151,6 +151,35 @@ def test_one_units_rows_read_in_pieces_equal_the_search_of_the_whole_part(estate
     assert compared > 50
 
 
+def test_rows_by_number_leave_the_rest_of_the_part_uninflated(estate_s: Path) -> None:
+    """`rows(numbers)` stops at the last row asked for: none asked (a month not billed yet, before
+    `billing run` bills it) inflates the head only; the first row a few pieces; the last row the part."""
+    with Workbook(estate_s) as wb:
+        pkg = wb._pkg
+        assert pkg is not None
+        wb._shared_strings()
+        name = wb.sheet_name(schema.BILLS) or ""
+        part = pkg.sheet(name).part  # type: ignore[union-attr]
+        total = -(-pkg.infos[part].compress_size // 997)
+        first = wb.read(schema.BILLS).header_row + 1
+        last = wb.read(schema.BILLS).rows[-1].number
+        inflated: list[int] = []
+        stream = pkg.stream
+
+        def counted(member: str, piece: int):  # type: ignore[no-untyped-def]
+            for data in stream(member, piece):
+                inflated[-1] += 1
+                yield data
+
+        pkg.stream = counted  # type: ignore[method-assign]
+        for numbers, most in (([], 3), ([first], 3), ([last], total)):
+            inflated.append(0)
+            got = streamread.rows(pkg, part, wb._strings, schema.BILLS, name, wb.name, numbers=numbers, piece=997)
+            assert got is not None and [r.number for r in got.rows] == numbers
+            assert inflated[-1] <= most, (numbers, inflated)
+        assert inflated[-1] >= total - 1 > 100  # the last row: every piece (the last may hold only the end)
+
+
 def test_a_dossier_read_on_two_cores_is_the_dossier_read_on_one(estate_s: Path, tmp_path: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """`owners show` of a workbook whose registers are read in pieces: the big sheets but the biggest read

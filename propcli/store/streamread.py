@@ -261,9 +261,12 @@ def _rows(pieces, date_styles: set[int], strings: SharedStrings | None, spec: Sh
 
     if not take(buf, head.start, cut):
         return None
-    for segment in _rest(pieces, buf, cut):
+    segments = _rest(pieces, buf, cut) if only is not None or pending else ()
+    for segment in segments:  # rows by number: the rest of the part after the last is not inflated
         if segment is None or not take(*segment):
             return None
+        if only is None and not pending:
+            break
     if pending:
         return None  # a row not found in order: the whole read looks for it
     table = Table(spec, name, header_row, dict(columns), dict(headers), width, workbook=workbook, partial=True)
