@@ -170,6 +170,19 @@ def rows_holding(scan: SheetScan, data: bytes, start: int, end: int, letter: byt
 _MAY_HIDE = re.compile(rb"&|<r[\s>]|<(?:\w+:)r[\s>]")
 
 
+def _entries(items: list[bytes], literals: tuple[bytes, ...], search: Callable[[bytes], object]) -> set[int]:
+    """The indexes of the entries `search` finds something in, each of whose finds holds one of these
+    `literals`: a block of entries holding none is passed over at once (L's 2.4 million shared strings
+    in 0.1 s, not 0.5 s one by one)."""
+    out: set[int] = set()
+    for at in range(0, len(items), _BLOCK):
+        block = items[at:at + _BLOCK]
+        joined = b"".join(block)
+        if any(literal in joined for literal in literals):
+            out.update(compress(count(at), map(search, block)))
+    return out
+
+
 def rows_mentioning(scan: SheetScan, letter: bytes, word: str, header_row: int) -> list[int]:
     """The rows below the header whose cell of column `letter` may hold `word` inside its text: every row
     that does, and perhaps a few that do not (a text stored with an entity or in rich-text runs is taken
@@ -178,7 +191,7 @@ def rows_mentioning(scan: SheetScan, letter: bytes, word: str, header_row: int) 
     needle = _escape(word)
     strings = scan.strings
     search = re.compile(re.escape(needle) + b"|" + _MAY_HIDE.pattern).search
-    maybe = set(compress(count(), map(search, strings.items))) if strings is not None else set()
+    maybe = _entries(strings.items, (needle, b"&", b"<r", b":r"), search) if strings is not None else set()
     shared = _SHARED_REST.fullmatch
     out = []
     for row, rest in scan.each_cell(col_index(letter.decode())):
