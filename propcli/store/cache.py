@@ -41,7 +41,9 @@ VERSION = 1
 KEEP = 40
 DELTA = "propcli-delta"  # the first item of a delta entry (a tuple: plain data, no class of its own)
 DELTA_DEPTH = 8
-_CODE = ("fastread.py", "memmem.py", "columns.py", "reader.py", "normalize.py", "schema.py", "cache.py")
+# the code that reads and types the cells an entry holds: the whole part's scan and the read in pieces
+_CODE = ("fastread.py", "memmem.py", "columns.py", "streamread.py", "reader.py", "normalize.py", "schema.py",
+         "cache.py")
 
 
 @lru_cache(maxsize=1)
