@@ -86,10 +86,11 @@ def _stage_run(name: str, contexts: Path, out: Path) -> tuple[float, int]:
 
 def run(n: int, runs: int, log) -> list[tuple[str, tuple[float, int] | None, str]]:  # type: ignore[no-untyped-def]
     """Every figure of the notices bench: (what, (seconds, MiB), note)."""
-    from bench.run import estate, measure
+    from bench import run as bench_run
 
-    src = estate("M", log)
-    work = OUT / "work-notices"
+    src = bench_run.estate("M", log)
+    measure = bench_run.measure
+    work = bench_run.OUT / "work-notices"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     log(f"notices: preparing {n} one-page payment notices of {PERIOD} …")
@@ -166,7 +167,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--notices", type=int, default=1000)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--out", type=Path, default=OUT, help="where the estates are generated and the runs work")
     args = ap.parse_args()
+    from bench import run as bench_run
+
+    bench_run.OUT = args.out.resolve()  # where estate() finds (or makes) M
     rows = run(args.notices, max(1, args.runs), lambda msg: print(msg, file=sys.stderr, flush=True))
     report(rows, args.notices)
 

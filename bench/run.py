@@ -657,10 +657,10 @@ def main() -> None:
         reports = [mine[0] for task, mine in l_rows if "(cold)" in task]
         print(f"\nL: every command ran; {'✓' if max(reports) <= 8 else '✗'} reports ≤ 8 s cold "
               f"(slowest {max(reports):.2f} s)")
-    if args.notices:
-        from bench import notices
-
-        notices.report(notices.run(args.notices, runs, log), args.notices)
+    if args.notices:  # in a process of its own: a child's peak RSS starts from its parent's, and this one
+        sys.stdout.flush()  # has grown with L's reader equality (its stages' peaks were counted from 2.7 GB)
+        subprocess.run([sys.executable, str(ROOT / "bench" / "notices.py"), "--notices", str(args.notices),
+                        "--runs", str(runs), "--out", str(OUT)], check=True, env=ENV)
     print(f"\nbench time: {time.perf_counter() - started:.0f} s")
 
 

@@ -305,8 +305,8 @@ class Workbook:
         """The rows of one identifier in the big sheets of these registers that are read in pieces
         (`streamread`), all but the biggest read by a forked child on the second core while this process
         reads the biggest, here, before the caller reads the rest: inflating L's 1 GB of registers is the
-        floor of a dossier. Each
-        `read(spec, only=only)` takes its sheet's rows from the child (or reads it, if the child failed)."""
+        floor of a dossier. Each `read(spec, only=only)` takes its sheet's rows from the child (or reads
+        it, if the child failed) or from this process's read."""
         if self._pkg is None or self._sha is not None or not twocore.worth_it(twocore.MIN_BYTES):
             return
         big = sorted(((self._pkg.infos[part].file_size, spec, name) for spec in specs for name in self.sheets_of(spec)
