@@ -4,7 +4,7 @@ same day, the office asking for the xlsx after the csv — is written again from
 
 An entry is named by the question: a hash of propcli's own code (and of the working-day calendar's
 version, `DATA_PACKAGES`) and of everything asked (the command, its period, as-of day and filters, the
-format, the language, the terminal width, --unmask). It holds the hash (BLAKE2b) of the workbook file's
+format, the language, the terminal width, --unmask). It holds the hash (SHA-256) of the workbook file's
 bytes it was computed from, and is given back only when the file holds those bytes now: the answer cannot
 be stale, whatever edited the workbook. The file is hashed in a thread while the question is looked up
 and, on a miss, while the report is computed; it is hashed again while the output is rendered, and the
@@ -25,6 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..store import cache
+from ..store.workbook import content_sha256
 
 KEEP = 12
 PREFIX = "out-"
@@ -53,16 +54,13 @@ def _code() -> bytes:
 
 
 def content(workbook: Path) -> str | None:
-    """The hash of a workbook file's bytes (None when it cannot be read): BLAKE2b, twice as fast as SHA-256
-    here, and the C code lets other threads run meanwhile."""
-    h = hashlib.blake2b(digest_size=32)
+    """The hash of a workbook file's bytes (None when it cannot be read): the SHA-256 a commit checks, which
+    lets other threads run meanwhile (and, with the CPU's SHA instructions, beats BLAKE2b here: 0.16 s
+    against 0.24 s for L's 150 MB)."""
     try:
-        with open(workbook, "rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                h.update(chunk)
+        return content_sha256(workbook)
     except OSError:
         return None
-    return h.hexdigest()
 
 
 class _Hashed(threading.Thread):

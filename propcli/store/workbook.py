@@ -1145,14 +1145,12 @@ def read_history(workbook: Path, *, strict: bool = False) -> list[dict]:
 
 
 def content_sha256(path: Path) -> str:
-    """A workbook file's SHA-256: what a commit checks nobody changed, and what a remembered output is keyed on."""
+    """A workbook file's SHA-256: what a commit checks nobody changed, and what a remembered output is kept
+    for (`render.memo`)."""
     import hashlib
 
-    h = hashlib.sha256()
     with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def undo(path: Path, *, force: bool = False, dry_run: bool = False) -> dict:
