@@ -417,14 +417,10 @@ def _deflate_chunk(args: tuple[memoryview, int, bool]) -> bytes:
     return c.compress(chunk) + c.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
 
 
-def deflate(data: bytes | list) -> bytes:
-    """Raw deflate of bytes, or of the pieces they are joined from (the same stream either way)."""
-    return b"".join(deflated(data))
-
-
 def deflated(data: bytes | list) -> list[bytes]:
-    """`deflate` as the pieces of the stream: a writer emits them one after another, and L's 60 MB of
-    compressed 应收账单 are not copied once more to be joined."""
+    """Raw deflate of bytes, or of the pieces they are joined from (the same stream either way), as the
+    pieces of the stream: a writer emits them one after another, and L's 60 MB of compressed 应收账单 are
+    not copied once more to be joined."""
     pieces = data if isinstance(data, list) else [data]
     size = sum(map(len, pieces))
     if size < BIG_PART:

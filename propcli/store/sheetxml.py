@@ -442,7 +442,7 @@ class SheetXml:
 
     def to_pieces(self) -> list[bytes | memoryview]:
         """The new part as the pieces it is joined from: views of the old XML between the rows written,
-        and those rows. A writer deflates them as they are (`package.deflate`): the 100 MB part is
+        and those rows. A writer deflates them as they are (`package.deflated`): the 100 MB part is
         never copied into a new buffer beside the old one."""
         if not self._new:
             return [self.data]
