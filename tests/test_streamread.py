@@ -185,7 +185,7 @@ def test_a_dossier_read_on_two_cores_is_the_dossier_read_on_one(estate_s: Path, 
     """`owners show` of a workbook whose registers are read in pieces: the big sheets but the biggest read
     by a forked child (`Workbook.search_ahead`) give the very dossier one process gives — and a child
     that fails is read again here."""
-    from propcli.ops.owners import DOSSIER_REGISTERS, dossier
+    from propcli.ops.owners import dossier
     from propcli.store import twocore
 
     path = tmp_path / "estate.xlsx"
