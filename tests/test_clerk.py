@@ -428,6 +428,8 @@ def test_one_estate_beside_an_export_is_found(cli, master: Path, tmp_path: Path,
     shutil.copyfile(master, tmp_path / "estate.xlsx")
     assert cli("owners", "list", "-o", "owners.xlsx").exit_code == 0
     assert cli("owners", "list", "-f", "csv").exit_code == 0
+    (tmp_path / "broken.xlsx").write_bytes(b"not a zip")  # a half-copied file: not the estate either
+    assert cli("owners", "list", "-f", "csv").exit_code == 0
 
 
 # -- 6. errors in the clerk's language --------------------------------------------------------------------

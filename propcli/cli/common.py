@@ -101,12 +101,20 @@ def _find_workbook(st: State) -> Path:
 
 
 def _is_estate(path: Path) -> bool:
+    """Whether a file holds 业主档案: its sheet names only (workbook.xml), never its cells — an L estate
+    beside an export is told apart in milliseconds, not the seconds its shared strings take."""
     from python_calamine import CalamineWorkbook
 
+    from ..store.package import Package, StrictPackage
     from ..store.schema import OWNERS, norm_header
 
     try:
-        names = CalamineWorkbook.from_path(str(path)).sheet_names
+        try:
+            pkg = Package(path)
+            names = [s.name for s in pkg.sheets]
+            pkg.close()
+        except StrictPackage:  # strict OOXML (the store converts it): calamine reads its names
+            names = CalamineWorkbook.from_path(str(path)).sheet_names
     except Exception:  # not a workbook we can read: not the estate workbook either
         return False
     wanted = {norm_header(n) for n in OWNERS.names()}
