@@ -26,6 +26,7 @@ import json
 from decimal import Decimal as D
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from propcli.domain import kpi
@@ -233,6 +234,15 @@ def test_bad_input_is_refused_and_nothing_is_written(cli, estate, tmp_path):
     empty = cli("-w", estate, "stats", "monthly", "--period", "2024-06", "--as-of", "2025-04-20")
     assert empty.exit_code == 0 and "没有账单" in empty.output
     assert not out.exists()
+    for ext in ("csv", "xlsx"):  # a month never billed, in every format a cron job may ask for
+        got = tmp_path / f"empty.{ext}"
+        r = cli("-w", estate, "stats", "monthly", "--period", "2024-06", "--as-of", "2025-04-20", "-o", got)
+        assert r.exit_code == 0 and "没有账单" in r.stderr, r.output
+        if ext == "csv":
+            assert got.read_bytes() == "\ufeff".encode()
+        else:
+            sheet = openpyxl.load_workbook(got).active
+            assert "2024-06" in sheet["A1"].value and "没有账单" in sheet["A2"].value
     assert sha(estate) == before
     with Workbook(estate, write=True) as wb:  # a target that is not a percentage
         table = wb.read(schema.ESTATE)

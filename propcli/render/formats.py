@@ -97,8 +97,10 @@ def to_text(report: Report, opts: Options) -> str:
 
 @register("csv", "csv")
 def to_csv(report: Report, opts: Options) -> str:
-    section = report.sections[0]
     buf = io.StringIO()
+    if not report.sections:  # nothing to list (a month never billed): an empty file, its note said on stderr
+        return "\ufeff"
+    section = report.sections[0]
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow([c.label(opts.lang) for c in section.columns])
     for row in cells.shown_rows(section, opts.lang):
@@ -211,6 +213,10 @@ def to_xlsx(report: Report, opts: Options) -> bytes:
             for cell in ws[ws.max_row]:
                 cell.font = Font(bold=True)
         ws.freeze_panes = "A2"
+    if not report.sections:  # a workbook needs a sheet: the title and why there is nothing below it
+        ws = wb.create_sheet(sheet_title(report.key))
+        ws.append([report.title])
+        ws.append([report.empty_note])
     if report.charts:
         from .xlsx_charts import add_charts
 
