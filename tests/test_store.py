@@ -323,3 +323,23 @@ def test_rows_by_number_equal_the_full_read(sample: Path) -> None:
         some = wb.rows(schema.PAYMENTS, wanted)
     assert [r.number for r in some.rows] == wanted
     assert all(r.values == full[r.number] for r in some.rows)
+
+
+def test_forget_lets_go_of_a_register_and_its_xml_unless_a_change_to_it_is_staged(sample: Path) -> None:
+    with Workbook(sample, write=True) as wb:
+        part = wb._pkg.sheet(wb.sheet_name(schema.PAYMENTS)).part
+        first = wb.rows(schema.PAYMENTS, [2]).rows[0].values
+        assert part in wb._pkg._parts  # a read of a few rows keeps the sheet's XML for a write
+        wb.forget(schema.PAYMENTS)
+        assert part not in wb._pkg._parts
+        assert wb.rows(schema.PAYMENTS, [2]).rows[0].values == first  # read again, the same
+        owners = wb.read(schema.OWNERS)
+        row = owners.rows[0]
+        wb.update(owners, row, {"notes": "电话已核实"}, key=str(row.values["unit_id"]))
+        owners_part = wb._pkg.sheet(owners.name).part
+        assert owners_part in wb._pkg._parts
+        wb.forget(schema.OWNERS)  # a change is staged: its XML stays for the write
+        assert owners_part in wb._pkg._parts
+        wb.commit("test")
+    with Workbook(sample) as wb:
+        assert wb.read(schema.OWNERS).rows[0].values["notes"] == "电话已核实"

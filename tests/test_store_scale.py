@@ -291,3 +291,15 @@ def test_payments_one_after_another_keep_the_cache_as_deltas(s_copy: Path, cli) 
     for name in whole:  # the whole entry the chain starts from
         (cache.folder(s_copy) / name).unlink(missing_ok=True)
     assert cache.load(s_copy, key) is None
+
+
+def test_payment_notices_show_the_bills_of_every_sheet(tmp_path: Path) -> None:
+    from propcli.ops import notices
+
+    path = continued_workbook(tmp_path / "c.xlsx")
+    with Workbook(path) as wb:
+        homes = notices.households(wb, notices.Scope(None, ()))
+        bills = notices._bills(wb, "2025-01", homes)
+    assert [b["bill_id"] for b in bills] == [f"ZD202501{n:06d}" for n in range(1, 9)]
+    assert [b["detail"] for b in bills] == [f"第{n}张" for n in range(1, 9)]
+    assert sum(b["amount"] for b in bills) == Decimal("836.00")  # 101 + 102 + … + 108

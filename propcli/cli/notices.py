@@ -24,6 +24,7 @@ from ..ops import issued as record_ops
 from ..ops import notices as ops
 from ..ops.issuing import Files, Issuing
 from ..render import notices as render
+from ..store import schema
 from ..store.workbook import Workbook
 from .common import (
     DryRunOpt, ForceOpt, State, err_console, estate_of, find_workbook, in_range, output_path, parse_date, parse_period, safe_target,
@@ -108,6 +109,7 @@ def render_(
     if not dry_run:
         _check_folder(output)
     with Workbook(st.workbook_path, write=not dry_run, force=force) as wb:  # type: ignore[arg-type]
+        wb.only_reading(schema.OWNERS, schema.BILLS, schema.PAYMENTS)  # a batch writes 通知记录 (催缴记录)
         estate = estate_of(wb)
         batch_no = record_ops.batch_id(wb, issued_on)
         batch = _batch(wb, kind, st, estate, batch_no, issued_on, period=period, building=building, units=units,

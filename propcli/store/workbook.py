@@ -151,6 +151,7 @@ class Workbook:
             raise
         self._tables: dict[str, Table] = {}
         self._edits: dict[str, _SheetEdits] = {}
+        self._only_read: set[str] = set()  # registers this write reads and never changes (`only_reading`)
         self._journal: list[JournalEntry] = []
         self.before_replace: list[Callable[[], None]] = []  # run by a commit that writes, just before the replace
 
@@ -331,13 +332,27 @@ class Workbook:
     def _rows_of(self, sheets: list[tuple[schema.Sheet, str]], only: tuple[str, str]) -> list[Table | None]:
         return [self._streamed_rows(spec, name, only=only) for spec, name in sheets]
 
+    def only_reading(self, *specs: schema.Sheet) -> None:
+        """Registers this write reads but does not change: their big sheets are read as they are inflated,
+        and their XML let go, as a command that only reads reads them (a batch of notices reads L's 1.6
+        million bills to add rows to 通知记录: read whole, as a write reads what it edits, they took 1.8 GB).
+        Changing one after all stays correct: the commit inflates what it edits."""
+        self._only_read.update(s.key for s in specs)
+
     def forget(self, spec: schema.Sheet) -> None:
         """Let go of what was read of a register (its rows, its columns): a command that walks every
-        register of a big estate (publish) holds one at a time. A later read takes it from the read cache."""
+        register of a big estate (publish) holds one at a time. A later read takes it from the read cache.
+        The XML of its sheets goes too, unless a change to one is staged (a read of a few rows, `rows`,
+        keeps it for a write: 收款记录's on L is ~100 MB)."""
         self._tables.pop(spec.key, None)
         memo = self.__dict__.get("_data", {})
         for key in [k for k in memo if k[0] == spec.key]:
             del memo[key]
+        if self._pkg is not None:
+            for name in self.sheets_of(spec):
+                ref = self._pkg.sheet(name)
+                if ref is not None and name not in self._edits:
+                    self._pkg.forget(ref.part)
 
     def in_cache(self, spec: schema.Sheet) -> bool:
         """Whether the read cache holds every sheet of this register as the workbook is now (an entry
@@ -502,7 +517,7 @@ class Workbook:
                 data = None
             except MissingString as exc:
                 raise self._missing_string(name, exc.count) from None
-            if data is not None and self._sha is None:  # only reading: the XML is not needed again
+            if data is not None and (self._sha is None or spec.key in self._only_read):  # the XML is not needed again
                 self._pkg.forget(self._pkg.sheet(name).part)  # type: ignore[union-attr]
         if data is None:
             table = self._read_calamine(spec, name, None)
@@ -518,7 +533,7 @@ class Workbook:
     def _streamed(self, spec: schema.Sheet, name: str, keys: tuple[str, ...] | None) -> SheetData | None:
         """A part too big to hold beside another, read as it is inflated (`streamread`) when only reading
         (a write edits the whole XML); None: read it whole."""
-        part = self._streaming(name)
+        part = self._streaming(name, reading=spec.key in self._only_read)
         return None if part is None else streamread.read(self._pkg, part, self._strings, spec, name, self.name,  # type: ignore[arg-type]
                                                          keys)
 
@@ -529,13 +544,14 @@ class Workbook:
         return None if part is None else streamread.rows(self._pkg, part, self._strings, spec, name, self.name,  # type: ignore[arg-type]
                                                          only=only, numbers=numbers)
 
-    def _streaming(self, name: str, *, rows: bool = False) -> str | None:
+    def _streaming(self, name: str, *, rows: bool = False, reading: bool = False) -> str | None:
         """The part of a sheet to read as it is inflated, or None (a part small enough to hold; a write's
-        read of whole columns). A write's read of some rows (`rows`) streams too: the commit inflates only
-        the parts it edits, and the content read is the content written over (`_check_unchanged`)."""
+        read of whole columns). A write's read of some rows (`rows`), or of a register it only reads
+        (`reading`), streams too: the commit inflates only the parts it edits, and the content read is the
+        content written over (`_check_unchanged`)."""
         pkg = self._pkg
         ref = pkg.sheet(name) if pkg is not None else None
-        if (pkg is None or ref is None or (self._sha is not None and not rows) or pkg.date1904
+        if (pkg is None or ref is None or (self._sha is not None and not (rows or reading)) or pkg.date1904
                 or not pkg.streamable(ref.part)):
             return None
         try:
