@@ -280,7 +280,7 @@ def _owed(wb: Workbook, as_of: dt.date, later: dict[str, Decimal], *, in_buildin
     look = set(compress(count(), map(operator.ne, amounts, paids)))
     look.update(compress(count(), map(operator.is_, amounts, repeat(None))))  # a bill without 金额 is named
     if later:
-        look.update(compress(count(), map(later.__contains__, map(str, bill_ids))))
+        look.update(compress(count(), map(later.__contains__, bill_ids)))  # 账单号 are text (or None)
     due_of = bill_due(wb)
     out = []
     units, periods, bill_items, statuses, dues, numbers = (
