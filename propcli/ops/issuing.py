@@ -14,7 +14,6 @@ from pathlib import Path
 
 from ..render import notices as render
 from ..render.contexts import Notice
-from ..store import schema
 from ..store.safety import write_beside
 from ..store.workbook import Workbook
 from . import issued as record_ops
@@ -103,8 +102,6 @@ class Issuing:
 
     def render(self, files: Files, split: bool = False,
                tick: Callable[[int], None] = lambda done: None) -> list[record_ops.Issue]:
-        for spec in (schema.BILLS, schema.PAYMENTS):  # the batch is made: an L estate's 1.6 million bills
-            self.wb.forget(spec)                      # are not held while its 20,000 notices render
         if self.target == "sms":
             return self._sms(files)
         return self._pack(files, split, tick)
