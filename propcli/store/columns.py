@@ -256,7 +256,9 @@ def scan_data(scan: SheetScan, spec: Sheet, name: str, workbook: str,
 def assemble(name: str, head: tuple, wanted: dict[str, int], scanned: dict[int, _Column], all_rows: list[int],
              subtotals: bool) -> SheetData:
     """The register's columns from the cells scanned (`scanned`: column index → its cells), aligned on
-    the data rows: blank rows, the header and above, and 合计 rows (when `subtotals`) left out."""
+    the data rows: blank rows, the header and above, and 合计 rows (when `subtotals`) left out. Each
+    column is taken out of `scanned` once typed: its cells (a bytes object each) go while the next is
+    typed, not after the last (L's 应收账单: ~200 MB less at the peak of a read)."""
     header_row, columns, headers, width = head
     complete = len(wanted) == len(columns)
     # which rows hold anything: usually a column filled in every row says it at once
@@ -282,7 +284,7 @@ def assemble(name: str, head: tuple, wanted: dict[str, int], scanned: dict[int, 
     data = SheetData(name, header_row, dict(columns), dict(headers), width, last_row, numbers, complete=complete)
     aligned_rows = numbers is not None and not skip and nonblank is all_rows
     for key, c in sorted(wanted.items(), key=lambda kv: kv[1]):
-        col = scanned.get(c)
+        col = scanned.pop(c, None)
         if col is None:
             data.values[key] = [None] * len(numbers)
             data.raws[key] = None

@@ -137,11 +137,14 @@ def _read(pieces, seen: list[int], date_styles: set[int], strings: SharedStrings
         if later is not None:
             later.cancel()
     rows, cells, labels = taken.rows, taken.cells, taken.labels
+    del taken  # each column's cells are held by its _Column alone, which `assemble` lets go of once typed
     if labels and not complete:
         return None
-    scanned = {c: _Column(rows, cells[c], *_convert_column(head, cells[c], CONVERTERS[spec.column(by_col[c]).kind]
-                                                           if c in by_col else str))
-               for c in read}
+    scanned = {}
+    for c in read:
+        column = cells.pop(c)
+        scanned[c] = _Column(rows, column, *_convert_column(head, column, CONVERTERS[spec.column(by_col[c]).kind]
+                                                            if c in by_col else str))
     return assemble(name, (header_row, columns, headers, width), wanted, scanned, rows, labels)
 
 
