@@ -103,8 +103,6 @@ def _find_workbook(st: State) -> Path:
 def _is_estate(path: Path) -> bool:
     """Whether a file holds 业主档案: its sheet names only (workbook.xml), never its cells — an L estate
     beside an export is told apart in milliseconds, not the seconds its shared strings take."""
-    from python_calamine import CalamineWorkbook
-
     from ..store.package import Package, StrictPackage
     from ..store.schema import OWNERS, norm_header
 
@@ -114,6 +112,8 @@ def _is_estate(path: Path) -> bool:
             names = [s.name for s in pkg.sheets]
             pkg.close()
         except StrictPackage:  # strict OOXML (the store converts it): calamine reads its names
+            from python_calamine import CalamineWorkbook
+
             names = CalamineWorkbook.from_path(str(path)).sheet_names
     except Exception:  # not a workbook we can read: not the estate workbook either
         return False

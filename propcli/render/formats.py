@@ -97,10 +97,10 @@ def to_text(report: Report, opts: Options) -> str:
 
 @register("csv", "csv")
 def to_csv(report: Report, opts: Options) -> str:
-    buf = io.StringIO()
     if not report.sections:  # nothing to list (a month never billed): an empty file, its note said on stderr
         return "\ufeff"
     section = report.sections[0]
+    buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow([c.label(opts.lang) for c in section.columns])
     for row in cells.shown_rows(section, opts.lang):
