@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import operator
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field, replace
 from itertools import compress, repeat
 
@@ -171,7 +171,8 @@ def _as_is(scan: SheetScan, distinct: set[bytes], convert) -> dict:  # type: ign
     changed = _CHANGED.get(convert)
     if changed is None or scan.strings is None or len(distinct) < AT_ONCE:
         return {}
-    keys = [k for k in distinct if b't="s"' in k]
+    cells = list(distinct)
+    keys = list(compress(cells, map(operator.contains, cells, repeat(b't="s"'))))  # in C: 800,000 of them
     if len(keys) < AT_ONCE or _texts(scan.strings, keys[:SAMPLE], changed) is None:
         return {}
     texts = _texts(scan.strings, keys, changed)
@@ -293,9 +294,11 @@ def assemble(name: str, head: tuple, wanted: dict[str, int], scanned: dict[int, 
         same = col.typed_of is col.raw_of or not col.bad and all(v is col.typed_of[k] or (v == col.typed_of[k] and type(v) is type(col.typed_of[k]))
                                    for k, v in col.raw_of.items())
         raws = None if same else list(map(col.raw_of.__getitem__, col.cells))
-        if aligned_rows and col.rows is all_rows:
-            data.values[key] = typed[first:]
-            data.raws[key] = None if raws is None else raws[first:]
+        if aligned_rows and col.rows is all_rows:  # the rows above the data cut off in place, not copied
+            del typed[:first]
+            if raws is not None:
+                del raws[:first]
+            data.values[key], data.raws[key] = typed, raws
         else:
             at = dict(zip(col.rows, typed))
             data.values[key] = list(map(at.get, numbers))
@@ -304,14 +307,20 @@ def assemble(name: str, head: tuple, wanted: dict[str, int], scanned: dict[int, 
             else:
                 raw_at = dict(zip(col.rows, raws))
                 data.raws[key] = list(map(raw_at.get, numbers))
-        if col.bad:
+        if col.bad:  # usually the header's cell alone (账期 is no period): found in C, not row by row
             bad_keys = dict(col.bad)
-            kept = set(numbers)
-            for r, k in zip(col.rows, col.cells):
-                if k in bad_keys and r in kept:
+            marked = list(map(bad_keys.__contains__, col.cells))
+            for r, k in zip(compress(col.rows, marked), compress(col.cells, marked)):
+                if _holds(numbers, r):
                     data.problems.append((r, key, bad_keys[k], col.raw_of[k]))
     data.problems.sort(key=lambda p: (p[0], columns[p[1]]))
     return data
+
+
+def _holds(numbers: list[int], row: int) -> bool:
+    """Whether the sorted row numbers hold this one."""
+    i = bisect_left(numbers, row)
+    return i < len(numbers) and numbers[i] == row
 
 
 _SUBTOTAL_NEEDLES = SUBTOTAL_NEEDLES
