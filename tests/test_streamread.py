@@ -13,7 +13,7 @@ import pytest
 
 from propcli.store import columns, package, schema, streamread, twocore
 from propcli.store.fastread import Unsupported
-from propcli.store.workbook import Workbook
+from propcli.store.workbook import ROW_NUMBER, Workbook
 from tests.test_reader_equality import KEYS, _same
 
 
@@ -278,3 +278,62 @@ def test_a_payment_reads_its_rows_in_pieces_and_writes_what_it_wrote_before(esta
         assert through == written[limit]
     assert written[0] == written[package.PREFETCH_LIMIT]
     assert any(v["amount"] == Decimal("123.45") for _, v in written[0][schema.PAYMENTS.key])
+
+
+def test_a_continued_register_read_on_two_cores_is_the_register_read_on_one(tmp_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """`Workbook.columns_ahead`: the continuation sheet (应收账单2) read by a forked child while this
+    process goes on gives the very columns one process reads, and lands in the read cache; asked again
+    for more columns, the child reading fewer is ended and another reads them all; a child that dies is
+    read again here."""
+    from tests.test_store_scale import continued_workbook
+
+    path = continued_workbook(tmp_path / "c.xlsx", first=3000, second=2000)
+    keys = ("unit_id", "period", "amount", "paid", "due_date", "status", ROW_NUMBER)
+    monkeypatch.setattr(package, "PREFETCH_LIMIT", 0)  # every sheet read in pieces, as L's bills are
+    monkeypatch.setattr(streamread, "PIECE", 1 << 14)
+    monkeypatch.setattr(twocore, "MIN_BYTES", 0)
+
+    def cold() -> None:
+        shutil.rmtree(tmp_path / ".propcli", ignore_errors=True)
+
+    cold()
+    with Workbook(path) as wb:
+        alone = wb.columns(schema.BILLS, (*keys, "bill_id"))
+    assert len(alone["amount"]) == 5000 and alone["amount"][-1] == 5100 and alone[ROW_NUMBER][3000] == 2
+    parent = os.getpid()
+    here: list[str] = []  # the sheets this process reads itself
+    streamed = Workbook._streamed
+    monkeypatch.setattr(Workbook, "_streamed", lambda self, spec, name, keys: (
+        os.getpid() == parent and here.append(name), streamed(self, spec, name, keys))[1])
+    cancelled: list[int] = []
+    cancel = twocore.Forked.cancel
+    monkeypatch.setattr(twocore.Forked, "cancel", lambda self: (cancelled.append(self._pid), cancel(self))[1])
+
+    cold()
+    with Workbook(path) as wb:
+        wb.columns_ahead(schema.BILLS, keys)
+        got = wb.columns(schema.BILLS, keys)
+        assert wb.in_cache(schema.BILLS)  # the child's sheet stored as this process's is
+    assert here == ["应收账单"] and got == {k: alone[k] for k in keys}
+
+    cold()
+    here.clear()
+    with Workbook(path) as wb:
+        wb.columns_ahead(schema.BILLS, keys)
+        wb.columns_ahead(schema.BILLS, ("bill_id", *keys))  # 账单号 too, now
+        assert cancelled and cancelled[-1] != 0  # the first child ended while it ran
+        wb.columns_ahead(schema.BILLS, keys)  # fewer: the running child reads them already
+        assert len(cancelled) == 1
+        got = wb.columns(schema.BILLS, (*keys, "bill_id"))
+    assert here == ["应收账单"] and got == alone
+
+    data_of = Workbook._data_of
+    monkeypatch.setattr(Workbook, "_data_of", lambda self, *a: os._exit(3) if os.getpid() != parent
+                        else data_of(self, *a))  # the child dies: its sheet is read here
+    cold()
+    here.clear()
+    with Workbook(path) as wb:
+        wb.columns_ahead(schema.BILLS, keys)
+        got = wb.columns(schema.BILLS, keys)
+    assert here == ["应收账单", "应收账单2"] and got == {k: alone[k] for k in keys}

@@ -199,6 +199,7 @@ def report(wb: Workbook, as_of: dt.date, *, building: str | None = None, items: 
     # the registers read below, in that order (their columns: CONTACT_KEYS, PAYMENT_KEYS, BILL_KEYS; the
     # owners' unit_id and building, then every column of the owners and transfers for the names)
     wb.prefetch(schema.REMINDERS, schema.OWNERS, schema.PAYMENTS, schema.BILLS, schema.TRANSFERS)
+    wb.columns_ahead(schema.BILLS, BILL_KEYS)  # with 账单号 once payments after the day are found (`_debts`)
     pol = policy(wb)
     contacts = _contacts(wb, as_of)
     # the whole owners register first: building_lookup's two columns then come from it, not a second read
@@ -235,6 +236,7 @@ def _debts(wb: Workbook, as_of: dt.date, pol: Policy, contacts: dict[str, list[C
     # 收款记录's 分配 (a long text each) are read only when some payment must be matched to its bills
     later: dict[str, Decimal] = {}
     if _any_paid_after(wb, as_of):
+        wb.columns_ahead(schema.BILLS, ("bill_id", *BILL_KEYS))
         later = _paid_after(wb, _payments(wb), as_of)
         wb.forget(schema.PAYMENTS)  # their 分配 (L: 400,000 texts) are not held while 应收账单 is read: read
                                     # again (from the read cache) in the rare case below

@@ -49,6 +49,7 @@ def summary(wb: Workbook, *, building: str | None = None, period: str | None = N
     金额 are counted but add nothing; a blank 已收 is 0. A unit whose 楼栋 is unknown is filed under —.
     """
     wb.prefetch(schema.OWNERS, schema.BILLS)
+    wb.columns_ahead(schema.BILLS, SUMMARY_KEYS)
     building_of = building_lookup(wb)
     keys = SUMMARY_KEYS
     cols = wb.columns(schema.BILLS, keys)

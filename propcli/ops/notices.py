@@ -132,8 +132,7 @@ def _bills(wb: Workbook, period: str, homes: dict[str, Household]) -> list[dict]
     for the period's own bills: on a register of 240,000 bills they cost more than all the other columns
     together, and the earlier bills do not show them. A dict is made only for a bill kept: an L estate's
     1.6 million bills as dicts were 1.1 GB, for the few thousand a notice shows."""
-    one_sheet = len(wb.sheets_of(schema.BILLS)) <= 1
-    keys = (*(k for k in BILL_KEYS if k not in _PERIOD_ONLY or not one_sheet), ROW_NUMBER)
+    one_sheet, keys = len(wb.sheets_of(schema.BILLS)) <= 1, bill_keys(wb)
     cols = wb.columns(schema.BILLS, keys)
     units, periods, amounts, paid, statuses = (cols[k] for k in ("unit_id", "period", "amount", "paid", "status"))
     kept = [i for i, (unit, p, amount) in enumerate(zip(units, periods, amounts))
@@ -155,6 +154,12 @@ def _bills(wb: Workbook, period: str, homes: dict[str, Household]) -> list[dict]
 _PERIOD_ONLY = ("bill_id", "quantity", "detail")
 
 
+def bill_keys(wb: Workbook) -> tuple[str, ...]:
+    """The columns `_bills` reads of every bill (`_PERIOD_ONLY` not, when the register continues)."""
+    one_sheet = len(wb.sheets_of(schema.BILLS)) <= 1
+    return (*(k for k in BILL_KEYS if k not in _PERIOD_ONLY or not one_sheet), ROW_NUMBER)
+
+
 def _line(v: dict) -> BillLine:
     amount = v["amount"] or ZERO
     paid = v["paid"] or ZERO
@@ -166,6 +171,7 @@ def _line(v: dict) -> BillLine:
 def payment(wb: Workbook, period: str, as_of: dt.date, scope: Scope, estate: dict[str, str], batch: str,
             lang: str = "zh") -> Batch:
     """A 缴费通知单 for every household in scope with a bill in `period`."""
+    wb.columns_ahead(schema.BILLS, bill_keys(wb))
     homes = households(wb, scope)
     current: dict[str, list[BillLine]] = {}
     earlier: dict[str, list[BillLine]] = {}

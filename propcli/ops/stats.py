@@ -413,6 +413,7 @@ def monthly(wb: Workbook, period: str, as_of: dt.date, *, building: str | None =
     check_as_of(period, as_of)
     wb.prefetch(schema.OWNERS, schema.BILLS, schema.PAYMENTS, schema.REMINDERS, schema.TRANSFERS,
                 schema.WORK_ORDERS, schema.COMPLAINTS)
+    wb.columns_ahead(schema.BILLS, STATS_BILL_KEYS)
     goal = target(wb)
     building_of = building_lookup(wb)
     wanted = building_name(building) if building is not None else None

@@ -122,6 +122,13 @@ class Package:
         self.sheets = self._read_sheets()
         self._date_styles: set[int] | None = None
 
+    def in_child(self) -> None:
+        """In a forked child: the inflating thread is not there (its queue is this process's to inflate,
+        a member it had begun is inflated again here); nothing else of the package changes."""
+        self._pool = None
+        self._ahead.clear()
+        self._queue.clear()
+
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)

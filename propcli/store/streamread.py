@@ -29,6 +29,9 @@ from .schema import Sheet
 from .sheetxml import col_letter
 
 PIECE = 1 << 20  # stored (deflated) bytes inflated at a time: about 10 MB of sheet XML
+# Where the child's rows begin, as a share of the part's XML: it inflates the rows before them again (skipping
+# costs a fraction of scanning), so an even split left this process waiting for it (L's 应收账单: 0.64 s)
+SPLIT = 0.55
 
 
 def read(pkg: Package, part: str, strings: SharedStrings | None, spec: Sheet, name: str, workbook: str,
@@ -39,7 +42,7 @@ def read(pkg: Package, part: str, strings: SharedStrings | None, spec: Sheet, na
     size = pkg.infos[part].file_size
     try:
         return _read(_counted(stream, seen), seen, pkg.date_styles(), strings, spec, name, workbook, keys,
-                     (pkg, part, piece, size // 2) if twocore.worth_it(size) else None)
+                     (pkg, part, piece, int(size * SPLIT)) if twocore.worth_it(size) else None)
     except PackageError:
         return None  # a damaged part: the whole read names it
     finally:

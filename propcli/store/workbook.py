@@ -162,7 +162,7 @@ class Workbook:
         self.close()
 
     def close(self) -> None:
-        for job, _ in self.__dict__.pop("_ahead_rows", {}).values():
+        for job, *_ in (*self.__dict__.pop("_ahead_rows", {}).values(), *self.__dict__.pop("_ahead_data", {}).values()):
             job.cancel()
         self._close_package()
         self._stack.close()
@@ -330,7 +330,45 @@ class Workbook:
         ahead[(spec.key, name, only)] = (_Ahead(None, [mine]), 0)
 
     def _rows_of(self, sheets: list[tuple[schema.Sheet, str]], only: tuple[str, str]) -> list[Table | None]:
+        self._pkg.in_child()  # type: ignore[union-attr]
         return [self._streamed_rows(spec, name, only=only) for spec, name in sheets]
+
+    def columns_ahead(self, spec: schema.Sheet, keys: tuple[str, ...]) -> None:
+        """Columns `keys` of a register's sheets but its biggest, read cold by a forked child on the
+        second core while this process reads other registers, then the biggest here (on both cores):
+        L's 应收账单 continues in 应收账单2, 230 MB of XML, which a report read after the owners, 催缴记录
+        and 收款记录 while the second core had nothing to do. `columns(spec, keys)` takes each such sheet
+        from the child (or reads it, if the child failed); the child's read is cached as this one's is."""
+        pkg = self._pkg
+        if pkg is None or pkg.date1904 or not twocore.worth_it(twocore.MIN_BYTES):
+            return
+        wanted = tuple(k for k in keys if k != ROW_NUMBER)
+        ahead = self.__dict__.setdefault("_ahead_data", {})
+        for name in self.sheets_of(spec):
+            pending = ahead.get((spec.key, name))
+            if pending is not None and not set(wanted) <= set(pending[2]):
+                pending[0].cancel()  # asked again for more columns (账单号, once payments after the day
+                for k in [k for k, v in ahead.items() if v[0] is pending[0]]:  # are found): read anew
+                    del ahead[k]
+        cold = sorted(((pkg.infos[part].file_size, name) for name in self.sheets_of(spec)
+                       if (spec.key, name) not in ahead
+                       and (part := self._streaming(name, reading=spec.key in self._only_read))
+                       and not _serves(self._cached(spec, name), wanted)), reverse=True)
+        theirs = [name for _, name in cold[1:]]
+        if not theirs:
+            return
+        pkg.date_styles()  # read here, once: the child inherits them
+        job = _Ahead(twocore.Forked(self._data_of, spec, theirs, wanted, os.getpid()))
+        for i, name in enumerate(theirs):
+            ahead[(spec.key, name)] = (job, i, wanted)
+
+    def _data_of(self, spec: schema.Sheet, names: list[str], keys: tuple[str, ...],
+                 parent: int) -> list[SheetData | None]:
+        if os.getpid() == parent:
+            return []  # the child failed: each sheet is read when its turn comes
+        os.environ["PROPCLI_CORES"] = "1"  # this child is the second core: it forks none of its own
+        self._pkg.in_child()  # type: ignore[union-attr]
+        return [self._sheet_data(spec, name, keys) for name in names]
 
     def only_reading(self, *specs: schema.Sheet) -> None:
         """Registers this write reads but does not change: their big sheets are read as they are inflated,
@@ -503,9 +541,10 @@ class Workbook:
     def _sheet_data(self, spec: schema.Sheet, name: str, keys: tuple[str, ...] | None) -> SheetData | None:
         """The typed columns of one sheet (all, or at least `keys`): from the cache when it holds this
         very content, else read (and cached). None for a blank sheet."""
-        data = self._cached(spec, name)
-        if data is not None and (data.complete or (keys is not None and all(
-                k in data.values or k not in data.columns for k in keys))):
+        ahead = self.__dict__.get("_ahead_data", {}).pop((spec.key, name), None)
+        data = ahead[0].table(ahead[1]) if ahead is not None else self._cached(spec, name)  # `columns_ahead`'s
+        if _serves(data, keys):
+            self.__dict__.setdefault("_data", {})[(spec.key, name)] = data
             return data
         data = None
         if self._pkg is not None and not self._pkg.date1904:
@@ -967,19 +1006,26 @@ class Workbook:
         return backup
 
 
-class _Ahead:
-    """What a forked child reads of several sheets (`Workbook.search_ahead`), or what this process read
-    of one already: each sheet takes its table."""
+def _serves(data: SheetData | None, keys: tuple[str, ...] | None) -> bool:
+    """Whether these columns of a sheet, read before, hold what a read of `keys` (None: all) asks for."""
+    return data is not None and (data.complete or (keys is not None and all(
+        k in data.values or k not in data.columns for k in keys)))
 
-    def __init__(self, job: twocore.Forked | None, tables: list[Table | None] | None = None) -> None:
+
+class _Ahead:
+    """What a forked child reads of several sheets (a unit's rows, `Workbook.search_ahead`; columns,
+    `Workbook.columns_ahead`), or what this process read of one already: each sheet takes its own. A child
+    that failed gives none (the sheet is read where it is asked for)."""
+
+    def __init__(self, job: twocore.Forked | None, tables: list | None = None) -> None:
         self.job = job  # None: the tables read already, by this process
         self.tables = tables
 
-    def table(self, i: int) -> Table | None:
+    def table(self, i: int):  # type: ignore[no-untyped-def]  # a Table or SheetData, or None
         if self.tables is None:
             assert self.job is not None
             self.tables = self.job.result()
-        return self.tables[i]
+        return self.tables[i] if i < len(self.tables) else None
 
     def cancel(self) -> None:
         if self.tables is None:
