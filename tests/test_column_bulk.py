@@ -110,3 +110,22 @@ def test_a_text_column_keeps_single_spaces_inside_and_any_other_space_sends_it_o
     raws, typed, _, bulk = _column([b"<t>" + e + b"</t>" for e in entries], Kind.TEXT)
     assert bulk is at_once
     assert (raws[900], typed[900]) == (entry, value) and typed[5] == "水表 5 m³"
+
+
+@pytest.mark.parametrize(("kind", "entry", "value", "at_once"), [
+    (Kind.ID, "ZD202501000900", "ZD202501000900", True),
+    (Kind.ID, "ZD２０２５01000900", "ZD202501000900", False),  # full-width digits: no space, yet folded
+    (Kind.ID, "ZD2025\u300001000900", "ZD202501000900", False),  # an ideographic space goes
+    (Kind.TEXT, "ZD1:30.00;ZD2:5.00", "ZD1:30.00;ZD2:5.00", True),
+    (Kind.TEXT, "ZD1:30.00;\tZD2:5.00", "ZD1:30.00; ZD2:5.00", False),  # a tab is a space
+    (Kind.TEXT, "\u3000ZD1:30.00", "ZD1:30.00", False),
+])
+def test_texts_without_any_space_are_kept_at_once_and_one_space_or_wide_digit_is_not_missed(
+        kind: Kind, entry: str, value: str, at_once: bool) -> None:
+    """Texts with no whitespace at all (bill numbers, 分配) are known unchanged without the regex search;
+    one whitespace of any kind, or a non-ASCII character in an identifier, still sends them one by one."""
+    entries = [("ZD2025010%05d" % i).encode() for i in range(N)]
+    entries[900] = entry.encode()
+    raws, typed, _, bulk = _column([b"<t>" + e + b"</t>" for e in entries], kind)
+    assert bulk is at_once
+    assert (raws[900], typed[900]) == (entry, value) and typed[5] == "ZD202501000005"

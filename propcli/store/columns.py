@@ -185,9 +185,19 @@ def _texts(strings, keys: list[bytes], changed: re.Pattern[str]) -> list[str] | 
     if len(found) != len(keys):  # at most one in each cell: all of them are plain
         return None
     texts = strings.plain(list(map(int, found)))
-    if texts is None or not all(texts) or changed.search("\0".join(texts)):
+    if texts is None or not all(texts) or not _unchanged("\0".join(texts), changed):
         return None
     return texts
+
+
+def _unchanged(joined: str, changed: re.Pattern[str]) -> bool:
+    """Whether `changed` finds nothing in these texts: decided by a split in C when they hold no whitespace
+    (and, for identifiers, only ASCII), as bill numbers and 分配 do — the search took half a second over
+    L's 400,000 分配."""
+    words = joined.split(None, 1)
+    if len(words) == 1 and len(words[0]) == len(joined) and (changed is not _CHANGED_ID or joined.isascii()):
+        return True
+    return changed.search(joined) is None
 
 
 @dataclass

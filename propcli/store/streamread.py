@@ -124,13 +124,15 @@ def _read(pieces, seen: list[int], date_styles: set[int], strings: SharedStrings
     taken = _Rows(row_pattern(read, ncols), read, labels)
     if not taken.take(buf, head.start, cut, head.row_ends.get(header_row, head.start)):  # 计算明细 is no label
         return None
-    later = None if split is None else twocore.Forked(_tail, *split, n_head, taken.pattern, read)
+    convert = {c: CONVERTERS[spec.column(by_col[c]).kind] if c in by_col else str for c in read}
+    later = None if split is None else twocore.Forked(_tail, *split, n_head, taken.pattern, read, head, convert)
     try:
         for segment in _rest(pieces, buf, cut):
             if later is not None and seen[0] >= split[3]:
                 break  # the child's rows from here on
             if segment is None or not taken.take(*segment):
                 return None
+        taken.convert(head, convert)  # this process's cells, while the child types its own
         if later is not None:
             tail, later = later.result(), None
             if tail is None:
@@ -139,15 +141,11 @@ def _read(pieces, seen: list[int], date_styles: set[int], strings: SharedStrings
     finally:
         if later is not None:
             later.cancel()
-    rows, cells, labels = taken.rows, taken.cells, taken.labels
+    rows, cells, labels, typed = taken.rows, taken.cells, taken.labels, taken.typed
     del taken  # each column's cells are held by its _Column alone, which `assemble` lets go of once typed
     if labels and not complete:
         return None
-    scanned = {}
-    for c in read:
-        column = cells.pop(c)
-        scanned[c] = _Column(rows, column, *_convert_column(head, column, CONVERTERS[spec.column(by_col[c]).kind]
-                                                            if c in by_col else str))
+    scanned = {c: _Column(rows, cells.pop(c), *typed.pop(c)) for c in read}
     return assemble(name, (header_row, columns, headers, width), wanted, scanned, rows, labels)
 
 
@@ -159,6 +157,12 @@ class _Rows:
         self.pattern, self.read, self.labels = pattern, read, labels
         self.rows: list[int] = []
         self.cells: dict[int, list[bytes]] = {c: [] for c in read}
+        self.typed: dict[int, tuple[dict, dict, set]] = {}  # per column, `_convert_column` of its cells
+
+    def convert(self, head: SheetScan, convert: dict) -> None:  # type: ignore[type-arg]
+        """Each column's distinct cells typed (L's 账单号: a million, two seconds of typing, which each
+        process does for its own rows)."""
+        self.typed = {c: _convert_column(head, self.cells[c], convert[c]) for c in self.read}
 
     def take(self, segment: bytes, begin: int, end: int, below_header: int = 0) -> bool:
         """The rows between two offsets of `segment`; False: a row out of the form."""
@@ -173,19 +177,32 @@ class _Rows:
         return True
 
     def add(self, later: _Rows) -> None:
-        """The rows taken after these (by the child)."""
+        """The rows taken after these (by the child), both typed."""
         self.rows.extend(later.rows)
         for c in self.read:
             self.cells[c].extend(later.cells[c])
+            self.typed[c] = _merged(self.typed[c], later.typed[c])
         self.labels = self.labels or later.labels
 
 
+def _merged(mine: tuple[dict, dict, set], theirs: tuple[dict, dict, set]) -> tuple[dict, dict, set]:
+    """Two `_convert_column` results as one (a cell types alike in either; while every cell's typed value is
+    its raw value, both stay one dict)."""
+    (raw, typed, bad), (raw2, typed2, bad2) = mine, theirs
+    if typed is raw and typed2 is not raw2:
+        typed = dict(raw)
+    typed.update(typed2)
+    if typed is not raw:
+        raw.update(raw2)
+    return raw, typed, bad | bad2
+
+
 def _tail(pkg: Package, part: str, piece: int, half: int, n_head: int, pattern: re.Pattern[bytes],
-          read: list[int]) -> _Rows | None:
+          read: list[int], head: SheetScan, convert: dict) -> _Rows | None:  # type: ignore[type-arg]
     """What `_read` takes of the rows reached once `half` bytes of the part's XML are inflated, run in a
     forked child: the part inflated again from its start (skipping costs a fraction of scanning) and cut
-    into the very segments `_read` cuts (the same pieces, the head of `n_head` of them); None: a row out
-    of the form, no end."""
+    into the very segments `_read` cuts (the same pieces, the head of `n_head` of them), and their cells
+    typed as `head`'s are (`convert`: each column's converter); None: a row out of the form, no end."""
     stream = pkg.stream(part, piece)
     seen = [0]
     try:
@@ -197,6 +214,7 @@ def _tail(pkg: Package, part: str, piece: int, half: int, n_head: int, pattern: 
                 return None
             if seen[0] >= half and not taken.take(*segment):
                 return None
+        taken.convert(head, convert)
         return taken
     finally:
         stream.close()
