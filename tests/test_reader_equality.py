@@ -260,3 +260,26 @@ def test_formatted_blank_rows_read_the_same_both_ways(kind: str, tmp_path: Path,
             fast = _data(wb, schema.OWNERS, name, None)
     _same(fast, chosen)
     assert chosen.values["unit_id"] == ["1-1-0101", "0012", "1-1-0103"]  # 0012 stays text
+
+
+def test_a_read_of_a_member_leaves_the_files_position_where_it_was(sample_readonly: Path, tmp_path: Path) -> None:
+    """A child forked to read (`twocore`) shares the zip file's position with this process: every read of
+    stored bytes is at its offset, never a seek, so neither moves the other's — deflated or stored members."""
+    import zipfile
+
+    stored = tmp_path / "stored.xlsx"
+    with zipfile.ZipFile(sample_readonly) as src, zipfile.ZipFile(stored, "w", zipfile.ZIP_STORED) as dst:
+        for info in src.infolist():
+            dst.writestr(info.filename, src.read(info.filename))
+    for path in (sample_readonly, stored):
+        plain, pkg = zipfile.ZipFile(path), Package(path)
+        try:
+            fp = pkg._zip.fp
+            assert fp is not None
+            for s in pkg.sheets:
+                fp.seek(7)
+                assert pkg.read(s.part) == plain.read(s.part) and len(pkg.raw(s.part)) == plain.getinfo(s.part).compress_size
+                assert fp.tell() == 7
+        finally:
+            plain.close()
+            pkg.close()

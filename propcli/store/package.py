@@ -150,6 +150,10 @@ class Package:
                     data = ahead.result()
                 elif self.infos[name].compress_type == zipfile.ZIP_DEFLATED:
                     data = self._inflate(name, self.raw(name))
+                elif self.infos[name].compress_type == zipfile.ZIP_STORED:
+                    data = self.raw(name)
+                    if codec.crc32(data) != self.infos[name].CRC:
+                        raise zipfile.BadZipFile(f"bad CRC-32 for {name}")
                 else:
                     data = self._zip.read(name)
                 self._parts[name] = data
@@ -188,23 +192,7 @@ class Package:
 
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="propcli-inflate")
         name = self._queue.pop(0)
-        self._ahead[name] = self._pool.submit(self._inflate_at, self._zip.fp.fileno(), name)  # type: ignore[union-attr]
-
-    def _inflate_at(self, fd: int, name: str) -> bytes:
-        info = self.infos[name]
-        header = os.pread(fd, 30, info.header_offset)
-        if header[:4] != b"PK\x03\x04":
-            raise PackageError(f"part {name}: bad local header")
-        name_len, extra_len = struct.unpack("<HH", header[26:30])
-        start = info.header_offset + 30 + name_len + extra_len
-        chunks, got = [], 0
-        while got < info.compress_size:  # pread may return less than asked on some systems
-            chunk = os.pread(fd, info.compress_size - got, start + got)
-            if not chunk:
-                raise zipfile.BadZipFile(f"{name} is cut short")
-            chunks.append(chunk)
-            got += len(chunk)
-        return self._inflate(name, chunks[0] if len(chunks) == 1 else b"".join(chunks))
+        self._ahead[name] = self._pool.submit(lambda: self._inflate(name, self.raw(name)))
 
     def streamable(self, name: str) -> bool:
         """A deflated member too big to inflate ahead (and so to hold beside another): read it in pieces."""
@@ -218,11 +206,7 @@ class Package:
         info = self.infos[name]
         fd = self._zip.fp.fileno()  # type: ignore[union-attr]
         try:
-            header = os.pread(fd, 30, info.header_offset)
-            if header[:4] != b"PK\x03\x04":
-                raise PackageError(f"part {name}: bad local header")
-            name_len, extra_len = struct.unpack("<HH", header[26:30])
-            pos = info.header_offset + 30 + name_len + extra_len
+            pos = self._data_offset(fd, name)
             left, crc, size = info.compress_size, 0, 0
             inflate = codec.decompressobj(-15)
             while left:
@@ -252,8 +236,31 @@ class Package:
         self._parts.pop(name, None)
 
     def raw(self, name: str) -> bytes:
-        """A member's bytes as stored in the zip (compressed), without inflating them."""
-        return self._at_data(name).read(self.infos[name].compress_size)
+        """A member's bytes as stored in the zip (compressed), without inflating them: read at their offset
+        (`os.pread`), so that neither the inflating thread nor a child forked to read (`twocore`), which
+        shares this file's position, moves it under another read."""
+        info = self.infos[name]
+        if not hasattr(os, "pread"):
+            return self._at_data(name).read(info.compress_size)
+        fd = self._zip.fp.fileno()  # type: ignore[union-attr]
+        start = self._data_offset(fd, name)
+        chunks, got = [], 0
+        while got < info.compress_size:  # pread may return less than asked on some systems
+            chunk = os.pread(fd, info.compress_size - got, start + got)
+            if not chunk:
+                raise zipfile.BadZipFile(f"{name} is cut short")
+            chunks.append(chunk)
+            got += len(chunk)
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+    def _data_offset(self, fd: int, name: str) -> int:
+        """Where a member's stored bytes begin: after its local header, read at its offset."""
+        info = self.infos[name]
+        header = os.pread(fd, 30, info.header_offset)
+        if header[:4] != b"PK\x03\x04":
+            raise PackageError(f"part {name}: bad local header")
+        name_len, extra_len = struct.unpack("<HH", header[26:30])
+        return info.header_offset + 30 + name_len + extra_len
 
     def _at_data(self, name: str):  # type: ignore[no-untyped-def]
         """The zip file, positioned at the first byte of a member's stored data."""
