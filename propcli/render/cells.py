@@ -21,6 +21,8 @@ def text(value: object, kind: Kind | str = Kind.TEXT, lang: str = "zh") -> str:
         return ""
     if type(value) is str:  # the plain types first: the runtime Protocol check costs ~20 µs a cell
         return value
+    if type(value) is int:  # counts (欠费月数, 期数): not past the Decimals to the Protocol check
+        return str(value)
     if isinstance(value, Decimal):
         if kind == Kind.MONEY:
             return format(value.quantize(CENT, ROUND_HALF_UP), "f")

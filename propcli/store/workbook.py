@@ -351,13 +351,14 @@ class Workbook:
                 for k in [k for k, v in ahead.items() if v[0] is pending[0]]:  # are found): read anew
                     del ahead[k]
         cold = sorted(((pkg.infos[part].file_size, name) for name in self.sheets_of(spec)
-                       if (spec.key, name) not in ahead
-                       and (part := self._streaming(name, reading=spec.key in self._only_read))
-                       and not _serves(self._cached(spec, name), wanted)), reverse=True)
+                       if (spec.key, name) not in ahead and not _serves(self._cached(spec, name), wanted)
+                       and (part := self._streaming(name, reading=spec.key in self._only_read, strings=False))),
+                      reverse=True)
         theirs = [name for _, name in cold[1:]]
         if not theirs:
             return
-        pkg.date_styles()  # read here, once: the child inherits them
+        pkg.date_styles()  # read here, once: the child inherits them (it loads the shared strings itself,
+                           # while this process does: L's take a third of a second)
         job = _Ahead(twocore.Forked(self._data_of, spec, theirs, wanted, os.getpid()))
         for i, name in enumerate(theirs):
             ahead[(spec.key, name)] = (job, i, wanted)
@@ -583,16 +584,19 @@ class Workbook:
         return None if part is None else streamread.rows(self._pkg, part, self._strings, spec, name, self.name,  # type: ignore[arg-type]
                                                          only=only, numbers=numbers)
 
-    def _streaming(self, name: str, *, rows: bool = False, reading: bool = False) -> str | None:
+    def _streaming(self, name: str, *, rows: bool = False, reading: bool = False, strings: bool = True) -> str | None:
         """The part of a sheet to read as it is inflated, or None (a part small enough to hold; a write's
         read of whole columns). A write's read of some rows (`rows`), or of a register it only reads
         (`reading`), streams too: the commit inflates only the parts it edits, and the content read is the
-        content written over (`_check_unchanged`)."""
+        content written over (`_check_unchanged`). `strings`: load the shared strings now (a read that
+        streams needs them; a child forked to read does that itself)."""
         pkg = self._pkg
         ref = pkg.sheet(name) if pkg is not None else None
         if (pkg is None or ref is None or (self._sha is not None and not (rows or reading)) or pkg.date1904
                 or not pkg.streamable(ref.part)):
             return None
+        if not strings:
+            return ref.part
         try:
             self._shared_strings()
         except (PackageError, ValueError, ET.ParseError):
