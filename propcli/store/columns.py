@@ -200,6 +200,18 @@ def _unchanged(joined: str, changed: re.Pattern[str]) -> bool:
     return changed.search(joined) is None
 
 
+def merged(mine: tuple[dict, dict, set], theirs: tuple[dict, dict, set]) -> tuple[dict, dict, set]:
+    """Two `_convert_column` results as one (of the rows read by this process and by a child: a cell types
+    alike in either; while every cell's typed value is its raw value, both stay one dict)."""
+    (raw, typed, bad), (raw2, typed2, bad2) = mine, theirs
+    if typed is raw and typed2 is not raw2:
+        typed = dict(raw)
+    typed.update(typed2)
+    if typed is not raw:
+        raw.update(raw2)
+    return raw, typed, bad | bad2
+
+
 @dataclass
 class _Column:
     rows: list[int]  # row numbers of the cells (the sheet's row list itself when every row has one)
@@ -244,14 +256,13 @@ def scan_data(scan: SheetScan, spec: Sheet, name: str, workbook: str,
     scanned: dict[int, _Column] = {}
     # one pass over the rows when it costs less than a search per column (a regex pass over the rows costs
     # about what four column searches do), and the rows are not mostly blank
-    by_rows = scan.by_rows(read, ncols) if len(read) >= ROW_PASS_COLUMNS and scan.dense(ncols) else None
-    if by_rows is not None:  # the usual form: one pass over the rows
-        all_rows, cells_of = by_rows
-        for c in read:
-            cells = cells_of[c]
-            key = by_col.get(c)
-            scanned[c] = _Column(all_rows, cells, *_convert_column(scan, cells, CONVERTERS[spec.column(key).kind]
-                                                                   if key else str))
+    convert = {c: CONVERTERS[spec.column(by_col[c]).kind] if c in by_col else str for c in read}
+    by_rows = scan.by_rows(read, ncols, lambda part, cells: {c: _convert_column(part, cells[c], convert[c]) for c in read},
+                           lambda mine, theirs: {c: merged(mine[c], theirs[c]) for c in read}) \
+        if len(read) >= ROW_PASS_COLUMNS and scan.dense(ncols) else None
+    if by_rows is not None:  # the usual form: one pass over the rows, each half typed where it was read
+        all_rows, cells_of, typed = by_rows
+        scanned = {c: _Column(all_rows, cells_of.pop(c), *typed.pop(c)) for c in read}
     else:  # column by column: every row and cell must carry its reference
         with scan.refs_checked():
             all_rows = scan.row_numbers()
@@ -300,9 +311,20 @@ def assemble(name: str, head: tuple, wanted: dict[str, int], scanned: dict[int, 
             data.values[key] = [None] * len(numbers)
             data.raws[key] = None
             continue
+        bad_keys = dict(col.bad)
+        found = 0  # unreadable cells in the data rows
+        if bad_keys:  # usually the header's cell alone (账期 is no period): found in C, not row by row
+            marked = list(map(bad_keys.__contains__, col.cells))
+            for r, k in zip(compress(col.rows, marked), compress(col.cells, marked)):
+                if _holds(numbers, r):
+                    data.problems.append((r, key, bad_keys[k], col.raw_of[k]))
+                    found += 1
         typed = list(map(col.typed_of.__getitem__, col.cells))
-        same = col.typed_of is col.raw_of or not col.bad and all(v is col.typed_of[k] or (v == col.typed_of[k] and type(v) is type(col.typed_of[k]))
-                                   for k, v in col.raw_of.items())
+        # the cells as stored are kept only where some data cell's typed value is not it (a header that does
+        # not type, as 账期 does not, is no data cell)
+        same = col.typed_of is col.raw_of or not found and all(
+            k in bad_keys or v is col.typed_of[k] or (v == col.typed_of[k] and type(v) is type(col.typed_of[k]))
+            for k, v in col.raw_of.items())
         raws = None if same else list(map(col.raw_of.__getitem__, col.cells))
         if aligned_rows and col.rows is all_rows:  # the rows above the data cut off in place, not copied
             del typed[:first]
@@ -317,12 +339,6 @@ def assemble(name: str, head: tuple, wanted: dict[str, int], scanned: dict[int, 
             else:
                 raw_at = dict(zip(col.rows, raws))
                 data.raws[key] = list(map(raw_at.get, numbers))
-        if col.bad:  # usually the header's cell alone (账期 is no period): found in C, not row by row
-            bad_keys = dict(col.bad)
-            marked = list(map(bad_keys.__contains__, col.cells))
-            for r, k in zip(compress(col.rows, marked), compress(col.cells, marked)):
-                if _holds(numbers, r):
-                    data.problems.append((r, key, bad_keys[k], col.raw_of[k]))
     data.problems.sort(key=lambda p: (p[0], columns[p[1]]))
     return data
 

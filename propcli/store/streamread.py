@@ -20,7 +20,7 @@ from itertools import islice
 from ..errors import DataError
 from . import twocore, unitsearch
 from .columns import (ROW_PASS_COLUMNS, SheetData, _Column, _convert_column, _may_have_subtotal, assemble, header_of,
-                      holding, searched, typed_rows)
+                      holding, merged, searched, typed_rows)
 from .fastread import _UNNUMBERED, SharedStrings, SheetScan, Unsupported, row_pattern, rows_between
 from .normalize import CONVERTERS
 from .package import Package, PackageError
@@ -181,20 +181,8 @@ class _Rows:
         self.rows.extend(later.rows)
         for c in self.read:
             self.cells[c].extend(later.cells[c])
-            self.typed[c] = _merged(self.typed[c], later.typed[c])
+            self.typed[c] = merged(self.typed[c], later.typed[c])
         self.labels = self.labels or later.labels
-
-
-def _merged(mine: tuple[dict, dict, set], theirs: tuple[dict, dict, set]) -> tuple[dict, dict, set]:
-    """Two `_convert_column` results as one (a cell types alike in either; while every cell's typed value is
-    its raw value, both stay one dict)."""
-    (raw, typed, bad), (raw2, typed2, bad2) = mine, theirs
-    if typed is raw and typed2 is not raw2:
-        typed = dict(raw)
-    typed.update(typed2)
-    if typed is not raw:
-        raw.update(raw2)
-    return raw, typed, bad | bad2
 
 
 def _tail(pkg: Package, part: str, piece: int, half: int, n_head: int, pattern: re.Pattern[bytes],
