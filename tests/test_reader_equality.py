@@ -283,3 +283,30 @@ def test_a_read_of_a_member_leaves_the_files_position_where_it_was(sample_readon
         finally:
             plain.close()
             pkg.close()
+
+
+def test_a_forked_child_reads_what_the_inflating_thread_was_given_and_the_parent_keeps_its_thread(
+        sample_readonly: Path) -> None:
+    """`Package.in_child`: a child forked while members wait for the inflating thread (which the child does
+    not have) inflates them itself; called in the process that opened the package (a failed child's work
+    done here), it changes nothing — the thread and its queue stay."""
+    from propcli.store import twocore
+
+    pkg = Package(sample_readonly)
+    try:
+        parts = [s.part for s in pkg.sheets]
+        expected = {p: pkg.read(p) for p in parts}
+        pkg.forget_inflated()
+        pkg.prefetch(parts)
+
+        def in_child() -> list[bool]:
+            pkg.in_child()
+            return [pkg.read(p) == expected[p] for p in parts]
+
+        assert twocore.Forked(in_child).result() == [True] * len(parts)
+        pool, queued = pkg._pool, list(pkg._queue)
+        pkg.in_child()  # the parent: nothing changes
+        assert pool is not None and pkg._pool is pool and pkg._queue == queued
+        assert all(pkg.read(p) == expected[p] for p in parts)
+    finally:
+        pkg.close()

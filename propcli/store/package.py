@@ -115,6 +115,7 @@ class Package:
         self._ahead: dict[str, Future[bytes]] = {}  # the member being inflated on the second thread
         self._queue: list[str] = []  # the members to inflate after it, in order
         self._pool: ThreadPoolExecutor | None = None
+        self._opened_by = os.getpid()  # the process whose thread inflates ahead (`in_child`)
         if "xl/workbook.xml" not in self.infos:
             raise PackageError("no xl/workbook.xml part")
         self.shared_strings_part = ""
@@ -124,10 +125,13 @@ class Package:
 
     def in_child(self) -> None:
         """In a forked child: the inflating thread is not there (its queue is this process's to inflate,
-        a member it had begun is inflated again here); nothing else of the package changes."""
-        self._pool = None
-        self._ahead.clear()
-        self._queue.clear()
+        a member it had begun is inflated again here); nothing else of the package changes. In the process
+        that opened the package (a child's work done here after it failed), nothing."""
+        if os.getpid() != self._opened_by:
+            self._opened_by = os.getpid()
+            self._pool = None
+            self._ahead.clear()
+            self._queue.clear()
 
     def close(self) -> None:
         if self._pool is not None:
