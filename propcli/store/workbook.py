@@ -426,9 +426,7 @@ class Workbook:
         ceiling = self.money_ceiling()
         for key in money:
             values = data.values.get(key) or []
-            # each distinct amount once (a column read shares one object per distinct cell: L's 1,400 in a
-            # million bills), None and 0 left out; max and min compare, abs would copy
-            amounts = list(filter(None, dict(zip(map(id, values), values)).values()))
+            amounts = list(filter(None, values))  # None and 0: no matter; max and min compare, abs would copy
             if amounts and max(max(amounts), -min(amounts)) > ceiling:
                 i = next(i for i, v in enumerate(values) if v is not None and abs(v) > ceiling)
                 raise DataError("value.above_ceiling", where(data.numbers[i], key), value=repr(str(values[i])),
