@@ -76,22 +76,23 @@ def debtors(rep: ops.Report, estate: dict[str, str], lang: str, **filters: objec
     bills = col("bills", "账单数", "bills", Kind.COUNT)
     total_fee = {"late_fee": rep.late_fee} if fee else {}
     n = len(rep.debtors)
+    total, by_item, by_bucket = rep.total, rep.by_item(), rep.by_bucket()  # each a pass over every debt: once
     sections = [
         Section("debtors", "欠费明细", "debtors", _debtor_columns(rep), [_debtor_row(d, rep) for d in rep.debtors],
-                {**{f"items:{i}": a for i, _, a in rep.by_item()}, "total": rep.total, **total_fee},
+                {**{f"items:{i}": a for i, _, a in by_item}, "total": total, **total_fee},
                 total_label=(f"合计（{n} 户）", f"total ({n} debtors)")),
         Section("by_building", "按楼栋", "by building",
                 [col("building", "楼栋", "building", Kind.ID), col("debtors", "欠费户数", "debtors", Kind.COUNT), owed,
                  *fee_col],
                 [{"building": b, "debtors": k, "total": t, **({"late_fee": f} if fee else {})}
                  for b, k, t, f in rep.by_building()],
-                {"debtors": n, "total": rep.total, **total_fee}),
+                {"debtors": n, "total": total, **total_fee}),
         Section("by_item", "按项目", "by item", [col("item", "收费项目", "item"), bills, owed],
-                [{"item": i, "bills": k, "total": t} for i, k, t in rep.by_item()],
-                {"bills": sum(k for _, k, _ in rep.by_item()), "total": rep.total}),
+                [{"item": i, "bills": k, "total": t} for i, k, t in by_item],
+                {"bills": sum(k for _, k, _ in by_item), "total": total}),
         Section("by_age", "按账龄", "by age", [col("bucket", "账龄(月)", "age (months)", Kind.ID), bills, owed],
-                [{"bucket": b, "bills": k, "total": t} for b, k, t in rep.by_bucket()],
-                {"bills": sum(k for _, k, _ in rep.by_bucket()), "total": rep.total}),
+                [{"bucket": b, "bills": k, "total": t} for b, k, t in by_bucket],
+                {"bills": sum(k for _, k, _ in by_bucket), "total": total}),
     ]
     return Report("arrears.report", tr("out.arrears_title", lang, estate=estate["name"], date=rep.as_of.isoformat()),
                   sections, _params(rep, **filters), Audience.OFFICE, template="arrears.html.j2", estate=estate,
