@@ -491,8 +491,9 @@ def reader_check(path: Path) -> str:
     type, for every register sheet of the estate (tests/test_reader_equality.py does this on S); and
     the read in pieces as the part is inflated (store/streamread.py, used for parts above 160 MB) gives
     the same for every sheet above 16 MB of XML (tests/test_streamread.py does this on S)."""
+    from propcli.errors import DataError
     from propcli.store import columns, schema, streamread
-    from propcli.store.fastread import SheetScan
+    from propcli.store.fastread import SheetScan, Unsupported
     from propcli.store.workbook import Workbook
 
     cells = 0
@@ -509,11 +510,13 @@ def reader_check(path: Path) -> str:
                 scan = wb._scan(name)
                 try:
                     fast = columns.scan_data(scan, spec, name, wb.name)
-                    SheetScan.by_rows = lambda self, wanted, ncols: None  # type: ignore[method-assign]
+                    SheetScan.by_rows = lambda self, wanted, ncols, *typing: None  # type: ignore[method-assign]
                     slow = columns.scan_data(scan, spec, name, wb.name)
-                except Exception as exc:  # a blank sheet (Unsupported) or one neither reads
+                except (Unsupported, DataError) as exc:  # a blank sheet, or one neither reads
                     declined.append(f"{name}: {type(exc).__name__}")
                     continue
+                except Exception as exc:  # the check itself broken: not a pass
+                    return f"✗ {name}: {type(exc).__name__}: {exc}"
                 finally:
                     SheetScan.by_rows = by_rows  # type: ignore[method-assign]
                 part = pkg.sheet(name).part  # type: ignore[union-attr]
@@ -531,6 +534,8 @@ def reader_check(path: Path) -> str:
                     if differs:
                         return differs + " (read in pieces)"
                     streamed.append(name)
+    if not cells:
+        return f"✗ no cell compared ({', '.join(declined) or 'no register sheet'})"
     skipped = f" (not compared: {', '.join(declined)})" if declined else ""
     pieces_too = f"; read in pieces too: {', '.join(streamed)}" if streamed else ""
     return f"✓ {cells:,} cells equal, typed and as stored{pieces_too}{skipped}"

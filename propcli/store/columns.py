@@ -257,10 +257,15 @@ def scan_data(scan: SheetScan, spec: Sheet, name: str, workbook: str,
     # one pass over the rows when it costs less than a search per column (a regex pass over the rows costs
     # about what four column searches do), and the rows are not mostly blank
     convert = {c: CONVERTERS[spec.column(by_col[c]).kind] if c in by_col else str for c in read}
-    by_rows = scan.by_rows(read, ncols, lambda part, cells: {c: _convert_column(part, cells[c], convert[c]) for c in read},
-                           lambda mine, theirs: {c: merged(mine[c], theirs[c]) for c in read}) \
-        if len(read) >= ROW_PASS_COLUMNS and scan.dense(ncols) else None
-    if by_rows is not None:  # the usual form: one pass over the rows, each half typed where it was read
+
+    def typing(part: SheetScan, cells: dict[int, list[bytes]]) -> dict:  # each half typed where it was read
+        return {c: _convert_column(part, cells[c], convert[c]) for c in read}
+
+    def merge(mine: dict, theirs: dict) -> dict:
+        return {c: merged(mine[c], theirs[c]) for c in read}
+
+    by_rows = scan.by_rows(read, ncols, typing, merge) if len(read) >= ROW_PASS_COLUMNS and scan.dense(ncols) else None
+    if by_rows is not None:  # the usual form: one pass over the rows
         all_rows, cells_of, typed = by_rows
         scanned = {c: _Column(all_rows, cells_of.pop(c), *typed.pop(c)) for c in read}
     else:  # column by column: every row and cell must carry its reference

@@ -132,6 +132,8 @@ def _read(pieces, seen: list[int], date_styles: set[int], strings: SharedStrings
                 break  # the child's rows from here on
             if segment is None or not taken.take(*segment):
                 return None
+        if taken.labels and not complete:
+            return None  # a 合计 row among this process's rows: the whole read reads every column
         taken.convert(head, convert)  # this process's cells, while the child types its own
         if later is not None:
             tail, later = later.result(), None
