@@ -156,7 +156,9 @@ def test_kill_9_at_each_point_of_a_commit_leaves_old_or_new(sample: Path, point:
 
 def test_kill_9_at_random_moments_leaves_old_or_new(sample: Path) -> None:
     """Kills spread over the commit's duration (timed by a clean run): every one must leave the old or the
-    new workbook, and at least three must land inside the commit (before the writer could say DONE)."""
+    new workbook, and at least three must land inside the commit (before the writer could say DONE). On a
+    busy machine (the other test worker, CI) a sleep can overshoot a short commit: a second round of kills
+    then runs, until three have landed inside."""
     times = []
     for value in ("first", "second"):  # clean runs to time the commit: the quicker, so that a slow first run
         proc = _python(WRITER, str(sample), "1-1-0101", value)  # (a busy machine) does not spread the kills
@@ -165,12 +167,14 @@ def test_kill_9_at_random_moments_leaves_old_or_new(sample: Path) -> None:
     assert _notes(sample, "1-1-0101") == "second"
     outcomes = {"old": 0, "new": 0}
     inside = 0
-    for i in range(8):
+    for i in range(16):
+        if i >= 8 and inside >= 3:
+            break
         old = sample.read_bytes()
         value = f"kill-{i}"
         proc = _python(WRITER, str(sample), "1-1-0101", value)
         assert proc.stdout is not None and proc.stdout.readline().strip() == "READY"
-        time.sleep(commit_seconds * i / 8)  # 0, 1/8, … 7/8 of the commit's time
+        time.sleep(commit_seconds * (i % 8) / 8)  # 0, 1/8, … 7/8 of the commit's time (again, if need be)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
         if "DONE" not in proc.stdout.read():
