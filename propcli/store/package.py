@@ -115,7 +115,7 @@ class Package:
         self._ahead: dict[str, Future[bytes]] = {}  # the member being inflated on the second thread
         self._queue: list[str] = []  # the members to inflate after it, in order
         self._pool: ThreadPoolExecutor | None = None
-        self._opened_by = os.getpid()  # the process whose thread inflates ahead (`in_child`)
+        self._opened_by = os.getpid()  # the process whose thread inflates ahead (`_forked`)
         if "xl/workbook.xml" not in self.infos:
             raise PackageError("no xl/workbook.xml part")
         self.shared_strings_part = ""
@@ -123,10 +123,10 @@ class Package:
         self.sheets = self._read_sheets()
         self._date_styles: set[int] | None = None
 
-    def in_child(self) -> None:
-        """In a forked child: the inflating thread is not there (its queue is this process's to inflate,
-        a member it had begun is inflated again here); nothing else of the package changes. In the process
-        that opened the package (a child's work done here after it failed), nothing."""
+    def _forked(self) -> None:
+        """In a child forked since the package was opened (`twocore`): the inflating thread is not there —
+        its queue is this process's to inflate, a member it had begun is inflated again here. Asked by every
+        read and prefetch, so that no caller that forks has to remember it."""
         if os.getpid() != self._opened_by:
             self._opened_by = os.getpid()
             self._pool = None
@@ -145,6 +145,7 @@ class Package:
         """A member's bytes, inflated once: a write edits the very bytes its read scanned."""
         data = self._parts.get(name)
         if data is None:
+            self._forked()
             try:
                 ahead = self._ahead.pop(name, None)
                 if name in self._queue:
@@ -183,6 +184,7 @@ class Package:
                 and self.infos[n].file_size <= PREFETCH_LIMIT]
         if not todo or not hasattr(os, "pread"):
             return
+        self._forked()
         self._queue.extend(todo)
         self._advance()
 

@@ -330,7 +330,6 @@ class Workbook:
         ahead[(spec.key, name, only)] = (_Ahead(None, [mine]), 0)
 
     def _rows_of(self, sheets: list[tuple[schema.Sheet, str]], only: tuple[str, str]) -> list[Table | None]:
-        self._pkg.in_child()  # type: ignore[union-attr]
         return [self._streamed_rows(spec, name, only=only) for spec, name in sheets]
 
     def columns_ahead(self, spec: schema.Sheet, keys: tuple[str, ...]) -> None:
@@ -368,7 +367,6 @@ class Workbook:
         if os.getpid() == parent:
             return []  # the child failed: each sheet is read when its turn comes
         os.environ["PROPCLI_CORES"] = "1"  # this child is the second core: it forks none of its own
-        self._pkg.in_child()  # type: ignore[union-attr]
         return [self._sheet_data(spec, name, keys) for name in names]
 
     def only_reading(self, *specs: schema.Sheet) -> None:
