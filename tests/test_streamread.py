@@ -134,6 +134,32 @@ def test_what_is_not_certain_is_left_to_the_whole_read(estate_s: Path, tmp_path:
         assert unit in wb.columns(schema.BILLS, ("unit_id",))["unit_id"]
 
 
+def test_the_childs_half_with_odd_rows_equals_the_whole_read(estate_s: Path, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The half a forked child reads and assembles itself, with what each half must judge alike: a 合计
+    row (left out), a blank row, a unit price that is no number (a problem, located), an identifier stored
+    with spaces (typed without them, its raw cell kept) — all past the middle of the part."""
+    monkeypatch.setattr(twocore, "MIN_BYTES", 0)
+    odd = (b'<row r="99996"><c r="A99996" t="inlineStr"><is><t>' + "合计".encode() + b'</t></is></c>'
+           b'<c r="F99996"><v>123.5</v></c></row><row r="99997"/>'
+           b'<row r="99998"><c r="A99998" t="inlineStr"><is><t> B-X 1 </t></is></c>'
+           b'<c r="B99998" t="inlineStr"><is><t>1-1-0101</t></is></c>'
+           b'<c r="F99998" t="inlineStr"><is><t>abc</t></is></c></row>')
+    path = _rewritten(estate_s, tmp_path / "odd.xlsx", "应收账单", lambda b: b.replace(b"</sheetData>", odd + b"</sheetData>"))
+    with Workbook(path) as wb:
+        pkg = wb._pkg
+        assert pkg is not None
+        wb._shared_strings()
+        streamed = streamread.read(pkg, pkg.sheet("应收账单").part, wb._strings, schema.BILLS, "应收账单",  # type: ignore[union-attr]
+                                   wb.name, None, 4096)
+        whole = columns.scan_data(wb._scan("应收账单"), schema.BILLS, "应收账单", wb.name)
+    assert streamed is not None
+    _same(streamed, whole)
+    assert 99996 not in whole.numbers and 99997 not in whole.numbers and whole.numbers[-1] == 99998
+    assert whole.values["bill_id"][-1] == "B-X1" and whole.raws["bill_id"][-1] == " B-X 1 "  # type: ignore[index]
+    assert whole.problems[-1][:2] == (99998, "unit_price") and whole.last_row == 99998
+
+
 def test_one_units_rows_read_in_pieces_equal_the_search_of_the_whole_part(estate_s: Path) -> None:
     """`read(only=(房号, unit))` and `rows(numbers)` of a part read in pieces: the rows, values, raw cells,
     header and last row of the search of the whole part (`scan_only`, `scan_rows`)."""

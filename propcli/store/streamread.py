@@ -20,7 +20,7 @@ from itertools import islice
 from ..errors import DataError
 from . import twocore, unitsearch
 from .columns import (ROW_PASS_COLUMNS, SheetData, _Column, _convert_column, _may_have_subtotal, assemble, header_of,
-                      holding, merged, searched, typed_rows)
+                      holding, searched, typed_rows)
 from .fastread import _UNNUMBERED, SharedStrings, SheetScan, Unsupported, row_pattern, rows_between
 from .normalize import CONVERTERS
 from .package import Package, PackageError
@@ -125,7 +125,9 @@ def _read(pieces, seen: list[int], date_styles: set[int], strings: SharedStrings
     if not taken.take(buf, head.start, cut, head.row_ends.get(header_row, head.start)):  # 计算明细 is no label
         return None
     convert = {c: CONVERTERS[spec.column(by_col[c]).kind] if c in by_col else str for c in read}
-    later = None if split is None else twocore.Forked(_tail, *split, n_head, taken.pattern, read, head, convert)
+    shape = (header_row, columns, headers, width)
+    later = None if split is None else twocore.Forked(_tail, *split, n_head, taken.pattern, read, head, convert,
+                                                       shape, wanted, labels)
     try:
         for segment in _rest(pieces, buf, cut):
             if later is not None and seen[0] >= split[3]:
@@ -134,21 +136,16 @@ def _read(pieces, seen: list[int], date_styles: set[int], strings: SharedStrings
                 return None
         if taken.labels and not complete:
             return None  # a 合计 row among this process's rows: the whole read reads every column
-        taken.convert(head, convert)  # this process's cells, while the child types its own
-        if later is not None:
-            tail, later = later.result(), None
-            if tail is None:
-                return None
-            taken.add(tail)
+        taken.convert(head, convert)  # this process's rows typed and assembled while the child does its own
+        mine = taken.assembled(name, shape, wanted)
+        if later is None:
+            return mine
+        tail, later = later.result(), None
     finally:
         if later is not None:
             later.cancel()
-    rows, cells, labels, typed = taken.rows, taken.cells, taken.labels, taken.typed
-    del taken  # each column's cells are held by its _Column alone, which `assemble` lets go of once typed
-    if labels and not complete:
-        return None
-    scanned = {c: _Column(rows, cells.pop(c), *typed.pop(c)) for c in read}
-    return assemble(name, (header_row, columns, headers, width), wanted, scanned, rows, labels)
+    return None if tail is None else _joined(mine, tail)  # None: a row out of the form, or a 合计 row under a
+                                                          # report's few columns, among the child's
 
 
 class _Rows:
@@ -178,36 +175,56 @@ class _Rows:
             self.labels = _may_have_subtotal(_Segment(segment, max(begin, below_header), end), 0)
         return True
 
-    def add(self, later: _Rows) -> None:
-        """The rows taken after these (by the child), both typed."""
-        self.rows.extend(later.rows)
-        for c in self.read:
-            self.cells[c].extend(later.cells[c])
-            self.typed[c] = merged(self.typed[c], later.typed[c])
-        self.labels = self.labels or later.labels
+    def assembled(self, name: str, shape: tuple, wanted: dict[str, int]) -> SheetData:
+        """The columns of these rows, typed (`convert`), as `assemble` makes them; the cells are let go of
+        a column at a time as it does."""
+        scanned = {c: _Column(self.rows, self.cells.pop(c), *self.typed.pop(c)) for c in self.read}
+        return assemble(name, shape, wanted, scanned, self.rows, self.labels)
+
+
+def _joined(mine: SheetData, theirs: SheetData) -> SheetData:
+    """The columns of a part's rows read here and of the rows after them read by the child, as one: a
+    sheet's columns are row by row (blank and 合计 rows are each a row's own), so each half assembled
+    where it was read is the whole's, in two pieces. The child hands its columns over typed — L's
+    million distinct 账单号 were its cells and their types, looked up here again (two seconds)."""
+    mine.numbers.extend(theirs.numbers)
+    for k, values in mine.values.items():
+        raws, more = mine.raws[k], theirs.raws[k]
+        if raws is not None or more is not None:  # None: the raw values are the typed ones
+            mine.raws[k] = (list(values) if raws is None else raws) + (theirs.values[k] if more is None else more)
+        values.extend(theirs.values.pop(k))
+    mine.problems.extend(theirs.problems)  # after this process's rows, as they are sorted
+    mine.last_row = max(mine.last_row, theirs.last_row)
+    return mine
 
 
 def _tail(pkg: Package, part: str, piece: int, half: int, n_head: int, pattern: re.Pattern[bytes],
-          read: list[int], head: SheetScan, convert: dict) -> _Rows | None:  # type: ignore[type-arg]
+          read: list[int], head: SheetScan, convert: dict, shape: tuple, wanted: dict[str, int],  # type: ignore[type-arg]
+          labels: bool) -> SheetData | None:
     """What `_read` takes of the rows reached once `half` bytes of the part's XML are inflated, run in a
     forked child: the part inflated again from its start (skipping costs a fraction of scanning) and cut
-    into the very segments `_read` cuts (the same pieces, the head of `n_head` of them), and their cells
-    typed as `head`'s are (`convert`: each column's converter); None: a row out of the form, no end."""
+    into the very segments `_read` cuts (the same pieces, the head of `n_head` of them), their cells typed
+    as `head`'s are (`convert`: each column's converter) and assembled (`shape`: the header found,
+    `wanted` its columns, `labels` whether the shared strings may hold a 合计 label). None: a row out of
+    the form, no end, or a 合计 label that may be among the rows when not every column is read (the whole
+    read reads them all)."""
     stream = pkg.stream(part, piece)
     seen = [0]
     try:
         pieces = _counted(stream, seen)
         buf = b"".join(islice(pieces, n_head))
-        taken = _Rows(pattern, read)
+        taken = _Rows(pattern, read, labels)
         for segment in _rest(pieces, buf, buf.rfind(b"</row>") + 6):
             if segment is None:
                 return None
             if seen[0] >= half and not taken.take(*segment):
                 return None
-        taken.convert(head, convert)
-        return taken
     finally:
         stream.close()
+    if taken.labels and len(wanted) < len(shape[1]):
+        return None
+    taken.convert(head, convert)
+    return taken.assembled("", shape, wanted)
 
 
 def rows(pkg: Package, part: str, strings: SharedStrings | None, spec: Sheet, name: str, workbook: str, *,
