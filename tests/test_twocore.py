@@ -72,6 +72,35 @@ def test_two_processes_read_what_one_reads(workbook: str, request: pytest.Fixtur
             _same(split[key], data)
 
 
+def test_the_childs_half_with_odd_rows_is_assembled_as_one_process_assembles_it(
+        estate_s: Path, tmp_path: Path, forks: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each half of the rows typed and assembled where it was read, then joined: a 合计 row, a blank row,
+    a unit price that is no number and an identifier stored with spaces, all in the child's half, come
+    out as one process reads them (left out, left out, a located problem, typed with its raw cell kept)."""
+    from tests.test_streamread import _rewritten
+
+    odd = (b'<row r="99996"><c r="A99996" t="inlineStr"><is><t>' + "合计".encode() + b'</t></is></c>'
+           b'<c r="F99996"><v>123.5</v></c></row><row r="99997"/>'
+           b'<row r="99998"><c r="A99998" t="inlineStr"><is><t> B-X 1 </t></is></c>'
+           b'<c r="B99998" t="inlineStr"><is><t>1-1-0101</t></is></c>'
+           b'<c r="F99998" t="inlineStr"><is><t>abc</t></is></c></row>')
+    path = _rewritten(estate_s, tmp_path / "odd.xlsx", "应收账单", lambda b: b.replace(b"</sheetData>", odd + b"</sheetData>"))
+
+    def read() -> columns.SheetData:
+        with Workbook(path) as wb:
+            return columns.scan_data(wb._scan("应收账单"), schema.BILLS, "应收账单", wb.name)
+
+    split = read()
+    assert forks, "the read was not split"
+    with monkeypatch.context() as m:
+        m.setattr(twocore, "cores", lambda: 1)
+        alone = read()
+    _same(split, alone)
+    assert 99996 not in alone.numbers and 99997 not in alone.numbers and alone.numbers[-1] == 99998
+    assert alone.values["bill_id"][-1] == "B-X1" and alone.raws["bill_id"][-1] == " B-X 1 "  # type: ignore[index]
+    assert alone.problems[-1][:2] == (99998, "unit_price") and alone.last_row == 99998
+
+
 def _pid() -> int:
     return os.getpid()
 

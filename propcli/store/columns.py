@@ -200,16 +200,20 @@ def _unchanged(joined: str, changed: re.Pattern[str]) -> bool:
     return changed.search(joined) is None
 
 
-def merged(mine: tuple[dict, dict, set], theirs: tuple[dict, dict, set]) -> tuple[dict, dict, set]:
-    """Two `_convert_column` results as one (of the rows read by this process and by a child: a cell types
-    alike in either; while every cell's typed value is its raw value, both stay one dict)."""
-    (raw, typed, bad), (raw2, typed2, bad2) = mine, theirs
-    if typed is raw and typed2 is not raw2:
-        typed = dict(raw)
-    typed.update(typed2)
-    if typed is not raw:
-        raw.update(raw2)
-    return raw, typed, bad | bad2
+def joined(mine: SheetData, theirs: SheetData) -> SheetData:
+    """The columns of a sheet's rows and of the rows after them, each assembled where it was read (here and
+    by a forked child), as one: a sheet's columns are row by row (blank and 合计 rows are each a row's
+    own), so the halves' are the whole's in two pieces. The child hands its columns over typed — L's
+    million distinct 账单号 were its cells and their types, looked up here again (two seconds)."""
+    mine.numbers.extend(theirs.numbers)
+    for k, values in mine.values.items():
+        raws, more = mine.raws[k], theirs.raws[k]
+        if raws is not None or more is not None:  # None: the raw values are the typed ones
+            mine.raws[k] = (list(values) if raws is None else raws) + (theirs.values[k] if more is None else more)
+        values.extend(theirs.values.pop(k))
+    mine.problems.extend(theirs.problems)  # after this half's rows, as they are sorted
+    mine.last_row = max(mine.last_row, theirs.last_row)
+    return mine
 
 
 @dataclass
@@ -258,26 +262,26 @@ def scan_data(scan: SheetScan, spec: Sheet, name: str, workbook: str,
     # about what four column searches do), and the rows are not mostly blank
     convert = {c: CONVERTERS[spec.column(by_col[c]).kind] if c in by_col else str for c in read}
 
-    def typing(part: SheetScan, cells: dict[int, list[bytes]]) -> dict:  # each half typed where it was read
-        return {c: _convert_column(part, cells[c], convert[c]) for c in read}
-
-    def merge(mine: dict, theirs: dict) -> dict:
-        return {c: merged(mine[c], theirs[c]) for c in read}
-
-    by_rows = scan.by_rows(read, ncols, typing, merge) if len(read) >= ROW_PASS_COLUMNS and scan.dense(ncols) else None
-    if by_rows is not None:  # the usual form: one pass over the rows
-        all_rows, cells_of, typed = by_rows
-        scanned = {c: _Column(all_rows, cells_of.pop(c), *typed.pop(c)) for c in read}
-    else:  # column by column: every row and cell must carry its reference
-        with scan.refs_checked():
-            all_rows = scan.row_numbers()
-            found = {c: scan.column_cells(c) for c in read}
+    def assembled(part: SheetScan, rows: list[int], cells: dict[int, list[bytes]]) -> SheetData:
+        typed = {}  # each half of the rows typed and assembled where it was read (`joined`)
         for c in read:
-            key = by_col.get(c)
-            col = _scan_column(scan, c, all_rows, found.pop(c), CONVERTERS[spec.column(key).kind] if key else str)
-            if col is not None:
-                scanned[c] = col
-    return assemble(name, (header_row, columns, headers, width), wanted, scanned, all_rows, subtotals)
+            got = cells.pop(c)
+            typed[c] = _Column(rows, got, *_convert_column(part, got, convert[c]))
+        return assemble(name, head, wanted, typed, rows, subtotals)  # type: ignore[arg-type]
+
+    data = scan.by_rows(read, ncols, assembled, joined) if len(read) >= ROW_PASS_COLUMNS and scan.dense(ncols) else None
+    if data is not None:  # the usual form: one pass over the rows
+        return data  # type: ignore[return-value]
+    # column by column: every row and cell must carry its reference
+    with scan.refs_checked():
+        all_rows = scan.row_numbers()
+        found = {c: scan.column_cells(c) for c in read}
+    for c in read:
+        key = by_col.get(c)
+        col = _scan_column(scan, c, all_rows, found.pop(c), CONVERTERS[spec.column(key).kind] if key else str)
+        if col is not None:
+            scanned[c] = col
+    return assemble(name, head, wanted, scanned, all_rows, subtotals)
 
 
 def assemble(name: str, head: tuple, wanted: dict[str, int], scanned: dict[int, _Column], all_rows: list[int],

@@ -345,8 +345,8 @@ class SheetScan:
                 return False
         return True
 
-    def by_rows(self, wanted: Sequence[int], ncols: int, typing: Callable[[SheetScan, dict], object] | None = None,
-                merge: Callable[[object, object], object] | None = None):  # type: ignore[no-untyped-def]
+    def by_rows(self, wanted: Sequence[int], ncols: int, each: Callable[[SheetScan, list[int], dict], object] | None = None,
+                join: Callable[[object, object], object] | None = None):  # type: ignore[no-untyped-def]
         """Every row's number and the cells of columns `wanted`, in one pass over the part: what a column
         read of a register in the form Excel, WPS and propcli write costs once, not once per column.
 
@@ -354,21 +354,21 @@ class SheetScan:
         None when some row is in another form (a cell out of order or beyond `ncols`, spaces between
         cells, a row or cell without its reference): then read column by column.
 
-        `typing(scan, cells of each column)`: run where each half of the rows is read (the second half's
-        in the child: M's 240,000 bill numbers typed half there), its results joined by `merge` and given
-        as a third item."""
+        `each(scan, rows, cells)`: what is made of the rows where each half of them is read (the second
+        half's in the child: M's 240,000 bills typed and assembled half there), the halves' joined by
+        `join`: that is returned instead of the rows and cells."""
         if not wanted:
             return None
         pattern = row_pattern(wanted, ncols)
         order = sorted(set(wanted))
         if not twocore.worth_it(self.end - self.start):
-            return _rows_typed(self, pattern, order, self.start, self.end, typing)
+            return _rows_made(self, pattern, order, self.start, self.end, each)
         # the second half of the rows on the second core, at a row's end
         half = self.data.find(b"</row>", self.start + (self.end - self.start) // 2, self.end)
         half = self.end if half < 0 else half + 6
-        later = twocore.Forked(_rows_typed, self, pattern, order, half, self.end, typing)
+        later = twocore.Forked(_rows_made, self, pattern, order, half, self.end, each)
         try:
-            first = _rows_typed(self, pattern, order, self.start, half, typing)
+            first = _rows_made(self, pattern, order, self.start, half, each)
         except BaseException:
             later.cancel()
             raise
@@ -378,11 +378,12 @@ class SheetScan:
         second = later.result()
         if second is None:
             return None
+        if join is not None:
+            return join(first, second)
         first[0].extend(second[0])
         for c in order:
             first[1][c].extend(second[1][c])
-        return first if typing is None else (first[0], first[1], merge(first[2], second[2]))  # type: ignore[misc]
-
+        return first
 
     def column_cells(self, col: int) -> list[bytes]:
         """Every cell of one column, the rest of each cell as stored, without the row numbers."""
@@ -441,11 +442,11 @@ def row_pattern(wanted: Sequence[int], ncols: int) -> re.Pattern[bytes]:
     return re.compile(rb'<row r="(\d+)"[^>]*?(?:/>|>' + b"".join(parts) + rb"</row>)|(<row)", re.S)
 
 
-def _rows_typed(scan: SheetScan, pattern: re.Pattern[bytes], order: list[int], start: int, end: int,
-                typing: Callable[[SheetScan, dict], object] | None):  # type: ignore[no-untyped-def]
-    """`rows_between` over the scan's data, and `typing` of the cells found (when given)."""
+def _rows_made(scan: SheetScan, pattern: re.Pattern[bytes], order: list[int], start: int, end: int,
+               each: Callable[[SheetScan, list[int], dict], object] | None):  # type: ignore[no-untyped-def]
+    """`rows_between` over the scan's data, or `each` of the rows and cells found (when given)."""
     got = rows_between(scan.data, pattern, order, start, end)
-    return got if got is None or typing is None else (*got, typing(scan, got[1]))
+    return got if got is None or each is None else each(scan, *got)
 
 
 def rows_between(data: bytes, pattern: re.Pattern[bytes], order: list[int], start: int,

@@ -20,7 +20,7 @@ from itertools import islice
 from ..errors import DataError
 from . import twocore, unitsearch
 from .columns import (ROW_PASS_COLUMNS, SheetData, _Column, _convert_column, _may_have_subtotal, assemble, header_of,
-                      holding, searched, typed_rows)
+                      holding, joined, searched, typed_rows)
 from .fastread import _UNNUMBERED, SharedStrings, SheetScan, Unsupported, row_pattern, rows_between
 from .normalize import CONVERTERS
 from .package import Package, PackageError
@@ -144,7 +144,7 @@ def _read(pieces, seen: list[int], date_styles: set[int], strings: SharedStrings
     finally:
         if later is not None:
             later.cancel()
-    return None if tail is None else _joined(mine, tail)  # None: a row out of the form, or a 合计 row under a
+    return None if tail is None else joined(mine, tail)  # None: a row out of the form, or a 合计 row under a
                                                           # report's few columns, among the child's
 
 
@@ -180,22 +180,6 @@ class _Rows:
         a column at a time as it does."""
         scanned = {c: _Column(self.rows, self.cells.pop(c), *self.typed.pop(c)) for c in self.read}
         return assemble(name, shape, wanted, scanned, self.rows, self.labels)
-
-
-def _joined(mine: SheetData, theirs: SheetData) -> SheetData:
-    """The columns of a part's rows read here and of the rows after them read by the child, as one: a
-    sheet's columns are row by row (blank and 合计 rows are each a row's own), so each half assembled
-    where it was read is the whole's, in two pieces. The child hands its columns over typed — L's
-    million distinct 账单号 were its cells and their types, looked up here again (two seconds)."""
-    mine.numbers.extend(theirs.numbers)
-    for k, values in mine.values.items():
-        raws, more = mine.raws[k], theirs.raws[k]
-        if raws is not None or more is not None:  # None: the raw values are the typed ones
-            mine.raws[k] = (list(values) if raws is None else raws) + (theirs.values[k] if more is None else more)
-        values.extend(theirs.values.pop(k))
-    mine.problems.extend(theirs.problems)  # after this process's rows, as they are sorted
-    mine.last_row = max(mine.last_row, theirs.last_row)
-    return mine
 
 
 def _tail(pkg: Package, part: str, piece: int, half: int, n_head: int, pattern: re.Pattern[bytes],
