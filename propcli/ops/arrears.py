@@ -294,6 +294,8 @@ def _owed(wb: Workbook, as_of: dt.date, later: dict[str, Decimal], *, in_buildin
             if unit is None and period is None:
                 continue  # a blank row
             raise DataError("arrears.bill_cell", _location(wb, schema.BILLS, number, "amount"))
+        if due is not None and due >= as_of and unit is not None:
+            continue  # not due yet on that day, whatever it owes (the bills a later payment paid, mostly)
         left = amount - paid if paid is not None else amount
         if later:
             left += later.get(str(bill_id), ZERO)
