@@ -196,17 +196,23 @@ ITEM_ORDER = ("物业费", "水费", "电费", "燃气费", "停车费")
 def report(wb: Workbook, as_of: dt.date, *, building: str | None = None, items: Iterable[str] | None = None,
            min_months: int = 1) -> Report:
     """The debtors as of `as_of`: bills overdue on that day and unpaid, with their ladder plans."""
-    # the registers read below, in that order (their columns: CONTACT_KEYS, PAYMENT_KEYS, BILL_KEYS; the
-    # owners' unit_id and building, then every column of the owners and transfers for the names)
-    wb.prefetch(schema.REMINDERS, schema.OWNERS, schema.PAYMENTS, schema.BILLS, schema.TRANSFERS)
-    wb.columns_ahead(schema.BILLS, BILL_KEYS)  # with 账单号 once payments after the day are found (`_debts`)
+    # the registers read below, in that order (their columns: 收款记录's paid_on and voided, CONTACT_KEYS,
+    # the owners' unit_id and building, then every column of the owners, PAYMENT_KEYS, BILL_KEYS, and
+    # every column of the transfers for the names)
+    wb.prefetch(schema.PAYMENTS, schema.REMINDERS, schema.OWNERS, schema.BILLS, schema.TRANSFERS)
+    wb.columns_ahead(schema.BILLS, BILL_KEYS)
+    # payments that count differently on the day than now are looked for first: then 账单号 is read too,
+    # and the child reading ahead starts again with it (the sooner, the less of its work is lost)
+    moved = _any_paid_after(wb, as_of)
+    if moved:
+        wb.columns_ahead(schema.BILLS, ("bill_id", *BILL_KEYS))
     pol = policy(wb)
     contacts = _contacts(wb, as_of)
     # the whole owners register first: building_lookup's two columns then come from it, not a second read
     owners = {str(r.values["unit_id"]): r.values for r in wb.read(schema.OWNERS).rows if r.values.get("unit_id")}
     building_of = building_lookup(wb)
     wanted = building_name(building) if building is not None else None
-    debts = _debts(wb, as_of, pol, contacts, items={i.strip() for i in items or () if i.strip()},
+    debts = _debts(wb, as_of, pol, contacts, moved, items={i.strip() for i in items or () if i.strip()},
                    in_building=None if wanted is None else (lambda unit: building_of(unit) == wanted))
     sold = transfers(wb)
     groups: dict[tuple[str, str, dt.date | None], list[rules.Debt]] = {}
@@ -230,13 +236,13 @@ def report(wb: Workbook, as_of: dt.date, *, building: str | None = None, items: 
     return Report(as_of, pol, debtors, sorted(found, key=item_key))
 
 
-def _debts(wb: Workbook, as_of: dt.date, pol: Policy, contacts: dict[str, list[Contact]], *,
+def _debts(wb: Workbook, as_of: dt.date, pol: Policy, contacts: dict[str, list[Contact]], moved: bool, *,
            in_building: Callable[[str], bool] | None, items: set[str]) -> list[rules.Debt]:
-    """Every bill overdue and unpaid on `as_of`, aged, with its late fee and the end of its limitation period."""
+    """Every bill overdue and unpaid on `as_of`, aged, with its late fee and the end of its limitation period.
+    `moved`: some payment counts differently on `as_of` than now (`_any_paid_after`)."""
     # 收款记录's 分配 (a long text each) are read only when some payment must be matched to its bills
     later: dict[str, Decimal] = {}
-    if _any_paid_after(wb, as_of):
-        wb.columns_ahead(schema.BILLS, ("bill_id", *BILL_KEYS))
+    if moved:
         later = _paid_after(wb, _payments(wb), as_of)
         wb.forget(schema.PAYMENTS)  # their 分配 (L: 400,000 texts) are not held while 应收账单 is read: read
                                     # again (from the read cache) in the rare case below
