@@ -20,7 +20,10 @@ def _column(entries: list[bytes], kind: Kind, refs: list[int] | None = None):  #
     scan = SheetScan(b"<worksheet><sheetData></sheetData></worksheet>", strings, set())
     cells = [b' s="2" t="s"><v>%d</v></c>' % i for i in (range(len(entries)) if refs is None else refs)]
     one_by_one = _counting(scan)
-    raw_of, typed_of, bad = _convert_column(scan, cells, CONVERTERS[kind])
+    raw_of, typed_of, bad, values = _convert_column(scan, cells, CONVERTERS[kind])
+    if values is not None:  # distinct texts kept as stored: given in the cells' order
+        assert raw_of is typed_of and not raw_of and not bad and len(values) == len(cells)
+        return values, values, bad, not one_by_one
     return [raw_of[c] for c in cells], [typed_of[c] for c in cells], bad, not one_by_one
 
 
@@ -40,6 +43,28 @@ def test_plain_bill_numbers_are_read_at_once_as_stored() -> None:
     raws, typed, bad, at_once = _column(_bills(), Kind.ID)
     assert at_once and not bad
     assert typed[0] == raws[0] == "ZD2026000000" and typed[-1] == "ZD2026001499" and len(typed) == N
+
+
+def test_distinct_bill_numbers_are_given_in_the_cells_order_and_repeated_units_by_cell() -> None:
+    """A column of distinct texts (账单号) is not made into a dict of its cells: its texts come in the
+    cells' order; a column whose texts repeat (房号: 20 units over 1,500 cells) is converted per distinct
+    cell, and reads the same."""
+    strings = SharedStrings(b"<sst>" + b"".join(b"<si>" + e + b"</si>" for e in _bills()) + b"</sst>")
+    scan = SheetScan(b"<worksheet><sheetData></sheetData></worksheet>", strings, set())
+    cells = [b' s="2" t="s"><v>%d</v></c>' % i for i in (7, 3, *range(10, N))]
+    _, _, _, values = _convert_column(scan, cells, CONVERTERS[Kind.ID])
+    assert values is not None and values[:3] == ["ZD2026000007", "ZD2026000003", "ZD2026000010"]
+    assert values[-1] == "ZD2026001499" and len(values) == len(cells)
+    header = ' s="1" t="inlineStr"><is><t>账单号</t></is></c>'.encode()  # the top of a sheet: typed on its own
+    _, _, _, values = _convert_column(scan, [header, *cells], CONVERTERS[Kind.ID])
+    assert values is not None and values[:2] == ["账单号", "ZD2026000007"] and len(values) == len(cells) + 1
+    for above in (b"", b' s="1"><v>7</v></c>'):  # a blank cell or a number above: by cell, as before
+        _, _, _, values = _convert_column(scan, [above, header, *cells], CONVERTERS[Kind.ID])
+        assert values is None
+    repeated = [b' t="s"><v>%d</v></c>' % (i % 20) for i in range(N)]
+    raw_of, typed_of, _, values = _convert_column(scan, repeated, CONVERTERS[Kind.ID])
+    assert values is None and raw_of is typed_of and len(typed_of) == 20
+    assert typed_of[repeated[-1]] == "ZD2026000019"  # (N - 1) % 20 = 19
 
 
 def test_names_in_chinese_are_read_at_once_by_a_text_column_not_by_an_identifier_column() -> None:
@@ -87,12 +112,12 @@ def test_rows_without_the_cell_are_blank_and_a_number_cell_is_read_as_a_number()
     header = ' s="1" t="inlineStr"><is><t>账单号</t></is></c>'.encode()
     cells = [header] + [b' t="s"><v>%d</v></c>' % i for i in range(N)] + [b""]
     one_by_one = _counting(scan)
-    raw_of, typed_of, _ = _convert_column(scan, cells, CONVERTERS[Kind.ID])
+    raw_of, typed_of, _, _ = _convert_column(scan, cells, CONVERTERS[Kind.ID])
     assert sorted(one_by_one) == sorted([header, b""])  # the shared strings at once, these two alone
     assert raw_of is typed_of and typed_of[b""] is None and typed_of[cells[6]] == "ZD2026000005"
     assert typed_of[header] == "账单号"
     cells.append(b' s="3"><v>1201</v></c>')  # 1201 typed as a number: an identifier reads "1201"
-    raw_of, typed_of, _ = _convert_column(scan, cells, CONVERTERS[Kind.ID])
+    raw_of, typed_of, _, _ = _convert_column(scan, cells, CONVERTERS[Kind.ID])
     assert raw_of is not typed_of and (raw_of[cells[-1]], typed_of[cells[-1]]) == (1201.0, "1201")
     assert typed_of[b""] is None and typed_of[cells[6]] == "ZD2026000005"
 

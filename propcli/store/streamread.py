@@ -156,7 +156,7 @@ class _Rows:
         self.pattern, self.read, self.labels = pattern, read, labels
         self.rows: list[int] = []
         self.cells: dict[int, list[bytes]] = {c: [] for c in read}
-        self.typed: dict[int, tuple[dict, dict, set]] = {}  # per column, `_convert_column` of its cells
+        self.typed: dict[int, tuple] = {}  # per column, `_convert_column` of its cells
 
     def convert(self, head: SheetScan, convert: dict) -> None:  # type: ignore[type-arg]
         """Each column's distinct cells typed (L's 账单号: a million, two seconds of typing, which each
