@@ -115,6 +115,32 @@ def test_a_republish_writes_only_the_rows_that_changed_and_sums_the_months_they_
     assert _table(upgraded, "period_sums", name) != sums_before["period_sums"]  # its months' 已收 moved
 
 
+def test_a_table_sent_as_the_last_publish_sent_it_is_not_merged_again(upgraded, cli, sample: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each table's COPY text is kept by its SHA-256 with the estate: a publish that sends a table the same
+    bytes again (a register the day left alone) leaves its rows as they are, no join of them; a table whose
+    text differs is merged."""
+    from propcli.db import loader
+
+    assert cli("-w", sample, "publish").exit_code == 0
+    held = _sql(upgraded, "select rows from propcli.estates")[0][0]
+    assert {t.name for t in tables.REGISTERS + tables.DERIVED} <= set(held)
+    assert all(len(v["digest"]) == 64 for v in held.values())
+    merged: list[str] = []
+    real = loader.merge
+    monkeypatch.setattr(loader, "merge", lambda conn, table, *a: merged.append(table.name) or real(conn, table, *a))
+    assert cli("-w", sample, "publish").exit_code == 0
+    assert merged == []  # the same workbook: every table as it was
+    assert _sql(upgraded, "select rows from propcli.estates")[0][0] == held
+    assert cli("-w", sample, "payments", "record", "1-1-0802", "--amount", "300", "--date", "2026-11-20").exit_code == 0
+    assert cli("-w", sample, "publish").exit_code == 0
+    assert {"bills", "payments", "bill_facts", "payment_parts"} <= set(merged)
+    assert "owners" not in merged and "readings" not in merged
+    with Workbook(sample) as wb:
+        paid = sum((v for v in wb.columns(schema.PAYMENTS, ("amount",))["amount"] if v is not None), Decimal(0))
+    assert _sql(upgraded, "select sum(amount) from propcli.payments")[0][0] == paid
+
+
 def test_copy_text_of_repeated_values_is_each_values_own() -> None:
     from propcli.db import publish as publish_module
 

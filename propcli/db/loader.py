@@ -10,12 +10,16 @@ COPYs a table's rows into a temporary table (no index, no WAL) and merges them i
 key: one hash join finds the rows that differ, and only those are deleted and inserted — a nightly publish
 rewrites the bills paid that day, not 240,000 bills with their index entries and WAL (deleting them all and
 COPYing them again cost the server three times as much: every new key met its deleted twin in the unique
-index). A clerk's role, held by row-level security, cannot COPY into the tables: it always merges, the
-INSERT and DELETE being what the policies judge.
+index). A table whose COPY text is, byte for byte, the one the estate's last publish sent (its SHA-256,
+kept with the estate's rows) is not merged at all: the registers a day left alone (owners, meter readings,
+work orders …) cost the server their COPY, not a join of every row. A clerk's role, held by row-level
+security, cannot COPY into the tables: it always merges, the INSERT and DELETE being what the policies
+judge.
 """
 
 from __future__ import annotations
 
+import hashlib
 import queue
 import threading
 from collections.abc import Callable
@@ -42,13 +46,15 @@ class Loader:
     the estate has no rows yet (its first publish)."""
 
     def __init__(self, conn: psycopg.Connection, estate: str, *, first: bool = False,
-                 periods: dict[str, str] | None = None) -> None:
+                 periods: dict[str, str] | None = None, sent: dict[str, str] | None = None) -> None:
         self.conn = conn
         self.estate = estate
         self.direct = first and _unpoliced(conn)
         self.periods = periods or {}  # table → its 账期 column, for the tables summed by 账期
         # per such table merged: the 账期 of the rows it changed (and whether one had none); absent: all
         self.changed: dict[str, tuple[list[str], bool]] = {}
+        self.sent = sent or {}  # table → the digest of the COPY text of the estate's last publish
+        self.digests: dict[str, str] = {}  # table → the digest of this publish's COPY text
         conn.execute(f"set local work_mem = '{WORK_MEM}'")
         # compiling a merge's or a sum's expressions (the planner's cost of an M estate's 240,000 rows is
         # above jit_above_cost) took ~40 ms a statement, more than the statements it sped up
@@ -99,12 +105,14 @@ class Loader:
     def _run(self) -> None:
         table: tables.Table | None = None
         cur = copy = writing = None  # copy: cursor.copy()'s context; writing: the Copy it opened
+        digest = hashlib.sha256()
         while (job := self._jobs.get()) is not None:
             if self.error is not None:
                 continue  # drained: the main thread stops at its next job
             try:
                 if job[0] == "begin":
                     table = job[1]
+                    digest = _digest(table)
                     cur = self.conn.cursor()
                     if self.direct:
                         self.conn.execute(f"delete from {table.qualified} where estate = %s", (self.estate,))
@@ -120,6 +128,7 @@ class Loader:
                     job[1](self.conn)
                 elif job[0] == "data":
                     assert writing is not None
+                    digest.update(job[1])  # the GIL let go of while it hashes
                     writing.write(job[1])
                     self._written(len(job[1]))
                 else:
@@ -127,7 +136,14 @@ class Loader:
                     copy.__exit__(None, None, None)
                     copy = None
                     cur.close()
-                    if not self.direct:
+                    self.digests[table.name] = digest.hexdigest()
+                    if self.direct:
+                        pass
+                    elif self.sent.get(table.name) == self.digests[table.name]:  # the rows it holds
+                        self.conn.execute(f"drop table {_temp(table)}")
+                        if table.name in self.periods:
+                            self.changed[table.name] = ([], False)
+                    else:
                         changed = merge(self.conn, table, self.estate, self.periods.get(table.name))
                         if changed is not None:
                             self.changed[table.name] = changed
@@ -173,6 +189,12 @@ def _unpoliced(conn: psycopg.Connection) -> bool:
                        "where r.rolname = current_user and c.oid = %s::regclass and not c.relforcerowsecurity",
                        (tables.REGISTERS[0].qualified,)).fetchone()
     return bool(row and row[0])
+
+
+def _digest(table: tables.Table):  # type: ignore[no-untyped-def]
+    """The hash a table's COPY text is kept by: its columns (a migration that changes them changes it), then
+    the text."""
+    return hashlib.sha256(("\t".join(table.names) + "\n").encode())
 
 
 def _temp(table: tables.Table) -> str:

@@ -6,7 +6,7 @@ name belongs to this workbook, then make every table's rows of the estate those 
 register (read through the store's column reader, the one the workbook commands use, register by register
 so that only one is in memory, but for those the derived tables are made of) and the derived tables of
 `facts.py`, each merged into the estate's rows by the loader's thread (`loader.py`: only the rows that
-differ are written) and reconciled there as soon as it is: the row count and the money totals the
+differ are written; a table whose COPY text is the one the last publish sent, not at all) and reconciled there as soon as it is: the row count and the money totals the
 database sums must equal what was read from the workbook, or nothing is committed. A kill at any moment
 leaves the previous publish as it was: the transaction never committed.
 
@@ -64,9 +64,13 @@ class Tally:
 
     rows: int = 0
     money: dict[str, Decimal] = field(default_factory=dict)
+    digest: str | None = None  # of the COPY text sent (the loader's: a table sent unchanged is not merged)
 
     def as_json(self) -> dict:
-        return {"rows": self.rows, "money": {k: f"{v:.2f}" for k, v in self.money.items()}}
+        out: dict = {"rows": self.rows, "money": {k: f"{v:.2f}" for k, v in self.money.items()}}
+        if self.digest is not None:
+            out["digest"] = self.digest
+        return out
 
 
 @dataclass
@@ -117,7 +121,7 @@ def _publish(wb: Workbook, target: Target, estate: str, *, replace: bool) -> Pub
                 if before is not None and before[1] != key and not replace:
                     raise DataError("publish.name_taken", estate=estate, other=before[0], when=before[2],
                                     workbook=wb.name)
-                tallies = _load(conn, wb, estate, first=before is None)
+                tallies = _load(conn, wb, estate, first=before is None, sent=_sent(conn, estate))
                 rows = json.dumps({k: t.as_json() for k, t in tallies.items()}, ensure_ascii=False)
                 conn.execute(f"insert into {tables.SCHEMA}.estates (estate, workbook, workbook_key, published_at, "
                              f"rows) values (%s, %s, %s, now(), %s) on conflict (estate) do update set workbook = "
@@ -144,12 +148,21 @@ def _owner(conn: psycopg.Connection, estate: str) -> tuple[str, str, str] | None
     return (row[0], row[1], row[2]) if row else None
 
 
-def _load(conn: psycopg.Connection, wb: Workbook, estate: str, *, first: bool = False) -> dict[str, Tally]:
+def _sent(conn: psycopg.Connection, estate: str) -> dict[str, str]:
+    """Per table, the digest of the COPY text the estate's last publish sent (what its rows are now)."""
+    row = conn.execute(f"select rows from {tables.SCHEMA}.estates where estate = %s", (estate,)).fetchone()
+    held = row[0] if row and isinstance(row[0], dict) else {}
+    return {k: v["digest"] for k, v in held.items() if isinstance(v, dict) and isinstance(v.get("digest"), str)}
+
+
+def _load(conn: psycopg.Connection, wb: Workbook, estate: str, *, first: bool = False,
+          sent: dict[str, str] | None = None) -> dict[str, Tally]:
     """Replace the estate's rows in every table, each reconciled once it is loaded (on the loader's thread,
-    while the next is read); returns what each holds. `first`: the estate's first publish."""
+    while the next is read); returns what each holds. `first`: the estate's first publish. `sent`: per
+    table, the digest of the COPY text of the last (`_sent`)."""
     tallies: dict[str, Tally] = {}
     problems: list[Problem] = []
-    loader = Loader(conn, estate, first=first, periods=facts.PERIOD_OF)
+    loader = Loader(conn, estate, first=first, periods=facts.PERIOD_OF, sent=sent)
 
     def loaded(name: str, tally: Tally) -> None:
         tallies[name] = tally
@@ -188,6 +201,8 @@ def _load(conn: psycopg.Connection, wb: Workbook, estate: str, *, first: bool = 
     finally:
         ahead.cancel()
         loader.close()  # the last merge done, or the thread's failure raised
+    for name, digest in loader.digests.items():
+        tallies[name].digest = digest
     return tallies
 
 
