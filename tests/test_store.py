@@ -343,3 +343,33 @@ def test_forget_lets_go_of_a_register_and_its_xml_unless_a_change_to_it_is_stage
         wb.commit("test")
     with Workbook(sample) as wb:
         assert wb.read(schema.OWNERS).rows[0].values["notes"] == "电话已核实"
+
+
+def test_the_last_value_of_a_column_is_found_from_the_end_of_the_sheet(sample: Path, tmp_path: Path) -> None:
+    """`last_value`: the last payment's day, as a full read gives it, found from the end of the XML (a cell
+    of a column whose letters begin with the same one is passed over), or from the read cache; None for
+    a blank last cell or a column the register lacks."""
+    from propcli.store.sheetxml import col_letter
+    from tests.test_streamread import _rewritten
+
+    with Workbook(sample) as wb:
+        days = wb.columns(schema.PAYMENTS, ("paid_on",))["paid_on"]
+        letter = col_letter(wb.read(schema.PAYMENTS).columns["paid_on"])
+        assert wb.last_value(schema.PAYMENTS, "paid_on") == days[-1]  # from the read cache
+    assert isinstance(days[-1], dt.date) and len(set(days)) > 10
+    cold = tmp_path / "cold"
+    cold.mkdir()
+
+    def last(change) -> object:  # type: ignore[no-untyped-def]
+        path = _rewritten(sample, cold / "estate.xlsx", "收款记录", change)
+        shutil.rmtree(cold / ".propcli", ignore_errors=True)
+        with Workbook(path) as wb:
+            return wb.last_value(schema.PAYMENTS, "paid_on")
+
+    assert last(lambda b: b) == days[-1]
+    far = f'<row r="99999"><c r="{letter}A99999"><v>1</v></c></row></sheetData>'.encode()
+    assert last(lambda b: b.replace(b"</sheetData>", far)) == days[-1]
+    blank = f'<row r="99999"><c r="{letter}99999" t="inlineStr"><is><t> </t></is></c></row></sheetData>'.encode()
+    assert last(lambda b: b.replace(b"</sheetData>", blank)) is None
+    with Workbook(sample) as wb:
+        assert wb.last_value(schema.PAYMENTS, "no_such_column") is None

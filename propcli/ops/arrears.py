@@ -200,11 +200,15 @@ def report(wb: Workbook, as_of: dt.date, *, building: str | None = None, items: 
     # the owners' unit_id and building, then every column of the owners, PAYMENT_KEYS, BILL_KEYS, and
     # every column of the transfers for the names)
     wb.prefetch(schema.PAYMENTS, schema.REMINDERS, schema.OWNERS, schema.BILLS, schema.TRANSFERS)
-    wb.columns_ahead(schema.BILLS, BILL_KEYS)
-    # payments that count differently on the day than now are looked for first: then 账单号 is read too,
-    # and the child reading ahead starts again with it (the sooner, the less of its work is lost)
-    moved = _any_paid_after(wb, as_of)
-    if moved:
+    # A payment received after the day (the last one's day says whether to expect one) is matched to its
+    # bills by 账单号 and 分配: then both are read from the start — the child reading 应收账单2 ahead with
+    # 账单号, 收款记录 once with 分配. Payments that count differently on the day than now are looked for
+    # first: one found unexpected (an old payment entered late, a void) starts the child again with 账单号.
+    last = wb.last_value(schema.PAYMENTS, "paid_on")
+    expected = isinstance(last, dt.date) and _day(last) > as_of
+    wb.columns_ahead(schema.BILLS, ("bill_id", *BILL_KEYS) if expected else BILL_KEYS)
+    moved = _any_paid_after(wb, as_of, PAYMENT_KEYS if expected else ("paid_on", "voided"))
+    if moved and not expected:
         wb.columns_ahead(schema.BILLS, ("bill_id", *BILL_KEYS))
     pol = policy(wb)
     contacts = _contacts(wb, as_of)
@@ -342,10 +346,15 @@ def _in_effect_differs(paid_on: object, voided: object, as_of: dt.date) -> bool:
     return paid_on <= as_of and day is not None and day > as_of
 
 
-def _any_paid_after(wb: Workbook, as_of: dt.date) -> bool:
+def _day(value: dt.date) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def _any_paid_after(wb: Workbook, as_of: dt.date, keys: tuple[str, ...]) -> bool:
+    """Whether some payment counts differently on `as_of` than now, read with columns `keys` of 收款记录."""
     if not wb.has(schema.PAYMENTS):
         return False
-    cols = wb.columns(schema.PAYMENTS, ("paid_on", "voided"))
+    cols = wb.columns(schema.PAYMENTS, keys)
     return any(_in_effect_differs(p, v, as_of) for p, v in zip(cols["paid_on"], cols["voided"]))
 
 

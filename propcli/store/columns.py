@@ -113,6 +113,31 @@ def header_of(scan: SheetScan, spec: Sheet, name: str, workbook: str):  # type: 
     return h + 1, columns, headers, width
 
 
+def last_cell(scan: SheetScan, spec: Sheet, name: str, workbook: str, key: str) -> object:
+    """The typed value of the last cell of column `key` below the header, found from the end of the XML
+    (not a pass over the rows); None when it is blank, cannot be read as the column's kind, or the sheet
+    has no such column."""
+    head = header_of(scan, spec, name, workbook)
+    if head is None or key not in head[1]:
+        return None
+    letter = col_letter(head[1][key]).encode()
+    cell = re.compile(rb'<c r="' + letter + rb'(\d+)"([^>/]*(?:/>|>.*?</c>))', re.S)
+    at = scan.end
+    while (i := scan.data.rfind(b'<c r="' + letter, scan.start, at)) >= 0:
+        m = cell.match(scan.data, i)
+        if m is None:  # a cell of a column whose letters begin with these (CA after C)
+            at = i
+            continue
+        if int(m.group(1)) <= head[0]:
+            return None
+        v = scan.value_of(m.group(2))
+        try:
+            return None if _blank(v) else CONVERTERS[spec.column(key).kind](v)
+        except ValueProblem:
+            return None
+    return None
+
+
 def _has_values(scan: SheetScan) -> bool:
     data = scan.data
     return any(data.find(tag, scan.start, scan.end) >= 0 for tag in (b"<v>", b"<v ", b"<is>"))

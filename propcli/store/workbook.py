@@ -430,6 +430,26 @@ class Workbook:
                 raise DataError("value.above_ceiling", where(data.numbers[i], key), value=repr(str(values[i])),
                                 ceiling=f"{ceiling:,.2f}")
 
+    def last_value(self, spec: schema.Sheet, key: str) -> object:
+        """The typed value of the last cell of column `key` in the register's last sheet — the day of the
+        last payment, which tells a report for an earlier day what it will read — from the read cache,
+        or found from the end of the sheet's XML. None when it is blank or cannot be read, or cannot be
+        told cheaply (a sheet read in pieces as it is inflated, too big to hold for this)."""
+        names = self.sheets_of(spec)
+        if not names:
+            return None
+        held = self._cached(spec, names[-1])
+        if held is not None and key in held.values:
+            return next((v for v in reversed(held.values[key]) if v is not None), None)
+        pkg = self._pkg
+        ref = pkg.sheet(names[-1]) if pkg is not None else None
+        if pkg is None or ref is None or pkg.date1904 or pkg.streamable(ref.part):
+            return None
+        try:
+            return columns.last_cell(self._scan(names[-1]), spec, names[-1], self.name, key)
+        except (Unsupported, DataError, MissingString):
+            return None
+
     def rows_mentioning(self, spec: schema.Sheet, key: str, word: str) -> list[int] | None:
         """The rows of a one-sheet register whose `key` cell may hold `word` in its text, found by searching
         the sheet XML (`unitsearch.rows_mentioning`: every row that does, perhaps a few more). None when
