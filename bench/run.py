@@ -659,8 +659,9 @@ def main() -> None:
     service.report([r for r in results if r[1].startswith(("workorders", "complaints", "owners show UNIT (warm, w"))])
     l_rows = [(task, mine) for size, task, mine, base in results if size == "L" and mine]
     if l_rows:
-        reports = [mine[0] for task, mine in l_rows if "(cold)" in task]
-        print(f"\nL: every command ran; {'✓' if max(reports) <= 8 else '✗'} reports ≤ 8 s cold "
+        # a day's reports; the historical one has its own target (≤ 12 s, issue 15's lines above)
+        reports = [mine[0] for task, mine in l_rows if "(cold)" in task and "--as-of" not in task]
+        print(f"\nL: every command ran; {'✓' if max(reports) <= 8 else '✗'} reports of the day ≤ 8 s cold "
               f"(slowest {max(reports):.2f} s)")
     if args.notices:  # in a process of its own: a child's peak RSS starts from its parent's, and this one
         sys.stdout.flush()  # has grown with L's reader equality (its stages' peaks were counted from 2.7 GB)
