@@ -373,3 +373,30 @@ def test_the_last_value_of_a_column_is_found_from_the_end_of_the_sheet(sample: P
     assert last(lambda b: b.replace(b"</sheetData>", blank)) is None
     with Workbook(sample) as wb:
         assert wb.last_value(schema.PAYMENTS, "no_such_column") is None
+
+
+def test_amounts_are_checked_against_the_ceiling_by_their_bounds_and_a_total_row_is_no_amount(
+        sample: Path, tmp_path: Path) -> None:
+    """A read of the XML keeps each amount column's least and greatest typed cell (`SheetData.bounds`, the
+    header and a 合计 row among them): within 金额上限, the column is not checked cell by cell; a 合计 row of
+    99,999,999 widens them but is no bill, so the report reads; a bill of 12,000,000 is named."""
+    from propcli.store.sheetxml import col_letter
+    from tests.test_streamread import _rewritten
+
+    with Workbook(sample) as wb:
+        letter = col_letter(wb.read(schema.BILLS).columns["amount"])
+        amounts = [v for v in wb.columns(schema.BILLS, ("amount",))["amount"] if v is not None]
+    shutil.rmtree(sample.parent / ".propcli", ignore_errors=True)
+    with Workbook(sample) as wb:
+        data = wb._sheet_data(schema.BILLS, "应收账单", None)
+        assert data is not None and data.bounds["amount"] == (min(amounts), max(amounts))
+    total = f'<row r="99999"><c r="A99999" t="inlineStr"><is><t>合计</t></is></c><c r="{letter}99999"><v>99999999</v></c></row>'
+    path = _rewritten(sample, tmp_path / "total.xlsx", "应收账单", lambda b: b.replace(b"</sheetData>", total.encode() + b"</sheetData>"))
+    with Workbook(path) as wb:
+        assert wb.columns(schema.BILLS, ("amount",))["amount"] == amounts  # the 合计 row is not a bill
+        assert wb._sheet_data(schema.BILLS, "应收账单", None).bounds["amount"][1] == Decimal("99999999")  # type: ignore[union-attr]
+    big = total.replace("合计", "1-1-0101").replace("99999999", "12000000")
+    path = _rewritten(sample, tmp_path / "big.xlsx", "应收账单", lambda b: b.replace(b"</sheetData>", big.encode() + b"</sheetData>"))
+    with Workbook(path) as wb, pytest.raises(DataError) as exc:
+        wb.columns(schema.BILLS, ("amount",))
+    assert exc.value.key == "value.above_ceiling" and exc.value.location.row == 99999

@@ -11,6 +11,7 @@ import operator
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from itertools import compress, repeat
 
 from ..errors import DataError, Location, Problem
@@ -41,6 +42,11 @@ class SheetData:
     problems: list[tuple[int, str, str, object]] = field(default_factory=list)  # (row, key, message key, raw)
     complete: bool = True  # every column of the register (False: a report's few columns)
     delta_depth: int = field(default=0, compare=False, repr=False)  # loaded from a chain of this many deltas (cache.py)
+    # key → (least, greatest) of a column of amounts, over its distinct cells as they were typed — the data
+    # rows' and perhaps others' (the header, a 合计 row): never narrower than the data's. Made by a read of
+    # the XML, for the check against 金额上限 (`Workbook._refuse_bad_money`) without a pass over a million
+    # amounts; any other SheetData has none.
+    bounds: dict[str, tuple[Decimal, Decimal]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_table(cls, table: Table) -> SheetData:
@@ -275,6 +281,11 @@ def joined(mine: SheetData, theirs: SheetData) -> SheetData:
         values.extend(theirs.values.pop(k))
     mine.problems.extend(theirs.problems)  # after this half's rows, as they are sorted
     mine.last_row = max(mine.last_row, theirs.last_row)
+    for k, (low, high) in list(mine.bounds.items()):
+        if k in theirs.bounds:
+            mine.bounds[k] = (min(low, theirs.bounds[k][0]), max(high, theirs.bounds[k][1]))
+        else:
+            del mine.bounds[k]
     return mine
 
 
@@ -396,6 +407,9 @@ def assemble(name: str, head: tuple, wanted: dict[str, int], scanned: dict[int, 
                     data.problems.append((r, key, bad_keys[k], col.raw_of[k]))
                     found += 1
         typed = col.values if col.values is not None else list(map(col.typed_of.__getitem__, col.cells))
+        amounts = [v for v in col.typed_of.values() if v is not None]
+        if amounts and all(type(v) is Decimal for v in amounts):
+            data.bounds[key] = (min(amounts), max(amounts))
         # the cells as stored are kept only where some data cell's typed value is not it (a header that does
         # not type, as 账期 does not, is no data cell)
         same = col.typed_of is col.raw_of or not found and all(

@@ -423,6 +423,9 @@ class Workbook:
             raise DataError(bad[2], where(bad[0], bad[1]), value=repr(str(bad[3])))
         ceiling = self.money_ceiling()
         for key in money:
+            low, high = data.bounds.get(key, (None, None))
+            if low is not None and max(high, -low) <= ceiling:  # every cell of the column within it
+                continue
             values = data.values.get(key) or []
             amounts = list(filter(None, values))  # None and 0: no matter; max and min compare, abs would copy
             if amounts and max(max(amounts), -min(amounts)) > ceiling:
