@@ -134,18 +134,26 @@ def test_what_is_not_certain_is_left_to_the_whole_read(estate_s: Path, tmp_path:
         assert unit in wb.columns(schema.BILLS, ("unit_id",))["unit_id"]
 
 
+# Rows past the middle of 应收账单 that each half of a split read must judge as one process does: a 合计 row,
+# a blank row, and a bill whose 账单号 is stored with spaces and whose 单价 (F) is no number.
+ODD_ROWS = (b'<row r="99996"><c r="A99996" t="inlineStr"><is><t>' + "合计".encode() + b'</t></is></c>'
+            b'<c r="F99996"><v>123.5</v></c></row><row r="99997"/>'
+            b'<row r="99998"><c r="A99998" t="inlineStr"><is><t> B-X 1 </t></is></c>'
+            b'<c r="B99998" t="inlineStr"><is><t>1-1-0101</t></is></c>'
+            b'<c r="F99998" t="inlineStr"><is><t>abc</t></is></c></row>')
+
+
+def with_odd_rows(src: Path, dst: Path) -> Path:
+    return _rewritten(src, dst, "应收账单", lambda b: b.replace(b"</sheetData>", ODD_ROWS + b"</sheetData>"))
+
+
 def test_the_childs_half_with_odd_rows_equals_the_whole_read(estate_s: Path, tmp_path: Path,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """The half a forked child reads and assembles itself, with what each half must judge alike: a 合计
     row (left out), a blank row, a unit price that is no number (a problem, located), an identifier stored
     with spaces (typed without them, its raw cell kept) — all past the middle of the part."""
     monkeypatch.setattr(twocore, "MIN_BYTES", 0)
-    odd = (b'<row r="99996"><c r="A99996" t="inlineStr"><is><t>' + "合计".encode() + b'</t></is></c>'
-           b'<c r="F99996"><v>123.5</v></c></row><row r="99997"/>'
-           b'<row r="99998"><c r="A99998" t="inlineStr"><is><t> B-X 1 </t></is></c>'
-           b'<c r="B99998" t="inlineStr"><is><t>1-1-0101</t></is></c>'
-           b'<c r="F99998" t="inlineStr"><is><t>abc</t></is></c></row>')
-    path = _rewritten(estate_s, tmp_path / "odd.xlsx", "应收账单", lambda b: b.replace(b"</sheetData>", odd + b"</sheetData>"))
+    path = with_odd_rows(estate_s, tmp_path / "odd.xlsx")
     with Workbook(path) as wb:
         pkg = wb._pkg
         assert pkg is not None

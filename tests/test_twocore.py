@@ -77,14 +77,9 @@ def test_the_childs_half_with_odd_rows_is_assembled_as_one_process_assembles_it(
     """Each half of the rows typed and assembled where it was read, then joined: a 合计 row, a blank row,
     a unit price that is no number and an identifier stored with spaces, all in the child's half, come
     out as one process reads them (left out, left out, a located problem, typed with its raw cell kept)."""
-    from tests.test_streamread import _rewritten
+    from tests.test_streamread import with_odd_rows
 
-    odd = (b'<row r="99996"><c r="A99996" t="inlineStr"><is><t>' + "合计".encode() + b'</t></is></c>'
-           b'<c r="F99996"><v>123.5</v></c></row><row r="99997"/>'
-           b'<row r="99998"><c r="A99998" t="inlineStr"><is><t> B-X 1 </t></is></c>'
-           b'<c r="B99998" t="inlineStr"><is><t>1-1-0101</t></is></c>'
-           b'<c r="F99998" t="inlineStr"><is><t>abc</t></is></c></row>')
-    path = _rewritten(estate_s, tmp_path / "odd.xlsx", "应收账单", lambda b: b.replace(b"</sheetData>", odd + b"</sheetData>"))
+    path = with_odd_rows(estate_s, tmp_path / "odd.xlsx")
 
     def read() -> columns.SheetData:
         with Workbook(path) as wb:
