@@ -137,16 +137,8 @@ class Loader:
                     copy = None
                     cur.close()
                     self.digests[table.name] = digest.hexdigest()
-                    if self.direct:
-                        pass
-                    elif self.sent.get(table.name) == self.digests[table.name]:  # the rows it holds
-                        self.conn.execute(f"drop table {_temp(table)}")
-                        if table.name in self.periods:
-                            self.changed[table.name] = ([], False)
-                    else:
-                        changed = merge(self.conn, table, self.estate, self.periods.get(table.name))
-                        if changed is not None:
-                            self.changed[table.name] = changed
+                    if not self.direct:
+                        self._merge(table)
             except BaseException as exc:  # handed to the main thread
                 self.error = exc
                 self._written(0)
@@ -162,6 +154,17 @@ class Loader:
             except BaseException:
                 pass
 
+
+    def _merge(self, table: tables.Table) -> None:
+        """The estate's rows of `table` made those COPYed: left as they are when the text sent is the last
+        publish's, else merged (noting the 账期 whose rows changed, for the sums)."""
+        if self.sent.get(table.name) == self.digests[table.name]:  # the very rows the table holds
+            self.conn.execute(f"drop table {_temp(table)}")
+            changed: tuple[list[str], bool] | None = ([], False) if table.name in self.periods else None
+        else:
+            changed = merge(self.conn, table, self.estate, self.periods.get(table.name))
+        if changed is not None:
+            self.changed[table.name] = changed
 
     def _written(self, n: int) -> None:
         with self._room:

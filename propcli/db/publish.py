@@ -6,8 +6,9 @@ name belongs to this workbook, then make every table's rows of the estate those 
 register (read through the store's column reader, the one the workbook commands use, register by register
 so that only one is in memory, but for those the derived tables are made of) and the derived tables of
 `facts.py`, each merged into the estate's rows by the loader's thread (`loader.py`: only the rows that
-differ are written; a table whose COPY text is the one the last publish sent, not at all) and reconciled there as soon as it is: the row count and the money totals the
-database sums must equal what was read from the workbook, or nothing is committed. A kill at any moment
+differ are written; a table whose COPY text is the one the last publish sent, not at all) and reconciled
+there as soon as it is: the row count and the money totals the database sums must equal what was read
+from the workbook, or nothing is committed. A kill at any moment
 leaves the previous publish as it was: the transaction never committed.
 
 Estate identity: the name (小区信息 › 小区名称, or --estate) is owned by the workbook that first published
