@@ -205,7 +205,7 @@ def report(wb: Workbook, as_of: dt.date, *, building: str | None = None, items: 
     # 账单号, 收款记录 once with 分配. Payments that count differently on the day than now are looked for
     # first: one found unexpected (an old payment entered late, a void) starts the child again with 账单号.
     last = wb.last_value(schema.PAYMENTS, "paid_on")
-    expected = isinstance(last, dt.date) and _day(last) > as_of
+    expected = isinstance(last, dt.date) and last > as_of
     wb.columns_ahead(schema.BILLS, ("bill_id", *BILL_KEYS) if expected else BILL_KEYS)
     moved = _any_paid_after(wb, as_of, PAYMENT_KEYS if expected else ("paid_on", "voided"))
     if moved and not expected:
@@ -344,10 +344,6 @@ def _in_effect_differs(paid_on: object, voided: object, as_of: dt.date) -> bool:
         return paid_on > as_of
     day = void_day(voided)
     return paid_on <= as_of and day is not None and day > as_of
-
-
-def _day(value: dt.date) -> dt.date:
-    return value.date() if isinstance(value, dt.datetime) else value
 
 
 def _any_paid_after(wb: Workbook, as_of: dt.date, keys: tuple[str, ...]) -> bool:

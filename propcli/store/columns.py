@@ -126,22 +126,14 @@ def last_cell(scan: SheetScan, spec: Sheet, name: str, workbook: str, key: str) 
     head = header_of(scan, spec, name, workbook)
     if head is None or key not in head[1]:
         return None
-    letter = col_letter(head[1][key]).encode()
-    cell = re.compile(rb'<c r="' + letter + rb'(\d+)"([^>/]*(?:/>|>.*?</c>))', re.S)
-    at = scan.end
-    while (i := scan.data.rfind(b'<c r="' + letter, scan.start, at)) >= 0:
-        m = cell.match(scan.data, i)
-        if m is None:  # a cell of a column whose letters begin with these (CA after C)
-            at = i
-            continue
-        if int(m.group(1)) <= head[0]:
-            return None
-        v = scan.value_of(m.group(2))
-        try:
-            return None if _blank(v) else CONVERTERS[spec.column(key).kind](v)
-        except ValueProblem:
-            return None
-    return None
+    found = scan.last(head[1][key])
+    if found is None or int(found[0]) <= head[0]:
+        return None
+    v = scan.value_of(found[1])
+    try:
+        return None if _blank(v) else CONVERTERS[spec.column(key).kind](v)
+    except ValueProblem:
+        return None
 
 
 def _has_values(scan: SheetScan) -> bool:
@@ -407,9 +399,10 @@ def assemble(name: str, head: tuple, wanted: dict[str, int], scanned: dict[int, 
                     data.problems.append((r, key, bad_keys[k], col.raw_of[k]))
                     found += 1
         typed = col.values if col.values is not None else list(map(col.typed_of.__getitem__, col.cells))
-        amounts = [v for v in col.typed_of.values() if v is not None]
-        if amounts and all(type(v) is Decimal for v in amounts):
-            data.bounds[key] = (min(amounts), max(amounts))
+        if all(type(v) is Decimal or v is None for v in col.typed_of.values()):  # a text column: at its first
+            amounts = [v for v in col.typed_of.values() if v is not None]
+            if amounts:
+                data.bounds[key] = (min(amounts), max(amounts))
         # the cells as stored are kept only where some data cell's typed value is not it (a header that does
         # not type, as 账期 does not, is no data cell)
         same = col.typed_of is col.raw_of or not found and all(

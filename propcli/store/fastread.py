@@ -333,6 +333,18 @@ class SheetScan:
         """`column`, one cell at a time: what looks at each cell once holds none of them."""
         return (m.groups() for m in _column_pattern(col).finditer(self.data, self.start, self.end))
 
+    def last(self, col: int) -> tuple[bytes, bytes] | None:
+        """`column`'s last cell, searched for from the end of the sheet (a cell of a column whose letters
+        begin with these — CA after C — passed over); None: the column has none."""
+        pattern, start = _column_pattern(col), b'<c r="' + col_letter(col).encode()
+        at = self.end
+        while (i := self.data.rfind(start, self.start, at)) >= 0:
+            m = pattern.match(self.data, i)
+            if m is not None:
+                return m.group(1), m.group(2)
+            at = i
+        return None
+
     def dense(self, ncols: int) -> bool:
         """Whether the rows hold, on average, cells in at least half of `ncols` columns (about 40 bytes of
         XML a cell) at both ends of the sheet: then one pass over the rows (`by_rows`) beats a search per

@@ -21,7 +21,7 @@ from ..errors import DataError
 from . import twocore, unitsearch
 from .columns import (ROW_PASS_COLUMNS, SheetData, _Column, _convert_column, _may_have_subtotal, assemble, header_of,
                       holding, joined, searched, typed_rows)
-from .fastread import _UNNUMBERED, SharedStrings, SheetScan, Unsupported, row_pattern, rows_between
+from .fastread import _UNNUMBERED, SharedStrings, SheetScan, Unsupported, _column_pattern, row_pattern, rows_between
 from .normalize import CONVERTERS
 from .package import Package, PackageError
 from .reader import HEADER_SCAN_ROWS, Table
@@ -233,8 +233,7 @@ def _rows(pieces, date_styles: set[int], strings: SharedStrings | None, spec: Sh
     buf, cut, head, (header_row, columns, headers, width), _ = got
     col = columns.get(only[0]) if only else None
     convert = CONVERTERS[spec.column(only[0]).kind] if only and col is not None else None
-    search = re.compile(rb'<c r="' + col_letter(col).encode() + rb'(\d+)"([^>/]*(?:/>|>.*?</c>))', re.S) \
-        if col is not None else None
+    search = _column_pattern(col) if col is not None else None
     pending = sorted({n for n in numbers or () if n > header_row})
     kept: list[bytes] = []
     found = None  # scan_only's search for the cells that can hold the identifier (`unitsearch`)
