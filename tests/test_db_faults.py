@@ -140,9 +140,15 @@ def test_an_estate_name_owned_by_another_workbook_is_refused(published, cli, sam
     assert _sql(published.db_url, "select workbook from propcli.estates where estate = '阳光花园'") == [("二期台账.xlsx",)]
 
 
-def test_a_workbook_with_a_repeated_bill_number_is_refused_exit_3(published, cli, sample: Path) -> None:
+@pytest.mark.parametrize("pieces", [False, True])
+def test_a_workbook_with_a_repeated_bill_number_is_refused_exit_3(published, cli, sample: Path, pieces: bool,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     from propcli.store import schema
     from propcli.store.workbook import Workbook
+
+    if pieces:  # every register read a row at a time: the two rows in two pieces, found by the keys' hashes
+        monkeypatch.setattr(publish_module, "WHOLE_LIMIT", 0)
+        monkeypatch.setattr(publish_module, "CHUNK", 1)
 
     with Workbook(sample, write=True) as wb:  # a copied bill row: its 账单号 twice
         bills = wb.read(schema.BILLS)

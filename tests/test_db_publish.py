@@ -225,3 +225,28 @@ def test_payment_parts_made_piece_by_piece_are_those_made_at_once(sample_readonl
     # each payment's parts numbered 1, 2, … in order, whatever the pieces (worked: a receipt's run restarts at 1)
     assert numbers == [k for _, same in groupby(whole[0]) for k, _ in enumerate(same, 1)]
     assert joined == whole
+
+
+def test_a_register_too_big_to_hold_is_published_in_pieces_as_it_is_whole(upgraded, cli, sample: Path, tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above WHOLE_LIMIT of XML (L's 应收账单, 抄表记录) a register is read and copied a piece of rows at a
+    time, never held whole: every table, derived and summed ones too, the same as the whole read's."""
+    from propcli.db import publish as publish_module
+    from propcli.store import workbook as workbook_module
+
+    whole = tmp_path / "whole" / "estate.xlsx"
+    whole.parent.mkdir()
+    whole.write_bytes(sample.read_bytes())
+    assert cli("-w", whole, "publish", "--estate", "整读").exit_code == 0
+    monkeypatch.setattr(publish_module, "WHOLE_LIMIT", 0)
+    monkeypatch.setattr(publish_module, "CHUNK", 7)  # pieces of 7 rows: bills, payments and their parts cut across
+    pieced: list[str] = []
+    real = workbook_module.Workbook.column_pieces
+    monkeypatch.setattr(workbook_module.Workbook, "column_pieces",
+                        lambda self, spec, *a, **k: pieced.append(spec.key) or real(self, spec, *a, **k))
+    result = cli("-w", sample, "publish", "--estate", "分块")
+    assert result.exit_code == 0, result.output
+    assert {"bills", "payments", "readings", "owners"} <= set(pieced)
+    got, want = _everything(upgraded, "分块"), _everything(upgraded, "整读")
+    assert len(want["bills"]) > 7 * 3 and want["bill_facts"] and want["payment_parts"] and want["period_sums"]
+    assert all(got[name] == rows for name, rows in want.items()), [name for name in want if got[name] != want[name]]

@@ -371,3 +371,35 @@ def test_a_continued_register_read_on_two_cores_is_the_register_read_on_one(tmp_
         wb.columns_ahead(schema.BILLS, keys)
         got = wb.columns(schema.BILLS, keys)
     assert here == ["应收账单", "应收账单2"] and got == {k: alone[k] for k in keys}
+
+
+@pytest.mark.parametrize("give_up", [None, 3])
+def test_column_pieces_are_the_columns_of_the_whole_read(estate_s: Path, tmp_path: Path, give_up: int | None,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """`Workbook.column_pieces`: a big register read as it is inflated, a piece of rows at a time, is the
+    whole read's columns cut in pieces; and where the pieces give up half-way (`give_up`: at the 3rd, a row
+    out of the usual form) the whole read gives the rows after those already given, none twice."""
+    path = tmp_path / "estate.xlsx"
+    shutil.copyfile(estate_s, path)
+    keys = (ROW_NUMBER, *(c.key for c in schema.BILLS.columns))
+    with Workbook(path) as wb:
+        whole = wb.columns(schema.BILLS, keys)
+    shutil.rmtree(tmp_path / ".propcli", ignore_errors=True)
+    monkeypatch.setattr(package, "PREFETCH_LIMIT", 0)  # S's parts are small: streamed as L's are
+    monkeypatch.setattr(streamread, "PIECE", 4096)
+    if give_up is not None:
+        real = streamread.pieces
+
+        def failing(*a, **k):  # type: ignore[no-untyped-def]
+            for i, data in enumerate(real(*a, **k)):
+                if i == give_up:
+                    raise Unsupported("a row out of the usual form")
+                yield data
+        monkeypatch.setattr(streamread, "pieces", failing)
+    with Workbook(path) as wb:
+        pieces = list(wb.column_pieces(schema.BILLS, keys, 1000))
+        held = [k for k in wb.__dict__.get("_data", {}) if k[0] == schema.BILLS.key]
+        assert give_up is not None or not held  # read as inflated: nothing of it held
+    assert len(pieces) >= 15 and all(len(p[ROW_NUMBER]) < 2000 for p in pieces)
+    assert {k: sum((p[k] for p in pieces), []) for k in keys} == whole
+    assert len(whole[ROW_NUMBER]) > 15_000

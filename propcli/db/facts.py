@@ -31,10 +31,11 @@ BILL_KEYS = ("bill_id", "unit_id", "period", "item", "amount", "paid", "status",
 Columns = list[list]
 
 
-def bills_of(wb: Workbook) -> _Bills:
-    """What the derived tables take of 应收账单, read as soon as its register is copied: the register's
-    other columns (L: 1.6 million bills) are then let go before 收款记录 is read."""
-    bills = _Bills(wb)
+def bills_of(wb: Workbook, cols: dict[str, list] | None = None) -> _Bills:
+    """What the derived tables take of 应收账单 (`cols`: its BILL_KEYS columns, gathered while publish
+    copied the register; else read): the register's other columns (L: 1.6 million bills) are let go
+    before 收款记录 is read."""
+    bills = _Bills(wb, cols)
     wb.forget(schema.BILLS)
     return bills
 
@@ -42,9 +43,7 @@ def bills_of(wb: Workbook) -> _Bills:
 def derived(wb: Workbook, bills: _Bills, chunk: int) -> Iterator[tuple[str, Iterator[Columns]]]:
     """bill_facts, then payment_parts, each as pieces of `chunk` rows of its columns (made as they are
     taken: an L estate's 1.9 million payment parts are never all held)."""
-    facts = bills.facts()
-    yield tables.BILL_FACTS.name, ([c[i:i + chunk] for c in facts] for i in range(0, len(facts[0]), chunk))
-    del facts
+    yield tables.BILL_FACTS.name, (bills.facts(slice(i, i + chunk)) for i in range(0, len(bills.period), chunk))
     yield tables.PAYMENT_PARTS.name, _parts(wb, bills, chunk)
 
 
@@ -63,7 +62,9 @@ def _mapped(f: Callable[[Any], object], values: list) -> list:
 
 
 def _text(values: list) -> list:
-    """str() of each value, None kept."""
+    """str() of each value, None kept (the list itself when it holds only texts and None)."""
+    if all(type(v) is str or v is None for v in values):
+        return values
     return [None if v is None else str(v) for v in values]
 
 
@@ -73,9 +74,10 @@ class _Bills:
     owner's), 金额, 已收 (blank: 0), whether it is waived (状态 减免: the arrears leave it out); for every
     row, its 账期 and due day (应缴日期, or the 缴费期限 rule when blank)."""
 
-    def __init__(self, wb: Workbook) -> None:
+    def __init__(self, wb: Workbook, cols: dict[str, list] | None = None) -> None:
         self.wb = wb
-        cols = wb.columns(schema.BILLS, BILL_KEYS) if wb.has(schema.BILLS) else {k: [] for k in BILL_KEYS}
+        if cols is None:
+            cols = wb.columns(schema.BILLS, BILL_KEYS) if wb.has(schema.BILLS) else {k: [] for k in BILL_KEYS}
         self.cols = cols
         amounts, periods = cols["amount"], cols["period"]
         self.counted = [a is not None and p is not None for a, p in zip(amounts, periods)]
@@ -91,20 +93,25 @@ class _Bills:
         self.waived_bill = waived if self.all_counted else [w if c else None for w, c in zip(waived, self.counted)]
         self._index: dict | None = None  # 账单号 → row, made for the first piece of payment parts
         self._last: tuple[object, int] = (None, 0)  # the last part of the piece before: its 收据号 and number
+        self._building = building_lookup(wb)
         sold = transfers(wb)
         self.former = [None] * len(units)
         for i in (i for i, u in enumerate(units) if u in sold) if sold else ():
             if self.counted[i] and (moved := former_owner(sold[units[i]], self.period[i])):  # type: ignore[index]
                 self.former[i] = moved[0]
+        for k in ("unit_id", "period", "paid", "status", "due_date"):  # made into the lists above (L: 1.6
+            cols[k] = []  # million rows each, ~13 MB a list): only 账单号 and 收费项目 are read again
 
-    def _kept(self, col: list) -> list:
-        return col if self.all_counted else list(compress(col, self.counted))
+    def facts(self, rows: slice) -> Columns:
+        """bill_facts of these rows of the register (a piece: the rows' 11 columns are made a piece at a
+        time): every bill with a 金额 and a 账期 — 账单号, unit, building (as the reports file it), 账期,
+        收费项目, 金额, 已收, 减免 (what a waived bill was not paid), due day, waived, 过户 day."""
+        cols, counted = self.cols, self.counted[rows]
 
-    def facts(self) -> Columns:
-        """bill_facts: every bill with a 金额 and a 账期 — 账单号, unit, building (as the reports file it),
-        账期, 收费项目, 金额, 已收, 减免 (what a waived bill was not paid), due day, waived, 过户 day."""
-        cols, kept = self.cols, self._kept
-        building_of = building_lookup(self.wb)
+        def kept(col: list) -> list:
+            return col[rows] if self.all_counted else list(compress(col[rows], counted))
+
+        building_of = self._building
         units = kept(self.unit)
         amounts, paids, waived_bill = kept(self.amount), kept(self.paid), kept(self.waived_bill)
         waived = [max(a - p, ZERO) if w else ZERO for a, p, w in zip(amounts, paids, waived_bill)]

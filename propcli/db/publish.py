@@ -26,6 +26,7 @@ import operator
 import os
 import re
 import zipfile
+from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -46,6 +47,10 @@ from .loader import Loader
 LOCK_WAIT = ("PROPCLI_DB_LOCK_WAIT", 10.0, 0.0, 3600.0)
 ZERO = Decimal(0)
 CHUNK = 50_000  # rows formatted and sent at a time
+# a register whose sheets hold more XML than this is read and copied a piece of rows at a time, never held
+# whole (L: 应收账单's 640 MB, 抄表记录's 235 MB; M's biggest, 98 MB, is read whole and kept in the read
+# cache, which the nightly publish then reads in a fraction of the time)
+WHOLE_LIMIT = 160 << 20
 # the registers a child reads ahead (`_ReadAhead`) at most, in bytes of XML: M's are ~60 MB; L's (~400 MB,
 # 收款记录 and 抄表记录 mostly) would be held in the child while this process holds 应收账单 — 1.6 GB of
 # both processes (PSS) against 1.26 GB without the child: L reads them here, one after another
@@ -177,15 +182,20 @@ def _load(conn: psycopg.Connection, wb: Workbook, estate: str, *, first: bool = 
     order = (*sources, *(t for t in tables.REGISTERS if t not in sources))
     sheets = [t.sheet for t in order if t.sheet is not None and wb.has(t.sheet)]
     ahead = _ReadAhead(wb, sheets)
-    wb.prefetch(*(s for s in sheets if s not in ahead.sheets))  # a cold read inflates the next while one is scanned
+    if not any(wb.xml_size(s) > WHOLE_LIMIT for s in sheets):  # a cold read inflates the next while one is
+        wb.prefetch(*(s for s in sheets if s not in ahead.sheets))  # scanned; not beside a register read in
+        # pieces (L's 收款记录, 122 MB of XML, held while its 1.6 million bills are read: memory before speed)
     try:
         bills = None
         for table in order:
             if table.sheet in ahead.sheets:
                 ahead.wait()
-            loaded(table.name, _copy_register(loader, wb, table, estate, problems))
+            tally, kept = _copy_register(loader, wb, table, estate, problems,
+                                         facts.BILL_KEYS if table.sheet is schema.BILLS else ())
+            loaded(table.name, tally)
             if table.sheet is schema.BILLS and not problems:
-                bills = facts.bills_of(wb)
+                bills = facts.bills_of(wb, kept)
+            del kept
             if table is sources[-1] and not problems:
                 for name, pieces in facts.derived(wb, bills or facts.bills_of(wb), CHUNK):
                     loaded(name, copy_columns(loader, tables.by_name()[name], estate, pieces))
@@ -251,29 +261,78 @@ def _read_into_cache(path: Path, keys: tuple[str, ...], parent: int) -> bool:
     return True
 
 
-def _copy_register(loader: Loader, wb: Workbook, table: tables.Table, estate: str,
-                   problems: list[Problem]) -> Tally:
-    """One register, read column by column and copied; its unreadable cells and blank or repeated keys
-    are added to `problems` (they would publish a wrong row)."""
+def _copy_register(loader: Loader, wb: Workbook, table: tables.Table, estate: str, problems: list[Problem],
+                   keep: tuple[str, ...] = ()) -> tuple[Tally, dict[str, list]]:
+    """One register, read column by column, a piece of rows at a time (`_pieces`), and copied; its
+    unreadable cells and blank or repeated keys are added to `problems` (they would publish a wrong row),
+    after which nothing more is copied (refused at the end, with every register's problems) but every
+    register is still read for its own. Returns the tally and the columns `keep` (what the derived tables
+    take of it), gathered as the pieces go."""
     sheet = table.sheet
     assert sheet is not None
+    kept: dict[str, list] = {k: [] for k in keep}
     if not wb.has(sheet):  # a register the workbook no longer has: its rows go
-        return copy_columns(loader, table, estate, ())
-    keys = tuple(c.key for c in sheet.columns)
-    found: list[Problem] = []
-    cols = wb.columns(sheet, (ROW_NUMBER, *keys), problems=found)
-    problems.extend(found)
-    if table.primary:
-        problems.extend(_key_problems(wb, sheet, table.primary, cols))
-    if problems:  # refused at the end, with every register's problems: copying more is wasted
-        return Tally(0, {m: ZERO for m in table.money})
-    return copy_columns(loader, table, estate, chunked([cols[k] for k in (ROW_NUMBER, *keys)]))
+        return copy_columns(loader, table, estate, ()), kept
+    names = (ROW_NUMBER, *(c.key for c in sheet.columns))
+    keys = _Keys(wb, sheet, table.primary)
+
+    def pieces() -> Iterator[list[Sequence[object]]]:
+        for cols in _pieces(wb, sheet, names, problems):
+            keys.add(cols, problems)
+            for k, col in kept.items():
+                col.extend(cols[k])
+            if not problems:
+                yield [cols[k] for k in names]
+        keys.end(problems)
+
+    tally = copy_columns(loader, table, estate, pieces())
+    return (Tally(0, {m: ZERO for m in table.money}) if problems else tally), kept
 
 
-def chunked(columns: Sequence[Sequence[object]]) -> Iterator[list[Sequence[object]]]:
-    """Aligned columns, CHUNK rows at a time."""
-    n = len(columns[0]) if columns else 0
-    return ([c[i:i + CHUNK] for c in columns] for i in range(0, n, CHUNK))
+def _pieces(wb: Workbook, sheet: schema.Sheet, names: tuple[str, ...],
+            problems: list[Problem]) -> Iterator[dict[str, list]]:
+    """A register's columns, CHUNK rows at a time: read whole (and kept in the read cache for the next
+    publish), or, above WHOLE_LIMIT, read a piece at a time as its XML is inflated and never held whole."""
+    if wb.xml_size(sheet) > WHOLE_LIMIT:
+        return wb.column_pieces(sheet, names, CHUNK, problems=problems)
+    cols = wb.columns(sheet, names, problems=problems)
+    return ({k: cols[k][i:i + CHUNK] for k in names} for i in range(0, len(cols[ROW_NUMBER]), CHUNK))
+
+
+class _Keys:
+    """A register's keys (账单号, 收据号, 房号 …) over its pieces: a blank one, or one repeated within a
+    piece, located as the piece comes (`_key_problems`); one repeated across pieces found at the end by
+    the keys' hashes — 8 bytes a key, not L's 1.6 million 账单号 held — and then located by `_key_problems`
+    over the register's key columns read again (only then: a workbook `check` would refuse)."""
+
+    def __init__(self, wb: Workbook, sheet: schema.Sheet, primary: tuple[str, ...]) -> None:
+        self.wb, self.sheet, self.primary = wb, sheet, primary
+        self.hashes = array("q")
+        self.found: list[Problem] = []
+
+    def add(self, cols: dict[str, list], problems: list[Problem]) -> None:
+        if not self.primary:
+            return
+        p = self.primary
+        self.hashes.extend(map(hash, cols[p[0]] if len(p) == 1 else zip(*(cols[k] for k in p))))
+        if len(self.found) < 50:
+            found = _key_problems(self.wb, self.sheet, p, cols)
+            self.found.extend(found)
+            problems.extend(found)
+
+    def end(self, problems: list[Problem]) -> None:
+        if len(self.hashes) < 2 or len(self.found) >= 50:
+            return
+        import numpy  # only here: a publish of a small estate need not load it
+
+        h = numpy.frombuffer(self.hashes, dtype=numpy.int64).copy()
+        h.sort()
+        if not (h[1:] == h[:-1]).any():
+            return  # every key once (the usual case, decided in C)
+        mine = set(map(id, self.found))
+        problems[:] = [q for q in problems if id(q) not in mine]
+        cols = self.wb.columns(self.sheet, (ROW_NUMBER, *self.primary))
+        problems.extend(_key_problems(self.wb, self.sheet, self.primary, cols))
 
 
 def _key_problems(wb: Workbook, sheet: schema.Sheet, primary: tuple[str, ...], cols: dict[str, list]) -> list[Problem]:

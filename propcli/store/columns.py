@@ -63,6 +63,13 @@ class SheetData:
         data.problems = [(p.location.row, p.column_key, p.key, p.value) for p in table.problems]
         return data
 
+    def after(self, row: int) -> SheetData:
+        """The rows below `row` (those of a sheet not yet given in pieces); bounds kept (never narrower)."""
+        i = bisect_right(self.numbers, row)
+        return replace(self, numbers=self.numbers[i:], values={k: v[i:] for k, v in self.values.items()},
+                       raws={k: None if v is None else v[i:] for k, v in self.raws.items()},
+                       problems=[p for p in self.problems if p[0] > row])
+
     def table(self, spec: Sheet, workbook: str) -> Table:
         table = Table(spec, self.name, self.header_row, dict(self.columns), dict(self.headers), self.width,
                       workbook=workbook, last_row=self.last_row)

@@ -148,6 +148,56 @@ def _read(pieces, seen: list[int], date_styles: set[int], strings: SharedStrings
                                                           # report's few columns, among the child's
 
 
+def pieces(pkg: Package, part: str, strings: SharedStrings | None, spec: Sheet, name: str, workbook: str,
+           keys: tuple[str, ...] | None, rows: int, piece: int = PIECE) -> Iterator[SheetData]:
+    """The register's columns (all, or `keys`) a piece of about `rows` rows at a time, each typed and
+    assembled as `read` assembles a half: what a command that copies a register row by row holds of a sheet
+    too big to hold whole (publish of L's 1.6 million bills). One core, nothing kept after a piece is
+    taken. Unsupported, raised at any piece: the rest of the part cannot be read so (the header not found
+    in the first rows, a row out of the usual form, a 合计 label under a few of the columns) — the caller
+    reads the part whole and takes the rows after those given."""
+    stream = pkg.stream(part, piece)
+    try:
+        got = _head(stream, pkg.date_styles(), strings, spec, name, workbook)
+        if got is None:
+            raise Unsupported("no header in the first rows, or a part this small")
+        buf, cut, head, (header_row, columns, headers, width), _ = got
+        labels = strings is not None and strings.may_hold_subtotal()
+        wanted = dict(columns) if keys is None else {k: columns[k] for k in keys if k in columns}
+        complete = len(wanted) == len(columns)
+        if labels and not complete:
+            raise Unsupported("a 合计 row is found by every column of it")
+        ncols = max([width, head.dimension_cols, *(i + 1 for i in columns.values())])
+        by_col = {i: k for k, i in wanted.items()}
+        read = list(range(ncols)) if complete else sorted(by_col)
+        pattern = row_pattern(read, ncols)
+        convert = {c: CONVERTERS[spec.column(by_col[c]).kind] if c in by_col else str for c in read}
+        shape = (header_row, columns, headers, width)
+
+        def done(taken: _Rows) -> SheetData:
+            if taken.labels and not complete:
+                raise Unsupported("a 合计 row is found by every column of it")
+            taken.convert(head, convert)
+            return taken.assembled(name, shape, wanted)
+
+        taken = _Rows(pattern, read, labels)
+        if not taken.take(buf, head.start, cut, head.row_ends.get(header_row, head.start)):
+            raise Unsupported("a row out of the usual form")
+        rest = _rest(stream, buf, cut)
+        del buf, got
+        for segment in rest:
+            if segment is None or not taken.take(*segment):
+                raise Unsupported("a row out of the usual form")
+            if len(taken.rows) >= rows:
+                yield done(taken)
+                taken = _Rows(pattern, read, labels)
+        yield done(taken)
+    except PackageError:
+        raise Unsupported("a damaged part") from None
+    finally:
+        stream.close()
+
+
 class _Rows:
     """The rows of a part's segments taken so far: their numbers, the cells of columns `read` (the rest of
     each cell as stored), and whether a 合计 label may be among them."""

@@ -13,7 +13,7 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -275,12 +275,61 @@ class Workbook:
             if money:
                 self._refuse_bad_money(spec, data, money)
             if problems is not None:
-                problems.extend(Problem("types", key, Location(self.name, data.name, row, data.headers.get(k) or spec.column(k).zh),
-                                        raw, column_key=k) for row, k, key, raw in data.problems if k in wanted)
+                problems.extend(self._problems(spec, data, wanted))
             n = len(data.numbers)
             for k in keys:
                 out[k].extend(data.numbers if k == ROW_NUMBER else data.values.get(k) or [None] * n)
         return out
+
+    def column_pieces(self, spec: schema.Sheet, keys: tuple[str, ...], rows: int, *,
+                      problems: list[Problem] | None = None) -> Iterator[dict[str, list]]:
+        """`columns`, a piece of about `rows` rows at a time, for a register too big to hold whole beside
+        what a command makes of it (publish of an L estate: 1.6 million bills, 16 columns). A sheet too big
+        to inflate ahead (`Package.streamable`) is read as it is inflated, whatever the read cache holds,
+        and neither kept nor cached; any other (a smaller part, a write's, one `streamread` gives up on
+        half-way) is read whole and given in pieces, after the rows already given. Each piece's money is checked as `columns` checks it and
+        its unreadable cells added to `problems` as they come."""
+        wanted = tuple(k for k in keys if k != ROW_NUMBER)
+        money = {k for k in wanted if spec.column(k).kind is schema.Kind.MONEY}
+        for name in self.sheets_of(spec):
+            for data in self._pieces(spec, name, wanted, rows):
+                if money:
+                    self._refuse_bad_money(spec, data, money)
+                if problems is not None:
+                    problems.extend(self._problems(spec, data, wanted))
+                n = len(data.numbers)
+                step = rows if n >= 2 * rows else max(n, 1)  # a piece read as inflated is given as it is
+                for i in range(0, n, step):
+                    yield {k: (data.numbers if k == ROW_NUMBER else data.values.get(k) or [None] * n)[i:i + step]
+                           for k in keys}
+
+    def _pieces(self, spec: schema.Sheet, name: str, wanted: tuple[str, ...], rows: int) -> Iterator[SheetData]:
+        """One sheet's SheetData in pieces (`streamread.pieces`), or whole, or the rest of it whole."""
+        part = self._streaming(name, reading=True) if self._held(spec, name) is None else None
+        given = 0  # the last row given
+        if part is not None:
+            try:
+                for data in streamread.pieces(self._pkg, part, self._strings, spec, name, self.name,  # type: ignore[arg-type]
+                                              wanted, rows):
+                    if data.numbers:
+                        yield data
+                        given = data.numbers[-1]
+                return
+            except Unsupported:
+                pass  # the whole read decides: the rows after those given
+            except MissingString as exc:
+                raise self._missing_string(name, exc.count) from None
+        data = self._sheet_data(spec, name, wanted)
+        if data is None:
+            return
+        if given:
+            data = data.after(given)
+        yield data
+
+    def _problems(self, spec: schema.Sheet, data: SheetData, wanted: tuple[str, ...]) -> Iterator[Problem]:
+        """The cells of `wanted` in `data` that could not be read as their type, located."""
+        return (Problem("types", key, Location(self.name, data.name, row, data.headers.get(k) or spec.column(k).zh),
+                        raw, column_key=k) for row, k, key, raw in data.problems if k in wanted)
 
     def prefetch(self, *specs: schema.Sheet, edits: tuple[schema.Sheet, ...] = (), rows: bool = False) -> None:
         """The registers a command is about to read, in the order it reads them: the sheets the read cache
