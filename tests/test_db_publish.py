@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 from decimal import Decimal
-from itertools import groupby
 from pathlib import Path
 
 import psycopg
@@ -212,19 +211,51 @@ def test_a_cold_publish_reads_the_other_registers_on_the_second_core(upgraded, c
     assert all(got[name] == rows for name, rows in want.items()), [name for name in want if got[name] != want[name]]
 
 
-def test_payment_parts_made_piece_by_piece_are_those_made_at_once(sample_readonly: Path) -> None:
+@pytest.mark.parametrize("pieces", [False, True])
+def test_each_part_carries_what_the_figures_read_of_the_bill_it_names(upgraded, cli, sample: Path, pieces: bool,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A part's target_* columns are the bill's own (filled by the server from bill_facts), but for a bill
+    without 金额 — not one of bill_facts — whose 账期 and due day alone it carries; its parts numbered 1, 2, …
+    within each payment, whatever the pieces (`pieces`: 3 payments a piece)."""
+    from propcli.db import publish as publish_module
     from propcli.ops import stats
 
-    with Workbook(sample_readonly) as wb:
-        parts = stats.payment_parts(wb)
-        whole = facts._Bills(wb).parts(parts)
-        pieces = dict(facts.derived(wb, facts.bills_of(wb), 3))[tables.PAYMENT_PARTS.name]  # 3 parts a piece: payments cut across
-        joined = [sum(col, []) for col in zip(*pieces)]
-    numbers = whole[1]
-    assert max(numbers) >= 4  # a payment of 4 parts or more: its parts span two pieces or more
-    # each payment's parts numbered 1, 2, … in order, whatever the pieces (worked: a receipt's run restarts at 1)
-    assert numbers == [k for _, same in groupby(whole[0]) for k, _ in enumerate(same, 1)]
-    assert joined == whole
+    with Workbook(sample, write=True) as wb:
+        named = [p.target for p in stats.payment_parts(wb) if p.target.startswith("ZD")]
+        bills = wb.read(schema.BILLS)
+        by_id = {r.values["bill_id"]: r for r in bills.rows}
+        blank, kept = by_id[named[0]], by_id[named[-1]]  # the first bill a payment names loses its 金额
+        wb.update(bills, blank, {"amount": None}, key=str(blank.values["bill_id"]))
+        wb.commit("test")
+    if pieces:
+        monkeypatch.setattr(publish_module, "WHOLE_LIMIT", 0)
+        monkeypatch.setattr(publish_module, "CHUNK", 3)
+    assert cli("-w", sample, "publish", "--estate", "部分").exit_code == 0
+    cols = "target_period, target_due, target_unit, target_amount, target_paid, target_waived_bill"
+    rows = _sql(upgraded, f"select distinct {cols} from propcli.payment_parts where estate = '部分' and target = %s",
+                kept.values["bill_id"])
+    v = kept.values
+    assert rows == [(v["period"], v["due_date"], v["unit_id"], v["amount"], v["paid"] or 0, v["status"] == "减免")]
+    rows = _sql(upgraded, f"select distinct {cols} from propcli.payment_parts where estate = '部分' and target = %s",
+                blank.values["bill_id"])
+    assert rows == [(blank.values["period"], blank.values["due_date"], None, None, None, None)]
+    assert blank.values["period"] and blank.values["due_date"]
+    numbers = _sql(upgraded, "select receipt_no, array_agg(part_no order by part_no) from propcli.payment_parts "
+                             "where estate = '部分' group by receipt_no")
+    assert max(len(n) for _, n in numbers) >= 3
+    assert all(n == list(range(1, len(n) + 1)) for _, n in numbers)
+    prepaid = _sql(upgraded, f"select distinct {cols} from propcli.payment_parts where estate = '部分' and target = '预存'")
+    assert prepaid in ([], [(None,) * 6])
+    # the bill's 金额 corrected, no payment changed: its parts' text is as before, what they carry is not
+    with Workbook(sample, write=True) as wb:
+        bills = wb.read(schema.BILLS)
+        row = next(r for r in bills.rows if r.values["bill_id"] == kept.values["bill_id"])
+        wb.update(bills, row, {"amount": v["amount"] + Decimal("0.01")}, key=str(v["bill_id"]))
+        wb.commit("test")
+    assert cli("-w", sample, "publish", "--estate", "部分").exit_code == 0
+    rows = _sql(upgraded, "select distinct target_amount from propcli.payment_parts where estate = '部分' and target = %s",
+                kept.values["bill_id"])
+    assert rows == [(v["amount"] + Decimal("0.01"),)]
 
 
 def test_a_register_too_big_to_hold_is_published_in_pieces_as_it_is_whole(upgraded, cli, sample: Path, tmp_path: Path,

@@ -2,19 +2,22 @@
 of a bill, its due day and 减免, the split of every payment's 分配), computed by the same code, so that the
 group's SQL never re-parses a cell or re-states a rule.
 
-`derived(wb, bills_of(wb), chunk)` yields each derived table as pieces of its columns (in the table's
-column order after `estate`), in the order of DERIVED: publish walks it, so a new derived table needs no
-change to publish.py. The columns are built a column at a time from the bills' columns, read once for both
-tables: a rule is asked once per distinct value it depends on (the due day per 账期 and 应缴日期, the
-building per unit), not once per bill.
+Each is made a piece of its register at a time, as publish reads it: bill_facts from each piece of
+应收账单 (`BillFacts.piece`), payment_parts from each piece of 收款记录 (`Parts.piece`), so that neither
+register, nor anything per bill, is held whole (an L estate: 1.6 million bills, 1.9 million parts). A rule
+is asked once per distinct value it depends on in a piece (the due day per 账期 and 应缴日期, the building
+per unit), not once per bill. What a part carries of the bill it names is filled by the server from the
+estate's bill_facts (`FILL_PARTS`), not looked up here.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import operator
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from dataclasses import dataclass
+from itertools import compress, count, groupby, repeat
 from typing import Any
-from itertools import compress, count, groupby, islice, repeat
 
 from ..domain.allocation import PREPAID
 from ..ops import stats
@@ -26,33 +29,10 @@ from . import tables
 
 ZERO = stats.ZERO
 
-SOURCES = (schema.BILLS, schema.PAYMENTS, schema.OWNERS, schema.TRANSFERS)  # the registers `derived` reads
+# the registers the facts read, in the order publish copies them: a bill's facts ask its unit's owner and 过户
+SOURCES = (schema.OWNERS, schema.TRANSFERS, schema.BILLS, schema.PAYMENTS)
 BILL_KEYS = ("bill_id", "unit_id", "period", "item", "amount", "paid", "status", "due_date")
 Columns = list[list]
-
-
-def bills_of(wb: Workbook, cols: dict[str, list] | None = None) -> _Bills:
-    """What the derived tables take of 应收账单 (`cols`: its BILL_KEYS columns, gathered while publish
-    copied the register; else read): the register's other columns (L: 1.6 million bills) are let go
-    before 收款记录 is read."""
-    bills = _Bills(wb, cols)
-    wb.forget(schema.BILLS)
-    return bills
-
-
-def derived(wb: Workbook, bills: _Bills, chunk: int) -> Iterator[tuple[str, Iterator[Columns]]]:
-    """bill_facts, then payment_parts, each as pieces of `chunk` rows of its columns (made as they are
-    taken: an L estate's 1.9 million payment parts are never all held)."""
-    yield tables.BILL_FACTS.name, (bills.facts(slice(i, i + chunk)) for i in range(0, len(bills.period), chunk))
-    yield tables.PAYMENT_PARTS.name, _parts(wb, bills, chunk)
-
-
-def _parts(wb: Workbook, bills: _Bills, chunk: int) -> Iterator[Columns]:
-    parts = stats.iter_payment_parts(wb)
-    for i, piece in enumerate(iter(lambda: list(islice(parts, chunk)), [])):
-        if not i:  # the columns the parts are made of are held by `parts`: the register's others let go
-            wb.forget(schema.PAYMENTS)
-        yield bills.parts(piece)
 
 
 def _mapped(f: Callable[[Any], object], values: list) -> list:
@@ -68,86 +48,106 @@ def _text(values: list) -> list:
     return [None if v is None else str(v) for v in values]
 
 
-class _Bills:
-    """Per row of 应收账单, what a bill's facts are made of (None where it has no 金额 or no 账期 — not a
-    bill the figures count): unit, 过户 day of the seller it stays with (`former_owner`; None: the present
-    owner's), 金额, 已收 (blank: 0), whether it is waived (状态 减免: the arrears leave it out); for every
-    row, its 账期 and due day (应缴日期, or the 缴费期限 rule when blank)."""
+class BillFacts:
+    """bill_facts, a piece of 应收账单 at a time: every bill with a 金额 and a 账期 — 账单号, unit,
+    building (as the reports file it), 账期, 收费项目, 金额, 已收 (blank: 0), 减免 (what a waived bill was
+    not paid), due day (应缴日期, or the 缴费期限 rule when blank), whether its 状态 is 减免 (the arrears
+    leave it out) and the 过户 day of the seller it stays with (`former_owner`; None: the present
+    owner's). Kept of the rows that are not such bills (no 金额 or no 账期, rare): their 账期 and due day,
+    which a part naming one carries (`unbilled`)."""
 
-    def __init__(self, wb: Workbook, cols: dict[str, list] | None = None) -> None:
-        self.wb = wb
-        if cols is None:
-            cols = wb.columns(schema.BILLS, BILL_KEYS) if wb.has(schema.BILLS) else {k: [] for k in BILL_KEYS}
-        self.cols = cols
+    def __init__(self, wb: Workbook) -> None:
+        self.due_of = bill_due(wb)
+        self.building_of = building_lookup(wb)
+        self.sold = transfers(wb)
+        self.unbilled: dict[object, tuple[str | None, dt.date | None]] = {}
+
+    def piece(self, cols: dict[str, list]) -> Columns:
+        """The bill_facts columns (in the table's order after `estate`) of a piece of the register's rows
+        (`cols`: its BILL_KEYS columns)."""
         amounts, periods = cols["amount"], cols["period"]
-        self.counted = [a is not None and p is not None for a, p in zip(amounts, periods)]
-        self.all_counted = all(self.counted)
-        due_of = bill_due(wb)
-        self.period = _text(periods)
-        self.due = _mapped(lambda pd: due_of(*pd), list(zip(periods, cols["due_date"])))
+        counted = [a is not None and p is not None for a, p in zip(amounts, periods)]
+        period = _text(periods)
+        due = _mapped(lambda pd: self.due_of(*pd), list(zip(periods, cols["due_date"])))
         units = _text(cols["unit_id"])
-        self.unit = units if self.all_counted else [u if c else None for u, c in zip(units, self.counted)]
-        self.amount = amounts if self.all_counted else [a if c else None for a, c in zip(amounts, self.counted)]
-        self.paid = [(p or ZERO) if c else None for p, c in zip(cols["paid"], self.counted)]
-        waived = list(map(operator.eq, cols["status"], repeat(stats.WAIVED)))
-        self.waived_bill = waived if self.all_counted else [w if c else None for w, c in zip(waived, self.counted)]
-        self._index: dict | None = None  # 账单号 → row, made for the first piece of payment parts
-        self._last: tuple[object, int] = (None, 0)  # the last part of the piece before: its 收据号 and number
-        self._building = building_lookup(wb)
-        sold = transfers(wb)
-        self.former = [None] * len(units)
+        former: list[dt.date | None] = [None] * len(units)
+        sold = self.sold
         for i in (i for i, u in enumerate(units) if u in sold) if sold else ():
-            if self.counted[i] and (moved := former_owner(sold[units[i]], self.period[i])):  # type: ignore[index]
-                self.former[i] = moved[0]
-        for k in ("unit_id", "period", "paid", "status", "due_date"):  # made into the lists above (L: 1.6
-            cols[k] = []  # million rows each, ~13 MB a list): only 账单号 and 收费项目 are read again
+            if counted[i] and (moved := former_owner(sold[units[i]], period[i])):  # type: ignore[index]
+                former[i] = moved[0]
+        if all(counted):
+            def kept(col: list) -> list:
+                return col
+        else:
+            for i in compress(count(), map(operator.not_, counted)):
+                if period[i] is not None or due[i] is not None:
+                    self.unbilled[cols["bill_id"][i]] = (period[i], due[i])
 
-    def facts(self, rows: slice) -> Columns:
-        """bill_facts of these rows of the register (a piece: the rows' 11 columns are made a piece at a
-        time): every bill with a 金额 and a 账期 — 账单号, unit, building (as the reports file it), 账期,
-        收费项目, 金额, 已收, 减免 (what a waived bill was not paid), due day, waived, 过户 day."""
-        cols, counted = self.cols, self.counted[rows]
-
-        def kept(col: list) -> list:
-            return col[rows] if self.all_counted else list(compress(col[rows], counted))
-
-        building_of = self._building
-        units = kept(self.unit)
-        amounts, paids, waived_bill = kept(self.amount), kept(self.paid), kept(self.waived_bill)
+            def kept(col: list) -> list:
+                return list(compress(col, counted))
+        amounts, units = kept(amounts), kept(units)
+        paids = [p or ZERO for p in kept(cols["paid"])]
+        waived_bill = list(map(operator.eq, kept(cols["status"]), repeat(stats.WAIVED)))
         waived = [max(a - p, ZERO) if w else ZERO for a, p, w in zip(amounts, paids, waived_bill)]
+        building_of = self.building_of
         return [_text(kept(cols["bill_id"])), units, _mapped(lambda u: building_of(u) if u else "", units),
-                kept(self.period), [str(i or "") for i in kept(cols["item"])], amounts, paids, waived,
-                kept(self.due), waived_bill, kept(self.former)]
+                kept(period), [str(i or "") for i in kept(cols["item"])], amounts, paids, waived, kept(due),
+                waived_bill, kept(former)]
 
-    def parts(self, parts: list[stats.Part]) -> Columns:  # a piece of them, in order: called piece after piece
-        """payment_parts: the 分配 of every payment split as the statistics split it (`ops.stats.payment_parts`),
-        each part numbered within its payment (收据号 + part_no is the key), with what the group's SQL reads
-        of the bill it names (as `ops.stats.Ledger` finds a target: the last bill of that 账单号) — its 账期
-        and due day (None for 预存, a blank 分配 or no such bill), and (migration 3) its unit, 过户 day, 金额,
-        已收 now and whether it is waived (None unless the bill is one of bill_facts) — so that the SQL finds
-        the payments into some bills by the parts alone and never looks a bill up per part."""
-        n = len(parts)
-        if not n:
+
+class Parts:
+    """payment_parts, a piece of 收款记录 at a time: the 分配 of every payment split as the statistics split
+    it (`ops.stats.parts_of`), each part numbered within its payment (收据号 + part_no is the key). What
+    the group's SQL reads of the bill a part names — its 账期 and due day (None for 预存, a blank 分配 or
+    no such bill), and (migration 3) its unit, 过户 day, 金额, 已收 now and whether it is waived (None
+    unless the bill is one of bill_facts) — is filled by the server from the estate's bill_facts
+    (`FILL_PARTS`, as `ops.stats.Ledger` finds a target: the bill of that 账单号), but for the 账期 and due
+    day of a bill that is not one of them (`BillFacts.unbilled`)."""
+
+    def __init__(self, wb: Workbook, bills: BillFacts) -> None:
+        self.wb = wb
+        self.unbilled = bills.unbilled
+
+    def piece(self, cols: dict[str, list]) -> Columns:
+        """The payment_parts columns (in the table's order after `estate`) of a piece of the register's
+        rows (`cols`: its STATS_PAYMENT_KEYS columns); a payment's parts are its row's, never cut."""
+        parts = list(stats.parts_of(self.wb, cols))
+        if not parts:
             return [[] for _ in tables.PAYMENT_PARTS.columns]
         receipt, unit, paid_on, voided, void_day, method, target, amount, payment = map(list, zip(*parts))
         part_no = [k for _, same in groupby(receipt) for k, _ in enumerate(same, 1)]
-        if self._last[0] == receipt[0]:  # a payment whose parts began in the piece before: numbered on
-            first = next((i for i, k in enumerate(part_no) if k == 1 and i), n)
-            part_no[:first] = range(self._last[1] + 1, self._last[1] + 1 + first)
-        self._last = (receipt[-1], part_no[-1])
-        if self._index is None:
-            self._index = dict(zip(self.cols["bill_id"], count()))
-        at = list(map(self._index.get, target))
-
-        def of(col: list) -> list:
-            return [None if i is None else col[i] for i in at]
-
+        none = [None] * len(parts)
+        if self.unbilled:
+            known = list(map(self.unbilled.get, target))
+            period = [k and k[0] for k in known]
+            due = [k and k[1] for k in known]
+        else:
+            period = due = none
         return [receipt, part_no, unit, paid_on, voided, void_day, method, target, amount, payment,
-                of(self.period), of(self.due), of(self.unit), of(self.former), of(self.amount), of(self.paid),
-                of(self.waived_bill)]
+                period, due, none, none, none, none, none]
 
 
+_P = f"{tables.SCHEMA}.{tables.PAYMENT_PARTS.name}"
 _B = f"{tables.SCHEMA}.{tables.BILL_FACTS.name}"
+@dataclass(frozen=True)
+class Fill:
+    """Columns of a derived table set by the server on the rows COPYed (`{rows}` in `sql`: their table,
+    before they are merged into the estate's; `%(estate)s`) from `source`, a table loaded before them —
+    not reconciled with the workbook (`source` was), and part of what the rows are (`Loader.begin`)."""
+
+    sql: str
+    source: str
+    columns: tuple[str, ...]
+
+
+# What a part carries of the bill it names, from the estate's bill_facts (the bill of that 账单号).
+FILL_PARTS = Fill(f"""update {{rows}} p set target_period = b.period, target_due = b.due, target_unit = b.unit_id,
+       target_former_on = b.former_on, target_amount = b.amount, target_paid = b.paid,
+       target_waived_bill = b.waived_bill
+  from {_B} b where b.estate = %(estate)s and b.bill_id = p.target""", tables.BILL_FACTS.name,
+                  ("target_period", "target_due", "target_unit", "target_former_on", "target_amount", "target_paid",
+                   "target_waived_bill"))
+
 # a bill's 应收 after 减免 and whether it is owed now, as `stats monthly` counts a household paid up
 _PER_UNIT = f"""select estate, period, coalesce(unit_id, '') as unit, sum(amount - waived) as billed,
        sum(waived) as waived, sum(paid) as paid, count(*) filter (where amount - waived > 0) as n_billed,
@@ -161,7 +161,6 @@ _PER_UNIT = f"""select estate, period, coalesce(unit_id, '') as unit, sum(amount
 # where publish narrows it to the 账期 whose rows the publish changed — a nightly publish sums again the
 # months its day's payments touched, not every month of the estate.
 PERIOD_OF = {tables.BILL_FACTS.name: "period", tables.PAYMENT_PARTS.name: "target_period"}
-_P = f"{tables.SCHEMA}.{tables.PAYMENT_PARTS.name}"
 SUMS: dict[str, tuple[str, str]] = {
     tables.PERIOD_SUMS.name: (tables.BILL_FACTS.name, f"""select estate, period, sum(billed), sum(waived), sum(paid),
        count(*) filter (where n_billed > 0), count(*) filter (where n_billed > 0 and n_owing = 0)

@@ -23,11 +23,15 @@ import hashlib
 import queue
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import psycopg
-from psycopg.copy import QueuedLibpqWriter
+from psycopg.copy import LibpqWriter
 
 from . import tables
+
+if TYPE_CHECKING:
+    from .facts import Fill
 
 TEMP = "pg_temp"  # the session's own schema: the rows of one table before the merge
 # the COPY text waiting for the thread at most: the memory of the pipeline is bounded, and the main thread
@@ -71,8 +75,10 @@ class Loader:
             self.close()  # raises it
         self._jobs.put(job)
 
-    def begin(self, table: tables.Table) -> None:
-        self._put(("begin", table))
+    def begin(self, table: tables.Table, fill: Fill | None = None) -> None:
+        """`fill`: columns the server sets on the rows COPYed, from a table loaded before, before they are
+        merged; the digest kept for them is of their text and that table's (a change there changes them)."""
+        self._put(("begin", table, fill))
 
     def send(self, text: bytes) -> None:
         with self._room:  # one chunk always goes, however big
@@ -104,6 +110,7 @@ class Loader:
 
     def _run(self) -> None:
         table: tables.Table | None = None
+        fill: Fill | None = None
         cur = copy = writing = None  # copy: cursor.copy()'s context; writing: the Copy it opened
         digest = hashlib.sha256()
         while (job := self._jobs.get()) is not None:
@@ -111,16 +118,20 @@ class Loader:
                 continue  # drained: the main thread stops at its next job
             try:
                 if job[0] == "begin":
-                    table = job[1]
+                    table, fill = job[1], job[2]
                     digest = _digest(table)
                     cur = self.conn.cursor()
                     if self.direct:
                         self.conn.execute(f"delete from {table.qualified} where estate = %s", (self.estate,))
-                    else:
+                    if not self.direct or fill is not None:
                         self.conn.execute(f"create temporary table if not exists {_temp(table)} "
                                           f"(like {table.qualified}) on commit drop")
-                    into = table.qualified if self.direct else _temp(table)
-                    copy = cur.copy(f"copy {into} ({_cols(table.names)}) from stdin", writer=QueuedLibpqWriter(cur))
+                    if fill is not None:
+                        digest.update(self.digests[fill.source].encode())
+                    into = table.qualified if self.direct and fill is None else _temp(table)
+                    # written as it is sent (this thread is the one that waits on the server): psycopg's
+                    # queued writer held up to 128 MB more of COPY text, past AHEAD's bound (L: ~130 MB)
+                    copy = cur.copy(f"copy {into} ({_cols(table.names)}) from stdin", writer=LibpqWriter(cur))
                     writing = copy.__enter__()
                 elif job[0] == "refill":
                     self._refill(*job[1:])
@@ -137,7 +148,13 @@ class Loader:
                     copy = None
                     cur.close()
                     self.digests[table.name] = digest.hexdigest()
-                    if not self.direct:
+                    if fill is not None and self.sent.get(table.name) != self.digests[table.name]:
+                        self.conn.execute(fill.sql.replace("{rows}", _temp(table)), {"estate": self.estate})
+                    if self.direct and fill is not None:
+                        self.conn.execute(f"insert into {table.qualified} ({_cols(table.names)}) "
+                                          f"select {_cols(table.names)} from {_temp(table)}")
+                        self.conn.execute(f"drop table {_temp(table)}")
+                    elif not self.direct:
                         self._merge(table)
             except BaseException as exc:  # handed to the main thread
                 self.error = exc

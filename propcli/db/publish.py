@@ -3,13 +3,15 @@
 In one transaction: lock the estate (an advisory lock on its name — another estate is never blocked, a
 second publish of the same one waits PROPCLI_DB_LOCK_WAIT seconds, then is told it is busy), check the
 name belongs to this workbook, then make every table's rows of the estate those of the workbook: COPY every
-register (read through the store's column reader, the one the workbook commands use, register by register
-so that only one is in memory, but for those the derived tables are made of) and the derived tables of
-`facts.py`, each merged into the estate's rows by the loader's thread (`loader.py`: only the rows that
-differ are written; a table whose COPY text is the one the last publish sent, not at all) and reconciled
-there as soon as it is: the row count and the money totals the database sums must equal what was read
-from the workbook, or nothing is committed. A kill at any moment
-leaves the previous publish as it was: the transaction never committed.
+register (read through the store's column reader, the one the workbook commands use, one register at a
+time, a big one a piece of rows at a time: `WHOLE_LIMIT`) and the derived tables of `facts.py` (made of
+the pieces of 应收账单 and 收款记录 as they are copied, spooled, sent after them), each merged into the
+estate's rows by the loader's thread (`loader.py`: only the rows that differ are written; a table whose
+COPY text is the one the last publish sent, not at all) and reconciled there as soon as it is: the row
+count and the money totals the database sums must equal what was read from the workbook, or nothing is
+committed. A kill at any moment leaves the previous publish as it was: the transaction never committed.
+What a publish holds is a piece of a register, not a register: an L estate (1.6 million bills) publishes
+within ~420 MB, most of it the workbook's shared strings.
 
 Estate identity: the name (小区信息 › 小区名称, or --estate) is owned by the workbook that first published
 it, known by its file name and the creation time Excel/WPS/propcli keep in the file (docProps/core.xml),
@@ -25,9 +27,10 @@ import json
 import operator
 import os
 import re
+import tempfile
 import zipfile
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import compress, count, islice, repeat
@@ -46,11 +49,13 @@ from .loader import Loader
 
 LOCK_WAIT = ("PROPCLI_DB_LOCK_WAIT", 10.0, 0.0, 3600.0)
 ZERO = Decimal(0)
-CHUNK = 50_000  # rows formatted and sent at a time
+CHUNK = 20_000  # rows formatted and sent at a time
+SPOOL_READ = 4 << 20  # bytes of a derived table's COPY text sent at a time
 # a register whose sheets hold more XML than this is read and copied a piece of rows at a time, never held
-# whole (L: 应收账单's 640 MB, 抄表记录's 235 MB; M's biggest, 98 MB, is read whole and kept in the read
-# cache, which the nightly publish then reads in a fraction of the time)
-WHOLE_LIMIT = 160 << 20
+# whole (L: 应收账单's 640 MB, 抄表记录's 219 MB, 收款记录's 122 MB): read whole, a register takes a few times
+# its XML (M's 应收账单, 98 MB: a publish's ~300 MB), within the 500 MB a publish may take; and it is kept
+# in the read cache, which the nightly publish then reads in a fraction of the time
+WHOLE_LIMIT = 100 << 20
 # the registers a child reads ahead (`_ReadAhead`) at most, in bytes of XML: M's are ~60 MB; L's (~400 MB,
 # 收款记录 and 抄表记录 mostly) would be held in the child while this process holds 应收账单 — 1.6 GB of
 # both processes (PSS) against 1.26 GB without the child: L reads them here, one after another
@@ -175,10 +180,10 @@ def _load(conn: psycopg.Connection, wb: Workbook, estate: str, *, first: bool = 
         if not problems:
             loader.call(lambda c: _reconcile(c, estate, name, tally))
 
-    # the registers the derived tables are made of first, kept for them; then the derived tables, whose
-    # merges and sums the server does while the other registers are read (the last job the main thread
-    # waits for is a small register's, not payment_parts' merge and sums)
-    sources = [t for t in tables.REGISTERS if t.sheet in facts.SOURCES]
+    # the registers the derived tables are made of first (owners and 过户, which a bill's facts ask, before
+    # 应收账单 and 收款记录), each derived table made of its register's pieces as they are copied, and sent
+    # after it: the server merges and sums it while the other registers are read
+    sources = [next(t for t in tables.REGISTERS if t.sheet is s) for s in facts.SOURCES]
     order = (*sources, *(t for t in tables.REGISTERS if t not in sources))
     sheets = [t.sheet for t in order if t.sheet is not None and wb.has(t.sheet)]
     ahead = _ReadAhead(wb, sheets)
@@ -186,25 +191,25 @@ def _load(conn: psycopg.Connection, wb: Workbook, estate: str, *, first: bool = 
         wb.prefetch(*(s for s in sheets if s not in ahead.sheets))  # scanned; not beside a register read in
         # pieces (L's 收款记录, 122 MB of XML, held while its 1.6 million bills are read: memory before speed)
     try:
-        bills = None
+        bills = facts.BillFacts(wb)
+        # register → the derived table made of it, how a piece of it is made, and what the server fills in
+        derived = {schema.BILLS: (tables.BILL_FACTS, bills.piece, None),
+                   schema.PAYMENTS: (tables.PAYMENT_PARTS, facts.Parts(wb, bills).piece, facts.FILL_PARTS)}
         for table in order:
             if table.sheet in ahead.sheets:
                 ahead.wait()
-            tally, kept = _copy_register(loader, wb, table, estate, problems,
-                                         facts.BILL_KEYS if table.sheet is schema.BILLS else ())
-            loaded(table.name, tally)
-            if table.sheet is schema.BILLS and not problems:
-                bills = facts.bills_of(wb, kept)
-            del kept
-            if table is sources[-1] and not problems:
-                for name, pieces in facts.derived(wb, bills or facts.bills_of(wb), CHUNK):
-                    loaded(name, copy_columns(loader, tables.by_name()[name], estate, pieces))
+            made = derived.get(table.sheet)  # type: ignore[arg-type]
+            spool = _Spool(made[0], estate, *made[1:]) if made is not None else None
+            loaded(table.name, _copy_register(loader, wb, table, estate, problems, spool))
+            if table.sheet is not None:
+                wb.forget(table.sheet)  # one register in memory at a time (an L estate's bills are 1.6 million)
+            if spool is not None:
+                if not problems:
+                    loaded(spool.table.name, spool.send(loader))
                     for summed, (source, select) in facts.SUMS.items():
-                        if source == name:
+                        if source == spool.table.name:
                             loader.refill(tables.by_name()[summed], source, select)
-            if table.sheet is not None and (table.sheet not in facts.SOURCES or table is sources[-1]):
-                for sheet in (facts.SOURCES if table is sources[-1] else (table.sheet,)):
-                    wb.forget(sheet)  # one register in memory at a time (an L estate's bills are 1.6 million)
+                spool.file.close()
         if problems:
             raise Refused("publish.refused", problems, workbook=wb.name)
         settings = [(k, v) for k, v in wb.settings().items()]
@@ -262,31 +267,29 @@ def _read_into_cache(path: Path, keys: tuple[str, ...], parent: int) -> bool:
 
 
 def _copy_register(loader: Loader, wb: Workbook, table: tables.Table, estate: str, problems: list[Problem],
-                   keep: tuple[str, ...] = ()) -> tuple[Tally, dict[str, list]]:
+                   spool: _Spool | None = None) -> Tally:
     """One register, read column by column, a piece of rows at a time (`_pieces`), and copied; its
     unreadable cells and blank or repeated keys are added to `problems` (they would publish a wrong row),
     after which nothing more is copied (refused at the end, with every register's problems) but every
-    register is still read for its own. Returns the tally and the columns `keep` (what the derived tables
-    take of it), gathered as the pieces go."""
+    register is still read for its own. `spool`: the derived table made of this register's pieces."""
     sheet = table.sheet
     assert sheet is not None
-    kept: dict[str, list] = {k: [] for k in keep}
     if not wb.has(sheet):  # a register the workbook no longer has: its rows go
-        return copy_columns(loader, table, estate, ()), kept
+        return copy_columns(loader, table, estate, ())
     names = (ROW_NUMBER, *(c.key for c in sheet.columns))
     keys = _Keys(wb, sheet, table.primary)
 
     def pieces() -> Iterator[list[Sequence[object]]]:
         for cols in _pieces(wb, sheet, names, problems):
             keys.add(cols, problems)
-            for k, col in kept.items():
-                col.extend(cols[k])
             if not problems:
+                if spool is not None:
+                    spool.add(cols)
                 yield [cols[k] for k in names]
         keys.end(problems)
 
     tally = copy_columns(loader, table, estate, pieces())
-    return (Tally(0, {m: ZERO for m in table.money}) if problems else tally), kept
+    return Tally(0, {m: ZERO for m in table.money}) if problems else tally
 
 
 def _pieces(wb: Workbook, sheet: schema.Sheet, names: tuple[str, ...],
@@ -371,26 +374,64 @@ def copy_rows(loader: Loader, table: tables.Table, estate: str, rows: Iterable[t
 def copy_columns(loader: Loader, table: tables.Table, estate: str,
                  chunks: Iterable[Sequence[Sequence[object]]]) -> Tally:
     """Make the estate's rows of `table` these chunks of columns (the table's columns after `estate`,
-    aligned), and tally them as they go; the loader's thread COPYs and merges them (`loader.py`).
-
-    The text COPY format is built column by column (each distinct value's text once, escapes only in a
-    column that needs them), so a register of 240,000 rows costs a few C-level passes, not a Python call
-    per cell."""
-    money = [table.names.index(m) - 1 for m in table.money]
-    tally = Tally(0, {m: ZERO for m in table.money})
-    head = _escaped([estate])[0] + "\t"
-    exact = [_EXACT.get(sql.split()[0]) for _, sql in table.columns]
+    aligned), and tally them as they go; the loader's thread COPYs and merges them (`loader.py`)."""
+    text = _Text(table, estate)
     loader.begin(table)
     for chunk in chunks:
-        if not chunk or not chunk[0]:
-            continue
-        texts = [_escaped(col, types) for col, types in zip(chunk, exact)]
-        loader.send((head + ("\n" + head).join(map("\t".join, zip(*texts))) + "\n").encode())
-        tally.rows += len(chunk[0])
-        for j, i in enumerate(money):
-            tally.money[table.money[j]] += sum(filter(None, chunk[i]), ZERO)
+        if data := text.of(chunk):
+            loader.send(data)
     loader.end()
-    return tally
+    return text.tally
+
+
+class _Text:
+    """A table's rows as COPY text, a chunk of columns at a time, tallied as they go.
+
+    The text is built column by column (each distinct value's text once, escapes only in a column that
+    needs them), so a register of 240,000 rows costs a few C-level passes, not a Python call per cell."""
+
+    def __init__(self, table: tables.Table, estate: str, filled: tuple[str, ...] = ()) -> None:
+        self.table = table
+        self.summed = tuple(m for m in table.money if m not in filled)  # the server's fill is not reconciled
+        self.money = [table.names.index(m) - 1 for m in self.summed]
+        self.tally = Tally(0, {m: ZERO for m in self.summed})
+        self.head = _escaped([estate])[0] + "\t"
+        self.exact = [_EXACT.get(sql.split()[0]) for _, sql in table.columns]
+
+    def of(self, chunk: Sequence[Sequence[object]]) -> bytes:
+        if not chunk or not chunk[0]:
+            return b""
+        texts = [_escaped(col, types) for col, types in zip(chunk, self.exact)]
+        head = self.head
+        self.tally.rows += len(chunk[0])
+        for m, i in zip(self.summed, self.money):
+            self.tally.money[m] += sum(filter(None, chunk[i]), ZERO)
+        return (head + ("\n" + head).join(map("\t".join, zip(*texts))) + "\n").encode()
+
+
+class _Spool:
+    """A derived table made while its register is read — `make` of each piece of the register's columns
+    (`add`) — its COPY text kept in a temporary file until the register's own COPY is done (one connection
+    copies one table at a time), then sent (`send`)."""
+
+    def __init__(self, table: tables.Table, estate: str, make: Callable[[dict[str, list]], list[list]],
+                 fill: facts.Fill | None = None) -> None:
+        self.table, self.make, self.fill = table, make, fill
+        self.text = _Text(table, estate, fill.columns if fill is not None else ())
+        self.file = tempfile.TemporaryFile()
+
+    def add(self, cols: dict[str, list]) -> None:
+        made = self.make(cols)  # a piece of L's payments makes ~4.6 times as many parts: formatted CHUNK at a time
+        for i in range(0, len(made[0]), CHUNK):
+            self.file.write(self.text.of([c[i:i + CHUNK] for c in made]))
+
+    def send(self, loader: Loader) -> Tally:
+        loader.begin(self.table, self.fill)
+        self.file.seek(0)
+        while data := self.file.read(SPOOL_READ):
+            loader.send(data)
+        loader.end()
+        return self.text.tally
 
 
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -430,7 +471,7 @@ def _escaped(col: Sequence[object], exact: tuple[type, ...] | None = None) -> li
 def _reconcile(conn: psycopg.Connection, estate: str, name: str, want: Tally) -> None:
     """A table's count and money sums in the database against what was read: a difference is named and the
     transaction rolled back (the caller's `with conn.transaction()` does it as the error leaves)."""
-    money = tables.by_name()[name].money
+    money = list(want.money)  # not those the server fills in (`facts.Fill`)
     sums = "".join(f', coalesce(sum("{m}"), 0)' for m in money)
     got = conn.execute(f"select count(*){sums} from {tables.SCHEMA}.{name} where estate = %s", (estate,)).fetchone()
     assert got is not None

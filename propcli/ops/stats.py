@@ -158,11 +158,14 @@ def payment_parts(wb: Workbook, since: dt.date | None = None) -> list[Part]:
 
 
 def iter_payment_parts(wb: Workbook, since: dt.date | None = None) -> Iterator[Part]:
-    """`payment_parts`, a payment at a time: publish copies an L estate's 1.9 million parts a piece at a
-    time instead of holding them all."""
-    if not wb.has(schema.PAYMENTS):
-        return
-    cols = wb.columns(schema.PAYMENTS, STATS_PAYMENT_KEYS)
+    """`payment_parts`, a payment at a time."""
+    if wb.has(schema.PAYMENTS):
+        yield from parts_of(wb, wb.columns(schema.PAYMENTS, STATS_PAYMENT_KEYS), since)
+
+
+def parts_of(wb: Workbook, cols: dict[str, list], since: dt.date | None = None) -> Iterator[Part]:
+    """The parts of the payments in these columns of 收款记录 (STATS_PAYMENT_KEYS: the whole register's, or a
+    piece of its rows — publish makes an L estate's 1.9 million parts a piece of payments at a time)."""
     for receipt, unit, paid_on, amount, method, allocs, voided, number in zip(*(cols[k] for k in (
             "receipt_no", "unit_id", "paid_on", "amount", "method", "allocations", "voided", ROW_NUMBER))):
         if not isinstance(paid_on, dt.date) or (

@@ -200,10 +200,12 @@ class Package:
         name = self._queue.pop(0)
         self._ahead[name] = self._pool.submit(lambda: self._inflate(name, self.raw(name)))
 
-    def streamable(self, name: str) -> bool:
-        """A deflated member too big to inflate ahead (and so to hold beside another): read it in pieces."""
+    def streamable(self, name: str, least: int | None = None) -> bool:
+        """A deflated member too big to inflate ahead (and so to hold beside another): read it in pieces.
+        `least`: the size above which a member is (a reader that holds nothing whole asks for any)."""
         info = self.infos.get(name)
-        return (info is not None and info.compress_type == zipfile.ZIP_DEFLATED and info.file_size > PREFETCH_LIMIT
+        return (info is not None and info.compress_type == zipfile.ZIP_DEFLATED
+                and info.file_size > (PREFETCH_LIMIT if least is None else least)
                 and name not in self._parts and hasattr(os, "pread"))
 
     def stream(self, name: str, piece: int = 2 << 20) -> Iterator[bytes]:

@@ -284,11 +284,11 @@ class Workbook:
     def column_pieces(self, spec: schema.Sheet, keys: tuple[str, ...], rows: int, *,
                       problems: list[Problem] | None = None) -> Iterator[dict[str, list]]:
         """`columns`, a piece of about `rows` rows at a time, for a register too big to hold whole beside
-        what a command makes of it (publish of an L estate: 1.6 million bills, 16 columns). A sheet too big
-        to inflate ahead (`Package.streamable`) is read as it is inflated, whatever the read cache holds,
-        and neither kept nor cached; any other (a smaller part, a write's, one `streamread` gives up on
-        half-way) is read whole and given in pieces, after the rows already given. Each piece's money is checked as `columns` checks it and
-        its unreadable cells added to `problems` as they come."""
+        what a command makes of it (publish of an L estate: 1.6 million bills, 16 columns). A sheet is read
+        as it is inflated (`streamread.pieces`), whatever the read cache holds, and neither kept nor
+        cached; one that cannot be (a write's, one `streamread` gives up on half-way) is read whole and
+        given in pieces, after the rows already given. Each piece's money is checked as `columns` checks
+        it, and its unreadable cells are added to `problems` as they come."""
         wanted = tuple(k for k in keys if k != ROW_NUMBER)
         money = {k for k in wanted if spec.column(k).kind is schema.Kind.MONEY}
         for name in self.sheets_of(spec):
@@ -305,7 +305,7 @@ class Workbook:
 
     def _pieces(self, spec: schema.Sheet, name: str, wanted: tuple[str, ...], rows: int) -> Iterator[SheetData]:
         """One sheet's SheetData in pieces (`streamread.pieces`), or whole, or the rest of it whole."""
-        part = self._streaming(name, reading=True) if self._held(spec, name) is None else None
+        part = self._streaming(name, reading=True, least=0) if self._held(spec, name) is None else None
         given = 0  # the last row given
         if part is not None:
             try:
@@ -654,16 +654,18 @@ class Workbook:
         return None if part is None else streamread.rows(self._pkg, part, self._strings, spec, name, self.name,  # type: ignore[arg-type]
                                                          only=only, numbers=numbers)
 
-    def _streaming(self, name: str, *, rows: bool = False, reading: bool = False, strings: bool = True) -> str | None:
+    def _streaming(self, name: str, *, rows: bool = False, reading: bool = False, strings: bool = True,
+                   least: int | None = None) -> str | None:
         """The part of a sheet to read as it is inflated, or None (a part small enough to hold; a write's
         read of whole columns). A write's read of some rows (`rows`), or of a register it only reads
         (`reading`), streams too: the commit inflates only the parts it edits, and the content read is the
         content written over (`_check_unchanged`). `strings`: load the shared strings now (a read that
-        streams needs them; a child forked to read does that itself)."""
+        streams needs them; a child forked to read does that itself). `least`: stream a part above this
+        size (`Package.streamable`; a read in pieces asks for any)."""
         pkg = self._pkg
         ref = pkg.sheet(name) if pkg is not None else None
         if (pkg is None or ref is None or (self._sha is not None and not (rows or reading)) or pkg.date1904
-                or not pkg.streamable(ref.part)):
+                or not pkg.streamable(ref.part, least)):
             return None
         if not strings:
             return ref.part
