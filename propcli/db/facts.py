@@ -41,9 +41,12 @@ def _mapped(f: Callable[[Any], object], values: list) -> list:
     return list(map(known.__getitem__, values))
 
 
+_TEXTS = {str, type(None)}
+
+
 def _text(values: list) -> list:
     """str() of each value, None kept (the list itself when it holds only texts and None)."""
-    if all(type(v) is str or v is None for v in values):
+    if set(map(type, values)) <= _TEXTS:  # asked in C: a column of 240,000 texts is the usual case
         return values
     return [None if v is None else str(v) for v in values]
 

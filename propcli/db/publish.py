@@ -56,9 +56,9 @@ SPOOL_READ = 4 << 20  # bytes of a derived table's COPY text sent at a time
 # its XML (M's 应收账单, 98 MB: a publish's ~300 MB), within the 500 MB a publish may take; and it is kept
 # in the read cache, which the nightly publish then reads in a fraction of the time
 WHOLE_LIMIT = 100 << 20
-# the registers a child reads ahead (`_ReadAhead`) at most, in bytes of XML: M's are ~60 MB; L's (~400 MB,
-# 收款记录 and 抄表记录 mostly) would be held in the child while this process holds 应收账单 — 1.6 GB of
-# both processes (PSS) against 1.26 GB without the child: L reads them here, one after another
+# the registers a child reads ahead (`_ReadAhead`) at most, in bytes of XML: M's are ~60 MB; more would be
+# held whole in the child while this process holds 应收账单 (an estate with a register above WHOLE_LIMIT
+# has no child at all)
 AHEAD_LIMIT = 160 << 20
 _CREATED = re.compile(rb"<dcterms:created[^>]*>([^<]*)</dcterms:created>")
 
@@ -186,10 +186,13 @@ def _load(conn: psycopg.Connection, wb: Workbook, estate: str, *, first: bool = 
     sources = [next(t for t in tables.REGISTERS if t.sheet is s) for s in facts.SOURCES]
     order = (*sources, *(t for t in tables.REGISTERS if t not in sources))
     sheets = [t.sheet for t in order if t.sheet is not None and wb.has(t.sheet)]
-    ahead = _ReadAhead(wb, sheets)
-    if not any(wb.xml_size(s) > WHOLE_LIMIT for s in sheets):  # a cold read inflates the next while one is
-        wb.prefetch(*(s for s in sheets if s not in ahead.sheets))  # scanned; not beside a register read in
-        # pieces (L's 收款记录, 122 MB of XML, held while its 1.6 million bills are read: memory before speed)
+    # a cold read inflates the next register while one is scanned, and reads some on the second core; not
+    # beside a register read in pieces (L's 收款记录 and 抄表记录, 340 MB of XML, would be held while its 1.6
+    # million bills are read: a big estate's publish is bound by its memory, not its speed)
+    big = any(wb.xml_size(s) > WHOLE_LIMIT for s in sheets)
+    ahead = _ReadAhead(wb, [] if big else sheets)
+    if not big:
+        wb.prefetch(*(s for s in sheets if s not in ahead.sheets))
     try:
         bills = facts.BillFacts(wb)
         # register → the derived table made of it, how a piece of it is made, and what the server fills in
