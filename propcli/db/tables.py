@@ -106,7 +106,7 @@ PAYMENT_PARTS = replace(PAYMENT_PARTS_2, columns=(*PAYMENT_PARTS_2.columns, ("ta
                                                   ("target_former_on", "date"), ("target_amount", "numeric(14,2)"),
                                                   ("target_paid", "numeric(14,2)"), ("target_waived_bill", "boolean")))
 
-DERIVED: tuple[Table, ...] = (BILL_FACTS, PAYMENT_PARTS)  # each filled from facts.derived()
+DERIVED: tuple[Table, ...] = (BILL_FACTS, PAYMENT_PARTS)  # made by facts.BillFacts and facts.Parts
 
 # Migration 3: sums of an estate's bill_facts, made by publish in SQL (`facts.SUMS`) — what the group figures
 # would otherwise add up over every bill of every estate at each query:

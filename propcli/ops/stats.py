@@ -154,13 +154,9 @@ def payment_parts(wb: Workbook, since: dt.date | None = None) -> list[Part]:
     """The 分配 of the payments split into parts (a payment with a blank 分配 is one part with target '');
     with `since`, only those received after it, voided, or still holding 预存. Payments without a readable
     收款日期 have no part. The group database's payment_parts are these, for every payment."""
-    return list(iter_payment_parts(wb, since))
-
-
-def iter_payment_parts(wb: Workbook, since: dt.date | None = None) -> Iterator[Part]:
-    """`payment_parts`, a payment at a time."""
-    if wb.has(schema.PAYMENTS):
-        yield from parts_of(wb, wb.columns(schema.PAYMENTS, STATS_PAYMENT_KEYS), since)
+    if not wb.has(schema.PAYMENTS):
+        return []
+    return list(parts_of(wb, wb.columns(schema.PAYMENTS, STATS_PAYMENT_KEYS), since))
 
 
 def parts_of(wb: Workbook, cols: dict[str, list], since: dt.date | None = None) -> Iterator[Part]:
