@@ -271,7 +271,7 @@ def _read_into_cache(path: Path, keys: tuple[str, ...], parent: int) -> bool:
 
 def _copy_register(loader: Loader, wb: Workbook, table: tables.Table, estate: str, problems: list[Problem],
                    spool: _Spool | None = None) -> Tally:
-    """One register, read column by column, a piece of rows at a time (`_pieces`), and copied; its
+    """One register, read column by column, a piece of rows at a time (`_register_pieces`), and copied; its
     unreadable cells and blank or repeated keys are added to `problems` (they would publish a wrong row),
     after which nothing more is copied (refused at the end, with every register's problems) but every
     register is still read for its own. `spool`: the derived table made of this register's pieces."""
@@ -283,7 +283,7 @@ def _copy_register(loader: Loader, wb: Workbook, table: tables.Table, estate: st
     keys = _Keys(wb, sheet, table.primary)
 
     def pieces() -> Iterator[list[Sequence[object]]]:
-        for cols in _pieces(wb, sheet, names, problems):
+        for cols in _register_pieces(wb, sheet, names, problems):
             keys.add(cols, problems)
             if not problems:
                 if spool is not None:
@@ -295,8 +295,8 @@ def _copy_register(loader: Loader, wb: Workbook, table: tables.Table, estate: st
     return Tally(0, {m: ZERO for m in table.money}) if problems else tally
 
 
-def _pieces(wb: Workbook, sheet: schema.Sheet, names: tuple[str, ...],
-            problems: list[Problem]) -> Iterator[dict[str, list]]:
+def _register_pieces(wb: Workbook, sheet: schema.Sheet, names: tuple[str, ...],
+                     problems: list[Problem]) -> Iterator[dict[str, list]]:
     """A register's columns, CHUNK rows at a time: read whole (and kept in the read cache for the next
     publish), or, above WHOLE_LIMIT, read a piece at a time as its XML is inflated and never held whole."""
     if wb.xml_size(sheet) > WHOLE_LIMIT:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from itertools import islice
 
 from ..errors import DataError
@@ -110,36 +111,25 @@ def _read(pieces, seen: list[int], date_styles: set[int], strings: SharedStrings
     got = _head(pieces, date_styles, strings, spec, name, workbook)
     if got is None:
         return None
-    buf, cut, head, (header_row, columns, headers, width), n_head = got
-    labels = strings is not None and strings.may_hold_subtotal()
-    wanted = dict(columns) if keys is None else {k: columns[k] for k in keys if k in columns}
-    if labels and len(wanted) < len(columns):
+    buf, cut, head, found, n_head = got
+    plan = _plan(head, found, spec, strings, keys)
+    if plan is None:
         return None  # a 合计 row is found by every column of it: the whole read reads them all
-    complete = len(wanted) == len(columns)
-    ncols = max([width, head.dimension_cols, *(i + 1 for i in columns.values())])
-    by_col = {i: k for k, i in wanted.items()}
-    read = list(range(ncols)) if complete else sorted(by_col)
-    if len(read) < ROW_PASS_COLUMNS:
+    if len(plan.read) < ROW_PASS_COLUMNS:
         return None  # a few columns: the column search of the whole part costs less
-    taken = _Rows(row_pattern(read, ncols), read, labels)
-    if not taken.take(buf, head.start, cut, head.row_ends.get(header_row, head.start)):  # 计算明细 is no label
+    taken = _Rows(plan)
+    if not taken.take_head(buf, cut):  # 计算明细 is no label
         return None
-    convert = {c: CONVERTERS[spec.column(by_col[c]).kind] if c in by_col else str for c in read}
-    shape = (header_row, columns, headers, width)
-    later = None if split is None else twocore.Forked(_tail, *split, n_head, taken.pattern, read, head, convert,
-                                                       shape, wanted, labels)
+    later = None if split is None else twocore.Forked(_tail, *split, n_head, plan)
     try:
         for segment in _rest(pieces, buf, cut):
             if later is not None and seen[0] >= split[3]:
                 break  # the child's rows from here on
             if segment is None or not taken.take(*segment):
                 return None
-        if taken.labels and not complete:
-            return None  # a 合计 row among this process's rows: the whole read reads every column
-        taken.convert(head, convert)  # this process's rows typed and assembled while the child does its own
-        mine = taken.assembled(name, shape, wanted)
-        if later is None:
-            return mine
+        mine = taken.finish(name)  # this process's rows typed and assembled while the child does its own
+        if mine is None or later is None:
+            return mine  # None: a 合计 row among this process's rows, the whole read reads every column
         tail, later = later.result(), None
     finally:
         if later is not None:
@@ -161,27 +151,19 @@ def pieces(pkg: Package, part: str, strings: SharedStrings | None, spec: Sheet, 
         got = _head(stream, pkg.date_styles(), strings, spec, name, workbook)
         if got is None:
             raise Unsupported("no header in the first rows, or a part this small")
-        buf, cut, head, (header_row, columns, headers, width), _ = got
-        labels = strings is not None and strings.may_hold_subtotal()
-        wanted = dict(columns) if keys is None else {k: columns[k] for k in keys if k in columns}
-        complete = len(wanted) == len(columns)
-        if labels and not complete:
+        buf, cut, head, found, _ = got
+        plan = _plan(head, found, spec, strings, keys)
+        if plan is None:
             raise Unsupported("a 合计 row is found by every column of it")
-        ncols = max([width, head.dimension_cols, *(i + 1 for i in columns.values())])
-        by_col = {i: k for k, i in wanted.items()}
-        read = list(range(ncols)) if complete else sorted(by_col)
-        pattern = row_pattern(read, ncols)
-        convert = {c: CONVERTERS[spec.column(by_col[c]).kind] if c in by_col else str for c in read}
-        shape = (header_row, columns, headers, width)
 
         def done(taken: _Rows) -> SheetData:
-            if taken.labels and not complete:
+            data = taken.finish(name)
+            if data is None:
                 raise Unsupported("a 合计 row is found by every column of it")
-            taken.convert(head, convert)
-            return taken.assembled(name, shape, wanted)
+            return data
 
-        taken = _Rows(pattern, read, labels)
-        if not taken.take(buf, head.start, cut, head.row_ends.get(header_row, head.start)):
+        taken = _Rows(plan)
+        if not taken.take_head(buf, cut):
             raise Unsupported("a row out of the usual form")
         rest = _rest(stream, buf, cut)
         del buf, got
@@ -190,7 +172,7 @@ def pieces(pkg: Package, part: str, strings: SharedStrings | None, spec: Sheet, 
                 raise Unsupported("a row out of the usual form")
             if len(taken.rows) >= rows:
                 yield done(taken)
-                taken = _Rows(pattern, read, labels)
+                taken = _Rows(plan)
         yield done(taken)
     except PackageError:
         raise Unsupported("a damaged part") from None
@@ -198,56 +180,93 @@ def pieces(pkg: Package, part: str, strings: SharedStrings | None, spec: Sheet, 
         stream.close()
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """How a part's rows are read, from its head (the rows the header was found in, as a scan): the header
+    (`shape`: its row, columns, headers, width), the columns wanted, those read (every one when all are
+    wanted: a 合计 row is found by any of them) with their row pattern and converters, and whether the
+    shared strings may hold a 合计 label."""
+
+    head: SheetScan
+    shape: tuple
+    wanted: dict[str, int]
+    complete: bool
+    read: list[int]
+    pattern: re.Pattern[bytes]
+    convert: dict
+    labels: bool
+
+
+def _plan(head: SheetScan, found: tuple, spec: Sheet, strings: SharedStrings | None,
+          keys: tuple[str, ...] | None) -> _Plan | None:
+    """The plan of a read of these columns (all, or `keys`); None when the shared strings may hold a 合计
+    label and not every column is read (the whole read reads them all)."""
+    header_row, columns, headers, width = found
+    labels = strings is not None and strings.may_hold_subtotal()
+    wanted = dict(columns) if keys is None else {k: columns[k] for k in keys if k in columns}
+    complete = len(wanted) == len(columns)
+    if labels and not complete:
+        return None
+    ncols = max([width, head.dimension_cols, *(i + 1 for i in columns.values())])
+    by_col = {i: k for k, i in wanted.items()}
+    read = list(range(ncols)) if complete else sorted(by_col)
+    convert = {c: CONVERTERS[spec.column(by_col[c]).kind] if c in by_col else str for c in read}
+    return _Plan(head, found, wanted, complete, read, row_pattern(read, ncols), convert, labels)
+
+
 class _Rows:
-    """The rows of a part's segments taken so far: their numbers, the cells of columns `read` (the rest of
-    each cell as stored), and whether a 合计 label may be among them."""
+    """The rows of a part's segments taken so far (by `plan`): their numbers, the cells of the columns read
+    (the rest of each cell as stored), and whether a 合计 label may be among them."""
 
-    def __init__(self, pattern: re.Pattern[bytes], read: list[int], labels: bool = False) -> None:
-        self.pattern, self.read, self.labels = pattern, read, labels
+    def __init__(self, plan: _Plan) -> None:
+        self.plan, self.labels = plan, plan.labels
         self.rows: list[int] = []
-        self.cells: dict[int, list[bytes]] = {c: [] for c in read}
-        self.typed: dict[int, tuple] = {}  # per column, `_convert_column` of its cells
+        self.cells: dict[int, list[bytes]] = {c: [] for c in plan.read}
 
-    def convert(self, head: SheetScan, convert: dict) -> None:  # type: ignore[type-arg]
-        """Each column's distinct cells typed (L's 账单号: a million, two seconds of typing, which each
-        process does for its own rows)."""
-        self.typed = {c: _convert_column(head, self.cells[c], convert[c]) for c in self.read}
+    def take_head(self, buf: bytes, cut: int) -> bool:
+        """The rows of the head below the header (`buf` up to `cut`); False: a row out of the form."""
+        head = self.plan.head
+        return self.take(buf, head.start, cut, head.row_ends.get(self.plan.shape[0], head.start))
 
     def take(self, segment: bytes, begin: int, end: int, below_header: int = 0) -> bool:
         """The rows between two offsets of `segment`; False: a row out of the form."""
-        got = rows_between(segment, self.pattern, self.read, begin, end)
+        got = rows_between(segment, self.plan.pattern, self.plan.read, begin, end)
         if got is None:
             return False
         self.rows.extend(got[0])
-        for c in self.read:
+        for c in self.plan.read:
             self.cells[c].extend(got[1][c])
         if not self.labels:
             self.labels = _may_have_subtotal(_Segment(segment, max(begin, below_header), end), 0)
         return True
 
-    def assembled(self, name: str, shape: tuple, wanted: dict[str, int]) -> SheetData:
-        """The columns of these rows, typed (`convert`), as `assemble` makes them; the cells are let go of
-        a column at a time as it does."""
-        scanned = {c: _Column(self.rows, self.cells.pop(c), *self.typed.pop(c)) for c in self.read}
-        return assemble(name, shape, wanted, scanned, self.rows, self.labels)
+    def finish(self, name: str) -> SheetData | None:
+        """The columns of these rows, each column's distinct cells typed (L's 账单号: a million, two seconds
+        of typing, which each process does for its own rows) and assembled as `assemble` makes them, the
+        cells let go of a column at a time; None when a 合计 label may be among them and not every column
+        is read (the whole read reads them all)."""
+        plan = self.plan
+        if self.labels and not plan.complete:
+            return None
+        scanned = {}
+        for c in plan.read:
+            cells = self.cells.pop(c)
+            scanned[c] = _Column(self.rows, cells, *_convert_column(plan.head, cells, plan.convert[c]))
+        return assemble(name, plan.shape, plan.wanted, scanned, self.rows, self.labels)
 
 
-def _tail(pkg: Package, part: str, piece: int, half: int, n_head: int, pattern: re.Pattern[bytes],
-          read: list[int], head: SheetScan, convert: dict, shape: tuple, wanted: dict[str, int],  # type: ignore[type-arg]
-          labels: bool) -> SheetData | None:
+def _tail(pkg: Package, part: str, piece: int, half: int, n_head: int, plan: _Plan) -> SheetData | None:
     """What `_read` takes of the rows reached once `half` bytes of the part's XML are inflated, run in a
     forked child: the part inflated again from its start (skipping costs a fraction of scanning) and cut
-    into the very segments `_read` cuts (the same pieces, the head of `n_head` of them), their cells typed
-    as `head`'s are (`convert`: each column's converter) and assembled (`shape`: the header found,
-    `wanted` its columns, `labels` whether the shared strings may hold a 合计 label). None: a row out of
-    the form, no end, or a 合计 label that may be among the rows when not every column is read (the whole
-    read reads them all)."""
+    into the very segments `_read` cuts (the same pieces, the head of `n_head` of them), read, typed and
+    assembled by the same `plan`. None: a row out of the form, no end, or a 合计 label that may be among
+    the rows when not every column is read (the whole read reads them all)."""
     stream = pkg.stream(part, piece)
     seen = [0]
     try:
         pieces = _counted(stream, seen)
         buf = b"".join(islice(pieces, n_head))
-        taken = _Rows(pattern, read, labels)
+        taken = _Rows(plan)
         for segment in _rest(pieces, buf, buf.rfind(b"</row>") + 6):
             if segment is None:
                 return None
@@ -255,10 +274,7 @@ def _tail(pkg: Package, part: str, piece: int, half: int, n_head: int, pattern: 
                 return None
     finally:
         stream.close()
-    if taken.labels and len(wanted) < len(shape[1]):
-        return None
-    taken.convert(head, convert)
-    return taken.assembled("", shape, wanted)
+    return taken.finish("")
 
 
 def rows(pkg: Package, part: str, strings: SharedStrings | None, spec: Sheet, name: str, workbook: str, *,

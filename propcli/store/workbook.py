@@ -267,18 +267,12 @@ class Workbook:
         `keys` that could not be read as their type (what `check types/dates` finds), located."""
         out: dict[str, list] = {k: [] for k in keys}
         wanted = tuple(k for k in keys if k != ROW_NUMBER)
-        money = {k for k in wanted if spec.column(k).kind is schema.Kind.MONEY}
         for name in self.sheets_of(spec):
             data = self._sheet_data(spec, name, wanted)
             if data is None:
                 continue
-            if money:
-                self._refuse_bad_money(spec, data, money)
-            if problems is not None:
-                problems.extend(self._problems(spec, data, wanted))
-            n = len(data.numbers)
-            for k in keys:
-                out[k].extend(data.numbers if k == ROW_NUMBER else data.values.get(k) or [None] * n)
+            for k, values in self._checked(spec, data, keys, problems).items():
+                out[k].extend(values)
         return out
 
     def column_pieces(self, spec: schema.Sheet, keys: tuple[str, ...], rows: int, *,
@@ -290,18 +284,13 @@ class Workbook:
         given in pieces, after the rows already given. Each piece's money is checked as `columns` checks
         it, and its unreadable cells are added to `problems` as they come."""
         wanted = tuple(k for k in keys if k != ROW_NUMBER)
-        money = {k for k in wanted if spec.column(k).kind is schema.Kind.MONEY}
         for name in self.sheets_of(spec):
             for data in self._pieces(spec, name, wanted, rows):
-                if money:
-                    self._refuse_bad_money(spec, data, money)
-                if problems is not None:
-                    problems.extend(self._problems(spec, data, wanted))
+                cols = self._checked(spec, data, keys, problems)
                 n = len(data.numbers)
                 step = rows if n >= 2 * rows else max(n, 1)  # a piece read as inflated is given as it is
                 for i in range(0, n, step):
-                    yield {k: (data.numbers if k == ROW_NUMBER else data.values.get(k) or [None] * n)[i:i + step]
-                           for k in keys}
+                    yield {k: v[i:i + step] for k, v in cols.items()}
 
     def _pieces(self, spec: schema.Sheet, name: str, wanted: tuple[str, ...], rows: int) -> Iterator[SheetData]:
         """One sheet's SheetData in pieces (`streamread.pieces`), or whole, or the rest of it whole."""
@@ -326,10 +315,20 @@ class Workbook:
             data = data.after(given)
         yield data
 
-    def _problems(self, spec: schema.Sheet, data: SheetData, wanted: tuple[str, ...]) -> Iterator[Problem]:
-        """The cells of `wanted` in `data` that could not be read as their type, located."""
-        return (Problem("types", key, Location(self.name, data.name, row, data.headers.get(k) or spec.column(k).zh),
-                        raw, column_key=k) for row, k, key, raw in data.problems if k in wanted)
+    def _checked(self, spec: schema.Sheet, data: SheetData, keys: tuple[str, ...],
+                 problems: list[Problem] | None) -> dict[str, list]:
+        """The columns `keys` of one sheet's data (ROW_NUMBER its row numbers; a column it lacks all None),
+        its amounts checked (`_refuse_bad_money`) and the cells that could not be read as their type added
+        to `problems`, located."""
+        n = len(data.numbers)
+        wanted = [k for k in keys if k != ROW_NUMBER]
+        money = {k for k in wanted if spec.column(k).kind is schema.Kind.MONEY}
+        if money:
+            self._refuse_bad_money(spec, data, money)
+        if problems is not None:
+            problems.extend(Problem("types", key, Location(self.name, data.name, row, data.headers.get(k) or spec.column(k).zh),
+                                    raw, column_key=k) for row, k, key, raw in data.problems if k in wanted)
+        return {k: data.numbers if k == ROW_NUMBER else data.values.get(k) or [None] * n for k in keys}
 
     def prefetch(self, *specs: schema.Sheet, edits: tuple[schema.Sheet, ...] = (), rows: bool = False) -> None:
         """The registers a command is about to read, in the order it reads them: the sheets the read cache
