@@ -336,11 +336,8 @@ def scan_data(scan: SheetScan, spec: Sheet, name: str, workbook: str,
     convert = {c: CONVERTERS[spec.column(by_col[c]).kind] if c in by_col else str for c in read}
 
     def assembled(part: SheetScan, rows: list[int], cells: dict[int, list[bytes]]) -> SheetData:
-        typed = {}  # each half of the rows typed and assembled where it was read (`joined`)
-        for c in read:
-            got = cells.pop(c)
-            typed[c] = _Column(rows, got, *_convert_column(part, got, convert[c]))
-        return assemble(name, head, wanted, typed, rows, subtotals)  # type: ignore[arg-type]
+        # each half of the rows typed and assembled where it was read (`joined`)
+        return rows_assembled(part, name, head, wanted, rows, cells, convert, subtotals)  # type: ignore[arg-type]
 
     data = scan.by_rows(read, ncols, assembled, joined) if len(read) >= ROW_PASS_COLUMNS and scan.dense(ncols) else None
     if data is not None:  # the usual form: one pass over the rows
@@ -355,6 +352,18 @@ def scan_data(scan: SheetScan, spec: Sheet, name: str, workbook: str,
         if col is not None:
             scanned[c] = col
     return assemble(name, head, wanted, scanned, all_rows, subtotals)
+
+
+def rows_assembled(scan: SheetScan, name: str, head: tuple, wanted: dict[str, int], rows: list[int],
+                   cells: dict[int, list[bytes]], convert: dict, subtotals: bool) -> SheetData:  # type: ignore[type-arg]
+    """Rows read in one pass (their numbers, and the cells of each column `convert` has a converter for)
+    typed — each column's distinct cells once — and assembled (`assemble`); each column's cells are taken
+    out of `cells` as it is typed."""
+    scanned = {}
+    for c, conv in convert.items():
+        got = cells.pop(c)
+        scanned[c] = _Column(rows, got, *_convert_column(scan, got, conv))
+    return assemble(name, head, wanted, scanned, rows, subtotals)
 
 
 def assemble(name: str, head: tuple, wanted: dict[str, int], scanned: dict[int, _Column], all_rows: list[int],

@@ -20,8 +20,8 @@ from itertools import islice
 
 from ..errors import DataError
 from . import twocore, unitsearch
-from .columns import (ROW_PASS_COLUMNS, SheetData, _Column, _convert_column, _may_have_subtotal, assemble, header_of,
-                      holding, joined, searched, typed_rows)
+from .columns import (ROW_PASS_COLUMNS, SheetData, _may_have_subtotal, header_of, holding, joined, rows_assembled,
+                      searched, typed_rows)
 from .fastread import _UNNUMBERED, SharedStrings, SheetScan, Unsupported, _column_pattern, row_pattern, rows_between
 from .normalize import CONVERTERS
 from .package import Package, PackageError
@@ -248,11 +248,8 @@ class _Rows:
         plan = self.plan
         if self.labels and not plan.complete:
             return None
-        scanned = {}
-        for c in plan.read:
-            cells = self.cells.pop(c)
-            scanned[c] = _Column(self.rows, cells, *_convert_column(plan.head, cells, plan.convert[c]))
-        return assemble(name, plan.shape, plan.wanted, scanned, self.rows, self.labels)
+        return rows_assembled(plan.head, name, plan.shape, plan.wanted, self.rows, self.cells, plan.convert,
+                              self.labels)
 
 
 def _tail(pkg: Package, part: str, piece: int, half: int, n_head: int, plan: _Plan) -> SheetData | None:
