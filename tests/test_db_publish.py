@@ -116,9 +116,9 @@ def test_a_republish_writes_only_the_rows_that_changed_and_sums_the_months_they_
 
 def test_a_table_sent_as_the_last_publish_sent_it_is_not_merged_again(upgraded, cli, sample: Path,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each table's COPY text is kept by its SHA-256 with the estate: a publish that sends a table the same
-    bytes again (a register the day left alone) leaves its rows as they are, no join of them; a table whose
-    text differs is merged."""
+    """Each table's COPY text is kept by its SHA-256 with the estate: a publish that makes a table the same
+    bytes again (a register the day left alone) sends the server none of them and leaves its rows as they
+    are, no COPY, no join; a table whose text differs is copied and merged."""
     from propcli.db import loader
 
     assert cli("-w", sample, "publish").exit_code == 0
@@ -126,15 +126,17 @@ def test_a_table_sent_as_the_last_publish_sent_it_is_not_merged_again(upgraded, 
     assert {t.name for t in tables.REGISTERS + tables.DERIVED} <= set(held)
     assert all(len(v["digest"]) == 64 for v in held.values())
     merged: list[str] = []
-    real = loader.merge
+    copied: list[str] = []
+    real, copy = loader.merge, loader.Loader._copy
     monkeypatch.setattr(loader, "merge", lambda conn, table, *a: merged.append(table.name) or real(conn, table, *a))
+    monkeypatch.setattr(loader.Loader, "_copy", lambda self, table, *a: copied.append(table.name) or copy(self, table, *a))
     assert cli("-w", sample, "publish").exit_code == 0
-    assert merged == []  # the same workbook: every table as it was
+    assert merged == [] and copied == []  # the same workbook: every table as it was
     assert _sql(upgraded, "select rows from propcli.estates")[0][0] == held
     assert cli("-w", sample, "payments", "record", "1-1-0802", "--amount", "300", "--date", "2026-11-20").exit_code == 0
     assert cli("-w", sample, "publish").exit_code == 0
-    assert {"bills", "payments", "bill_facts", "payment_parts"} <= set(merged)
-    assert "owners" not in merged and "readings" not in merged
+    assert {"bills", "payments", "bill_facts", "payment_parts"} <= set(merged) == set(copied)
+    assert "owners" not in copied and "readings" not in copied
     with Workbook(sample) as wb:
         paid = sum((v for v in wb.columns(schema.PAYMENTS, ("amount",))["amount"] if v is not None), Decimal(0))
     assert _sql(upgraded, "select sum(amount) from propcli.payments")[0][0] == paid

@@ -10,17 +10,19 @@ COPYs a table's rows into a temporary table (no index, no WAL) and merges them i
 key: one hash join finds the rows that differ, and only those are deleted and inserted — a nightly publish
 rewrites the bills paid that day, not 240,000 bills with their index entries and WAL (deleting them all and
 COPYing them again cost the server three times as much: every new key met its deleted twin in the unique
-index). A table whose COPY text is, byte for byte, the one the estate's last publish sent (its SHA-256,
-kept with the estate's rows) is not merged at all: the registers a day left alone (owners, meter readings,
-work orders …) cost the server their COPY, not a join of every row. A clerk's role, held by row-level
-security, cannot COPY into the tables: it always merges, the INSERT and DELETE being what the policies
-judge.
+index). A table the estate's last publish sent has its COPY text kept in a temporary file as it comes, and
+sent only if it differs from that publish's (their SHA-256, kept with the estate's rows): a table whose
+text is the same, byte for byte, holds these very rows, and the registers a day left alone (owners, meter
+readings, work orders …) cost the server nothing but their reconciliation — not a COPY, not a join of
+every row. A clerk's role, held by row-level security, cannot COPY into the tables: it always merges, the
+INSERT and DELETE being what the policies judge.
 """
 
 from __future__ import annotations
 
 import hashlib
 import queue
+import tempfile
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -39,6 +41,7 @@ TEMP = "pg_temp"  # the session's own schema: the rows of one table before the m
 # payment_parts are ~0.5-0.8 s each for M): a bound in jobs had it wait on a merge behind a few small jobs
 AHEAD = 48 << 20
 CHANGES = f"{TEMP}.publish_changes"  # the rows of one table that differ: new ones to insert, old ones to delete
+HELD_READ = 4 << 20  # bytes of a table's kept COPY text sent at a time
 # the memory of the server's hash joins and sums for this transaction (PostgreSQL's default 4 MB would spill
 # an M estate's 240,000 rows to disk in batches): the hash of a table's rows fits, for an L estate too
 WORK_MEM = "256MB"
@@ -112,6 +115,7 @@ class Loader:
         table: tables.Table | None = None
         fill: Fill | None = None
         cur = copy = writing = None  # copy: cursor.copy()'s context; writing: the Copy it opened
+        held = None  # the COPY text of a table the last publish sent, kept until it is known to differ
         digest = hashlib.sha256()
         while (job := self._jobs.get()) is not None:
             if self.error is not None:
@@ -120,68 +124,84 @@ class Loader:
                 if job[0] == "begin":
                     table, fill = job[1], job[2]
                     digest = _digest(table)
-                    cur = self.conn.cursor()
-                    if self.direct:
-                        self.conn.execute(f"delete from {table.qualified} where estate = %s", (self.estate,))
-                    if not self.direct or fill is not None:
-                        self.conn.execute(f"create temporary table if not exists {_temp(table)} "
-                                          f"(like {table.qualified}) on commit drop")
                     if fill is not None:
                         digest.update(self.digests[fill.source].encode())
-                    into = table.qualified if self.direct and fill is None else _temp(table)
-                    # written as it is sent (this thread is the one that waits on the server): psycopg's
-                    # queued writer held up to 128 MB more of COPY text, past AHEAD's bound (L: ~130 MB)
-                    copy = cur.copy(f"copy {into} ({_cols(table.names)}) from stdin", writer=LibpqWriter(cur))
-                    writing = copy.__enter__()
+                    if table.name in self.sent:
+                        held = tempfile.TemporaryFile()
+                    else:
+                        cur, copy, writing = self._copy(table, fill)
                 elif job[0] == "refill":
                     self._refill(*job[1:])
                 elif job[0] == "call":
                     job[1](self.conn)
                 elif job[0] == "data":
-                    assert writing is not None
                     digest.update(job[1])  # the GIL let go of while it hashes
-                    writing.write(job[1])
+                    (held or writing).write(job[1])  # type: ignore[union-attr]
                     self._written(len(job[1]))
                 else:
-                    assert copy is not None and cur is not None and table is not None
+                    assert table is not None
+                    self.digests[table.name] = digest.hexdigest()
+                    if held is not None:
+                        if self.sent[table.name] == self.digests[table.name]:  # the very rows the table holds
+                            held.close()
+                            held = None
+                            if table.name in self.periods:
+                                self.changed[table.name] = ([], False)
+                            continue
+                        cur, copy, writing = self._copy(table, fill)
+                        held.seek(0)
+                        while data := held.read(HELD_READ):
+                            writing.write(data)
+                        held.close()
+                        held = None
+                    assert copy is not None and cur is not None
                     copy.__exit__(None, None, None)
                     copy = None
                     cur.close()
-                    self.digests[table.name] = digest.hexdigest()
-                    if fill is not None and self.sent.get(table.name) != self.digests[table.name]:
+                    if fill is not None:
                         self.conn.execute(fill.sql.replace("{rows}", _temp(table)), {"estate": self.estate})
                     if self.direct and fill is not None:
                         self.conn.execute(f"insert into {table.qualified} ({_cols(table.names)}) "
                                           f"select {_cols(table.names)} from {_temp(table)}")
                         self.conn.execute(f"drop table {_temp(table)}")
                     elif not self.direct:
-                        self._merge(table)
+                        changed = merge(self.conn, table, self.estate, self.periods.get(table.name))
+                        if changed is not None:
+                            self.changed[table.name] = changed
             except BaseException as exc:  # handed to the main thread
                 self.error = exc
                 self._written(0)
+                if held is not None:
+                    held.close()
+                    held = None
                 if copy is not None:
                     try:
                         copy.__exit__(type(exc), exc, exc.__traceback__)
                     except BaseException:
                         pass
                     copy = None
+        if held is not None:
+            held.close()
         if copy is not None:  # the main thread stopped in the middle of a table: the COPY is abandoned
             try:
                 copy.__exit__(RuntimeError, RuntimeError("publish stopped"), None)
             except BaseException:
                 pass
 
-
-    def _merge(self, table: tables.Table) -> None:
-        """The estate's rows of `table` made those COPYed: left as they are when the text sent is the last
-        publish's, else merged (noting the 账期 whose rows changed, for the sums)."""
-        if self.sent.get(table.name) == self.digests[table.name]:  # the very rows the table holds
-            self.conn.execute(f"drop table {_temp(table)}")
-            changed: tuple[list[str], bool] | None = ([], False) if table.name in self.periods else None
-        else:
-            changed = merge(self.conn, table, self.estate, self.periods.get(table.name))
-        if changed is not None:
-            self.changed[table.name] = changed
+    def _copy(self, table: tables.Table, fill: Fill | None):  # type: ignore[no-untyped-def]
+        """A COPY of the table's rows opened: straight into the table (the estate's old rows deleted) on a
+        first publish by an unpoliced role, else into a temporary table for `merge` (or the server's fill)."""
+        cur = self.conn.cursor()
+        if self.direct:
+            self.conn.execute(f"delete from {table.qualified} where estate = %s", (self.estate,))
+        if not self.direct or fill is not None:
+            self.conn.execute(f"create temporary table if not exists {_temp(table)} "
+                              f"(like {table.qualified}) on commit drop")
+        into = table.qualified if self.direct and fill is None else _temp(table)
+        # written as it is sent (this thread is the one that waits on the server): psycopg's queued writer
+        # held up to 128 MB more of COPY text, past AHEAD's bound (L: ~130 MB)
+        copy = cur.copy(f"copy {into} ({_cols(table.names)}) from stdin", writer=LibpqWriter(cur))
+        return cur, copy, copy.__enter__()
 
     def _written(self, n: int) -> None:
         with self._room:
