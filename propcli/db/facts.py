@@ -100,7 +100,7 @@ class BillFacts:
 
 class Parts:
     """payment_parts, a piece of 收款记录 at a time: the 分配 of every payment split as the statistics split
-    it (`ops.stats.parts_of`), each part numbered within its payment (收据号 + part_no is the key). What
+    it (`ops.stats.part_columns`), each part numbered within its payment (收据号 + part_no is the key). What
     the group's SQL reads of the bill a part names — its 账期 and due day (None for 预存, a blank 分配 or
     no such bill), and (migration 3) its unit, 过户 day, 金额, 已收 now and whether it is waived (None
     unless the bill is one of bill_facts) — is filled by the server from the estate's bill_facts
@@ -114,12 +114,9 @@ class Parts:
     def piece(self, cols: dict[str, list]) -> Columns:
         """The payment_parts columns (in the table's order after `estate`) of a piece of the register's
         rows (`cols`: its STATS_PAYMENT_KEYS columns); a payment's parts are its row's, never cut."""
-        parts = list(stats.parts_of(self.wb, cols))
-        if not parts:
-            return [[] for _ in tables.PAYMENT_PARTS.columns]
-        receipt, unit, paid_on, voided, void_day, method, target, amount, payment = map(list, zip(*parts))
+        receipt, unit, paid_on, voided, void_day, method, target, amount, payment = stats.part_columns(self.wb, cols)
         part_no = [k for _, same in groupby(receipt) for k, _ in enumerate(same, 1)]
-        none = [None] * len(parts)
+        none = [None] * len(receipt)
         if self.unbilled:
             known = list(map(self.unbilled.get, target))
             period = [k and k[0] for k in known]

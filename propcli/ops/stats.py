@@ -21,10 +21,10 @@ from __future__ import annotations
 import datetime as dt
 import operator
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from itertools import compress, count
+from itertools import compress, count, repeat
 from typing import NamedTuple
 
 from ..domain import kpi
@@ -156,26 +156,41 @@ def payment_parts(wb: Workbook, since: dt.date | None = None) -> list[Part]:
     收款日期 have no part. The group database's payment_parts are these, for every payment."""
     if not wb.has(schema.PAYMENTS):
         return []
-    return list(parts_of(wb, wb.columns(schema.PAYMENTS, STATS_PAYMENT_KEYS), since))
+    return list(map(Part._make, zip(*part_columns(wb, wb.columns(schema.PAYMENTS, STATS_PAYMENT_KEYS), since))))
 
 
-def parts_of(wb: Workbook, cols: dict[str, list], since: dt.date | None = None) -> Iterator[Part]:
+def part_columns(wb: Workbook, cols: dict[str, list], since: dt.date | None = None) -> list[list]:
     """The parts of the payments in these columns of 收款记录 (STATS_PAYMENT_KEYS: the whole register's, or a
-    piece of its rows — publish makes an L estate's 1.9 million parts a piece of payments at a time)."""
+    piece of its rows — publish makes an L estate's 1.9 million parts a piece of payments at a time), as
+    columns: one list per field of Part, a payment's parts in a row (no Part made: publish copies them)."""
+    out: list[list] = [[] for _ in Part._fields]
+    receipts, units, days, voids, void_days, methods, targets, amounts, payments = out
     for receipt, unit, paid_on, amount, method, allocs, voided, number in zip(*(cols[k] for k in (
             "receipt_no", "unit_id", "paid_on", "amount", "method", "allocations", "voided", ROW_NUMBER))):
         if not isinstance(paid_on, dt.date) or (
                 since is not None and paid_on <= since and not voided and PREPAID not in str(allocs or "")):
             continue
-        void_day = arrears.void_day(voided) if voided else None
-        head = (str(receipt or ""), str(unit or ""), paid_on, bool(voided), void_day, str(method or ""))
         if not allocs:
-            yield Part(*head, "", ZERO, amount or ZERO)
-            continue
-        where = lambda n=number: Location(wb.name, wb.sheet_name(schema.PAYMENTS) or schema.PAYMENTS.zh,  # noqa: E731
-                                          n, schema.PAYMENTS.column("allocations").zh)
-        yield from (Part(*head, target, share, amount or ZERO)
-                    for target, share in allocations_at(allocs, where, allocation_pairs))
+            pairs: Sequence[tuple[str, Decimal]] = _UNSPLIT
+        else:
+            where = lambda n=number: Location(wb.name, wb.sheet_name(schema.PAYMENTS) or schema.PAYMENTS.zh,  # noqa: E731
+                                              n, schema.PAYMENTS.column("allocations").zh)
+            pairs = allocations_at(allocs, where, allocation_pairs)
+        n = len(pairs)
+        receipts.extend(repeat(str(receipt or ""), n))
+        units.extend(repeat(str(unit or ""), n))
+        days.extend(repeat(paid_on, n))
+        voids.extend(repeat(bool(voided), n))
+        void_days.extend(repeat(arrears.void_day(voided) if voided else None, n))
+        methods.extend(repeat(str(method or ""), n))
+        targets.extend(map(_first, pairs))
+        amounts.extend(map(_second, pairs))
+        payments.extend(repeat(amount or ZERO, n))
+    return out
+
+
+_UNSPLIT = (("", ZERO),)  # a payment whose 分配 is blank: one part, naming nothing
+_first, _second = operator.itemgetter(0), operator.itemgetter(1)
 
 
 class Ledger:
