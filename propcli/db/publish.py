@@ -305,6 +305,9 @@ def _register_pieces(wb: Workbook, sheet: schema.Sheet, names: tuple[str, ...],
     return ({k: cols[k][i:i + CHUNK] for k in names} for i in range(0, len(cols[ROW_NUMBER]), CHUNK))
 
 
+_SET_KEYS = 500_000  # a register's keys up to this many are told apart by a set of their hashes, above by numpy
+
+
 class _Keys:
     """A register's keys (账单号, 收据号, 房号 …) over its pieces: a blank one, or one repeated within a
     piece, located as the piece comes (`_key_problems`); one repeated across pieces found at the end by
@@ -329,12 +332,16 @@ class _Keys:
     def end(self, problems: list[Problem]) -> None:
         if len(self.hashes) < 2 or len(self.found) >= 50:
             return
-        import numpy  # only here: a publish of a small estate need not load it
+        if len(self.hashes) <= _SET_KEYS:
+            if len(set(self.hashes)) == len(self.hashes):
+                return  # every key once (the usual case, decided in C)
+        else:
+            import numpy  # only here: loading it costs a publish ~0.1 s; a set of L's 1.6 million keys, ~100 MB
 
-        h = numpy.frombuffer(self.hashes, dtype=numpy.int64).copy()
-        h.sort()
-        if not (h[1:] == h[:-1]).any():
-            return  # every key once (the usual case, decided in C)
+            h = numpy.frombuffer(self.hashes, dtype=numpy.int64).copy()
+            h.sort()
+            if not (h[1:] == h[:-1]).any():
+                return
         mine = set(map(id, self.found))
         problems[:] = [q for q in problems if id(q) not in mine]
         cols = self.wb.columns(self.sheet, (ROW_NUMBER, *self.primary))
@@ -398,18 +405,24 @@ class _Text:
         self.summed = tuple(m for m in table.money if m not in filled)  # the server's fill is not reconciled
         self.money = [table.names.index(m) - 1 for m in self.summed]
         self.tally = Tally(0, {m: ZERO for m in self.summed})
-        self.head = _escaped([estate])[0] + "\t"
+        self.head = _escaped([estate])[0]
         self.exact = [_EXACT.get(sql.split()[0]) for _, sql in table.columns]
 
     def of(self, chunk: Sequence[Sequence[object]]) -> bytes:
         if not chunk or not chunk[0]:
             return b""
-        texts = [_escaped(col, types) for col, types in zip(chunk, self.exact)]
-        head = self.head
-        self.tally.rows += len(chunk[0])
+        n, width = len(chunk[0]), 2 * len(chunk) + 2
+        self.tally.rows += n
         for m, i in zip(self.summed, self.money):
             self.tally.money[m] += sum(filter(None, chunk[i]), ZERO)
-        return (head + ("\n" + head).join(map("\t".join, zip(*texts))) + "\n").encode()
+        # the rows' texts laid out in one list, each row `estate⇥v1⇥…⇥vk↵`, joined once: a slice assignment
+        # per column, not a tuple and a join per row
+        texts = ["\t"] * (width * n)
+        texts[0::width] = repeat(self.head, n)
+        for j, (col, types) in enumerate(zip(chunk, self.exact)):
+            texts[2 * j + 2::width] = _escaped(col, types)
+        texts[width - 1::width] = repeat("\n", n)
+        return "".join(texts).encode()
 
 
 class _Spool:
