@@ -166,7 +166,7 @@ def _everything(pg, estate: str) -> dict[str, list[tuple]]:  # type: ignore[no-u
             for t in (*tables.REGISTERS, tables.SETTINGS, *tables.DERIVED, *tables.SUMS)}
 
 
-@pytest.mark.parametrize("child", ["reads", "fails", "too big"])
+@pytest.mark.parametrize("child", ["reads", "fails", "too big", "facts fail"])
 def test_a_cold_publish_reads_the_other_registers_on_the_second_core(upgraded, cli, sample: Path, tmp_path: Path,
                                                                       monkeypatch: pytest.MonkeyPatch,
                                                                       child: str) -> None:
@@ -197,12 +197,27 @@ def test_a_cold_publish_reads_the_other_registers_on_the_second_core(upgraded, c
                 raise RuntimeError("the child dies")
             return into_cache(path, keys, parent)
         monkeypatch.setattr(publish_module, "_read_into_cache", failing)
+    # bill_facts and payment_parts made by children of their own while this process copies their registers
+    aside: list[str] = []
+    spool_aside, made = publish_module._Spool.aside, publish_module._Spool._made
+    monkeypatch.setattr(publish_module._Spool, "aside", lambda self, p: aside.append(self.table.name) or spool_aside(self, p))
+    if child == "facts fail":  # each dies half-way, after writing some of the text: made here again, from the start
+        here = os.getpid()
+
+        def dying(self, pieces):  # type: ignore[no-untyped-def]
+            if os.getpid() != here:
+                self.file.write(b"half a row\t" * 1_000_000)  # more than the whole table (~3 MB)
+                self.file.flush()
+                raise RuntimeError("the child dies")
+            return made(self, pieces)
+        monkeypatch.setattr(publish_module._Spool, "_made", dying)
     before = content_sha256(sample)
     result = cli("-w", sample, "publish", "--estate", "两核")
     assert result.exit_code == 0, result.output
+    assert aside == ["bill_facts", "payment_parts"]
     assert content_sha256(sample) == before
     assert "bills" in read_here  # the biggest register: read here, while the child reads the others
-    if child != "reads":  # each register read here when its turn came
+    if child in ("fails", "too big"):  # each register read here when its turn came
         assert {"payments", "readings", "rates"} <= set(read_here)
     else:
         assert not {"payments", "readings", "rates"} & set(read_here)
@@ -213,14 +228,17 @@ def test_a_cold_publish_reads_the_other_registers_on_the_second_core(upgraded, c
     assert all(got[name] == rows for name, rows in want.items()), [name for name in want if got[name] != want[name]]
 
 
-@pytest.mark.parametrize("pieces", [False, True])
-def test_each_part_carries_what_the_figures_read_of_the_bill_it_names(upgraded, cli, sample: Path, pieces: bool,
+@pytest.mark.parametrize("read", ["whole", "pieces", "aside"])
+def test_each_part_carries_what_the_figures_read_of_the_bill_it_names(upgraded, cli, sample: Path, read: str,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     """A part's target_* columns are the bill's own (filled by the server from bill_facts), but for a bill
     without 金额 — not one of bill_facts — whose 账期 and due day alone it carries; its parts numbered 1, 2, …
-    within each payment, whatever the pieces (`pieces`: 3 payments a piece)."""
+    within each payment, whatever the pieces (`pieces`: 3 payments a piece) or the process that made them
+    (`aside`: bill_facts and payment_parts each made by a child, the bill without 金额 learned of the
+    first's)."""
     from propcli.db import publish as publish_module
     from propcli.ops import stats
+    from propcli.store import twocore
 
     with Workbook(sample, write=True) as wb:
         named = [p.target for p in stats.payment_parts(wb) if p.target.startswith("ZD")]
@@ -229,9 +247,13 @@ def test_each_part_carries_what_the_figures_read_of_the_bill_it_names(upgraded, 
         blank, kept = by_id[named[0]], by_id[named[-1]]  # the first bill a payment names loses its 金额
         wb.update(bills, blank, {"amount": None}, key=str(blank.values["bill_id"]))
         wb.commit("test")
-    if pieces:
+    if read == "pieces":
         monkeypatch.setattr(publish_module, "WHOLE_LIMIT", 0)
         monkeypatch.setattr(publish_module, "CHUNK", 3)
+    if read == "aside":
+        if twocore.cores() < 2 or not hasattr(os, "fork"):
+            pytest.skip("one core: no child")
+        monkeypatch.setattr(twocore, "MIN_BYTES", 0)
     assert cli("-w", sample, "publish", "--estate", "部分").exit_code == 0
     cols = "target_period, target_due, target_unit, target_amount, target_paid, target_waived_bill"
     rows = _sql(upgraded, f"select distinct {cols} from propcli.payment_parts where estate = '部分' and target = %s",

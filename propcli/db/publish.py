@@ -5,13 +5,13 @@ second publish of the same one waits PROPCLI_DB_LOCK_WAIT seconds, then is told 
 name belongs to this workbook, then make every table's rows of the estate those of the workbook: COPY every
 register (read through the store's column reader, the one the workbook commands use, one register at a
 time, a big one a piece of rows at a time: `WHOLE_LIMIT`) and the derived tables of `facts.py` (made of
-the pieces of 应收账单 and 收款记录 as they are copied, spooled, sent after them), each merged into the
-estate's rows by the loader's thread (`loader.py`: only the rows that differ are written; a table whose
-COPY text is the one the last publish sent, not at all) and reconciled there as soon as it is: the row
-count and the money totals the database sums must equal what was read from the workbook, or nothing is
-committed. A kill at any moment leaves the previous publish as it was: the transaction never committed.
-What a publish holds is a piece of a register, not a register: an L estate (1.6 million bills) publishes
-within ~420 MB, most of it the workbook's shared strings.
+the pieces of 应收账单 and 收款记录 as they are copied, or by a child beside them; spooled, sent after
+them), each merged into the estate's rows by the loader's thread (`loader.py`: only the rows that differ
+are written; a table whose COPY text is the one the last publish sent is not even sent) and reconciled
+there as soon as it is: the row count and the money totals the database sums must equal what was read
+from the workbook, or nothing is committed. A kill at any moment leaves the previous publish as it was:
+the transaction never committed. What a publish holds is a piece of a register, not a register: an L
+estate (1.6 million bills) publishes within ~420 MB, most of it the workbook's shared strings.
 
 Estate identity: the name (小区信息 › 小区名称, or --estate) is owned by the workbook that first published
 it, known by its file name and the creation time Excel/WPS/propcli keep in the file (docProps/core.xml),
@@ -181,8 +181,8 @@ def _load(conn: psycopg.Connection, wb: Workbook, estate: str, *, first: bool = 
             loader.call(lambda c: _reconcile(c, estate, name, tally))
 
     # the registers the derived tables are made of first (owners and 过户, which a bill's facts ask, before
-    # 应收账单 and 收款记录), each derived table made of its register's pieces as they are copied, and sent
-    # after it: the server merges and sums it while the other registers are read
+    # 应收账单 and 收款记录), each derived table made of its register's pieces as they are copied (or aside,
+    # by a child), and sent once it is made: the server merges and sums it while the other registers are read
     sources = [next(t for t in tables.REGISTERS if t.sheet is s) for s in facts.SOURCES]
     order = (*sources, *(t for t in tables.REGISTERS if t not in sources))
     sheets = [t.sheet for t in order if t.sheet is not None and wb.has(t.sheet)]
@@ -193,32 +193,47 @@ def _load(conn: psycopg.Connection, wb: Workbook, estate: str, *, first: bool = 
     ahead = _ReadAhead(wb, [] if big else sheets)
     if not big:
         wb.prefetch(*(s for s in sheets if s not in ahead.sheets))
+    spooled: list[_Spool] = []  # derived tables made, or being made aside, not yet sent
+
+    def send_made(wait: bool) -> None:
+        """The derived tables made (all of them, when `wait`: waiting for those being made), in order."""
+        while spooled and (wait or spooled[0].ready()):
+            spool = spooled.pop(0)
+            spool.finish()
+            if not problems:
+                loaded(spool.table.name, spool.send(loader))
+                for summed, (source, select) in facts.SUMS.items():
+                    if source == spool.table.name:
+                        loader.refill(tables.by_name()[summed], source, select)
+            spool.file.close()
+
     try:
         bills = facts.BillFacts(wb)
-        # register → the derived table made of it, how a piece of it is made, and what the server fills in
-        derived = {schema.BILLS: (tables.BILL_FACTS, bills.piece, None),
-                   schema.PAYMENTS: (tables.PAYMENT_PARTS, facts.Parts(wb, bills).piece, facts.FILL_PARTS)}
+        # register → the derived table made of it, what makes a piece of it, and what the server fills in
+        derived = {schema.BILLS: (tables.BILL_FACTS, bills, None),
+                   schema.PAYMENTS: (tables.PAYMENT_PARTS, facts.Parts(wb, bills), facts.FILL_PARTS)}
         for table in order:
             if table.sheet in ahead.sheets:
                 ahead.wait()
             made = derived.get(table.sheet)  # type: ignore[arg-type]
+            if made is not None:
+                send_made(wait=True)  # a derived table's maker asks what the last one learned (Parts: bills' unbilled)
             spool = _Spool(made[0], estate, *made[1:]) if made is not None else None
             loaded(table.name, _copy_register(loader, wb, table, estate, problems, spool))
             if table.sheet is not None:
                 wb.forget(table.sheet)  # one register in memory at a time (an L estate's bills are 1.6 million)
             if spool is not None:
-                if not problems:
-                    loaded(spool.table.name, spool.send(loader))
-                    for summed, (source, select) in facts.SUMS.items():
-                        if source == spool.table.name:
-                            loader.refill(tables.by_name()[summed], source, select)
-                spool.file.close()
+                spooled.append(spool)
+            send_made(wait=False)
+        send_made(wait=True)
         if problems:
             raise Refused("publish.refused", problems, workbook=wb.name)
         settings = [(k, v) for k, v in wb.settings().items()]
         loaded(tables.SETTINGS.name, copy_rows(loader, tables.SETTINGS, estate, settings))
     finally:
         ahead.cancel()
+        for spool in spooled:
+            spool.cancel()
         loader.close()  # the last merge done, or the thread's failure raised
     for name, digest in loader.digests.items():
         tallies[name].digest = digest
@@ -271,22 +286,32 @@ def _read_into_cache(path: Path, keys: tuple[str, ...], parent: int) -> bool:
 
 def _copy_register(loader: Loader, wb: Workbook, table: tables.Table, estate: str, problems: list[Problem],
                    spool: _Spool | None = None) -> Tally:
-    """One register, read column by column, a piece of rows at a time (`_register_pieces`), and copied; its
-    unreadable cells and blank or repeated keys are added to `problems` (they would publish a wrong row),
-    after which nothing more is copied (refused at the end, with every register's problems) but every
-    register is still read for its own. `spool`: the derived table made of this register's pieces."""
+    """One register, read column by column, CHUNK rows at a time, and copied; its unreadable cells and
+    blank or repeated keys are added to `problems` (they would publish a wrong row), after which nothing
+    more is copied (refused at the end, with every register's problems) but every register is still read
+    for its own. `spool`: the derived table made of this register's pieces — of all of them at once by a
+    forked child (`_Spool.aside`) when the register is read whole and big enough, while this process
+    copies it (M's bill_facts and payment_parts: ~1.5 s of Python beside the registers' own)."""
     sheet = table.sheet
     assert sheet is not None
     if not wb.has(sheet):  # a register the workbook no longer has: its rows go
         return copy_columns(loader, table, estate, ())
     names = (ROW_NUMBER, *(c.key for c in sheet.columns))
     keys = _Keys(wb, sheet, table.primary)
+    size = wb.xml_size(sheet)
+    if size > WHOLE_LIMIT:  # read a piece at a time as its XML is inflated, never held whole
+        register = wb.column_pieces(sheet, names, CHUNK, problems=problems)
+    else:  # read whole (and kept in the read cache for the next publish)
+        cols = wb.columns(sheet, names, problems=problems)
+        register = _slices(cols, names)
+        if spool is not None and not problems and twocore.worth_it(size):
+            spool.aside(lambda: _slices(cols, names))
 
     def pieces() -> Iterator[list[Sequence[object]]]:
-        for cols in _register_pieces(wb, sheet, names, problems):
+        for cols in register:
             keys.add(cols, problems)
             if not problems:
-                if spool is not None:
+                if spool is not None and not spool.forked:
                     spool.add(cols)
                 yield [cols[k] for k in names]
         keys.end(problems)
@@ -295,13 +320,8 @@ def _copy_register(loader: Loader, wb: Workbook, table: tables.Table, estate: st
     return Tally(0, {m: ZERO for m in table.money}) if problems else tally
 
 
-def _register_pieces(wb: Workbook, sheet: schema.Sheet, names: tuple[str, ...],
-                     problems: list[Problem]) -> Iterator[dict[str, list]]:
-    """A register's columns, CHUNK rows at a time: read whole (and kept in the read cache for the next
-    publish), or, above WHOLE_LIMIT, read a piece at a time as its XML is inflated and never held whole."""
-    if wb.xml_size(sheet) > WHOLE_LIMIT:
-        return wb.column_pieces(sheet, names, CHUNK, problems=problems)
-    cols = wb.columns(sheet, names, problems=problems)
+def _slices(cols: dict[str, list], names: tuple[str, ...]) -> Iterator[dict[str, list]]:
+    """A register read whole, CHUNK rows at a time."""
     return ({k: cols[k][i:i + CHUNK] for k in names} for i in range(0, len(cols[ROW_NUMBER]), CHUNK))
 
 
@@ -426,22 +446,59 @@ class _Text:
 
 
 class _Spool:
-    """A derived table made while its register is read — `make` of each piece of the register's columns
-    (`add`) — its COPY text kept in a temporary file until the register's own COPY is done (one connection
-    copies one table at a time), then sent (`send`)."""
+    """A derived table made while its register is read — `maker.piece` of each piece of the register's
+    columns (`add`), or of all of them by a forked child (`aside`) — its COPY text kept in a temporary file
+    until the register's own COPY is done (one connection copies one table at a time), then sent (`send`).
+    """
 
-    def __init__(self, table: tables.Table, estate: str, make: Callable[[dict[str, list]], list[list]],
+    def __init__(self, table: tables.Table, estate: str, maker: facts.BillFacts | facts.Parts,
                  fill: facts.Fill | None = None) -> None:
-        self.table, self.make, self.fill = table, make, fill
+        self.table, self.maker, self.fill = table, maker, fill
         self.text = _Text(table, estate, fill.columns if fill is not None else ())
         self.file = tempfile.TemporaryFile()
+        self._aside: twocore.Forked | None = None
+
+    @property
+    def forked(self) -> bool:
+        return self._aside is not None
 
     def add(self, cols: dict[str, list]) -> None:
-        made = self.make(cols)  # a piece of L's payments makes ~4.6 times as many parts: formatted CHUNK at a time
+        made = self.maker.piece(cols)  # a piece of L's payments makes ~4.6 times as many parts: formatted CHUNK at a time
         for i in range(0, len(made[0]), CHUNK):
             self.file.write(self.text.of([c[i:i + CHUNK] for c in made]))
 
+    def aside(self, pieces: Callable[[], Iterable[dict[str, list]]]) -> None:
+        """Made of all these pieces by a forked child, into the file (which it shares), while this process
+        goes on; `finish` takes its tally and what the maker learned (or, the child failed, makes them
+        here: `twocore.Forked`)."""
+        self._aside = twocore.Forked(self._made, pieces)
+
+    def _made(self, pieces: Callable[[], Iterable[dict[str, list]]]) -> tuple[Tally, object]:
+        self.file.seek(0)
+        self.file.truncate()  # what a failed child wrote, when made here after it
+        for cols in pieces():
+            self.add(cols)
+        self.file.flush()  # the child ends with os._exit: nothing of its buffer is written after
+        return self.text.tally, self.maker.learned()
+
+    def ready(self) -> bool:
+        return self._aside is None or self._aside.ready()
+
+    def finish(self) -> None:
+        """Wait for the child making the table, and take its tally and what the maker learned."""
+        if self._aside is not None:
+            self.text.tally, learned = self._aside.result()
+            self._aside = None
+            self.maker.learn(learned)
+
+    def cancel(self) -> None:
+        if self._aside is not None:
+            self._aside.cancel()
+            self._aside = None
+        self.file.close()
+
     def send(self, loader: Loader) -> Tally:
+        """The table's text, once `finish`ed, to the loader; what it should hold."""
         loader.begin(self.table, self.fill)
         self.file.seek(0)
         while data := self.file.read(SPOOL_READ):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import select
 import signal
 import warnings
 from collections.abc import Callable
@@ -69,6 +70,10 @@ class Forked(Generic[T]):
                 os._exit(code)
         os.close(w)
         self._pid, self._fd = pid, r
+
+    def ready(self) -> bool:
+        """Whether `result()` would find the child's answer, or its end, without waiting for it."""
+        return not self._pid or bool(select.select([self._fd], [], [], 0)[0])
 
     def result(self) -> T:
         if not self._pid:
