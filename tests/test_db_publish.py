@@ -142,6 +142,41 @@ def test_a_table_sent_as_the_last_publish_sent_it_is_not_merged_again(upgraded, 
     assert _sql(upgraded, "select sum(amount) from propcli.payments")[0][0] == paid
 
 
+@pytest.mark.parametrize("where", ["first", "last"])
+def test_a_table_that_differs_is_sent_from_its_first_block_that_differs(upgraded, cli, sample: Path, where: str,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A table the last publish sent is kept back while its blocks are the ones that publish sent (their
+    digests kept with the estate), and sent — what was kept, then the rest as it comes — from the first
+    block that differs: a bill changed in the register's last rows is sent after all the blocks before it
+    were kept, one in its first rows with nothing kept."""
+    from propcli.db import loader
+    from propcli.db import publish as publish_module
+
+    monkeypatch.setattr(publish_module, "CHUNK", 50)  # 应收账单 sent 50 bills a block
+    assert cli("-w", sample, "publish").exit_code == 0
+    held = _sql(upgraded, "select rows from propcli.estates")[0][0]
+    assert len(held["bills"]["blocks"]) == -(-held["bills"]["rows"] // 50) >= 10
+    with Workbook(sample, write=True) as wb:
+        bills = wb.read(schema.BILLS)
+        row = bills.rows[0 if where == "first" else -1]
+        bill, amount = row.values["bill_id"], row.values["amount"] + Decimal("1.00")
+        wb.update(bills, row, {"amount": amount}, key=str(bill))
+        wb.commit("test")
+    events: list[tuple[str, object]] = []  # each COPY opened, and the rows kept back sent into it
+    copy, send_kept = loader.Loader._copy, loader._send_kept
+    monkeypatch.setattr(loader.Loader, "_copy", lambda self, table, *a: events.append(("copy", table.name)) or copy(self, table, *a))
+
+    def kept(held, writing):  # type: ignore[no-untyped-def]
+        held.seek(0)
+        events.append(("kept", held.read().count(b"\n")))
+        return send_kept(held, writing)
+    monkeypatch.setattr(loader, "_send_kept", kept)
+    assert cli("-w", sample, "publish").exit_code == 0  # reconciled: the rows the workbook holds
+    blocks = len(held["bills"]["blocks"])
+    assert events[events.index(("copy", "bills")) + 1] == ("kept", 0 if where == "first" else 50 * (blocks - 1))
+    assert _sql(upgraded, "select amount from propcli.bills where bill_id = %s", bill) == [(amount,)]
+
+
 def test_copy_text_of_repeated_values_is_each_values_own() -> None:
     from propcli.db import publish as publish_module
 

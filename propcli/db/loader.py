@@ -11,10 +11,10 @@ key: one hash join finds the rows that differ, and only those are deleted and in
 rewrites the bills paid that day, not 240,000 bills with their index entries and WAL (deleting them all and
 COPYing them again cost the server three times as much: every new key met its deleted twin in the unique
 index). A table the estate's last publish sent has its COPY text kept in a temporary file as it comes, and
-sent only if it differs from that publish's (their SHA-256, kept with the estate's rows): a table whose
-text is the same, byte for byte, holds these very rows, and the registers a day left alone (owners, meter
-readings, work orders …) cost the server nothing but their reconciliation — not a COPY, not a join of
-every row. A clerk's role, held by row-level security, cannot COPY into the tables: it always merges, the
+sent only once it differs from that publish's (their SHA-256, and of each block sent, kept with the
+estate's rows) — from the first block that differs on, as it comes: a table whose text is the same, byte
+for byte, holds these very rows, and the registers a day left alone (owners, meter readings, work orders
+…) cost the server nothing but their reconciliation — not a COPY, not a join of every row. A clerk's role, held by row-level security, cannot COPY into the tables: it always merges, the
 INSERT and DELETE being what the policies judge.
 """
 
@@ -35,6 +35,9 @@ from . import tables
 if TYPE_CHECKING:
     from .facts import Fill
 
+# what a publish sent of a table: the SHA-256 of its COPY text, and of each block of it sent (its first 16
+# hex digits: they tell when to stop keeping the text of a table that differs, not whether it does)
+Sent = tuple[str, list[str]]
 TEMP = "pg_temp"  # the session's own schema: the rows of one table before the merge
 # the COPY text waiting for the thread at most: the memory of the pipeline is bounded, and the main thread
 # reads and formats the next registers while the server merges the last ones (bills, bill_facts and
@@ -53,15 +56,16 @@ class Loader:
     the estate has no rows yet (its first publish)."""
 
     def __init__(self, conn: psycopg.Connection, estate: str, *, first: bool = False,
-                 periods: dict[str, str] | None = None, sent: dict[str, str] | None = None) -> None:
+                 periods: dict[str, str] | None = None, sent: dict[str, Sent] | None = None) -> None:
         self.conn = conn
         self.estate = estate
         self.direct = first and _unpoliced(conn)
         self.periods = periods or {}  # table → its 账期 column, for the tables summed by 账期
         # per such table merged: the 账期 of the rows it changed (and whether one had none); absent: all
         self.changed: dict[str, tuple[list[str], bool]] = {}
-        self.sent = sent or {}  # table → the digest of the COPY text of the estate's last publish
+        self.sent = sent or {}  # table → the digests of the COPY text of the estate's last publish
         self.digests: dict[str, str] = {}  # table → the digest of this publish's COPY text
+        self.blocks: dict[str, list[str]] = {}  # table → the digests of the blocks it was sent in
         conn.execute(f"set local work_mem = '{WORK_MEM}'")
         # compiling a merge's or a sum's expressions (the planner's cost of an M estate's 240,000 rows is
         # above jit_above_cost) took ~40 ms a statement, more than the statements it sped up
@@ -116,6 +120,8 @@ class Loader:
         fill: Fill | None = None
         cur = copy = writing = None  # copy: cursor.copy()'s context; writing: the Copy it opened
         held = None  # the COPY text of a table the last publish sent, kept until it is known to differ
+        last: Sent = ("", [])  # what the last publish sent of the table
+        blocks: list[str] = []
         digest = hashlib.sha256()
         while (job := self._jobs.get()) is not None:
             if self.error is not None:
@@ -126,7 +132,9 @@ class Loader:
                     digest = _digest(table)
                     if fill is not None:
                         digest.update(self.digests[fill.source].encode())
+                    blocks = []
                     if table.name in self.sent:
+                        last = self.sent[table.name]
                         held = tempfile.TemporaryFile()
                     else:
                         cur, copy, writing = self._copy(table, fill)
@@ -136,23 +144,28 @@ class Loader:
                     job[1](self.conn)
                 elif job[0] == "data":
                     digest.update(job[1])  # the GIL let go of while it hashes
+                    blocks.append(hashlib.sha256(job[1]).hexdigest()[:16])
+                    n = len(blocks)
+                    if held is not None and (n > len(last[1]) or last[1][n - 1] != blocks[-1]):
+                        # a block the last publish did not send: the table differs, and is sent from here on
+                        # as it comes (the server COPYs 应收账单 while its text is made), what was kept first
+                        cur, copy, writing = self._copy(table, fill)
+                        _send_kept(held, writing)
+                        held = None
                     (held or writing).write(job[1])  # type: ignore[union-attr]
                     self._written(len(job[1]))
                 else:
                     assert table is not None
-                    self.digests[table.name] = digest.hexdigest()
+                    self.digests[table.name], self.blocks[table.name] = digest.hexdigest(), blocks
                     if held is not None:
-                        if self.sent[table.name] == self.digests[table.name]:  # the very rows the table holds
+                        if last[0] == self.digests[table.name]:  # the very rows the table holds
                             held.close()
                             held = None
                             if table.name in self.periods:
                                 self.changed[table.name] = ([], False)
                             continue
-                        cur, copy, writing = self._copy(table, fill)
-                        held.seek(0)
-                        while data := held.read(HELD_READ):
-                            writing.write(data)
-                        held.close()
+                        cur, copy, writing = self._copy(table, fill)  # the same blocks, but what is filled
+                        _send_kept(held, writing)
                         held = None
                     assert copy is not None and cur is not None
                     copy.__exit__(None, None, None)
@@ -220,6 +233,14 @@ class Loader:
         self.conn.execute(f"delete from {summed.qualified} where estate = %(estate)s {only}", args)
         self.conn.execute(f"insert into {summed.qualified} ({_cols(summed.names)}) {select.replace('{only}', only)}",
                           args)
+
+
+def _send_kept(held, writing) -> None:  # type: ignore[no-untyped-def]
+    """The COPY text kept in the file sent, and the file closed."""
+    held.seek(0)
+    while data := held.read(HELD_READ):
+        writing.write(data)
+    held.close()
 
 
 def _unpoliced(conn: psycopg.Connection) -> bool:

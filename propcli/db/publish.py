@@ -45,7 +45,7 @@ from ..store.safety import env_seconds
 from ..store.workbook import ROW_NUMBER, Workbook
 from . import facts, session, tables
 from .config import Target
-from .loader import Loader
+from .loader import Loader, Sent
 
 LOCK_WAIT = ("PROPCLI_DB_LOCK_WAIT", 10.0, 0.0, 3600.0)
 ZERO = Decimal(0)
@@ -76,11 +76,12 @@ class Tally:
     rows: int = 0
     money: dict[str, Decimal] = field(default_factory=dict)
     digest: str | None = None  # of the COPY text sent (the loader's: a table sent unchanged is not merged)
+    blocks: list[str] = field(default_factory=list)  # of each block of it (`loader.Sent`)
 
     def as_json(self) -> dict:
         out: dict = {"rows": self.rows, "money": {k: f"{v:.2f}" for k, v in self.money.items()}}
         if self.digest is not None:
-            out["digest"] = self.digest
+            out["digest"], out["blocks"] = self.digest, self.blocks
         return out
 
 
@@ -159,15 +160,16 @@ def _owner(conn: psycopg.Connection, estate: str) -> tuple[str, str, str] | None
     return (row[0], row[1], row[2]) if row else None
 
 
-def _sent(conn: psycopg.Connection, estate: str) -> dict[str, str]:
-    """Per table, the digest of the COPY text the estate's last publish sent (what its rows are now)."""
+def _sent(conn: psycopg.Connection, estate: str) -> dict[str, Sent]:
+    """Per table, the digests of the COPY text the estate's last publish sent (what its rows are now)."""
     row = conn.execute(f"select rows from {tables.SCHEMA}.estates where estate = %s", (estate,)).fetchone()
     held = row[0] if row and isinstance(row[0], dict) else {}
-    return {k: v["digest"] for k, v in held.items() if isinstance(v, dict) and isinstance(v.get("digest"), str)}
+    return {k: (v["digest"], v["blocks"] if isinstance(v.get("blocks"), list) else [])
+            for k, v in held.items() if isinstance(v, dict) and isinstance(v.get("digest"), str)}
 
 
 def _load(conn: psycopg.Connection, wb: Workbook, estate: str, *, first: bool = False,
-          sent: dict[str, str] | None = None) -> dict[str, Tally]:
+          sent: dict[str, Sent] | None = None) -> dict[str, Tally]:
     """Replace the estate's rows in every table, each reconciled once it is loaded (on the loader's thread,
     while the next is read); returns what each holds. `first`: the estate's first publish. `sent`: per
     table, the digest of the COPY text of the last (`_sent`)."""
@@ -236,7 +238,7 @@ def _load(conn: psycopg.Connection, wb: Workbook, estate: str, *, first: bool = 
             spool.cancel()
         loader.close()  # the last merge done, or the thread's failure raised
     for name, digest in loader.digests.items():
-        tallies[name].digest = digest
+        tallies[name].digest, tallies[name].blocks = digest, loader.blocks[name]
     return tallies
 
 
