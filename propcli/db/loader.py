@@ -14,8 +14,9 @@ index). A table the estate's last publish sent has its COPY text kept in a tempo
 sent only once it differs from that publish's (their SHA-256, and of each block sent, kept with the
 estate's rows) — from the first block that differs on, as it comes: a table whose text is the same, byte
 for byte, holds these very rows, and the registers a day left alone (owners, meter readings, work orders
-…) cost the server nothing but their reconciliation — not a COPY, not a join of every row. A clerk's role, held by row-level security, cannot COPY into the tables: it always merges, the
-INSERT and DELETE being what the policies judge.
+…) cost the server nothing but their reconciliation — not a COPY, not a join of every row. A clerk's role,
+held by row-level security, cannot COPY into the tables: it always merges, the INSERT and DELETE being what
+the policies judge.
 """
 
 from __future__ import annotations
