@@ -142,6 +142,26 @@ def test_a_table_sent_as_the_last_publish_sent_it_is_not_merged_again(upgraded, 
     assert _sql(upgraded, "select sum(amount) from propcli.payments")[0][0] == paid
 
 
+def test_a_table_sent_again_as_the_last_publish_sent_it_is_not_merged(upgraded, cli, sample: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The estate's last publish kept no digest of its blocks (an older propcli) or cut them otherwise: each
+    table is sent from its first block, and one whose whole text is that publish's all the same is dropped,
+    not joined with the estate's rows."""
+    from propcli.db import loader
+
+    assert cli("-w", sample, "publish").exit_code == 0
+    with psycopg.connect(upgraded.db_url) as conn:  # the digests as an older propcli kept them
+        conn.execute("update propcli.estates set rows = (select jsonb_object_agg(key, value - 'blocks') "
+                     "from jsonb_each(rows))")
+    merged: list[str] = []
+    real = loader.merge
+    monkeypatch.setattr(loader, "merge", lambda conn, table, *a: merged.append(table.name) or real(conn, table, *a))
+    assert cli("-w", sample, "publish").exit_code == 0
+    assert merged == []
+    held = _sql(upgraded, "select rows from propcli.estates")[0][0]
+    assert held["bills"]["blocks"]  # kept again
+
+
 @pytest.mark.parametrize("where", ["first", "last"])
 def test_a_table_that_differs_is_sent_from_its_first_block_that_differs(upgraded, cli, sample: Path, where: str,
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:

@@ -158,12 +158,13 @@ class Loader:
                 else:
                     assert table is not None
                     self.digests[table.name], self.blocks[table.name] = digest.hexdigest(), blocks
+                    # the very text the last publish sent: the very rows the table holds
+                    same = table.name in self.sent and last[0] == self.digests[table.name]
                     if held is not None:
-                        if last[0] == self.digests[table.name]:  # the very rows the table holds
+                        if same:
                             held.close()
                             held = None
-                            if table.name in self.periods:
-                                self.changed[table.name] = ([], False)
+                            self._unchanged(table)
                             continue
                         cur, copy, writing = self._copy(table, fill)  # the same blocks, but what is filled
                         _send_kept(held, writing)
@@ -172,6 +173,10 @@ class Loader:
                     copy.__exit__(None, None, None)
                     copy = None
                     cur.close()
+                    if same:  # sent all the same (its blocks cut otherwise by the publish that sent it)
+                        self.conn.execute(f"drop table {_temp(table)}")
+                        self._unchanged(table)
+                        continue
                     if fill is not None:
                         self.conn.execute(fill.sql.replace("{rows}", _temp(table)), {"estate": self.estate})
                     if self.direct and fill is not None:
@@ -201,6 +206,10 @@ class Loader:
                 copy.__exit__(RuntimeError, RuntimeError("publish stopped"), None)
             except BaseException:
                 pass
+
+    def _unchanged(self, table: tables.Table) -> None:
+        if table.name in self.periods:
+            self.changed[table.name] = ([], False)  # no 账期 to sum again
 
     def _copy(self, table: tables.Table, fill: Fill | None):  # type: ignore[no-untyped-def]
         """A COPY of the table's rows opened: straight into the table (the estate's old rows deleted) on a
