@@ -166,6 +166,32 @@ def test_a_workbook_with_a_repeated_bill_number_is_refused_exit_3(published, cli
     assert content_sha256(sample) == sha
 
 
+@pytest.mark.parametrize("made", ["here", "aside"])
+def test_an_unreadable_allocation_stops_the_publish_naming_its_cell(published, cli, sample: Path, made: str,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 分配 cell that cannot be split into parts stops the publish, naming the cell, whether the parts are
+    made here or by a child (which fails on it: the parts are made here again, and fail the same way)."""
+    from propcli.store import schema, twocore
+    from propcli.store.workbook import Workbook
+
+    if made == "aside":
+        if twocore.cores() < 2 or not hasattr(os, "fork"):
+            pytest.skip("one core: no child")
+        monkeypatch.setattr(twocore, "MIN_BYTES", 0)
+    with Workbook(sample, write=True) as wb:
+        payments = wb.read(schema.PAYMENTS)
+        row = payments.rows[2]
+        wb.update(payments, row, {"allocations": "ZD-1:十元"}, key=str(row.values["receipt_no"]))
+        wb.commit("test")
+    before, sha = _sql(published.db_url, "select count(*), sum(amount) from propcli.payment_parts"), content_sha256(sample)
+    result = cli("-w", sample, "publish")
+    assert result.exit_code == 1, result.output
+    assert "分配 'ZD-1:十元' 无法识别" in result.output and f"第 {row.number} 行" in result.output
+    assert "Traceback" not in result.output
+    assert _sql(published.db_url, "select count(*), sum(amount) from propcli.payment_parts") == before
+    assert content_sha256(sample) == sha
+
+
 def test_a_failed_reconciliation_rolls_back_and_names_the_register(published, cli, sample: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     real = publish_module.copy_columns

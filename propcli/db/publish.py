@@ -172,7 +172,7 @@ def _load(conn: psycopg.Connection, wb: Workbook, estate: str, *, first: bool = 
           sent: dict[str, Sent] | None = None) -> dict[str, Tally]:
     """Replace the estate's rows in every table, each reconciled once it is loaded (on the loader's thread,
     while the next is read); returns what each holds. `first`: the estate's first publish. `sent`: per
-    table, the digest of the COPY text of the last (`_sent`)."""
+    table, the digests of the COPY text of the last (`_sent`)."""
     tallies: dict[str, Tally] = {}
     problems: list[Problem] = []
     loader = Loader(conn, estate, first=first, periods=facts.PERIOD_OF, sent=sent)
@@ -200,8 +200,9 @@ def _load(conn: psycopg.Connection, wb: Workbook, estate: str, *, first: bool = 
     def send_made(wait: bool) -> None:
         """The derived tables made (all of them, when `wait`: waiting for those being made), in order."""
         while spooled and (wait or spooled[0].ready()):
-            spool = spooled.pop(0)
-            spool.finish()
+            spool = spooled[0]
+            spool.finish()  # its failure raised here: the spool still in the list, closed by `finally`
+            spooled.pop(0)
             if not problems:
                 loaded(spool.table.name, spool.send(loader))
                 for summed, (source, select) in facts.SUMS.items():
@@ -223,7 +224,8 @@ def _load(conn: psycopg.Connection, wb: Workbook, estate: str, *, first: bool = 
             spool = _Spool(made[0], estate, *made[1:]) if made is not None else None
             loaded(table.name, _copy_register(loader, wb, table, estate, problems, spool))
             if table.sheet is not None:
-                wb.forget(table.sheet)  # one register in memory at a time (an L estate's bills are 1.6 million)
+                wb.forget(table.sheet)  # one register in memory at a time (an L estate's bills are 1.6 million;
+                # one made aside is held by its spool until the child is done)
             if spool is not None:
                 spooled.append(spool)
             send_made(wait=False)
