@@ -65,14 +65,6 @@ class BillFacts:
         self.sold = transfers(wb)
         self.unbilled: dict[object, tuple[str | None, dt.date | None]] = {}
 
-    def learned(self) -> object:
-        """What the pieces made so far learned that a later table asks (`unbilled`: Parts): a process that
-        made them aside hands it back to be `learn`ed."""
-        return self.unbilled
-
-    def learn(self, learned: object) -> None:
-        self.unbilled.update(learned)  # type: ignore[call-overload]  # in place: Parts holds the dict
-
     def piece(self, cols: dict[str, list]) -> Columns:
         """The bill_facts columns (in the table's order after `estate`) of a piece of the register's rows
         (`cols`: its BILL_KEYS columns)."""
@@ -117,13 +109,7 @@ class Parts:
 
     def __init__(self, wb: Workbook, bills: BillFacts) -> None:
         self.wb = wb
-        self.unbilled = bills.unbilled
-
-    def learned(self) -> object:
-        return None  # nothing a later table asks
-
-    def learn(self, learned: object) -> None:
-        pass
+        self.unbilled = bills.unbilled  # the same dict: filled as bill_facts is made
 
     def piece(self, cols: dict[str, list]) -> Columns:
         """The payment_parts columns (in the table's order after `estate`) of a piece of the register's
@@ -143,6 +129,8 @@ class Parts:
 
 _P = f"{tables.SCHEMA}.{tables.PAYMENT_PARTS.name}"
 _B = f"{tables.SCHEMA}.{tables.BILL_FACTS.name}"
+
+
 @dataclass(frozen=True)
 class Fill:
     """Columns of a derived table set by the server on the rows COPYed (`{rows}` in `sql`: their table,

@@ -26,10 +26,10 @@ import queue
 import tempfile
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 import psycopg
-from psycopg.copy import LibpqWriter
+from psycopg.copy import Copy, LibpqWriter
 
 from . import tables
 
@@ -245,7 +245,7 @@ class Loader:
                           args)
 
 
-def _send_kept(held, writing) -> None:  # type: ignore[no-untyped-def]
+def _send_kept(held: IO[bytes], writing: Copy) -> None:
     """The COPY text kept in the file sent, and the file closed."""
     held.seek(0)
     while data := held.read(HELD_READ):

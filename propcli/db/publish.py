@@ -75,7 +75,7 @@ class Tally:
 
     rows: int = 0
     money: dict[str, Decimal] = field(default_factory=dict)
-    digest: str | None = None  # of the COPY text sent (the loader's: a table sent unchanged is not merged)
+    digest: str | None = None  # of the COPY text made (the loader's: a table made unchanged is not sent)
     blocks: list[str] = field(default_factory=list)  # of each block of it (`loader.Sent`)
 
     def as_json(self) -> dict:
@@ -220,7 +220,7 @@ def _load(conn: psycopg.Connection, wb: Workbook, estate: str, *, first: bool = 
                 ahead.wait()
             made = derived.get(table.sheet)  # type: ignore[arg-type]
             if made is not None:
-                send_made(wait=True)  # a derived table's maker asks what the last one learned (Parts: bills' unbilled)
+                send_made(wait=True)  # a derived table's maker asks what the last one found (Parts: bills' unbilled)
             spool = _Spool(made[0], estate, *made[1:]) if made is not None else None
             loaded(table.name, _copy_register(loader, wb, table, estate, problems, spool))
             if table.sheet is not None:
@@ -425,7 +425,6 @@ class _Text:
     needs them), so a register of 240,000 rows costs a few C-level passes, not a Python call per cell."""
 
     def __init__(self, table: tables.Table, estate: str, filled: tuple[str, ...] = ()) -> None:
-        self.table = table
         self.summed = tuple(m for m in table.money if m not in filled)  # the server's fill is not reconciled
         self.money = [table.names.index(m) - 1 for m in self.summed]
         self.tally = Tally(0, {m: ZERO for m in self.summed})
@@ -473,27 +472,27 @@ class _Spool:
 
     def aside(self, pieces: Callable[[], Iterable[dict[str, list]]]) -> None:
         """Made of all these pieces by a forked child, into the file (which it shares), while this process
-        goes on; `finish` takes its tally and what the maker learned (or, the child failed, makes them
-        here: `twocore.Forked`)."""
+        goes on; `finish` takes its tally and the rows that are not bills it found (`BillFacts.unbilled`,
+        which Parts asks), or, the child failed, makes them here (`twocore.Forked`)."""
         self._aside = twocore.Forked(self._made, pieces)
 
-    def _made(self, pieces: Callable[[], Iterable[dict[str, list]]]) -> tuple[Tally, object]:
+    def _made(self, pieces: Callable[[], Iterable[dict[str, list]]]) -> tuple[Tally, dict]:
         self.file.seek(0)
         self.file.truncate()  # what a failed child wrote, when made here after it
         for cols in pieces():
             self.add(cols)
         self.file.flush()  # the child ends with os._exit: nothing of its buffer is written after
-        return self.text.tally, self.maker.learned()
+        return self.text.tally, self.maker.unbilled
 
     def ready(self) -> bool:
         return self._aside is None or self._aside.ready()
 
     def finish(self) -> None:
-        """Wait for the child making the table, and take its tally and what the maker learned."""
+        """Wait for the child making the table, and take its tally and the rows that are not bills."""
         if self._aside is not None:
-            self.text.tally, learned = self._aside.result()
+            self.text.tally, unbilled = self._aside.result()
             self._aside = None
-            self.maker.learn(learned)
+            self.maker.unbilled.update(unbilled)  # in place: BillFacts and Parts share it
 
     def cancel(self) -> None:
         if self._aside is not None:
