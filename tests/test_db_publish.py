@@ -74,8 +74,9 @@ def test_publish_twice_replaces_and_keeps_one_copy(upgraded, cli, sample: Path) 
     assert _sql(upgraded, "select count(*) from propcli.estates") == [(1,)]
 
 
-def _table(pg, name: str, estate: str) -> list[tuple]:  # type: ignore[no-untyped-def]
-    cols = ", ".join(f'"{c}"' for c in tables.by_name()[name].names)
+def _table(pg, name: str, estate: str, block: bool = True) -> list[tuple]:  # type: ignore[no-untyped-def]
+    """The estate's rows of a table, sorted; `block`: with the block each was sent in (tables.BLOCK)."""
+    cols = ", ".join(f'"{c}"' for c in tables.by_name()[name].names if block or c != tables.BLOCK)
     return sorted(_sql(pg, f"select {cols} from propcli.{name} where estate = %s", estate), key=repr)
 
 
@@ -124,7 +125,7 @@ def test_a_table_sent_as_the_last_publish_sent_it_is_not_merged_again(upgraded, 
     assert cli("-w", sample, "publish").exit_code == 0
     held = _sql(upgraded, "select rows from propcli.estates")[0][0]
     assert {t.name for t in tables.REGISTERS + tables.DERIVED} <= set(held)
-    assert all(len(v["digest"]) == 64 for v in held.values())
+    assert all(len(b) == 64 for v in held.values() for b in v["blocks"])
     merged: list[str] = []
     copied: list[str] = []
     real, copy = loader.merge, loader.Loader._copy
@@ -142,59 +143,92 @@ def test_a_table_sent_as_the_last_publish_sent_it_is_not_merged_again(upgraded, 
     assert _sql(upgraded, "select sum(amount) from propcli.payments")[0][0] == paid
 
 
-def test_a_table_sent_again_as_the_last_publish_sent_it_is_not_merged(upgraded, cli, sample: Path,
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    """The estate's last publish kept no digest of its blocks (an older propcli) or cut them otherwise: each
-    table is sent from its first block, and one whose whole text is that publish's all the same is dropped,
-    not joined with the estate's rows."""
+def test_rows_published_without_blocks_are_all_replaced(upgraded, cli, sample: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The estate's last publish kept no digest of its blocks and its rows carry none (an older propcli,
+    before migration 4): every table is sent whole and replaces them all, once — its rows then numbered
+    with their blocks and their digests kept — and the estate holds each row once."""
     from propcli.db import loader
+    from propcli.db import publish as publish_module
 
+    monkeypatch.setattr(publish_module, "CHUNK", 50)
     assert cli("-w", sample, "publish").exit_code == 0
-    with psycopg.connect(upgraded.db_url) as conn:  # the digests as an older propcli kept them
+    counts = {t.name: _sql(upgraded, f"select count(*) from {t.qualified}")[0][0] for t in tables.DERIVED + tables.REGISTERS}
+    with psycopg.connect(upgraded.db_url) as conn:  # as an older propcli left them
         conn.execute("update propcli.estates set rows = (select jsonb_object_agg(key, value - 'blocks') "
                      "from jsonb_each(rows))")
-    merged: list[str] = []
+        for t in tables.REGISTERS + tables.DERIVED:
+            conn.execute(f"update {t.qualified} set blk = null")
+    merged: list[tuple[str, object]] = []
     real = loader.merge
-    monkeypatch.setattr(loader, "merge", lambda conn, table, *a: merged.append(table.name) or real(conn, table, *a))
+    monkeypatch.setattr(loader, "merge", lambda conn, table, estate, period=None, only=None, keep=None:
+                        merged.append((table.name, only)) or real(conn, table, estate, period, only, keep))
+    result = cli("-w", sample, "publish")
+    assert result.exit_code == 0, result.output
+    assert ("bills", None) in merged and ("payment_parts", None) in merged  # all of it: no block known
+    for name, n in counts.items():
+        assert _sql(upgraded, f"select count(*), count(blk) from propcli.{name}")[0] == (n, n), name
+    held = _sql(upgraded, "select rows from propcli.estates")[0][0]
+    assert len(held["bills"]["blocks"]) == -(-held["bills"]["rows"] // 50) >= 10  # kept again
+    merged.clear()
     assert cli("-w", sample, "publish").exit_code == 0
     assert merged == []
-    held = _sql(upgraded, "select rows from propcli.estates")[0][0]
-    assert held["bills"]["blocks"]  # kept again
 
 
-@pytest.mark.parametrize("where", ["first", "last"])
-def test_a_table_that_differs_is_sent_from_its_first_block_that_differs(upgraded, cli, sample: Path, where: str,
-                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    """A table the last publish sent is kept back while its blocks are the ones that publish sent (their
-    digests kept with the estate), and sent — what was kept, then the rest as it comes — from the first
-    block that differs: a bill changed in the register's last rows is sent after all the blocks before it
-    were kept, one in its first rows with nothing kept."""
+def _bill_row(wb: Workbook, bill: object):  # type: ignore[no-untyped-def]
+    bills = wb.read(schema.BILLS)
+    return bills, next(r for r in bills.rows if r.values["bill_id"] == bill)
+
+
+@pytest.mark.parametrize("where", ["first", "middle", "last"])
+def test_only_the_blocks_that_differ_are_sent_and_merged(upgraded, cli, sample: Path, where: str,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A table the last publish sent (the digest of each of its blocks kept with the estate) is sent only
+    in the blocks that differ, and the merge reads and writes only the estate's rows of those blocks: a
+    bill changed in one block of 50 sends those 50 bills, rewrites that one, and leaves every other row
+    where it is (its ctid)."""
     from propcli.db import loader
     from propcli.db import publish as publish_module
 
     monkeypatch.setattr(publish_module, "CHUNK", 50)  # 应收账单 sent 50 bills a block
     assert cli("-w", sample, "publish").exit_code == 0
     held = _sql(upgraded, "select rows from propcli.estates")[0][0]
-    assert len(held["bills"]["blocks"]) == -(-held["bills"]["rows"] // 50) >= 10
+    blocks = len(held["bills"]["blocks"])
+    assert blocks == -(-held["bills"]["rows"] // 50) >= 10
+    k = {"first": 1, "middle": blocks // 2, "last": blocks}[where]
     with Workbook(sample, write=True) as wb:
         bills = wb.read(schema.BILLS)
-        row = bills.rows[0 if where == "first" else -1]
+        row = bills.rows[(k - 1) * 50 + 3 if where != "last" else -1]
         bill, amount = row.values["bill_id"], row.values["amount"] + Decimal("1.00")
         wb.update(bills, row, {"amount": amount}, key=str(bill))
         wb.commit("test")
-    events: list[tuple[str, object]] = []  # each COPY opened, and the rows kept back sent into it
-    copy, send_kept = loader.Loader._copy, loader._send_kept
-    monkeypatch.setattr(loader.Loader, "_copy", lambda self, table, *a: events.append(("copy", table.name)) or copy(self, table, *a))
+    where_before = dict(_sql(upgraded, "select bill_id, ctid::text from propcli.bills"))
+    assert _sql(upgraded, "select blk from propcli.bills where bill_id = %s", bill) == [(k,)]
+    copied: dict[str, int] = {}  # rows COPYed, per table
+    copy = loader.Loader._copy
 
-    def kept(held, writing):  # type: ignore[no-untyped-def]
-        held.seek(0)
-        events.append(("kept", held.read().count(b"\n")))
-        return send_kept(held, writing)
-    monkeypatch.setattr(loader, "_send_kept", kept)
+    def counted(self, table, fill):  # type: ignore[no-untyped-def]
+        cur, ctx, writing = copy(self, table, fill)
+        copied[table.name] = 0
+
+        class Counted:
+            def write(self, data: bytes) -> None:
+                copied[table.name] += bytes(data).count(b"\n")
+                writing.write(data)
+        return cur, ctx, Counted()
+    monkeypatch.setattr(loader.Loader, "_copy", counted)
+    merged: list[tuple[str, object]] = []
+    real = loader.merge
+    monkeypatch.setattr(loader, "merge", lambda conn, table, estate, period=None, only=None, keep=None:
+                        merged.append((table.name, only)) or real(conn, table, estate, period, only, keep))
     assert cli("-w", sample, "publish").exit_code == 0  # reconciled: the rows the workbook holds
-    blocks = len(held["bills"]["blocks"])
-    assert events[events.index(("copy", "bills")) + 1] == ("kept", 0 if where == "first" else 50 * (blocks - 1))
+    # the parts' text is as it was: the bill's new 金额 is refreshed on the parts naming it, not sent
+    assert merged == [("bills", ([k], blocks)), ("bill_facts", ([k], blocks))]
+    in_block = 50 if where != "last" else held["bills"]["rows"] - 50 * (blocks - 1)
+    assert copied["bills"] == in_block and 0 < copied["bill_facts"] <= in_block and set(copied) == {"bills", "bill_facts"}
     assert _sql(upgraded, "select amount from propcli.bills where bill_id = %s", bill) == [(amount,)]
+    now = dict(_sql(upgraded, "select bill_id, ctid::text from propcli.bills"))
+    assert {b for b in now if now[b] != where_before[b]} == {bill}
 
 
 def test_copy_text_of_repeated_values_is_each_values_own() -> None:
@@ -215,9 +249,9 @@ def test_copy_text_of_repeated_values_is_each_values_own() -> None:
     assert text([Decimal("12.30"), Decimal("0.00"), None] * 4, "numeric(14,2)") == ["12.30", "0.00", "\\N"] * 4
 
 
-def _everything(pg, estate: str) -> dict[str, list[tuple]]:  # type: ignore[no-untyped-def]
-    """Every table's rows of the estate, without the estate's name."""
-    return {t.name: [row[1:] for row in _table(pg, t.name, estate)]
+def _everything(pg, estate: str, block: bool = False) -> dict[str, list[tuple]]:  # type: ignore[no-untyped-def]
+    """Every table's rows of the estate, without the estate's name (nor, unless `block`, their blocks)."""
+    return {t.name: [row[1:] for row in _table(pg, t.name, estate, block)]
             for t in (*tables.REGISTERS, tables.SETTINGS, *tables.DERIVED, *tables.SUMS)}
 
 
@@ -360,3 +394,61 @@ def test_a_register_too_big_to_hold_is_published_in_pieces_as_it_is_whole(upgrad
     got, want = _everything(upgraded, "分块"), _everything(upgraded, "整读")
     assert len(want["bills"]) > 7 * 3 and want["bill_facts"] and want["payment_parts"] and want["period_sums"]
     assert all(got[name] == rows for name, rows in want.items()), [name for name in want if got[name] != want[name]]
+
+
+def test_a_publish_of_the_blocks_that_differ_leaves_the_estate_as_a_first_publish_would(
+        upgraded, cli, sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever a day did to the workbook, the estate's rows after a publish that sends only the blocks
+    that differ are those a first publish of the same workbook makes (COPYed straight in, every sum made
+    whole), block numbers included: bills removed (every block after the first shifted, the last gone), a
+    bill's 账期 and 金额
+    changed and another's 金额 blanked (the parts naming them, in blocks not sent, carry what they now
+    are), a payment taken (a block of 收款记录 longer, bills paid)."""
+    import openpyxl
+
+    from propcli.db import publish as publish_module
+    from propcli.ops import stats
+
+    monkeypatch.setattr(publish_module, "CHUNK", 7)  # many blocks: most of them the same after each change
+    assert cli("-w", sample, "publish", "--estate", "逐块").exit_code == 0
+    with Workbook(sample) as wb:
+        named = list(dict.fromkeys(p.target for p in stats.payment_parts(wb) if p.target.startswith("ZD")))
+        periods = sorted({p for p in wb.columns(schema.BILLS, ("period",))["period"] if p})
+        sheet = wb.sheet_name(schema.BILLS)
+    assert len(named) >= 6 and len(periods) >= 2
+    removed, moved, blanked = named[len(named) // 3], named[0], named[len(named) // 2]
+
+    def same_as_first_publish(step: int) -> None:
+        result = cli("-w", sample, "publish", "--estate", "逐块")
+        assert result.exit_code == 0, result.output
+        fresh = tmp_path / f"fresh{step}" / "estate.xlsx"
+        fresh.parent.mkdir()
+        fresh.write_bytes(sample.read_bytes())
+        assert cli("-w", fresh, "publish", "--estate", f"重来{step}").exit_code == 0
+        got, want = _everything(upgraded, "逐块", block=True), _everything(upgraded, f"重来{step}", block=True)
+        assert want["bills"] and want["payment_parts"] and want["part_days"] and want["period_sums"]
+        assert all(got[name] == rows for name, rows in want.items()), (step, [n for n in want if got[n] != want[n]])
+
+    book = openpyxl.load_workbook(sample)
+    ws = book[sheet]
+    row = next(r[0].row for r in ws.iter_rows(min_row=2) if any(c.value == removed for c in r))
+    last = max(r[0].row for r in ws.iter_rows(min_row=2) if r[0].value is not None)
+    assert 7 * 3 < row < last - 7
+    ws.delete_rows(last - 6, 7)  # a block fewer
+    ws.delete_rows(row)
+    book.save(sample)
+    same_as_first_publish(1)
+    assert _sql(upgraded, "select distinct target_amount from propcli.payment_parts where estate = '逐块' "
+                          "and target = %s", removed) == [(None,)]
+    with Workbook(sample, write=True) as wb:
+        bills, row = _bill_row(wb, moved)
+        period = next(p for p in periods if p != row.values["period"])
+        wb.update(bills, row, {"period": period, "amount": row.values["amount"] + Decimal("0.50")}, key=moved)
+        bills, row = _bill_row(wb, blanked)
+        wb.update(bills, row, {"amount": None}, key=blanked)
+        wb.commit("test")
+    same_as_first_publish(2)
+    assert _sql(upgraded, "select distinct target_period from propcli.payment_parts where estate = '逐块' "
+                          "and target = %s", moved) == [(period,)]
+    assert cli("-w", sample, "payments", "record", "1-1-0802", "--amount", "500", "--date", "2026-11-20").exit_code == 0
+    same_as_first_publish(3)

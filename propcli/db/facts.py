@@ -133,22 +133,32 @@ _B = f"{tables.SCHEMA}.{tables.BILL_FACTS.name}"
 
 @dataclass(frozen=True)
 class Fill:
-    """Columns of a derived table set by the server on the rows COPYed (`{rows}` in `sql`: their table,
-    before they are merged into the estate's; `%(estate)s`) from `source`, a table loaded before them —
-    not reconciled with the workbook (`source` was), and part of what the rows are (`Loader.begin`)."""
+    """Columns of a derived table the server sets from `source`, a table loaded before it: on the rows
+    COPYed, from the source's row whose `key` is the row's `on` (`sql`: `{rows}` their table, before they
+    are merged into the estate's; `%(estate)s`), and again on the estate's rows a publish did not send that
+    name a source row the publish changed (`loader.Loader`) — not reconciled with the workbook (`source`
+    was). `columns`: (column set, source column) pairs."""
 
-    sql: str
     source: str
-    columns: tuple[str, ...]
+    key: str
+    on: str
+    columns: tuple[tuple[str, str], ...]
+
+    @property
+    def filled(self) -> tuple[str, ...]:
+        return tuple(c for c, _ in self.columns)
+
+    @property
+    def sql(self) -> str:
+        sets = ", ".join(f'"{c}" = b."{s}"' for c, s in self.columns)
+        return (f'update {{rows}} p set {sets} from {tables.SCHEMA}.{self.source} b '
+                f'where b.estate = %(estate)s and b."{self.key}" = p."{self.on}"')
 
 
 # What a part carries of the bill it names, from the estate's bill_facts (the bill of that 账单号).
-FILL_PARTS = Fill(f"""update {{rows}} p set target_period = b.period, target_due = b.due, target_unit = b.unit_id,
-       target_former_on = b.former_on, target_amount = b.amount, target_paid = b.paid,
-       target_waived_bill = b.waived_bill
-  from {_B} b where b.estate = %(estate)s and b.bill_id = p.target""", tables.BILL_FACTS.name,
-                  ("target_period", "target_due", "target_unit", "target_former_on", "target_amount", "target_paid",
-                   "target_waived_bill"))
+FILL_PARTS = Fill(tables.BILL_FACTS.name, "bill_id", "target", (
+    ("target_period", "period"), ("target_due", "due"), ("target_unit", "unit_id"), ("target_former_on", "former_on"),
+    ("target_amount", "amount"), ("target_paid", "paid"), ("target_waived_bill", "waived_bill")))
 
 # a bill's 应收 after 减免 and whether it is owed now, as `stats monthly` counts a household paid up
 _PER_UNIT = f"""select estate, period, coalesce(unit_id, '') as unit, sum(amount - waived) as billed,

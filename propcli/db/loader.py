@@ -10,11 +10,13 @@ COPYs a table's rows into a temporary table (no index, no WAL) and merges them i
 key: one hash join finds the rows that differ, and only those are deleted and inserted — a nightly publish
 rewrites the bills paid that day, not 240,000 bills with their index entries and WAL (deleting them all and
 COPYing them again cost the server three times as much: every new key met its deleted twin in the unique
-index). A table the estate's last publish sent has its COPY text kept in a temporary file as it comes, and
-sent only once it differs from that publish's (their SHA-256, and of each block sent, kept with the
-estate's rows) — from the first block that differs on, as it comes: a table whose text is the same, byte
-for byte, holds these very rows, and the registers a day left alone (owners, meter readings, work orders
-…) cost the server nothing but their reconciliation — not a COPY, not a join of every row. A clerk's role,
+index). And only the blocks that differ are sent: a table comes in blocks of rows (CHUNK), each row
+numbered with its block (tables.BLOCK), and the SHA-256 of each block the estate's last publish sent is
+kept with the estate's rows. A block whose text is the same, byte for byte, is the very rows the estate
+holds under its number: it is not sent, and the merge reads and replaces only the rows of the blocks sent
+(and of blocks past the new last one). The registers a day left alone (owners, meter readings, work orders
+…) cost the server nothing but their reconciliation, and a day's payments the few blocks of bills they
+paid and the last of the payments — not a COPY, not a join of every row. A clerk's role,
 held by row-level security, cannot COPY into the tables: it always merges, the INSERT and DELETE being what
 the policies judge.
 """
@@ -23,50 +25,51 @@ from __future__ import annotations
 
 import hashlib
 import queue
-import tempfile
 import threading
 from collections.abc import Callable
-from typing import IO, TYPE_CHECKING
+from typing import TYPE_CHECKING
 
 import psycopg
-from psycopg.copy import Copy, LibpqWriter
+from psycopg.copy import LibpqWriter
 
 from . import tables
 
 if TYPE_CHECKING:
     from .facts import Fill
 
-# what a publish sent of a table: the SHA-256 of its COPY text, and of each block of it sent (its first 16
-# hex digits: they tell when to stop keeping the text of a table that differs, not whether it does)
-Sent = tuple[str, list[str]]
+# what a publish sent of a table: the SHA-256 of each block of its COPY text (`_block_digest`), in order
+Sent = list[str]
 TEMP = "pg_temp"  # the session's own schema: the rows of one table before the merge
 # the COPY text waiting for the thread at most: the memory of the pipeline is bounded, and the main thread
 # reads and formats the next registers while the server merges the last ones (bills, bill_facts and
 # payment_parts are ~0.5-0.8 s each for M): a bound in jobs had it wait on a merge behind a few small jobs
 AHEAD = 48 << 20
 CHANGES = f"{TEMP}.publish_changes"  # the rows of one table that differ: new ones to insert, old ones to delete
-HELD_READ = 4 << 20  # bytes of a table's kept COPY text sent at a time
 # the memory of the server's hash joins and sums for this transaction (PostgreSQL's default 4 MB would spill
 # an M estate's 240,000 rows to disk in batches): the hash of a table's rows fits, for an L estate too
 WORK_MEM = "256MB"
 
 
 class Loader:
-    """Jobs for the connection: `begin(table)`, `send(text)` …, `end()` per table, then `close()`, which
-    waits for the last and raises what failed on the thread (a failure stops the jobs after it). `first`:
-    the estate has no rows yet (its first publish)."""
+    """Jobs for the connection: `begin(table)`, `send(block)` …, `end()` per table, then `close()`, which
+    waits for the last and raises what failed on the thread (a failure stops the jobs after it). Each
+    `send` is one block of the table's COPY text, its rows numbered with it (tables.BLOCK). `first`: the
+    estate has no rows yet (its first publish). `fills`: the derived tables' fills (`facts.Fill`), whose
+    source's changed keys a merge keeps for them."""
 
     def __init__(self, conn: psycopg.Connection, estate: str, *, first: bool = False,
-                 periods: dict[str, str] | None = None, sent: dict[str, Sent] | None = None) -> None:
+                 periods: dict[str, str] | None = None, sent: dict[str, Sent] | None = None,
+                 fills: tuple[Fill, ...] = ()) -> None:
         self.conn = conn
         self.estate = estate
         self.direct = first and _unpoliced(conn)
         self.periods = periods or {}  # table → its 账期 column, for the tables summed by 账期
         # per such table merged: the 账期 of the rows it changed (and whether one had none); absent: all
         self.changed: dict[str, tuple[list[str], bool]] = {}
-        self.sent = sent or {}  # table → the digests of the COPY text of the estate's last publish
-        self.digests: dict[str, str] = {}  # table → the digest of this publish's COPY text
-        self.blocks: dict[str, list[str]] = {}  # table → the digests of the blocks it was sent in
+        self.sent = sent or {}  # table → the digests of the blocks of the estate's last publish
+        self.blocks: dict[str, list[str]] = {}  # table → the digests of the blocks of this publish
+        self.keyed = {f.source: f.key for f in fills}  # table → the key of its changed rows kept (`_keys`)
+        self.kept: set[str] = set()  # the tables merged whose changed keys are kept
         conn.execute(f"set local work_mem = '{WORK_MEM}'")
         # compiling a merge's or a sum's expressions (the planner's cost of an M estate's 240,000 rows is
         # above jit_above_cost) took ~40 ms a statement, more than the statements it sped up
@@ -84,16 +87,15 @@ class Loader:
         self._jobs.put(job)
 
     def begin(self, table: tables.Table, fill: Fill | None = None) -> None:
-        """`fill`: columns the server sets on the rows COPYed, from a table loaded before, before they are
-        merged; the digest kept for them is of their text and that table's (a change there changes them)."""
+        """`fill`: columns the server sets on the rows COPYed from a table loaded before (`facts.Fill`)."""
         self._put(("begin", table, fill))
 
-    def send(self, text: bytes) -> None:
-        with self._room:  # one chunk always goes, however big
-            self._room.wait_for(lambda: self._pending == 0 or self._pending + len(text) <= AHEAD
+    def send(self, block: bytes) -> None:
+        with self._room:  # one block always goes, however big
+            self._room.wait_for(lambda: self._pending == 0 or self._pending + len(block) <= AHEAD
                                 or self.error is not None)
-            self._pending += len(text)
-        self._put(("data", text))
+            self._pending += len(block)
+        self._put(("data", block))
 
     def end(self) -> None:
         self._put(("end",))
@@ -120,63 +122,48 @@ class Loader:
         table: tables.Table | None = None
         fill: Fill | None = None
         cur = copy = writing = None  # copy: cursor.copy()'s context; writing: the Copy it opened
-        held = None  # the COPY text of a table the last publish sent, kept until it is known to differ
-        last: Sent = ("", [])  # what the last publish sent of the table
+        last: Sent | None = None  # the blocks the last publish sent of the table (None: not known, all differ)
         blocks: list[str] = []
-        digest = hashlib.sha256()
+        resent: list[int] = []  # the blocks sent (numbered from 1)
         while (job := self._jobs.get()) is not None:
             if self.error is not None:
                 continue  # drained: the main thread stops at its next job
             try:
                 if job[0] == "begin":
                     table, fill = job[1], job[2]
-                    digest = _digest(table)
-                    if fill is not None:
-                        digest.update(self.digests[fill.source].encode())
-                    blocks = []
-                    if table.name in self.sent:
-                        last = self.sent[table.name]
-                        held = tempfile.TemporaryFile()
-                    else:
-                        cur, copy, writing = self._copy(table, fill)
+                    last = self.sent.get(table.name)
+                    blocks, resent = [], []
                 elif job[0] == "refill":
                     self._refill(*job[1:])
                 elif job[0] == "call":
                     job[1](self.conn)
                 elif job[0] == "data":
-                    digest.update(job[1])  # the GIL let go of while it hashes
-                    blocks.append(hashlib.sha256(job[1]).hexdigest()[:16])
+                    assert table is not None
+                    blocks.append(_block_digest(table, job[1]))  # the GIL let go of while it hashes
                     n = len(blocks)
-                    if held is not None and (n > len(last[1]) or last[1][n - 1] != blocks[-1]):
-                        # a block the last publish did not send: the table differs, and is sent from here on
-                        # as it comes (the server COPYs 应收账单 while its text is made), what was kept first
-                        cur, copy, writing = self._copy(table, fill)
-                        _send_kept(held, writing)
-                        held = None
-                    (held or writing).write(job[1])  # type: ignore[union-attr]
+                    if last is None or n > len(last) or last[n - 1] != blocks[-1]:
+                        # a block the last publish did not send: sent as it comes (the server COPYs 应收账单
+                        # while its text is made)
+                        if copy is None:
+                            cur, copy, writing = self._copy(table, fill)
+                        writing.write(job[1])  # type: ignore[union-attr]
+                        resent.append(n)
                     self._written(len(job[1]))
                 else:
                     assert table is not None
-                    self.digests[table.name], self.blocks[table.name] = digest.hexdigest(), blocks
-                    # the very text the last publish sent: the very rows the table holds
-                    same = table.name in self.sent and last[0] == self.digests[table.name]
-                    if held is not None:
-                        if same:
-                            held.close()
-                            held = None
-                            self._unchanged(table)
-                            continue
-                        cur, copy, writing = self._copy(table, fill)  # the same blocks, but what is filled
-                        _send_kept(held, writing)
-                        held = None
-                    assert copy is not None and cur is not None
+                    self.blocks[table.name] = blocks
+                    if copy is None and last is not None and len(blocks) == len(last):
+                        # every block the very text the last publish sent: the very rows the table holds
+                        self._unchanged(table)
+                        if fill is not None:
+                            self._refresh(table, fill, resent)
+                        continue
+                    if copy is None:  # blocks gone from the end, or none ever: their rows go
+                        cur, copy, writing = self._copy(table, fill)
+                    assert cur is not None
                     copy.__exit__(None, None, None)
                     copy = None
                     cur.close()
-                    if same:  # sent all the same (its blocks cut otherwise by the publish that sent it)
-                        self.conn.execute(f"drop table {_temp(table)}")
-                        self._unchanged(table)
-                        continue
                     if fill is not None:
                         self.conn.execute(fill.sql.replace("{rows}", _temp(table)), {"estate": self.estate})
                     if self.direct and fill is not None:
@@ -184,23 +171,24 @@ class Loader:
                                           f"select {_cols(table.names)} from {_temp(table)}")
                         self.conn.execute(f"drop table {_temp(table)}")
                     elif not self.direct:
-                        changed = merge(self.conn, table, self.estate, self.periods.get(table.name))
+                        only = None if last is None else (resent, len(blocks))
+                        keep = self.keyed.get(table.name)
+                        changed = merge(self.conn, table, self.estate, self.periods.get(table.name), only, keep)
+                        if keep is not None:
+                            self.kept.add(table.name)
                         if changed is not None:
                             self.changed[table.name] = changed
+                        if fill is not None and last is not None:
+                            self._refresh(table, fill, resent)
             except BaseException as exc:  # handed to the main thread
                 self.error = exc
                 self._written(0)
-                if held is not None:
-                    held.close()
-                    held = None
                 if copy is not None:
                     try:
                         copy.__exit__(type(exc), exc, exc.__traceback__)
                     except BaseException:
                         pass
                     copy = None
-        if held is not None:
-            held.close()
         if copy is not None:  # the main thread stopped in the middle of a table: the COPY is abandoned
             try:
                 copy.__exit__(RuntimeError, RuntimeError("publish stopped"), None)
@@ -210,6 +198,32 @@ class Loader:
     def _unchanged(self, table: tables.Table) -> None:
         if table.name in self.periods:
             self.changed[table.name] = ([], False)  # no 账期 to sum again
+
+    def _refresh(self, table: tables.Table, fill: Fill, resent: list[int]) -> None:
+        """The fill made again on the estate's rows this publish did not send (their blocks unchanged) that
+        name a row of the source its merge changed (`_keys`): a bill paid that day has the parts of it
+        paid earlier carry its new 已收. The 账期 of the rows changed, before and after, are added to those
+        the merge changed (`changed`: the sums of them are made again)."""
+        if fill.source not in self.kept:
+            return
+        sets = ", ".join(f'"{c}" = t."{s}"' for c, s in fill.columns)
+        period = self.periods.get(table.name)
+        was = f'p."{period}"' if period else "null"
+        row = self.conn.execute(
+            f'with t as (select p.ctid as tid, {was} as was, {_cols(tuple(s for _, s in fill.columns), "b.")} '
+            f'from {table.qualified} p join {_keys(fill.source)} k on p."{fill.on}" = k.key '
+            f'left join {tables.SCHEMA}.{fill.source} b on b.estate = %(estate)s and b."{fill.key}" = k.key '
+            f'where p.estate = %(estate)s and p."{tables.BLOCK}" <> all(%(resent)s) and '
+            f'row({_cols(fill.filled, "p.")}) is distinct from row({_cols(tuple(s for _, s in fill.columns), "b.")})), '
+            f'u as (update {table.qualified} p set {sets} from t where p.ctid = t.tid and p.estate = %(estate)s '
+            f'returning t.was, {was} as now) '
+            f'select array_agg(distinct v) filter (where v is not null), coalesce(bool_or(v is null), false), '
+            f'count(*) from (select was as v from u union all select now from u) c',
+            {"estate": self.estate, "resent": resent}).fetchone()
+        assert row is not None
+        if period and row[2]:
+            periods, nulls = self.changed.get(table.name, ([], False))
+            self.changed[table.name] = (sorted({*periods, *(row[0] or ())}), nulls or bool(row[1]))
 
     def _copy(self, table: tables.Table, fill: Fill | None):  # type: ignore[no-untyped-def]
         """A COPY of the table's rows opened: straight into the table (the estate's old rows deleted) on a
@@ -245,14 +259,6 @@ class Loader:
                           args)
 
 
-def _send_kept(held: IO[bytes], writing: Copy) -> None:
-    """The COPY text kept in the file sent, and the file closed."""
-    held.seek(0)
-    while data := held.read(HELD_READ):
-        writing.write(data)
-    held.close()
-
-
 def _unpoliced(conn: psycopg.Connection) -> bool:
     """Whether the row-level security leaves this role alone (it owns the tables, or is a superuser or
     BYPASSRLS role): then it may COPY into them."""
@@ -262,30 +268,45 @@ def _unpoliced(conn: psycopg.Connection) -> bool:
     return bool(row and row[0])
 
 
-def _digest(table: tables.Table):  # type: ignore[no-untyped-def]
-    """The hash a table's COPY text is kept by: its columns (a migration that changes them changes it), then
-    the text."""
-    return hashlib.sha256(("\t".join(table.names) + "\n").encode())
+def _block_digest(table: tables.Table, block: bytes) -> str:
+    """A block of a table's COPY text as its digest is kept: of its columns (a migration that changes them
+    changes it), then the text."""
+    digest = hashlib.sha256(("\t".join(table.names) + "\n").encode())
+    digest.update(block)
+    return digest.hexdigest()
 
 
 def _temp(table: tables.Table) -> str:
     return f"{TEMP}.publish_{table.name}"
 
 
+def _keys(table: str) -> str:
+    """The keys of the rows of `table` its merge changed (`merge`'s `keep`)."""
+    return f"{TEMP}.publish_changed_{table}"
+
+
 def _cols(names: tuple[str, ...], alias: str = "") -> str:
     return ", ".join(f'{alias}"{c}"' for c in names)
 
 
-def merge(conn: psycopg.Connection, table: tables.Table, estate: str,
-          period: str | None = None) -> tuple[list[str], bool] | None:
+def merge(conn: psycopg.Connection, table: tables.Table, estate: str, period: str | None = None,
+          only: tuple[list[int], int] | None = None, keep: str | None = None) -> tuple[list[str], bool] | None:
     """The estate's rows of `table` made those of its temporary table: by key when the table has one (one
     hash join of the new rows with the old finds those that differ or are on one side only; only they are
-    deleted and inserted), else all replaced. `period`: a column whose values among the rows changed
-    (old and new) are returned, and whether one was null; None when all were replaced."""
+    deleted and inserted), else all replaced. `only`: the blocks sent (the temporary table holds their
+    rows) and how many the table has now — the estate's rows of those blocks, of blocks past the last and
+    of none (published before blocks were kept) are the old rows; those of the other blocks stand. `period`:
+    a column whose values among the rows changed (old and new) are returned, and whether one was null; None
+    when all were replaced. `keep`: a key column whose values among the rows changed are kept in a temporary
+    table (`_keys`) for the fill of another table (`Loader._refresh`)."""
     q, new, cols = table.qualified, _temp(table), _cols(table.names)
+    old, args = "estate = %(estate)s", {"estate": estate}
+    if only is not None:
+        old += f' and ("{tables.BLOCK}" = any(%(blocks)s) or "{tables.BLOCK}" > %(n)s or "{tables.BLOCK}" is null)'
+        args.update(blocks=only[0], n=only[1])
     changed = None
     if not table.primary:
-        conn.execute(f"delete from {q} where estate = %s", (estate,))
+        conn.execute(f"delete from {q} where {old}", args)
         conn.execute(f"insert into {q} ({cols}) select {cols} from {new}")
     else:
         on = " and ".join(f'n."{c}" = t."{c}"' for c in table.primary)
@@ -295,20 +316,24 @@ def merge(conn: psycopg.Connection, table: tables.Table, estate: str,
         # a full join is a hash or merge join, never a loop over the estate's rows per row (whatever the
         # planner's statistics say of an estate published since they were made)
         conn.execute(f"create temporary table {CHANGES} (new_row tid, old_row tid) on commit drop")
-        conn.execute(f"insert into {CHANGES} select n.ctid, t.tid from {new} n full join (select ctid as tid, * from {q} where estate = %s) t on {on} "
-                     f"where n.{key} is null or t.{key} is null or {differ}", (estate,))
+        conn.execute(f"insert into {CHANGES} select n.ctid, t.tid from {new} n full join (select ctid as tid, * from {q} "
+                     f"where {old}) t on {on} where n.{key} is null or t.{key} is null or {differ}", args)
+        olds = f"select old_row from {CHANGES} where old_row is not null"
+        news = f"select new_row from {CHANGES} where new_row is not null"
         if period is not None:
             row = conn.execute(f'select array_agg(distinct p) filter (where p is not null), coalesce(bool_or(p is null), false) '
-                               f'from (select "{period}" as p from {q} where estate = %s and ctid = any(array(select '
-                               f'old_row from {CHANGES} where old_row is not null)) union all select "{period}" from {new} '
-                               f'where ctid = any(array(select new_row from {CHANGES} where new_row is not null))) c',
-                               (estate,)).fetchone()
+                               f'from (select "{period}" as p from {q} where estate = %(estate)s and ctid = any(array({olds})) '
+                               f'union all select "{period}" from {new} where ctid = any(array({news}))) c',
+                               args).fetchone()
             assert row is not None
             changed = (list(row[0] or ()), bool(row[1]))
-        conn.execute(f"delete from {q} where estate = %s and ctid = any(array(select old_row from {CHANGES} "
-                     f"where old_row is not null))", (estate,))
-        conn.execute(f"insert into {q} ({cols}) select {cols} from {new} where ctid = any(array(select new_row "
-                     f"from {CHANGES} where new_row is not null))")
+        if keep is not None:
+            conn.execute(f"drop table if exists {_keys(table.name)}")
+            conn.execute(f'create temporary table {_keys(table.name)} on commit drop as select "{keep}" as key from {q} '
+                         f'where estate = %(estate)s and ctid = any(array({olds})) union select "{keep}" from {new} '
+                         f'where ctid = any(array({news}))', args)
+        conn.execute(f"delete from {q} where estate = %(estate)s and ctid = any(array({olds}))", args)
+        conn.execute(f"insert into {q} ({cols}) select {cols} from {new} where ctid = any(array({news}))")
         conn.execute(f"drop table {CHANGES}")
     conn.execute(f"drop table {new}")
     return changed

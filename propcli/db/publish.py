@@ -50,7 +50,6 @@ from .loader import Loader, Sent
 LOCK_WAIT = ("PROPCLI_DB_LOCK_WAIT", 10.0, 0.0, 3600.0)
 ZERO = Decimal(0)
 CHUNK = 20_000  # rows formatted and sent at a time
-SPOOL_READ = 4 << 20  # bytes of a derived table's COPY text sent at a time
 # a register whose sheets hold more XML than this is read and copied a piece of rows at a time, never held
 # whole (L: 应收账单's 640 MB, 抄表记录's 219 MB, 收款记录's 122 MB): read whole, a register takes a few times
 # its XML (M's 应收账单, 98 MB: a publish's ~300 MB), within the 500 MB a publish may take; and it is kept
@@ -75,13 +74,12 @@ class Tally:
 
     rows: int = 0
     money: dict[str, Decimal] = field(default_factory=dict)
-    digest: str | None = None  # of the COPY text made (the loader's: a table made unchanged is not sent)
-    blocks: list[str] = field(default_factory=list)  # of each block of it (`loader.Sent`)
+    blocks: list[str] | None = None  # the digest of each block of its COPY text (`loader.Sent`)
 
     def as_json(self) -> dict:
         out: dict = {"rows": self.rows, "money": {k: f"{v:.2f}" for k, v in self.money.items()}}
-        if self.digest is not None:
-            out["digest"], out["blocks"] = self.digest, self.blocks
+        if self.blocks is not None:
+            out["blocks"] = self.blocks
         return out
 
 
@@ -161,21 +159,20 @@ def _owner(conn: psycopg.Connection, estate: str) -> tuple[str, str, str] | None
 
 
 def _sent(conn: psycopg.Connection, estate: str) -> dict[str, Sent]:
-    """Per table, the digests of the COPY text the estate's last publish sent (what its rows are now)."""
+    """Per table, the digests of the blocks of COPY text the estate's last publish sent (what its rows are)."""
     row = conn.execute(f"select rows from {tables.SCHEMA}.estates where estate = %s", (estate,)).fetchone()
     held = row[0] if row and isinstance(row[0], dict) else {}
-    return {k: (v["digest"], v["blocks"] if isinstance(v.get("blocks"), list) else [])
-            for k, v in held.items() if isinstance(v, dict) and isinstance(v.get("digest"), str)}
+    return {k: v["blocks"] for k, v in held.items() if isinstance(v, dict) and isinstance(v.get("blocks"), list)}
 
 
 def _load(conn: psycopg.Connection, wb: Workbook, estate: str, *, first: bool = False,
           sent: dict[str, Sent] | None = None) -> dict[str, Tally]:
     """Replace the estate's rows in every table, each reconciled once it is loaded (on the loader's thread,
     while the next is read); returns what each holds. `first`: the estate's first publish. `sent`: per
-    table, the digests of the COPY text of the last (`_sent`)."""
+    table, the digests of the blocks of the last (`_sent`)."""
     tallies: dict[str, Tally] = {}
     problems: list[Problem] = []
-    loader = Loader(conn, estate, first=first, periods=facts.PERIOD_OF, sent=sent)
+    loader = Loader(conn, estate, first=first, periods=facts.PERIOD_OF, sent=sent, fills=(facts.FILL_PARTS,))
 
     def loaded(name: str, tally: Tally) -> None:
         tallies[name] = tally
@@ -239,8 +236,8 @@ def _load(conn: psycopg.Connection, wb: Workbook, estate: str, *, first: bool = 
         for spool in spooled:
             spool.cancel()
         loader.close()  # the last merge done, or the thread's failure raised
-    for name, digest in loader.digests.items():
-        tallies[name].digest, tallies[name].blocks = digest, loader.blocks[name]
+    for name, blocks in loader.blocks.items():
+        tallies[name].blocks = blocks
     return tallies
 
 
@@ -419,46 +416,53 @@ def copy_columns(loader: Loader, table: tables.Table, estate: str,
 
 
 class _Text:
-    """A table's rows as COPY text, a chunk of columns at a time, tallied as they go.
+    """A table's rows as COPY text, a chunk of columns at a time — one block of the text, its rows
+    numbered with it (tables.BLOCK, from 1) — tallied as they go.
 
     The text is built column by column (each distinct value's text once, escapes only in a column that
     needs them), so a register of 240,000 rows costs a few C-level passes, not a Python call per cell."""
 
     def __init__(self, table: tables.Table, estate: str, filled: tuple[str, ...] = ()) -> None:
+        assert table.names[-1] == tables.BLOCK
         self.summed = tuple(m for m in table.money if m not in filled)  # the server's fill is not reconciled
         self.money = [table.names.index(m) - 1 for m in self.summed]
         self.tally = Tally(0, {m: ZERO for m in self.summed})
         self.head = _escaped([estate])[0]
-        self.exact = [_EXACT.get(sql.split()[0]) for _, sql in table.columns]
+        self.exact = [_EXACT.get(sql.split()[0]) for _, sql in table.columns[:-1]]
+        self.block = 0
 
     def of(self, chunk: Sequence[Sequence[object]]) -> bytes:
+        """The block of these columns (the table's after `estate`, but the block)."""
         if not chunk or not chunk[0]:
             return b""
         n, width = len(chunk[0]), 2 * len(chunk) + 2
         self.tally.rows += n
+        self.block += 1
         for m, i in zip(self.summed, self.money):
             self.tally.money[m] += sum(filter(None, chunk[i]), ZERO)
-        # the rows' texts laid out in one list, each row `estate⇥v1⇥…⇥vk↵`, joined once: a slice assignment
-        # per column, not a tuple and a join per row
+        # the rows' texts laid out in one list, each row `estate⇥v1⇥…⇥vk⇥block↵`, joined once: a slice
+        # assignment per column, not a tuple and a join per row
         texts = ["\t"] * (width * n)
         texts[0::width] = repeat(self.head, n)
         for j, (col, types) in enumerate(zip(chunk, self.exact)):
             texts[2 * j + 2::width] = _escaped(col, types)
-        texts[width - 1::width] = repeat("\n", n)
+        texts[width - 1::width] = repeat(f"\t{self.block}\n", n)
         return "".join(texts).encode()
 
 
 class _Spool:
     """A derived table made while its register is read — `maker.piece` of each piece of the register's
     columns (`add`), or of all of them by a forked child (`aside`) — its COPY text kept in a temporary file
-    until the register's own COPY is done (one connection copies one table at a time), then sent (`send`).
+    until the register's own COPY is done (one connection copies one table at a time), then sent (`send`)
+    block by block (`sizes`: the bytes of each).
     """
 
     def __init__(self, table: tables.Table, estate: str, maker: facts.BillFacts | facts.Parts,
                  fill: facts.Fill | None = None) -> None:
         self.table, self.maker, self.fill = table, maker, fill
-        self.text = _Text(table, estate, fill.columns if fill is not None else ())
+        self.text = _Text(table, estate, fill.filled if fill is not None else ())
         self.file = tempfile.TemporaryFile()
+        self.sizes: list[int] = []
         self._aside: twocore.Forked | None = None
 
     @property
@@ -468,21 +472,22 @@ class _Spool:
     def add(self, cols: dict[str, list]) -> None:
         made = self.maker.piece(cols)  # a piece of L's payments makes ~4.6 times as many parts: formatted CHUNK at a time
         for i in range(0, len(made[0]), CHUNK):
-            self.file.write(self.text.of([c[i:i + CHUNK] for c in made]))
+            if block := self.text.of([c[i:i + CHUNK] for c in made]):
+                self.sizes.append(self.file.write(block))
 
     def aside(self, pieces: Callable[[], Iterable[dict[str, list]]]) -> None:
         """Made of all these pieces by a forked child, into the file (which it shares), while this process
-        goes on; `finish` takes its tally and the rows that are not bills it found (`BillFacts.unbilled`,
-        which Parts asks), or, the child failed, makes them here (`twocore.Forked`)."""
+        goes on; `finish` takes its tally, its blocks' sizes and the rows that are not bills it found
+        (`BillFacts.unbilled`, which Parts asks), or, the child failed, makes them here (`twocore.Forked`)."""
         self._aside = twocore.Forked(self._made, pieces)
 
-    def _made(self, pieces: Callable[[], Iterable[dict[str, list]]]) -> tuple[Tally, dict]:
+    def _made(self, pieces: Callable[[], Iterable[dict[str, list]]]) -> tuple[Tally, list[int], dict]:
         self.file.seek(0)
         self.file.truncate()  # what a failed child wrote, when made here after it
         for cols in pieces():
             self.add(cols)
         self.file.flush()  # the child ends with os._exit: nothing of its buffer is written after
-        return self.text.tally, self.maker.unbilled
+        return self.text.tally, self.sizes, self.maker.unbilled
 
     def ready(self) -> bool:
         return self._aside is None or self._aside.ready()
@@ -490,7 +495,7 @@ class _Spool:
     def finish(self) -> None:
         """Wait for the child making the table, and take its tally and the rows that are not bills."""
         if self._aside is not None:
-            self.text.tally, unbilled = self._aside.result()
+            self.text.tally, self.sizes, unbilled = self._aside.result()
             self._aside = None
             self.maker.unbilled.update(unbilled)  # in place: BillFacts and Parts share it
 
@@ -504,8 +509,8 @@ class _Spool:
         """The table's text, once `finish`ed, to the loader; what it should hold."""
         loader.begin(self.table, self.fill)
         self.file.seek(0)
-        while data := self.file.read(SPOOL_READ):
-            loader.send(data)
+        for size in self.sizes:
+            loader.send(self.file.read(size))
         loader.end()
         return self.text.tally
 

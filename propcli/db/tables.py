@@ -75,8 +75,8 @@ def _register(sheet: schema.Sheet) -> Table:
     return Table(sheet.key, cols, sheet.primary if keyed else (), () if keyed else (("row_no",),), sheet)
 
 
-REGISTERS: tuple[Table, ...] = tuple(_register(s) for s in schema.SHEETS if s.key not in ("estate", "journal"))
-SETTINGS = Table("settings", (("key", KEY_TEXT + " not null"), ("value", "text")), ("key",))
+REGISTERS_3: tuple[Table, ...] = tuple(_register(s) for s in schema.SHEETS if s.key not in ("estate", "journal"))
+SETTINGS_3 = Table("settings", (("key", KEY_TEXT + " not null"), ("value", "text")), ("key",))
 
 # Derived tables: what the workbook commands compute from the registers, filled by publish (`facts.py`)
 # so that the group's SQL never re-parses a cell.
@@ -88,7 +88,7 @@ BILL_FACTS_1 = Table("bill_facts", (
 # Migration 2 adds what the arrears report needs of a bill: whether its 状态 is 减免 (such a bill is left
 # out of the arrears whatever was paid on it) and the day of the 过户 whose seller it stays with (a former
 # owner is a debtor of their own: `ops.units.former_owner`); null = the present owner.
-BILL_FACTS = replace(BILL_FACTS_1, columns=(*BILL_FACTS_1.columns, ("waived_bill", "boolean"), ("former_on", "date")))
+BILL_FACTS_3 = replace(BILL_FACTS_1, columns=(*BILL_FACTS_1.columns, ("waived_bill", "boolean"), ("former_on", "date")))
 PAYMENT_PARTS_1 = Table("payment_parts", (
     ("receipt_no", KEY_TEXT + " not null"), ("part_no", "integer not null"), ("unit_id", KEY_TEXT),
     ("paid_on", "date"), ("voided", "boolean"), ("void_day", "date"), ("method", "text"), ("target", KEY_TEXT),
@@ -102,11 +102,10 @@ PAYMENT_PARTS_2 = replace(PAYMENT_PARTS_1, columns=(*PAYMENT_PARTS_1.columns, ("
 # Migration 3 adds the rest of what the figures read of that bill (null unless it is one of bill_facts):
 # its unit, 过户 day, 金额, 已收 now and whether it is waived — a bill paid in full now that a later payment
 # changed is then known from its payments alone, never looked up per part.
-PAYMENT_PARTS = replace(PAYMENT_PARTS_2, columns=(*PAYMENT_PARTS_2.columns, ("target_unit", KEY_TEXT),
+PAYMENT_PARTS_3 = replace(PAYMENT_PARTS_2, columns=(*PAYMENT_PARTS_2.columns, ("target_unit", KEY_TEXT),
                                                   ("target_former_on", "date"), ("target_amount", "numeric(14,2)"),
                                                   ("target_paid", "numeric(14,2)"), ("target_waived_bill", "boolean")))
 
-DERIVED: tuple[Table, ...] = (BILL_FACTS, PAYMENT_PARTS)  # made by facts.BillFacts and facts.Parts
 
 # Migration 3: sums of an estate's bill_facts, made by publish in SQL (`facts.SUMS`) — what the group figures
 # would otherwise add up over every bill of every estate at each query:
@@ -128,6 +127,23 @@ PART_DAYS = Table("part_days", (
     ("target_period", KEY_TEXT), ("prepaid", "boolean"), ("billed", "boolean"), ("paid_on", "date"),
     ("amount", "numeric")), (), (("paid_on",),))
 SUMS: tuple[Table, ...] = (PERIOD_SUMS, UNIT_PERIODS, OPEN_DUES, PART_DAYS)  # each filled by the SQL of facts.SUMS
+
+# Migration 4: every table publish COPYs holds, in its last column, the block of the COPY text each row was
+# sent in (publish sends a table CHUNK rows a block, numbered from 1): a publish then sends and merges only
+# the blocks that differ from those the estate's last publish sent (`loader.py`), and the estate's rows of
+# the others stay as they are — the nightly publish after a day's payments writes the few blocks of bills
+# the day paid and the last of the payments, not every row of four tables.
+BLOCK = "blk"
+
+
+def _blocked(table: Table) -> Table:
+    return replace(table, columns=(*table.columns, (BLOCK, "integer")), indexes=(*table.indexes, (BLOCK,)))
+
+
+REGISTERS: tuple[Table, ...] = tuple(map(_blocked, REGISTERS_3))
+SETTINGS = _blocked(SETTINGS_3)
+BILL_FACTS, PAYMENT_PARTS = _blocked(BILL_FACTS_3), _blocked(PAYMENT_PARTS_3)
+DERIVED: tuple[Table, ...] = (BILL_FACTS, PAYMENT_PARTS)  # made by facts.BillFacts and facts.Parts
 
 ESTATES_SQL = f"""create table {SCHEMA}.estates (
     estate text collate "C" primary key,
@@ -179,7 +195,7 @@ class Migration:
 
 
 def _first() -> str:
-    tables = (*REGISTERS, SETTINGS, BILL_FACTS_1, PAYMENT_PARTS_1)  # migration 1's, whatever later ones add
+    tables = (*REGISTERS_3, SETTINGS_3, BILL_FACTS_1, PAYMENT_PARTS_1)  # migration 1's, whatever later ones add
     parts = [
         ESTATES_SQL, ACCESS_SQL,
         f"grant select on {SCHEMA}.access to public;",
@@ -206,7 +222,7 @@ def _second() -> str:
       on a past day differ from today's) — by day first, unlike the others: the query spans all estates —
       holding what the figures read of them (index-only);
     - payment_parts_voided: the voided receipts, the other such payments, likewise."""
-    added = [(new, c, t) for old, new in ((BILL_FACTS_1, BILL_FACTS), (PAYMENT_PARTS_1, PAYMENT_PARTS_2))
+    added = [(new, c, t) for old, new in ((BILL_FACTS_1, BILL_FACTS_3), (PAYMENT_PARTS_1, PAYMENT_PARTS_2))
              for c, t in new.columns[len(old.columns):]]
     return "\n".join((
         *(f'alter table {table.qualified} add column "{c}" {t};' for table, c, t in added),
@@ -221,7 +237,7 @@ def _second() -> str:
 
 # what the group figures read of a payment part received after a day (held by the indexes on paid_on), and
 # (migration 3) of the bill it names
-RECENT = (f"{RECENT_2}, " + ", ".join(c for c, _ in PAYMENT_PARTS.columns[len(PAYMENT_PARTS_2.columns):]))
+RECENT = (f"{RECENT_2}, " + ", ".join(c for c, _ in PAYMENT_PARTS_3.columns[len(PAYMENT_PARTS_2.columns):]))
 
 
 def _third() -> str:
@@ -229,7 +245,7 @@ def _third() -> str:
     makes (SUMS), and each payment part carrying what the figures read of the bill it names (its unit, 过户
     day, 金额, 已收 now, waived) — held by the indexes on paid_on — so that the bills a payment after a day
     changed are known from the parts' index alone, never looked up one by one."""
-    added = PAYMENT_PARTS.columns[len(PAYMENT_PARTS_2.columns):]
+    added = PAYMENT_PARTS_3.columns[len(PAYMENT_PARTS_2.columns):]
     return "\n\n".join((
         *(f"{t.create_sql()}\n{security_sql(t.name)}" for t in SUMS),
         *(f'alter table {PAYMENT_PARTS.qualified} add column "{c}" {t};' for c, t in added),
@@ -257,12 +273,22 @@ $$;
 grant execute on function {SCHEMA}.months_overdue(date, date) to public;"""
 
 
+def _fourth() -> str:
+    """The block each row was sent in (BLOCK), and an index on it: a publish reads and replaces the rows
+    of the blocks that differ. The rows published before have none: the next publish of their estate
+    sends every block (the digests it kept are of a text without the column) and replaces them all."""
+    blocked = (*REGISTERS, SETTINGS, *DERIVED)
+    return "\n".join(f'alter table {t.qualified} add column "{BLOCK}" integer;\n'
+                     f'create index {t.name}_{len(t.indexes)} on {t.qualified} (estate, "{BLOCK}");' for t in blocked)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "registers, settings, bill_facts, payment_parts, estates, access; row-level security", _first),
     Migration(2, "group figures: bill_facts waived_bill and former_on, months_overdue(), indexes for the "
                  "queries over every estate", _second),
     Migration(3, "group figures from sums: period_sums, unit_periods, open_dues, part_days; payment_parts carry the "
                  "unit, 过户 day, 金额, 已收 and waiver of the bill they name", _third),
+    Migration(4, "every table publish copies holds the block of the COPY text each row was sent in", _fourth),
 )
 LATEST = MIGRATIONS[-1].version
 
