@@ -104,3 +104,36 @@ def test_grant_refuses_an_unknown_role_and_revoke_takes_access_away(roles, cli, 
     monkeypatch.setenv("PROPCLI_DB", _as(roles, "clerk_a"))
     result = cli("-w", sample, "publish")
     assert result.exit_code == 1 and "没有权限" in result.output
+
+
+def test_a_clerks_nightly_publish_merges_under_row_level_security(roles, cli, sample: Path, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A clerk's role cannot COPY into the tables: its publishes always merge, the blocks that differ only,
+    and refresh in place what the parts carry of a bill that changed — the INSERT, DELETE and UPDATE the
+    policies judge. The estate then holds what the tables' owner publishing the same workbook afresh makes."""
+    from propcli.store import schema
+    from propcli.store.workbook import Workbook
+    from tests.test_db_publish import _bill_row, _everything
+
+    monkeypatch.setenv("PROPCLI_DB", _as(roles, "clerk_a"))
+    assert cli("-w", sample, "publish").exit_code == 0
+    with Workbook(sample, write=True) as wb:
+        bills = wb.read(schema.BILLS)
+        bill = next(r.values["bill_id"] for r in bills.rows if r.values.get("paid"))  # one a payment names
+        bills, row = _bill_row(wb, bill)
+        amount = row.values["amount"] + 1
+        wb.update(bills, row, {"amount": amount}, key=str(bill))
+        wb.commit("test")
+    assert cli("-w", sample, "payments", "record", "1-1-0802", "--amount", "300", "--date", "2026-11-20").exit_code == 0
+    result = cli("-w", sample, "publish")
+    assert result.exit_code == 0, result.output
+    monkeypatch.setenv("PROPCLI_DB", roles.db_url)
+    fresh = tmp_path / "fresh" / "estate.xlsx"
+    fresh.parent.mkdir()
+    shutil.copyfile(sample, fresh)
+    assert cli("-w", fresh, "publish", "--estate", "重来").exit_code == 0
+    got, want = _everything(roles, "阳光花园", block=True), _everything(roles, "重来", block=True)
+    names = tables.PAYMENT_PARTS.names[1:]
+    carried = {p[names.index("target_amount")] for p in got["payment_parts"] if p[names.index("target")] == bill}
+    assert carried == {amount}  # the parts naming the bill, their text unchanged: refreshed in place
+    assert all(got[name] == rows for name, rows in want.items()), [n for n in want if got[n] != want[n]]
