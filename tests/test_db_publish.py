@@ -143,20 +143,26 @@ def test_a_table_sent_as_the_last_publish_sent_it_is_not_merged_again(upgraded, 
     assert _sql(upgraded, "select sum(amount) from propcli.payments")[0][0] == paid
 
 
-def test_rows_published_without_blocks_are_all_replaced(upgraded, cli, sample: Path,
+@pytest.mark.parametrize("kept", ["none", "older"])
+def test_rows_published_without_blocks_are_all_replaced(upgraded, cli, sample: Path, kept: str,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    """The estate's last publish kept no digest of its blocks and its rows carry none (an older propcli,
-    before migration 4): every table is sent whole and replaces them all, once — its rows then numbered
-    with their blocks and their digests kept — and the estate holds each row once."""
+    """Rows published before migration 4 carry no block, and their estate kept the digests of an older
+    text (`older`: its first 16 hex digits of each block's SHA-256, of text without the block column) or
+    none: every table is sent whole and replaces them all, once — its rows then numbered with their blocks
+    and their digests kept — and the estate holds each row once."""
     from propcli.db import loader
     from propcli.db import publish as publish_module
 
     monkeypatch.setattr(publish_module, "CHUNK", 50)
     assert cli("-w", sample, "publish").exit_code == 0
     counts = {t.name: _sql(upgraded, f"select count(*) from {t.qualified}")[0][0] for t in tables.DERIVED + tables.REGISTERS}
+    n = len(_sql(upgraded, "select rows from propcli.estates")[0][0]["bills"]["blocks"])
     with psycopg.connect(upgraded.db_url) as conn:  # as an older propcli left them
-        conn.execute("update propcli.estates set rows = (select jsonb_object_agg(key, value - 'blocks') "
-                     "from jsonb_each(rows))")
+        blocks = ("'[]'::jsonb" if kept == "none" else
+                  "(select coalesce(jsonb_agg(left(b, 16)), '[]') from jsonb_array_elements_text(value -> 'blocks') b)")
+        conn.execute(f"update propcli.estates set rows = (select jsonb_object_agg(key, (value - 'blocks') || "
+                     f"jsonb_build_object('digest', repeat('0', 64)) || (case when {blocks} = '[]' then '{{}}' "
+                     f"else jsonb_build_object('blocks', {blocks}) end)) from jsonb_each(rows))")
         for t in tables.REGISTERS + tables.DERIVED:
             conn.execute(f"update {t.qualified} set blk = null")
     merged: list[tuple[str, object]] = []
@@ -165,11 +171,12 @@ def test_rows_published_without_blocks_are_all_replaced(upgraded, cli, sample: P
                         merged.append((table.name, only)) or real(conn, table, estate, period, only, keep))
     result = cli("-w", sample, "publish")
     assert result.exit_code == 0, result.output
-    assert ("bills", None) in merged and ("payment_parts", None) in merged  # all of it: no block known
-    for name, n in counts.items():
-        assert _sql(upgraded, f"select count(*), count(blk) from propcli.{name}")[0] == (n, n), name
+    every = None if kept == "none" else (list(range(1, n + 1)), n)  # all of it, in either way
+    assert ("bills", every) in merged
+    for name, count in counts.items():
+        assert _sql(upgraded, f"select count(*), count(blk) from propcli.{name}")[0] == (count, count), name
     held = _sql(upgraded, "select rows from propcli.estates")[0][0]
-    assert len(held["bills"]["blocks"]) == -(-held["bills"]["rows"] // 50) >= 10  # kept again
+    assert len(held["bills"]["blocks"]) == n >= 10  # kept again
     merged.clear()
     assert cli("-w", sample, "publish").exit_code == 0
     assert merged == []
