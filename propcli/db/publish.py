@@ -7,7 +7,7 @@ register (read through the store's column reader, the one the workbook commands 
 time, a big one a piece of rows at a time: `WHOLE_LIMIT`) and the derived tables of `facts.py` (made of
 the pieces of 应收账单 and 收款记录 as they are copied, or by a child beside them; spooled, sent after
 them), each merged into the estate's rows by the loader's thread (`loader.py`: only the rows that differ
-are written; a table whose COPY text is the one the last publish sent is not even sent) and reconciled
+are written; only the blocks of COPY text that differ from the last publish's are even sent) and reconciled
 there as soon as it is: the row count and the money totals the database sums must equal what was read
 from the workbook, or nothing is committed. A kill at any moment leaves the previous publish as it was:
 the transaction never committed. What a publish holds is a piece of a register, not a register: an L
