@@ -206,16 +206,18 @@ class Loader:
         the merge changed (`changed`: the sums of them are made again)."""
         if fill.source not in self.kept:
             return
+        q, keys, src = table.qualified, _keys(fill.source), tuple(s for _, s in fill.columns)
         sets = ", ".join(f'"{c}" = t."{s}"' for c, s in fill.columns)
         period = self.periods.get(table.name)
         was = f'p."{period}"' if period else "null"
+        # the rows to set, their 账期 before; the update; the 账期 before and after of the rows it set
         row = self.conn.execute(
-            f'with t as (select p.ctid as tid, {was} as was, {_cols(tuple(s for _, s in fill.columns), "b.")} '
-            f'from {table.qualified} p join {_keys(fill.source)} k on p."{fill.on}" = k.key '
-            f'left join {tables.SCHEMA}.{fill.source} b on b.estate = %(estate)s and b."{fill.key}" = k.key '
-            f'where p.estate = %(estate)s and p."{tables.BLOCK}" <> all(%(resent)s) and '
-            f'row({_cols(fill.filled, "p.")}) is distinct from row({_cols(tuple(s for _, s in fill.columns), "b.")})), '
-            f'u as (update {table.qualified} p set {sets} from t where p.ctid = t.tid and p.estate = %(estate)s '
+            f'with t as (select p.ctid as tid, {was} as was, {_cols(src, "b.")} from {q} p '
+            f'join {keys} k on p."{fill.on}" = k.key left join {tables.SCHEMA}.{fill.source} b '
+            f'on b.estate = %(estate)s and b."{fill.key}" = k.key where p.estate = %(estate)s '
+            f'and p."{tables.BLOCK}" <> all(%(resent)s) and row({_cols(fill.filled, "p.")}) is distinct from '
+            f'row({_cols(src, "b.")})), '
+            f'u as (update {q} p set {sets} from t where p.ctid = t.tid and p.estate = %(estate)s '
             f'returning t.was, {was} as now) '
             f'select array_agg(distinct v) filter (where v is not null), coalesce(bool_or(v is null), false), '
             f'count(*) from (select was as v from u union all select now from u) c',
@@ -316,22 +318,24 @@ def merge(conn: psycopg.Connection, table: tables.Table, estate: str, period: st
         # a full join is a hash or merge join, never a loop over the estate's rows per row (whatever the
         # planner's statistics say of an estate published since they were made)
         conn.execute(f"create temporary table {CHANGES} (new_row tid, old_row tid) on commit drop")
-        conn.execute(f"insert into {CHANGES} select n.ctid, t.tid from {new} n full join (select ctid as tid, * from {q} "
-                     f"where {old}) t on {on} where n.{key} is null or t.{key} is null or {differ}", args)
+        conn.execute(f"insert into {CHANGES} select n.ctid, t.tid from {new} n full join "
+                     f"(select ctid as tid, * from {q} where {old}) t on {on} "
+                     f"where n.{key} is null or t.{key} is null or {differ}", args)
         olds = f"select old_row from {CHANGES} where old_row is not null"
         news = f"select new_row from {CHANGES} where new_row is not null"
         if period is not None:
-            row = conn.execute(f'select array_agg(distinct p) filter (where p is not null), coalesce(bool_or(p is null), false) '
-                               f'from (select "{period}" as p from {q} where estate = %(estate)s and ctid = any(array({olds})) '
+            row = conn.execute(f'select array_agg(distinct p) filter (where p is not null), '
+                               f'coalesce(bool_or(p is null), false) from (select "{period}" as p from {q} '
+                               f'where estate = %(estate)s and ctid = any(array({olds})) '
                                f'union all select "{period}" from {new} where ctid = any(array({news}))) c',
                                args).fetchone()
             assert row is not None
             changed = (list(row[0] or ()), bool(row[1]))
         if keep is not None:
             conn.execute(f"drop table if exists {_keys(table.name)}")
-            conn.execute(f'create temporary table {_keys(table.name)} on commit drop as select "{keep}" as key from {q} '
-                         f'where estate = %(estate)s and ctid = any(array({olds})) union select "{keep}" from {new} '
-                         f'where ctid = any(array({news}))', args)
+            conn.execute(f'create temporary table {_keys(table.name)} on commit drop as '
+                         f'select "{keep}" as key from {q} where estate = %(estate)s and ctid = any(array({olds})) '
+                         f'union select "{keep}" from {new} where ctid = any(array({news}))', args)
         conn.execute(f"delete from {q} where estate = %(estate)s and ctid = any(array({olds}))", args)
         conn.execute(f"insert into {q} ({cols}) select {cols} from {new} where ctid = any(array({news}))")
         conn.execute(f"drop table {CHANGES}")
