@@ -55,10 +55,13 @@ class Table:
         if self.primary:
             cols.append("primary key (estate, " + ", ".join(f'"{c}"' for c in self.primary) + ")")
         lines = [f"create table {self.qualified} (\n    " + ",\n    ".join(cols) + "\n);"]
-        for i, idx in enumerate(self.indexes):
-            lines.append(f"create index {self.name}_{i + 1} on {self.qualified} (estate, "
-                         + ", ".join(f'"{c}"' for c in idx) + ");")
+        lines += map(self.index_sql, range(len(self.indexes)))
         return "\n".join(lines)
+
+    def index_sql(self, i: int) -> str:
+        """The DDL of the table's index `i` (from 0), named `<table>_<i + 1>`."""
+        return (f"create index {self.name}_{i + 1} on {self.qualified} (estate, "
+                + ", ".join(f'"{c}"' for c in self.indexes[i]) + ");")
 
 
 def _register(sheet: schema.Sheet) -> Table:
@@ -278,8 +281,8 @@ def _fourth() -> str:
     of the blocks that differ. The rows published before have none: the next publish of their estate
     sends every block (the digests it kept are of a text without the column) and replaces them all."""
     blocked = (*REGISTERS, SETTINGS, *DERIVED)
-    return "\n".join(f'alter table {t.qualified} add column "{BLOCK}" integer;\n'
-                     f'create index {t.name}_{len(t.indexes)} on {t.qualified} (estate, "{BLOCK}");' for t in blocked)
+    return "\n".join(f'alter table {t.qualified} add column "{BLOCK}" integer;\n{t.index_sql(len(t.indexes) - 1)}'
+                      for t in blocked)
 
 
 MIGRATIONS: tuple[Migration, ...] = (
