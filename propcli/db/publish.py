@@ -493,7 +493,8 @@ class _Spool:
         return self._aside is None or self._aside.ready()
 
     def finish(self) -> None:
-        """Wait for the child making the table, and take its tally and the rows that are not bills."""
+        """Wait for the child making the table, and take its tally, its blocks' sizes and the rows that are
+        not bills."""
         if self._aside is not None:
             self.text.tally, self.sizes, unbilled = self._aside.result()
             self._aside = None
