@@ -291,7 +291,8 @@ MIGRATIONS: tuple[Migration, ...] = (
                  "queries over every estate", _second),
     Migration(3, "group figures from sums: period_sums, unit_periods, open_dues, part_days; payment_parts carry the "
                  "unit, 过户 day, 金额, 已收 and waiver of the bill they name", _third),
-    Migration(4, "every table publish copies holds the block of the COPY text each row was sent in", _fourth),
+    Migration(4, "blk: the block of COPY text each published row was sent in (a publish sends only the blocks "
+                 "that changed)", _fourth),
 )
 LATEST = MIGRATIONS[-1].version
 
